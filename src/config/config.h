@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's configuration (agentvisor.conf) and agent types
+ * (agents.d/NAME.agent), as parsed, validated values. Pure: file reading is the
+ * only I/O; every error names file, line and key through a Diagnostic. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "diag.h"
+#include "macro.h"
+
+typedef enum Strategy {
+        STRATEGY_ONE_FOR_ONE,
+        STRATEGY_ONE_FOR_ALL,
+        STRATEGY_REST_FOR_ONE,
+        _STRATEGY_MAX,
+        _STRATEGY_INVALID = -EINVAL,
+} Strategy;
+
+typedef enum RestartType {
+        RESTART_PERMANENT,
+        RESTART_TRANSIENT,
+        RESTART_TEMPORARY,
+        _RESTART_MAX,
+        _RESTART_INVALID = -EINVAL,
+} RestartType;
+
+typedef enum OnEscalation {
+        ON_ESCALATION_STOP,
+        ON_ESCALATION_EXIT,
+        _ON_ESCALATION_MAX,
+        _ON_ESCALATION_INVALID = -EINVAL,
+} OnEscalation;
+
+typedef enum ServiceType {
+        SERVICE_SIMPLE,
+        SERVICE_NOTIFY,
+        _SERVICE_MAX,
+        _SERVICE_INVALID = -EINVAL,
+} ServiceType;
+
+const char *strategy_to_string(Strategy s);
+Strategy strategy_from_string(const char *s);
+const char *restart_type_to_string(RestartType t);
+RestartType restart_type_from_string(const char *s);
+const char *on_escalation_to_string(OnEscalation e);
+OnEscalation on_escalation_from_string(const char *s);
+const char *service_type_to_string(ServiceType t);
+ServiceType service_type_from_string(const char *s);
+
+/* Limits: UINT64_MAX (== USEC_INFINITY) means "none" for every field. In the
+ * files, 0 for RuntimeMaxSec/CPUTimeMaxSec and "infinity" mean none. */
+typedef struct Limits {
+        uint64_t memory_max;              /* bytes */
+        uint64_t tasks_max;
+        uint64_t cpu_quota_per_sec_usec;  /* CPUQuota=50% -> 500000 */
+        usec_t runtime_max_usec;
+        usec_t cpu_time_max_usec;
+} Limits;
+
+#define LIMITS_NONE                                             \
+        ((Limits) { .memory_max = UINT64_MAX,                   \
+                    .tasks_max = UINT64_MAX,                    \
+                    .cpu_quota_per_sec_usec = UINT64_MAX,       \
+                    .runtime_max_usec = USEC_INFINITY,          \
+                    .cpu_time_max_usec = USEC_INFINITY })
+
+/* Resource limits for setrlimit(); RLIM_UNSET keeps the inherited value
+ * (except core, which defaults to 0). */
+#define RLIM_UNSET UINT64_MAX
+typedef struct RlimitSettings {
+        uint64_t nofile;
+        uint64_t core;     /* default 0: core dumps off */
+        uint64_t nproc;
+} RlimitSettings;
+
+/* What one agent runs and under which sandbox. Agent types and RunAgent both
+ * produce one. All strings owned. */
+typedef struct AgentSpec {
+        char **exec;                     /* argv, non-empty, exec[0] absolute */
+        char *supervisor;                /* default "root" */
+        RestartType restart;             /* types: permanent; RunAgent: temporary */
+        char *policy;                    /* default "default" */
+        char *user;                      /* NULL = the daemon's DefaultUser */
+        char **environment;              /* KEY=VALUE */
+        char *working_directory;         /* default "/" */
+        ServiceType type;
+        usec_t timeout_start_usec;       /* default 10s; for notify agents */
+        Limits limits;
+        usec_t watchdog_usec;            /* 0 = none */
+        char **health_check;             /* argv or NULL */
+        unsigned health_check_failures;  /* default 3 */
+        usec_t health_check_interval_usec; /* 0 = the supervisor's */
+        usec_t health_check_timeout_usec;  /* default 10s (HealthCheckTimeoutSec=) */
+        RlimitSettings rlimits;          /* LimitNOFILE= LimitCORE= LimitNPROC= */
+        mode_t umask;                    /* UMask=, default 0077 */
+        int oom_score_adj;               /* OOMScoreAdjust=, default 0 */
+        bool oom_score_adj_set;
+} AgentSpec;
+
+void agent_spec_init(AgentSpec *s);      /* defaults as above */
+void agent_spec_done(AgentSpec *s);      /* frees members */
+int agent_spec_copy(const AgentSpec *src, AgentSpec *dst);
+
+typedef struct AgentType {
+        char *name;                      /* from the file name, NAME.agent */
+        char *path;
+        AgentSpec spec;
+} AgentType;
+
+AgentType *agent_type_free(AgentType *t);
+DEFINE_TRIVIAL_CLEANUP_FUNC(AgentType *, agent_type_free);
+
+typedef struct SupervisorConfig {
+        char *name;                      /* "root" for [Supervisor] */
+        char *parent;                    /* NULL for root */
+        RestartType restart;             /* nested only, default permanent */
+        Strategy strategy;
+        unsigned max_restarts;           /* default 3 */
+        usec_t restart_window_usec;      /* default 5s */
+        unsigned max_children;           /* default 100 */
+        usec_t agent_timeout_usec;       /* default 30s */
+        usec_t health_check_interval_usec; /* default 60s */
+        usec_t restart_delay_usec;       /* default 0 */
+        usec_t restart_max_delay_usec;   /* default 0 */
+        OnEscalation on_escalation;      /* root only */
+} SupervisorConfig;
+
+typedef struct DaemonConfig {
+        char *path;                      /* the file read (NULL = built-in defaults) */
+        char *agents_directory;          /* absolute */
+        char **policy_path;              /* absolute directories, in order */
+        char *log_directory;
+        char *admin_group;               /* NULL = none (only root may mutate) */
+        char *default_user;              /* default "nobody" */
+        char *control_group;             /* ControlGroup=, default "agentvisor" */
+        SupervisorConfig *supervisors;   /* [0] is root; parents before children */
+        size_t n_supervisors;
+} DaemonConfig;
+
+/* Reads agentvisor.conf. Unknown sections/keys, bad values, unknown or cyclic
+ * Parent=, duplicate supervisors are errors. Nested supervisors inherit unset
+ * keys from their parent. A backoff that makes MaxRestarts unreachable inside
+ * RestartWindowSec is an error. */
+int config_load(const char *path, DaemonConfig **ret, Diagnostic *diag);
+/* Parses from memory; `filename` is used for diagnostics and relative paths. */
+int config_parse_string(const char *text, const char *filename, DaemonConfig **ret, Diagnostic *diag);
+DaemonConfig *daemon_config_free(DaemonConfig *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(DaemonConfig *, daemon_config_free);
+const SupervisorConfig *daemon_config_find_supervisor(const DaemonConfig *c, const char *name);
+
+/* One agents.d file. Supervisor= must name one in `c` (if c != NULL). */
+int agent_type_load(const char *path, const DaemonConfig *c, AgentType **ret, Diagnostic *diag);
+int agent_type_parse_string(const char *text, const char *filename, const DaemonConfig *c,
+                            AgentType **ret, Diagnostic *diag);
+/* Every *.agent in c->agents_directory, sorted by name. A missing directory is
+ * an empty set. The first bad file fails the whole load. */
+int agent_types_load_all(const DaemonConfig *c, AgentType ***ret, size_t *ret_n, Diagnostic *diag);

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cgroups for agents, on pure cgroup v2 and on hybrid hosts (cgroup2 for
+ * tracking, kill and events; v1 pids/memory/cpu for limits). All groups are
+ * created beneath the daemon's own cgroup in each hierarchy:
+ *
+ *   <own>/<ControlGroup>                      the root supervisor
+ *   <own>/<ControlGroup>/NAME.supervisor      a nested supervisor (nested again for deeper ones)
+ *   <sup-path>/NAME.agent                     an agent
+ *
+ * On pure v2 the daemon first moves itself into <own>/daemon (a leaf of its
+ * own subtree) and enables the pids/memory/cpu controllers down the tree. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "macro.h"
+
+typedef enum CgroupV1Controller {
+        CGROUP_V1_PIDS,
+        CGROUP_V1_MEMORY,
+        CGROUP_V1_CPU,
+        _CGROUP_V1_MAX,
+} CgroupV1Controller;
+
+typedef struct CgroupRoot CgroupRoot;
+typedef struct Cgroup Cgroup;
+
+/* Finds the hierarchies and the daemon's own place in each, creates
+ * <own>/<name>, removes stale agent groups left by an earlier daemon (killing
+ * what runs in them, logging each) and, on pure v2, moves the daemon into its
+ * leaf. */
+int cgroup_root_open(const char *name, CgroupRoot **ret);
+/* Removes every group it created (they must be empty) and frees. */
+CgroupRoot *cgroup_root_free(CgroupRoot *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupRoot *, cgroup_root_free);
+bool cgroup_root_is_unified(const CgroupRoot *r);          /* pure v2 */
+const char *cgroup_root_path(const CgroupRoot *r);         /* v2 path of <own>/<name>, e.g. "/agentvisor" */
+
+/* A supervisor's group beneath parent's (parent NULL: the root group itself,
+ * no new directory). max_descendants: written to cgroup.max.descendants
+ * (UINT64_MAX: "max"). */
+int cgroup_supervisor_new(CgroupRoot *r, Cgroup *parent, const char *name, uint64_t max_descendants,
+                          Cgroup **ret);
+int cgroup_set_max_descendants(Cgroup *c, uint64_t max);
+/* An agent's group. v1 groups (hybrid) are only made when `limits` needs a
+ * controller, so that an agent without limits costs one mkdir. */
+int cgroup_agent_new(CgroupRoot *r, Cgroup *parent, const char *name, const Limits *limits,
+                     Cgroup **ret);
+/* Removes the directories (all hierarchies); -EBUSY if still populated. */
+int cgroup_remove(Cgroup *c);
+Cgroup *cgroup_free(Cgroup *c);                            /* frees memory only */
+DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);
+
+const char *cgroup_path(const Cgroup *c);                  /* v2 path as /proc/PID/cgroup "0::" shows */
+int cgroup_dir_fd(const Cgroup *c);                        /* v2 directory, O_PATH|O_DIRECTORY, for CLONE_INTO_CGROUP */
+/* fds of v1 cgroup.procs files the child writes "0" into before exec (hybrid
+ * with limits); n = 0 otherwise. */
+size_t cgroup_v1_procs_fds(const Cgroup *c, const int **ret);
+/* fd of cgroup.events (for inotify/IN_MODIFY) */
+int cgroup_events_path(const Cgroup *c, char **ret);
+int cgroup_is_populated(const Cgroup *c);                 /* 1, 0 or -errno */
+int cgroup_kill(Cgroup *c);                                /* cgroup.kill, or SIGKILL to each pid where missing */
+int cgroup_pids(const Cgroup *c, pid_t **ret, size_t *ret_n);
+
+typedef struct CgroupStats {
+        uint64_t memory_current;      /* UINT64_MAX when unknown */
+        uint64_t memory_peak;
+        uint64_t tasks_current;
+        uint64_t cpu_usage_nsec;
+        uint64_t oom_kills;           /* memory.events oom_kill (v2) / memory.oom_control oom_kill (v1) */
+} CgroupStats;
+int cgroup_read_stats(const Cgroup *c, CgroupStats *ret);
+int cgroup_read_cpu_usage(const Cgroup *c, nsec_t *ret);  /* cpu.stat usage_usec (v2) */
+int cgroup_read_oom_kills(const Cgroup *c, uint64_t *ret);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Starting an agent: clone3(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_INTO_CGROUP)
+ * on a small stack, the way posix_spawn does, so the cost does not grow with
+ * the daemon's size. The child uses raw syscalls only: new session, signals
+ * reset, fds closed, v1 cgroups joined, oom_score_adj, rlimits, umask, groups,
+ * uid/gid, capabilities dropped, no_new_privs, the ready seccomp filter, exec.
+ * Falls back to clone() + a cgroup.procs write where clone3 is missing. */
+#pragma once
+
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+typedef struct SpawnParams {
+        const char *path;                  /* executable (absolute) */
+        char * const *argv;
+        char * const *envp;                /* complete environment */
+        int cgroup_fd;                     /* v2 dir fd, required */
+        const int *v1_procs_fds;           /* write "0" to each in the child */
+        size_t n_v1_procs_fds;
+        uid_t uid;
+        gid_t gid;
+        const gid_t *groups;               /* exact supplementary groups */
+        size_t n_groups;
+        const char *working_directory;     /* chdir; failure is a spawn failure */
+        const struct sock_fprog *filter;   /* NULL: none (tests, benchmarks) */
+        int stdout_fd;                     /* dup'd to 1 / 2; -1: /dev/null */
+        int stderr_fd;
+        RlimitSettings rlimits;
+        mode_t umask;
+        int oom_score_adj;
+        bool oom_score_adj_set;
+        bool protect_cgroups;              /* User=root: own cgroup+mount namespace, cgroupfs read-only */
+} SpawnParams;
+
+/* Returns 0 with the child's pid and pidfd (O_CLOEXEC). When the child
+ * failed before exec, returns the negative errno of the failing step and, if
+ * ret_failed_step is given, a static name for it ("execve", "chdir", ...); the
+ * child is then already reaped. */
+int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step);
+
+/* Raise RLIMIT_NOFILE to its hard limit once at start (10,000 agents need
+ * 10,000+ pidfds). */
+int spawn_raise_nofile(void);
