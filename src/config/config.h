@@ -87,7 +87,7 @@ typedef struct AgentSpec {
         char **environment;              /* KEY=VALUE */
         char *working_directory;         /* default "/" */
         ServiceType type;
-        usec_t timeout_start_usec;       /* default 10s; for notify agents */
+        usec_t timeout_start_usec;       /* default 10s; for notify agents; 0/infinity = USEC_INFINITY */
         Limits limits;
         usec_t watchdog_usec;            /* 0 = none */
         char **health_check;             /* argv or NULL */
@@ -100,7 +100,11 @@ typedef struct AgentSpec {
         bool oom_score_adj_set;
 } AgentSpec;
 
-void agent_spec_init(AgentSpec *s);      /* defaults as above */
+/* Defaults as above, except that the strings stay NULL (init cannot fail);
+ * agent_spec_fill_defaults() then sets supervisor, policy and
+ * working_directory where they are still NULL. Agent types come filled. */
+void agent_spec_init(AgentSpec *s);
+int agent_spec_fill_defaults(AgentSpec *s);
 void agent_spec_done(AgentSpec *s);      /* frees members */
 int agent_spec_copy(const AgentSpec *src, AgentSpec *dst);
 
@@ -130,9 +134,10 @@ typedef struct SupervisorConfig {
 
 typedef struct DaemonConfig {
         char *path;                      /* the file read (NULL = built-in defaults) */
-        char *agents_directory;          /* absolute */
-        char **policy_path;              /* absolute directories, in order */
-        char *log_directory;
+        char *agents_directory;          /* absolute; default FILEDIR/agents.d, NULL = none */
+        char **policy_path;              /* absolute directories, in order; default
+                                          * FILEDIR/policies then POLICYDIR */
+        char *log_directory;             /* default /var/log/agentvisor */
         char *admin_group;               /* NULL = none (only root may mutate) */
         char *default_user;              /* default "nobody" */
         char *control_group;             /* ControlGroup=, default "agentvisor" */
@@ -143,7 +148,8 @@ typedef struct DaemonConfig {
 /* Reads agentvisor.conf. Unknown sections/keys, bad values, unknown or cyclic
  * Parent=, duplicate supervisors are errors. Nested supervisors inherit unset
  * keys from their parent. A backoff that makes MaxRestarts unreachable inside
- * RestartWindowSec is an error. */
+ * RestartWindowSec is an error. path NULL: built-in defaults (a root
+ * supervisor, no agents directory, an empty PolicyPath). */
 int config_load(const char *path, DaemonConfig **ret, Diagnostic *diag);
 /* Parses from memory; `filename` is used for diagnostics and relative paths. */
 int config_parse_string(const char *text, const char *filename, DaemonConfig **ret, Diagnostic *diag);
@@ -151,10 +157,13 @@ DaemonConfig *daemon_config_free(DaemonConfig *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DaemonConfig *, daemon_config_free);
 const SupervisorConfig *daemon_config_find_supervisor(const DaemonConfig *c, const char *name);
 
-/* One agents.d file. Supervisor= must name one in `c` (if c != NULL). */
+/* One agents.d file. Supervisor= must name one in `c` (if c != NULL). The
+ * type's name is the file's basename without ".agent". */
 int agent_type_load(const char *path, const DaemonConfig *c, AgentType **ret, Diagnostic *diag);
 int agent_type_parse_string(const char *text, const char *filename, const DaemonConfig *c,
                             AgentType **ret, Diagnostic *diag);
-/* Every *.agent in c->agents_directory, sorted by name. A missing directory is
- * an empty set. The first bad file fails the whole load. */
+/* Every *.agent in c->agents_directory, sorted by name, into a NULL-terminated
+ * array (free each with agent_type_free(), then the array). A missing
+ * directory, or none configured, is an empty set. The first bad file fails
+ * the whole load. */
 int agent_types_load_all(const DaemonConfig *c, AgentType ***ret, size_t *ret_n, Diagnostic *diag);

@@ -19,7 +19,8 @@ size_t hashmap_size(const Hashmap *h);
 /* Iteration: `void *v; size_t i = 0; while (hashmap_iterate(h, &i, &v, NULL)) ...`.
  * Removing the current entry during iteration is allowed. */
 bool hashmap_iterate(const Hashmap *h, size_t *state, void **ret_value, const void **ret_key);
-/* Values sorted by string key (string maps) into a new NULL-terminated array. */
+/* Values sorted by key (strcmp order for string maps, numeric for uint maps)
+ * into a new NULL-terminated array; NULL on ENOMEM. */
 void **hashmap_sorted_values(const Hashmap *h);
 
 #define HASHMAP_UINT(u) ((const void *) (uintptr_t) (u))

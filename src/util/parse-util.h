@@ -20,6 +20,9 @@ int parse_int(const char *s, int *ret);
 int parse_boolean(const char *s);   /* 1, 0 or -EINVAL: yes/no/true/false/on/off/1/0 */
 /* [A-Za-z0-9][A-Za-z0-9_.@-]{0,63} */
 bool name_is_valid(const char *s);
+/* A user or group name as useradd accepts it, or a numeric id:
+ * [A-Za-z0-9_][A-Za-z0-9_.-]{0,31} with an optional trailing '$'. */
+bool user_name_is_valid(const char *s);
 /* Formats like "1min 30s", "500ms", "infinity" into buf. */
 const char *format_timespan(char *buf, size_t size, usec_t t);
 const char *format_size(char *buf, size_t size, uint64_t bytes);  /* "512.0M", "infinity" */

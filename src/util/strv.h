@@ -13,7 +13,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
 size_t strv_length(char * const *l);
 char **strv_copy(char * const *l);
 int strv_extend(char ***l, const char *value);          /* copies value */
-int strv_push(char ***l, char *value);                  /* takes value */
+int strv_push(char ***l, char *value);                  /* takes value (only on success) */
 int strv_extend_strv(char ***a, char * const *b);       /* copies b's entries */
 bool strv_contains(char * const *l, const char *s);
 char *strv_join(char * const *l, const char *sep);

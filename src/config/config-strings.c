@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Names of the configuration enums, as written in files and shown on the bus. */
+#include <string.h>
+
+#include "config.h"
+
+static int lookup(const char *const *table, size_t n, const char *s) {
+        if (!s)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(table[i], s) == 0)
+                        return (int) i;
+        return -EINVAL;
+}
+
+#define DEFINE_STRING_TABLE(name, type, max, ...)                               \
+        static const char *const name##_table[max] = { __VA_ARGS__ };          \
+        const char *name##_to_string(type v) {                                 \
+                return (int) v >= 0 && v < max ? name##_table[v] : NULL;       \
+        }                                                                      \
+        type name##_from_string(const char *s) {                               \
+                return (type) lookup(name##_table, max, s);                    \
+        }
+
+DEFINE_STRING_TABLE(strategy, Strategy, _STRATEGY_MAX,
+                    [STRATEGY_ONE_FOR_ONE] = "one-for-one",
+                    [STRATEGY_ONE_FOR_ALL] = "one-for-all",
+                    [STRATEGY_REST_FOR_ONE] = "rest-for-one");
+
+DEFINE_STRING_TABLE(restart_type, RestartType, _RESTART_MAX,
+                    [RESTART_PERMANENT] = "permanent",
+                    [RESTART_TRANSIENT] = "transient",
+                    [RESTART_TEMPORARY] = "temporary");
+
+DEFINE_STRING_TABLE(on_escalation, OnEscalation, _ON_ESCALATION_MAX,
+                    [ON_ESCALATION_STOP] = "stop",
+                    [ON_ESCALATION_EXIT] = "exit");
+
+DEFINE_STRING_TABLE(service_type, ServiceType, _SERVICE_MAX,
+                    [SERVICE_SIMPLE] = "simple",
+                    [SERVICE_NOTIFY] = "notify");
