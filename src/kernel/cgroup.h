@@ -38,10 +38,16 @@ CgroupRoot *cgroup_root_free(CgroupRoot *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupRoot *, cgroup_root_free);
 bool cgroup_root_is_unified(const CgroupRoot *r);          /* pure v2 */
 const char *cgroup_root_path(const CgroupRoot *r);         /* v2 path of <own>/<name>, e.g. "/agentvisor" */
+/* Whether limits of this kind can be applied (v2 controller enabled, or the
+ * v1 hierarchy mounted); cgroup_agent_new() refuses limits that cannot with
+ * -EOPNOTSUPP. On pure v2 the enum names the v2 controller of the same name. */
+bool cgroup_root_has_controller(const CgroupRoot *r, CgroupV1Controller c);
 
 /* A supervisor's group beneath parent's (parent NULL: the root group itself,
  * no new directory). max_descendants: written to cgroup.max.descendants
- * (UINT64_MAX: "max"). */
+ * (UINT64_MAX: "max"). `name` is the bare name: the directory is
+ * NAME.supervisor (NAME.agent for agents); -EEXIST if it is there already,
+ * -EAGAIN when an ancestor's cgroup.max.descendants is reached. */
 int cgroup_supervisor_new(CgroupRoot *r, Cgroup *parent, const char *name, uint64_t max_descendants,
                           Cgroup **ret);
 int cgroup_set_max_descendants(Cgroup *c, uint64_t max);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Low-level helpers for the cgroup file systems: reading and writing the
+ * small control files, and finding where each hierarchy is mounted and where
+ * this process sits in it. Used by cgroup.c only. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Files are named relative to dfd (AT_FDCWD for absolute paths; O_PATH
+ * directory fds work too). */
+int cgfs_write(int dfd, const char *file, const char *value);
+int cgfs_write_uint64(int dfd, const char *file, uint64_t value);  /* UINT64_MAX: "max" */
+int cgfs_read(int dfd, const char *file, char **ret);              /* whole file, NUL-terminated */
+int cgfs_read_uint64(int dfd, const char *file, uint64_t *ret);    /* "max": UINT64_MAX */
+/* The value of a "KEY VALUE" line; -ENODATA when there is no such line. */
+int cgfs_read_keyed(int dfd, const char *file, const char *key, uint64_t *ret);
+int cgfs_count_lines(int dfd, const char *file, uint64_t *ret);
+int cgfs_read_pids(int dfd, const char *file, pid_t **ret, size_t *ret_n);
+/* mkdir -p of base/rel where base exists; existing directories are fine. */
+int cgfs_mkdir_p(const char *base, const char *rel);
+/* An rmdir that treats a directory already gone as removed. */
+int cgfs_rmdir(const char *path);
+
+/* The cgroup2 mount: /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified
+ * (hybrid); -EOPNOTSUPP on legacy-only hosts. */
+int cgfs_find_unified(char **ret_mount, bool *ret_pure);
+/* This process's path in the v2 hierarchy (controller NULL) or in the v1
+ * hierarchy that carries controller, from /proc/self/cgroup; -ENOENT if there
+ * is none. */
+int cgfs_own_path(const char *controller, char **ret);
+/* The directory of own_path in the mounted v1 hierarchy of controller
+ * (libcgroup first, /proc/self/mountinfo when it cannot tell). */
+int cgfs_v1_dir(const char *controller, const char *own_path, char **ret);

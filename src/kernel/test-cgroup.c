@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The cgroup module against the real kernel (root, cgroup2; hybrid or pure
+ * v2): layout beneath our own group in every hierarchy, the descendants
+ * limit, limits written where the kernel enforces them, a spawned agent
+ * tracked, killed and removed, stale groups cleaned, nothing left behind. */
+
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroup.h"
+#include "cgroupfs.h"
+#include "spawn.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define check(cond, ...)                        \
+        do {                                    \
+                if (!(cond))                    \
+                        fail_msg(__VA_ARGS__);  \
+        } while (0)
+
+static const char *const v1_names[_CGROUP_V1_MAX] = { "pids", "memory", "cpu" };
+
+static char root_name[64];
+static CgroupRoot *root;
+static Cgroup *top;                    /* the root supervisor's group */
+
+static char *const no_env[] = { NULL };
+
+/* Where the test expects a group: <own>/<root_name>/<rel> in the v2 file
+ * system, or in the v1 hierarchy of a controller (NULL if not mounted). */
+static char *v2_dir(const char *name, const char *rel) {
+        char *mount = NULL, *own = NULL, *p = NULL;
+        bool pure;
+
+        check(cgfs_find_unified(&mount, &pure) == 0 && cgfs_own_path(NULL, &own) == 0, "cannot find cgroup2");
+        check(asprintf(&p, "%s%s/%s%s%s", mount, strcmp(own, "/") == 0 ? "" : own, name, *rel ? "/" : "", rel) > 0,
+              "oom");
+        free(mount);
+        free(own);
+        return p;
+}
+
+static char *v1_dir(CgroupV1Controller c, const char *name, const char *rel) {
+        char *own = NULL, *dir = NULL, *p = NULL;
+
+        if (cgfs_own_path(v1_names[c], &own) < 0 || cgfs_v1_dir(v1_names[c], own, &dir) < 0) {
+                free(own);
+                return NULL;
+        }
+        check(asprintf(&p, "%s/%s%s%s", dir, name, *rel ? "/" : "", rel) > 0, "oom");
+        free(own);
+        free(dir);
+        return p;
+}
+
+static bool exists(const char *path) {
+        struct stat st;
+
+        return path && stat(path, &st) == 0;
+}
+
+static void expect_file(const char *dir, const char *file, const char *value) {
+        char path[1024], *s = NULL;
+        int r;
+
+        snprintf(path, sizeof path, "%s/%s", dir, file);
+        r = cgfs_read(AT_FDCWD, path, &s);
+        check(r == 0, "cannot read %s: %s", path, strerror(-r));
+        s[strcspn(s, "\n")] = 0;
+        check(strcmp(s, value) == 0, "%s should be \"%s\", is \"%s\"", path, value, s);
+        free(s);
+}
+
+/* Every hierarchy: the group at rel is there (or not). */
+static void expect_group(const char *rel, bool present, bool with_v1) {
+        char *p = v2_dir(root_name, rel);
+
+        check(exists(p) == present, "%s should %s", p, present ? "exist" : "be gone");
+        free(p);
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
+                if (cgroup_root_is_unified(root) || !cgroup_root_has_controller(root, c))
+                        continue;
+                p = v1_dir(c, root_name, rel);
+                check(exists(p) == (present && with_v1), "%s should %s", p, present && with_v1 ? "exist" : "be gone");
+                free(p);
+        }
+}
+
+static int setup(void **state) {
+        int r;
+
+        snprintf(root_name, sizeof root_name, "agentvisor-test-%d", (int) getpid());
+        r = cgroup_root_open(root_name, &root);
+        if (r < 0) {
+                print_error("cgroup_root_open(%s): %s\n", root_name, strerror(-r));
+                return -1;
+        }
+        r = cgroup_supervisor_new(root, NULL, NULL, UINT64_MAX, &top);
+        if (r < 0) {
+                print_error("cgroup_supervisor_new(root): %s\n", strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+static int teardown(void **state) {
+        top = cgroup_free(top);
+        root = cgroup_root_free(root);
+        return 0;
+}
+
+static void test_root_layout(void **state) {
+        char *own = NULL, expected[512];
+
+        check(cgfs_own_path(NULL, &own) == 0, "no 0:: line in /proc/self/cgroup");
+        snprintf(expected, sizeof expected, "%s/%s", strcmp(own, "/") == 0 ? "" : own, root_name);
+        check(strcmp(cgroup_root_path(root), expected) == 0, "root path should be %s, is %s", expected,
+              cgroup_root_path(root));
+        check(strcmp(cgroup_path(top), expected) == 0, "the root supervisor's group is the root group (%s), not %s",
+              expected, cgroup_path(top));
+        free(own);
+        /* The root group exists in every hierarchy that carries a controller. */
+        expect_group("", true, true);
+}
+
+static void test_max_descendants(void **state) {
+        Cgroup *sup = NULL, *a[3] = {};
+        char *dir;
+        int r;
+
+        r = cgroup_supervisor_new(root, top, "s", 2, &sup);
+        check(r == 0, "cgroup_supervisor_new(s): %s", strerror(-r));
+        check(strcmp(cgroup_path(sup) + strlen(cgroup_root_path(root)), "/s.supervisor") == 0,
+              "a nested supervisor should be NAME.supervisor beneath the root group, is %s", cgroup_path(sup));
+        dir = v2_dir(root_name, "s.supervisor");
+        expect_file(dir, "cgroup.max.descendants", "2");
+        free(dir);
+
+        check(cgroup_agent_new(root, sup, "a0", NULL, &a[0]) == 0, "first agent in s");
+        check(cgroup_agent_new(root, sup, "a1", NULL, &a[1]) == 0, "second agent in s");
+        r = cgroup_agent_new(root, sup, "a2", NULL, &a[2]);
+        check(r == -EAGAIN, "a third agent beyond cgroup.max.descendants=2 should fail with EAGAIN, got %s",
+              r < 0 ? strerror(-r) : "success");
+        check(!a[2], "ret must stay untouched on failure");
+        expect_group("s.supervisor/a2.agent", false, false);
+
+        check(cgroup_set_max_descendants(sup, 3) == 0, "raising max descendants");
+        check(cgroup_agent_new(root, sup, "a2", NULL, &a[2]) == 0, "a third agent after raising the limit");
+
+        for (size_t i = 0; i < 3; i++) {
+                check(cgroup_remove(a[i]) == 0, "removing agent %zu", i);
+                cgroup_free(a[i]);
+        }
+        check(cgroup_remove(sup) == 0, "removing supervisor s");
+        cgroup_free(sup);
+        expect_group("s.supervisor", false, false);
+}
+
+static const Limits test_limits = {
+        .memory_max = 64ULL * 1024 * 1024,
+        .tasks_max = 16,
+        .cpu_quota_per_sec_usec = 500000,          /* CPUQuota=50% */
+        .runtime_max_usec = USEC_INFINITY,
+        .cpu_time_max_usec = USEC_INFINITY,
+};
+
+static void test_limits_written(void **state) {
+        Cgroup *sup = NULL, *agent = NULL, *plain = NULL;
+        const int *fds;
+        size_t n;
+        int r;
+
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++)
+                if (!cgroup_root_has_controller(root, c))
+                        skip();          /* before anything is made that skip() would leave */
+
+        r = cgroup_supervisor_new(root, top, "w", UINT64_MAX, &sup);
+        check(r == 0, "cgroup_supervisor_new(w): %s", strerror(-r));
+        r = cgroup_agent_new(root, sup, "lim", &test_limits, &agent);
+        check(r == 0, "cgroup_agent_new with limits: %s", strerror(-r));
+
+        n = cgroup_v1_procs_fds(agent, &fds);
+        if (cgroup_root_is_unified(root)) {
+                char *dir = v2_dir(root_name, "w.supervisor/lim.agent");
+                char swap[1024];
+
+                check(n == 0, "pure v2 needs no v1 cgroup.procs fds, got %zu", n);
+                expect_file(dir, "pids.max", "16");
+                expect_file(dir, "memory.max", "67108864");
+                snprintf(swap, sizeof swap, "%s/memory.swap.max", dir);
+                if (exists(swap))
+                        expect_file(dir, "memory.swap.max", "0");
+                expect_file(dir, "cpu.max", "50000 100000");
+                free(dir);
+        } else {
+                char *pids = v1_dir(CGROUP_V1_PIDS, root_name, "w.supervisor/lim.agent");
+                char *mem = v1_dir(CGROUP_V1_MEMORY, root_name, "w.supervisor/lim.agent");
+                char *cpu = v1_dir(CGROUP_V1_CPU, root_name, "w.supervisor/lim.agent");
+                char memsw[1024];
+
+                check(n == 3, "three limits on hybrid need three v1 cgroup.procs fds, got %zu", n);
+                for (size_t i = 0; i < n; i++)
+                        check(fcntl(fds[i], F_GETFD) == FD_CLOEXEC, "v1 procs fd %d must be O_CLOEXEC", fds[i]);
+                expect_file(pids, "pids.max", "16");
+                expect_file(mem, "memory.limit_in_bytes", "67108864");
+                snprintf(memsw, sizeof memsw, "%s/memory.memsw.limit_in_bytes", mem);
+                if (exists(memsw))
+                        expect_file(mem, "memory.memsw.limit_in_bytes", "67108864");
+                expect_file(cpu, "cpu.cfs_period_us", "100000");
+                expect_file(cpu, "cpu.cfs_quota_us", "50000");
+                free(pids);
+                free(mem);
+                free(cpu);
+        }
+
+        /* Without limits an agent costs one directory, in v2 only. */
+        r = cgroup_agent_new(root, sup, "plain", NULL, &plain);
+        check(r == 0, "cgroup_agent_new without limits: %s", strerror(-r));
+        check(cgroup_v1_procs_fds(plain, &fds) == 0, "an agent without limits needs no v1 groups");
+        expect_group("w.supervisor/plain.agent", true, false);
+
+        check(cgroup_remove(plain) == 0 && cgroup_remove(agent) == 0, "removing the agents");
+        expect_group("w.supervisor/lim.agent", false, false);
+        check(cgroup_remove(sup) == 0, "removing supervisor w");
+        /* Including the v1 parents made on the agent's behalf. */
+        expect_group("w.supervisor", false, false);
+        cgroup_free(plain);
+        cgroup_free(agent);
+        cgroup_free(sup);
+}
+
+static pid_t spawn_sleep(Cgroup *c, int *ret_pidfd) {
+        char *argv[] = { (char *) "sleep", (char *) "30", NULL };
+        SpawnParams p = {
+                .path = "/bin/sleep",
+                .argv = argv,
+                .envp = no_env,
+                .cgroup_fd = cgroup_dir_fd(c),
+                .working_directory = "/",
+                .stdout_fd = -1,
+                .stderr_fd = -1,
+                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
+                .umask = 0077,
+        };
+        const char *step = NULL;
+        pid_t pid;
+        int r;
+
+        p.n_v1_procs_fds = cgroup_v1_procs_fds(c, &p.v1_procs_fds);
+        r = spawn(&p, &pid, ret_pidfd, &step);
+        check(r == 0, "spawn(/bin/sleep) failed at step %s: %s", step ? step : "?", strerror(-r));
+        return pid;
+}
+
+static void reap(int pidfd) {
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+        siginfo_t si = {};
+
+        check(poll(&pfd, 1, 5000) == 1, "the killed agent did not exit within 5 s");
+        check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
+        check(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "the agent should have died of SIGKILL");
+        close(pidfd);
+}
+
+static void test_agent_lifecycle(void **state) {
+        Cgroup *agent = NULL;
+        CgroupStats st;
+        char path[64], *cg = NULL, line[1024], *events = NULL;
+        pid_t pid, *pids = NULL;
+        size_t n_pids;
+        int pidfd, r;
+        bool with_v1;
+
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++)
+                if (!cgroup_root_has_controller(root, c))
+                        skip();
+
+        r = cgroup_agent_new(root, top, "life", &test_limits, &agent);
+        check(r == 0, "cgroup_agent_new(life): %s", strerror(-r));
+        with_v1 = !cgroup_root_is_unified(root);
+
+        check(cgroup_events_path(agent, &events) == 0, "cgroup_events_path");
+        check(exists(events) && strstr(events, "/life.agent/cgroup.events"), "events file %s should exist", events);
+        free(events);
+
+        pid = spawn_sleep(agent, &pidfd);
+
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
+        check(cgfs_read(AT_FDCWD, path, &cg) == 0, "cannot read %s", path);
+        snprintf(line, sizeof line, "0::%s\n", cgroup_path(agent));
+        check(strstr(cg, line), "the agent should be in %s; /proc/%d/cgroup:\n%s", cgroup_path(agent), (int) pid, cg);
+        if (with_v1)
+                for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
+                        char *own = NULL, *want = NULL;
+
+                        check(cgfs_own_path(v1_names[c], &own) == 0, "no %s line", v1_names[c]);
+                        check(asprintf(&want, ":%s%s/%s/life.agent\n", strcmp(own, "/") == 0 ? "" : own, "",
+                                       root_name) > 0, "oom");
+                        check(strstr(cg, want), "the agent should be in the %s group %s; /proc/%d/cgroup:\n%s",
+                              v1_names[c], want + 1, (int) pid, cg);
+                        free(own);
+                        free(want);
+                }
+        free(cg);
+
+        check(cgroup_is_populated(agent) == 1, "a group with a running agent should be populated");
+        check(cgroup_pids(agent, &pids, &n_pids) == 0 && n_pids == 1 && pids[0] == pid,
+              "cgroup.procs should list exactly the agent %d", (int) pid);
+        free(pids);
+
+        r = cgroup_read_stats(agent, &st);
+        check(r == 0, "cgroup_read_stats: %s", strerror(-r));
+        check(st.tasks_current == 1, "TasksCurrent should be 1, is %llu", (unsigned long long) st.tasks_current);
+        check(st.memory_current != UINT64_MAX && st.memory_current > 0,
+              "MemoryCurrent should be known with a memory limit");
+        check(st.cpu_usage_nsec != UINT64_MAX, "CPUUsageNSec should be known");
+        check(st.oom_kills == 0, "no OOM kills expected, got %llu", (unsigned long long) st.oom_kills);
+
+        r = cgroup_remove(agent);
+        check(r == -EBUSY, "removing a populated group should fail with EBUSY, got %s",
+              r < 0 ? strerror(-r) : "success");
+
+        check(cgroup_kill(agent) == 0, "cgroup_kill");
+        reap(pidfd);
+        for (unsigned i = 0; i < 500 && cgroup_is_populated(agent) != 0; i++)
+                usleep(10000);
+        check(cgroup_is_populated(agent) == 0, "the group should be empty within 5 s of the kill");
+
+        r = cgroup_remove(agent);
+        check(r == 0, "removing the emptied group: %s", strerror(-r));
+        expect_group("life.agent", false, false);
+        cgroup_free(agent);
+}
+
+/* An earlier daemon died and left an agent running: the next open kills it
+ * and removes its groups in every hierarchy. */
+static void test_stale_cleanup(void **state) {
+        char name[80];
+        CgroupRoot *r1 = NULL, *r2 = NULL;
+        Cgroup *sup = NULL, *agent = NULL;
+        char *v2 = NULL;
+        int pidfd, r;
+
+        snprintf(name, sizeof name, "agentvisor-test-stale-%d", (int) getpid());
+        check(cgroup_root_open(name, &r1) == 0, "first open of %s", name);
+        check(cgroup_supervisor_new(r1, NULL, NULL, UINT64_MAX, &sup) == 0, "root supervisor group");
+        r = cgroup_agent_new(r1, sup, "old", cgroup_root_has_controller(r1, CGROUP_V1_PIDS) ? &(Limits) {
+                .memory_max = UINT64_MAX, .tasks_max = 8, .cpu_quota_per_sec_usec = UINT64_MAX,
+                .runtime_max_usec = USEC_INFINITY, .cpu_time_max_usec = USEC_INFINITY } : NULL, &agent);
+        check(r == 0, "agent in the first root: %s", strerror(-r));
+        (void) spawn_sleep(agent, &pidfd);
+        /* The "crash": memory goes, directories and process stay. */
+        cgroup_free(agent);
+        cgroup_free(sup);
+        cgroup_root_free(r1);
+        v2 = v2_dir(name, "old.agent");
+        check(exists(v2), "the stale group %s should have survived the free", v2);
+
+        r = cgroup_root_open(name, &r2);
+        check(r == 0, "second open of %s: %s", name, strerror(-r));
+        reap(pidfd);
+        check(!exists(v2), "the stale group %s should be removed", v2);
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
+                char *p = v1_dir(c, name, "old.agent");
+                check(!exists(p), "the stale v1 group %s should be removed", p);
+                free(p);
+        }
+        cgroup_root_free(r2);
+        free(v2);
+        v2 = v2_dir(name, "");
+        check(!exists(v2), "freeing the root should remove %s", v2);
+        free(v2);
+}
+
+static void test_root_free_leaves_nothing(void **state) {
+        char name[80], *p;
+        CgroupRoot *r1 = NULL;
+        Cgroup *sup = NULL, *nested = NULL, *agent = NULL;
+        int r;
+
+        snprintf(name, sizeof name, "agentvisor-test-free-%d", (int) getpid());
+        check(cgroup_root_open(name, &r1) == 0, "open of %s", name);
+        check(cgroup_supervisor_new(r1, NULL, NULL, 10, &sup) == 0, "root supervisor group");
+        check(cgroup_supervisor_new(r1, sup, "n", 5, &nested) == 0, "nested supervisor group");
+        r = cgroup_agent_new(r1, nested, "x", &test_limits, &agent);
+        if (r == -EOPNOTSUPP)
+                r = cgroup_agent_new(r1, nested, "x", NULL, &agent);
+        check(r == 0, "agent: %s", strerror(-r));
+        check(cgroup_remove(agent) == 0 && cgroup_remove(nested) == 0 && cgroup_remove(sup) == 0,
+              "removing agent and supervisors");
+        cgroup_free(agent);
+        cgroup_free(nested);
+        cgroup_free(sup);
+        cgroup_root_free(r1);
+
+        p = v2_dir(name, "");
+        check(!exists(p), "%s should be gone", p);
+        free(p);
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
+                p = v1_dir(c, name, "");
+                check(!exists(p), "%s should be gone", p);
+                free(p);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_root_layout),
+                cmocka_unit_test(test_max_descendants),
+                cmocka_unit_test(test_limits_written),
+                cmocka_unit_test(test_agent_lifecycle),
+                cmocka_unit_test(test_stale_cleanup),
+                cmocka_unit_test(test_root_free_leaves_nothing),
+        };
+        char *mount = NULL;
+        bool pure;
+
+        if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0) {
+                fprintf(stderr, "skipped: needs root and a cgroup2 mount\n");
+                return 77;
+        }
+        free(mount);
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

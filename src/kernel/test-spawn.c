@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spawn() against the real kernel (root, cgroup2): exit status through the
+ * pidfd, failures named by step, and the sandbox an agent gets (uid,
+ * capabilities, no_new_privs, seccomp, fds, environment, cgroup). */
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroup.h"
+#include "cgroupfs.h"
+#include "spawn.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define check(cond, ...)                        \
+        do {                                    \
+                if (!(cond))                    \
+                        fail_msg(__VA_ARGS__);  \
+        } while (0)
+
+static CgroupRoot *root;
+static Cgroup *group;
+
+static char *const no_env[] = { NULL };
+
+static int setup(void **state) {
+        char name[64];
+        int r;
+
+        snprintf(name, sizeof name, "agentvisor-test-spawn-%d", (int) getpid());
+        r = cgroup_root_open(name, &root);
+        if (r < 0) {
+                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+static int teardown(void **state) {
+        root = cgroup_root_free(root);
+        return 0;
+}
+
+/* A fresh agent group for each test, so that one test's leftovers cannot
+ * make the next one pass. */
+static int test_setup(void **state) {
+        static unsigned n;
+        char name[32];
+        int r;
+
+        snprintf(name, sizeof name, "t%u", n++);
+        r = cgroup_agent_new(root, NULL, name, NULL, &group);
+        if (r < 0) {
+                print_error("cgroup_agent_new(%s): %s\n", name, strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+static int test_teardown(void **state) {
+        int r = 0;
+
+        if (group) {
+                (void) cgroup_kill(group);
+                /* The group empties once the killed processes are reaped. */
+                for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
+                        usleep(10000);
+                group = cgroup_free(group);
+        }
+        return r < 0 ? -1 : 0;
+}
+
+static SpawnParams params(const char *path, char *const *argv) {
+        return (SpawnParams) {
+                .path = path,
+                .argv = argv,
+                .envp = no_env,
+                .cgroup_fd = cgroup_dir_fd(group),
+                .working_directory = "/",
+                .stdout_fd = -1,
+                .stderr_fd = -1,
+                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
+                .umask = 0077,
+        };
+}
+
+/* Waits at most 10 s for the child to end and returns its siginfo. */
+static siginfo_t wait_exit(int pidfd) {
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+        siginfo_t si = {};
+
+        check(poll(&pfd, 1, 10000) == 1, "child did not exit within 10 s");
+        check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
+        return si;
+}
+
+static void test_true_exits_zero(void **state) {
+        char *argv[] = { (char *) "true", NULL };
+        SpawnParams p = params("/bin/true", argv);
+        const char *step = NULL;
+        pid_t pid;
+        int pidfd, r;
+        siginfo_t si;
+
+        r = spawn(&p, &pid, &pidfd, &step);
+        check(r == 0, "spawn(/bin/true) failed at step %s: %s", step ? step : "?", strerror(-r));
+        check(pid > 0 && pidfd >= 0, "spawn returned pid %d, pidfd %d", (int) pid, pidfd);
+        check(fcntl(pidfd, F_GETFD) == FD_CLOEXEC, "the pidfd must be O_CLOEXEC");
+
+        si = wait_exit(pidfd);
+        check(si.si_pid == pid, "waitid reported pid %d, expected %d", (int) si.si_pid, (int) pid);
+        check(si.si_code == CLD_EXITED && si.si_status == 0,
+              "/bin/true should exit 0, got code %d status %d", si.si_code, si.si_status);
+        close(pidfd);
+}
+
+static void expect_failure(SpawnParams *p, int error, const char *expected_step) {
+        const char *step = NULL;
+        pid_t pid = 0;
+        int pidfd = -1, r;
+
+        r = spawn(p, &pid, &pidfd, &step);
+        check(r == error, "spawn of %s should fail with %s, got %d (%s)", p->path, strerror(-error), r,
+              r < 0 ? strerror(-r) : "success");
+        check(step && strcmp(step, expected_step) == 0, "failed step should be \"%s\", got \"%s\"",
+              expected_step, step ? step : "(null)");
+        check(pid == 0 && pidfd == -1, "out-params must stay untouched on failure");
+        /* The child was reaped by spawn(): nothing is left to wait for. */
+        check(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "a failed spawn left a child unreaped");
+}
+
+static void test_missing_executable(void **state) {
+        char *argv[] = { (char *) "nope", NULL };
+        SpawnParams p = params("/nonexistent/agentvisor-no-such-binary", argv);
+
+        expect_failure(&p, -ENOENT, "execve");
+}
+
+static void test_bad_working_directory(void **state) {
+        char *argv[] = { (char *) "true", NULL };
+        SpawnParams p = params("/bin/true", argv);
+
+        p.working_directory = "/nonexistent/agentvisor-no-such-dir";
+        expect_failure(&p, -ENOENT, "chdir");
+}
+
+/* The value of "Key:\t..." in /proc/PID/status. */
+static char *status_field(pid_t pid, const char *key) {
+        char path[64], *s = NULL, *p, *v;
+        size_t n = strlen(key);
+
+        snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+        check(cgfs_read(AT_FDCWD, path, &s) == 0, "cannot read %s", path);
+        for (p = s; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (strncmp(p, key, n) == 0 && p[n] == ':') {
+                        v = p + n + 1;
+                        v += strspn(v, " \t");
+                        v = strndup(v, strcspn(v, "\n"));
+                        free(s);
+                        return v;
+                }
+        free(s);
+        fail_msg("no %s: in /proc/%d/status", key, (int) pid);
+        return NULL;
+}
+
+static void expect_status(pid_t pid, const char *key, const char *value) {
+        char *v = status_field(pid, key);
+
+        check(strcmp(v, value) == 0, "/proc/%d/status %s: expected \"%s\", got \"%s\"", (int) pid, key, value, v);
+        free(v);
+}
+
+static void test_sandbox_as_nobody(void **state) {
+        char *argv[] = { (char *) "sleep", (char *) "5", NULL };
+        struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
+        struct sock_fprog filter = { .len = ELEMENTSOF(allow), .filter = allow };
+        SpawnParams p = params("/bin/sleep", argv);
+        const char *step = NULL;
+        char path[64], *cg = NULL, expected[512];
+        _cleanup_close_ int leak = -EBADF;
+        unsigned n_fds = 0;
+        pid_t pid;
+        int pidfd, r;
+        DIR *d;
+        struct dirent *de;
+
+        /* An fd without O_CLOEXEC, as a careless daemon part might leave. */
+        leak = open("/dev/null", O_RDONLY);
+        check(leak >= 0, "open /dev/null: %m");
+
+        p.uid = 65534;
+        p.gid = 65534;
+        p.filter = &filter;
+        r = spawn(&p, &pid, &pidfd, &step);
+        check(r == 0, "spawn(/bin/sleep) as nobody failed at step %s: %s", step ? step : "?", strerror(-r));
+
+        expect_status(pid, "Uid", "65534\t65534\t65534\t65534");
+        expect_status(pid, "Gid", "65534\t65534\t65534\t65534");
+        expect_status(pid, "Groups", "");
+        expect_status(pid, "CapInh", "0000000000000000");
+        expect_status(pid, "CapPrm", "0000000000000000");
+        expect_status(pid, "CapEff", "0000000000000000");
+        expect_status(pid, "CapBnd", "0000000000000000");
+        expect_status(pid, "CapAmb", "0000000000000000");
+        expect_status(pid, "NoNewPrivs", "1");
+        expect_status(pid, "Seccomp", "2");
+        expect_status(pid, "SigBlk", "0000000000000000");
+        check(getsid(pid) == pid, "the agent must lead its own session (sid %d, pid %d)", (int) getsid(pid),
+              (int) pid);
+
+        snprintf(path, sizeof path, "/proc/%d/fd", (int) pid);
+        d = opendir(path);
+        check(d, "opendir %s: %m", path);
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.') {
+                        check(strcmp(de->d_name, "0") == 0 || strcmp(de->d_name, "1") == 0 ||
+                              strcmp(de->d_name, "2") == 0,
+                              "the agent has fd %s open; only 0, 1, 2 may be", de->d_name);
+                        n_fds++;
+                }
+        closedir(d);
+        check(n_fds == 3, "the agent should have fds 0, 1, 2 open, it has %u", n_fds);
+
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
+        check(cgfs_read(AT_FDCWD, path, &cg) == 0, "cannot read %s", path);
+        snprintf(expected, sizeof expected, "0::%s\n", cgroup_path(group));
+        check(strstr(cg, expected), "the agent should be in %s, /proc/%d/cgroup says:\n%s", cgroup_path(group),
+              (int) pid, cg);
+        free(cg);
+
+        check(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
+        siginfo_t si = wait_exit(pidfd);
+        check(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "sleep should die of SIGKILL");
+        close(pidfd);
+}
+
+/* Reads what the child wrote into the pipe until EOF (bounded by poll). */
+static char *read_pipe(int fd) {
+        static char buf[4096];
+        size_t n = 0;
+
+        for (;;) {
+                struct pollfd pfd = { .fd = fd, .events = POLLIN };
+                ssize_t k;
+
+                check(poll(&pfd, 1, 10000) == 1, "no output from the child within 10 s");
+                k = read(fd, buf + n, sizeof buf - 1 - n);
+                check(k >= 0, "read: %m");
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+                check(n < sizeof buf - 1, "too much output from the child");
+        }
+        buf[n] = 0;
+        return buf;
+}
+
+static void test_environment_is_exactly_envp(void **state) {
+        char *argv[] = { (char *) "env", NULL };
+        char *envp[] = { (char *) "A=1", (char *) "B=two words", NULL };
+        SpawnParams p = params("/usr/bin/env", argv);
+        const char *step = NULL, *out;
+        int pipefd[2], pidfd, r;
+        pid_t pid;
+
+        check(setenv("AGENTVISOR_TEST_LEAK", "1", 1) == 0, "setenv: %m");
+        check(pipe2(pipefd, O_CLOEXEC) == 0, "pipe2: %m");
+        p.envp = envp;
+        p.stdout_fd = pipefd[1];
+        r = spawn(&p, &pid, &pidfd, &step);
+        close(pipefd[1]);
+        check(r == 0, "spawn(/usr/bin/env) failed at step %s: %s", step ? step : "?", strerror(-r));
+
+        out = read_pipe(pipefd[0]);
+        close(pipefd[0]);
+        check(strcmp(out, "A=1\nB=two words\n") == 0, "the environment should be exactly envp, env printed:\n%s",
+              out);
+        siginfo_t si = wait_exit(pidfd);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "env should exit 0");
+        close(pidfd);
+        unsetenv("AGENTVISOR_TEST_LEAK");
+}
+
+/* Runs the probe below as root; with protect_cgroups or without. */
+static char *run_root_probe(bool protect, char **files) {
+        char *argv[16] = { (char *) "sh", (char *) "-c",
+                           (char *) "grep -E '^0::|^Cap(Eff|Prm|Bnd)' /proc/self/cgroup /proc/self/status; "
+                                    "for f in \"$@\"; do (echo 0 > \"$f\") 2>/dev/null && echo \"WRITABLE $f\"; done; "
+                                    "exit 0",
+                           (char *) "sh" };
+        SpawnParams p = params("/bin/sh", argv);
+        const char *step = NULL;
+        char *out;
+        int pipefd[2], pidfd, r;
+        pid_t pid;
+
+        for (size_t i = 0; files[i] && i < 10; i++)
+                argv[4 + i] = files[i];
+        check(pipe2(pipefd, O_CLOEXEC) == 0, "pipe2: %m");
+        p.stdout_fd = pipefd[1];
+        p.protect_cgroups = protect;
+        r = spawn(&p, &pid, &pidfd, &step);
+        close(pipefd[1]);
+        check(r == 0, "spawn of a root agent failed at step %s: %s", step ? step : "?", strerror(-r));
+        out = read_pipe(pipefd[0]);
+        close(pipefd[0]);
+        siginfo_t si = wait_exit(pidfd);
+        close(pidfd);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "sh should exit 0; output:\n%s", out);
+        return out;
+}
+
+/* User=root: caps gone, its own cgroup namespace, and no cgroup file it can
+ * write to. The probe writes "0" (move myself) into the cgroup.procs of the
+ * groups the agent is already in, which would change nothing if allowed. */
+static void test_root_agent_protect_cgroups(void **state) {
+        static const char *const v1[] = { "pids", "memory", "cpu" };
+        char *files[8] = {}, *mount = NULL, *out;
+        size_t n = 0;
+        bool pure;
+
+        check(cgfs_find_unified(&mount, &pure) == 0, "no cgroup2 mount");
+        check(asprintf(&files[n++], "%s%s/cgroup.procs", mount, cgroup_path(group)) > 0, "oom");
+        for (size_t i = 0; !pure && i < ELEMENTSOF(v1); i++) {
+                char *own = NULL, *dir = NULL;
+
+                if (cgfs_own_path(v1[i], &own) == 0 && cgfs_v1_dir(v1[i], own, &dir) == 0)
+                        check(asprintf(&files[n++], "%s/cgroup.procs", dir) > 0, "oom");
+                free(own);
+                free(dir);
+        }
+        free(mount);
+
+        /* Without the protection the probe can write: the check below means something. */
+        out = run_root_probe(false, files);
+        check(strstr(out, "WRITABLE"), "a root agent without protect_cgroups should reach %s:\n%s", files[0], out);
+
+        out = run_root_probe(true, files);
+        check(strstr(out, "/proc/self/cgroup:0::/\n"), "the agent should see its group as / (cgroup namespace):\n%s",
+              out);
+        check(strstr(out, "CapEff:\t0000000000000000") && strstr(out, "CapPrm:\t0000000000000000") &&
+              strstr(out, "CapBnd:\t0000000000000000"), "a root agent must have no capabilities:\n%s", out);
+        check(!strstr(out, "WRITABLE"), "cgroupfs must be read-only for a root agent:\n%s", out);
+        for (size_t i = 0; i < n; i++)
+                free(files[i]);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_true_exits_zero, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_missing_executable, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_bad_working_directory, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_sandbox_as_nobody, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_environment_is_exactly_envp, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_root_agent_protect_cgroups, test_setup, test_teardown),
+        };
+        char *mount = NULL;
+        bool pure;
+
+        if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0) {
+                fprintf(stderr, "skipped: needs root and a cgroup2 mount\n");
+                return 77;
+        }
+        free(mount);
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
