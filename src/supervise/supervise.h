@@ -31,12 +31,15 @@
  * - Escalation: stop all children (reverse start order, nested supervisors'
  *   agents too), mark escalated, SV_ACTION_ESCALATED; start nothing until
  *   sv_supervisor_reset(). A nested supervisor whose own restart type is
- *   permanent (or transient: escalation is abnormal) counts as a failed child
- *   of its parent once its agents are down: the parent applies its strategy
- *   (restarting a child supervisor = clearing its escalation and starting its
- *   agents afresh) and its own intensity. A temporary nested supervisor stays
- *   escalated. The root's escalation with OnEscalation=exit also queues
- *   SV_ACTION_EXIT once its agents are down.
+ *   permanent counts as a failed child of its parent once its agents are
+ *   down: the parent applies its strategy (restarting a child supervisor =
+ *   clearing its escalation and starting its agents afresh) and its own
+ *   intensity. A transient or temporary nested supervisor stays escalated and
+ *   does not disturb its parent (SPEC "Supervision rules"). The root's
+ *   escalation with OnEscalation=exit also queues SV_ACTION_EXIT once its
+ *   agents are down.
+ * - After sv_shutdown(), requests that would start something fail with
+ *   -ESHUTDOWN.
  */
 #pragma once
 
@@ -102,6 +105,8 @@ typedef enum SvAgentState {
 Sv *sv_new(void);
 Sv *sv_free(Sv *sv);                  /* frees everything; userdata untouched */
 DEFINE_TRIVIAL_CLEANUP_FUNC(Sv *, sv_free);
+/* Names an agent in escalation reasons (default "an agent"). */
+void sv_set_name_callback(Sv *sv, const char *(*cb)(void *userdata));
 
 /* parent NULL: the root (exactly one, added first). Names are unique: -EEXIST. */
 int sv_supervisor_add(Sv *sv, const char *name, SvSupervisor *parent, const SvParams *p,
@@ -114,7 +119,7 @@ const SvParams *sv_supervisor_params(const SvSupervisor *s);
 bool sv_supervisor_escalated(const SvSupervisor *s);
 const char *sv_supervisor_escalation_reason(const SvSupervisor *s); /* "" when not */
 unsigned sv_supervisor_n_agents(const SvSupervisor *s);  /* agents not SV_AGENT_DOWN */
-/* Restart times (monotonic) currently inside the window, oldest first. */
+/* Restart times (monotonic) inside the window as of the last restart, oldest first. */
 size_t sv_supervisor_restart_times(const SvSupervisor *s, const usec_t **ret);
 /* Every supervisor, root first, parents before children. */
 size_t sv_supervisors(Sv *sv, SvSupervisor ***ret);
@@ -137,7 +142,9 @@ void sv_agent_spawned(Sv *sv, SvAgent *a, usec_t now);
 /* The agent's cgroup is empty. normal: exited 0, stopped or shutdown (SPEC).
  * An agent that is not restarted stays as a DOWN record (temporary ones too)
  * until sv_agent_remove(); only group restarts remove temporaries. */
-void sv_agent_exited(Sv *sv, SvAgent *a, bool normal, usec_t now);
+/* Returns false when the core removed the agent (a temporary one stopped by
+ * a group restart): `a` is freed and a REMOVE action is queued for it. */
+bool sv_agent_exited(Sv *sv, SvAgent *a, bool normal, usec_t now);
 
 /* Requests. */
 int sv_agent_stop(Sv *sv, SvAgent *a, usec_t now);     /* -EALREADY if not running; held down afterwards */
