@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Policy objects: loading (find, parse, compile), accessors and the
+ * human-readable dump of the resolved rule set. */
+#include <linux/seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "policy-internal.h"
+
+Policy *policy_free(Policy *p) {
+        if (!p)
+                return NULL;
+        for (unsigned i = 0; i < p->n_syscalls; i++)
+                free(p->syscalls[i].rules);
+        free(p->syscalls);
+        policy_condition_sets_free(p->condition_sets, p->n_condition_sets);
+        free(p->filter.filter);
+        free(p->name);
+        return mfree(p);
+}
+
+static Policy *policy_new(const char *name) {
+        const SyscallTable *t = syscall_table_get();
+        _cleanup_(policy_freep) Policy *p = NULL;
+
+        if (t->max_nr < 0)
+                return NULL;
+        p = calloc(1, sizeof(Policy));
+        if (!p)
+                return NULL;
+        p->name = strdup(name);
+        p->n_syscalls = (unsigned) t->max_nr + 1;
+        p->syscalls = calloc(p->n_syscalls, sizeof(PolicyRuleList));
+        if (!p->name || !p->syscalls)
+                return NULL;
+        /* A policy that never says `default` kills what it does not name. */
+        p->default_action = SECCOMP_RET_KILL_PROCESS;
+        return TAKE_PTR(p);
+}
+
+int policy_load_string(const char *text, const char *filename, char * const *search_path,
+                       Policy **ret, Diagnostic *diag) {
+        _cleanup_(policy_freep) Policy *p = NULL;
+        int r;
+
+        p = policy_new(filename);
+        if (!p)
+                return -ENOMEM;
+        r = policy_parse(p, text, filename, search_path, diag);
+        if (r < 0)
+                return r;
+        r = policy_compile(p, diag);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+int policy_load(const char *name, char * const *search_path, Policy **ret, Diagnostic *diag) {
+        _cleanup_free_ char *path = NULL, *looked = NULL, *text = NULL;
+        _cleanup_(policy_freep) Policy *p = NULL;
+        int r;
+
+        r = policy_find(name, search_path, NULL, &path, &looked);
+        if (r == -EINVAL) {
+                diag_set(diag, name, 0, 0, "", "invalid policy name (a name, or a path containing '/')");
+                return r;
+        }
+        if (r == -ENOENT && !strchr(name, '/')) {
+                diag_set(diag, name, 0, 0, "", "policy '%s' not found (looked in %s)", name,
+                         looked && looked[0] ? looked : "no directories");
+                return r;
+        }
+        if (r < 0) {
+                diag_set(diag, name, 0, 0, "", "cannot read policy: %s", strerror(ERRNO_VALUE(r)));
+                return r;
+        }
+
+        r = read_full_file(path, &text, NULL);
+        if (r < 0) {
+                diag_set(diag, path, 0, 0, "", "%s",
+                         r == -EBADMSG ? "the file contains a NUL byte" : strerror(ERRNO_VALUE(r)));
+                return r == -EBADMSG ? -EINVAL : r;
+        }
+
+        r = policy_load_string(text, path, search_path, &p, diag);
+        if (r < 0)
+                return r;
+        free(p->name);
+        p->name = strdup(name);
+        if (!p->name)
+                return -ENOMEM;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+const char *policy_name(const Policy *p) {
+        return p->name;
+}
+
+const struct sock_fprog *policy_filter(const Policy *p) {
+        return &p->filter;
+}
+
+void policy_action_format(uint32_t action, char *buf, size_t size) {
+        const char *name;
+
+        switch (action & SECCOMP_RET_ACTION_FULL) {
+        case SECCOMP_RET_ALLOW:
+                (void) snprintf(buf, size, "allow");
+                return;
+        case SECCOMP_RET_KILL_PROCESS:
+                (void) snprintf(buf, size, "kill");
+                return;
+        case SECCOMP_RET_LOG:
+                (void) snprintf(buf, size, "log");
+                return;
+        case SECCOMP_RET_ERRNO:
+                name = strerrorname_np((int) (action & SECCOMP_RET_DATA));
+                if (name)
+                        (void) snprintf(buf, size, "errno %s", name);
+                else
+                        (void) snprintf(buf, size, "errno %u", action & SECCOMP_RET_DATA);
+                return;
+        default:
+                (void) snprintf(buf, size, "0x%08x", action);
+        }
+}
+
+typedef struct DumpEntry {
+        uint32_t action;
+        const char *name;
+        unsigned nr;
+        unsigned order;                         /* position in the syscall's rule list */
+        const PolicyConditionSet *conditions;
+} DumpEntry;
+
+/* allow, log, errno by number, kill: from most to least permissive. */
+static unsigned action_rank(uint32_t action) {
+        switch (action & SECCOMP_RET_ACTION_FULL) {
+        case SECCOMP_RET_ALLOW:
+                return 0;
+        case SECCOMP_RET_LOG:
+                return 1;
+        case SECCOMP_RET_ERRNO:
+                return 2;
+        default:
+                return 3;
+        }
+}
+
+static int dump_entry_cmp(const void *a, const void *b) {
+        const DumpEntry *x = a, *y = b;
+        int r;
+
+        if (action_rank(x->action) != action_rank(y->action))
+                return action_rank(x->action) < action_rank(y->action) ? -1 : 1;
+        if (x->action != y->action)
+                return x->action < y->action ? -1 : 1;
+        r = strcmp(x->name, y->name);
+        if (r != 0)
+                return r;
+        return (x->order > y->order) - (x->order < y->order);
+}
+
+int policy_dump(const Policy *p, FILE *f) {
+        const SyscallTable *t = syscall_table_get();
+        _cleanup_free_ DumpEntry *entries = NULL;
+        size_t n = 0, allocated = 0;
+        char action[64];
+
+        for (unsigned nr = 0; nr < p->n_syscalls; nr++)
+                for (unsigned i = 0; i < p->syscalls[nr].n_rules; i++) {
+                        const PolicyRule *rule = &p->syscalls[nr].rules[i];
+
+                        if (n == allocated) {
+                                size_t m = allocated ? allocated * 2 : 256;
+                                DumpEntry *e = reallocarray(entries, m, sizeof(DumpEntry));
+                                if (!e)
+                                        return -ENOMEM;
+                                entries = e;
+                                allocated = m;
+                        }
+                        entries[n++] = (DumpEntry) {
+                                .action = rule->action,
+                                .name = t->names[nr],
+                                .nr = nr,
+                                .order = i,
+                                .conditions = rule->conditions,
+                        };
+                }
+        if (n > 0)
+                qsort(entries, n, sizeof(DumpEntry), dump_entry_cmp);
+
+        policy_action_format(p->default_action, action, sizeof(action));
+        fprintf(f, "# policy %s; for a syscall, conditional rules are checked from the last\n"
+                   "# written (highest [N]) down; the first that matches decides.\n",
+                p->name);
+        fprintf(f, "default: %s\n", action);
+        for (size_t i = 0; i < n; i++) {
+                const DumpEntry *d = &entries[i];
+
+                if (i == 0 || d->action != entries[i - 1].action) {
+                        policy_action_format(d->action, action, sizeof(action));
+                        fprintf(f, "%s:\n", action);
+                }
+                fprintf(f, "        %s", d->name);
+                if (d->conditions) {
+                        fprintf(f, " [%u] if", d->order);
+                        for (unsigned j = 0; j < d->conditions->n_conditions; j++)
+                                fprintf(f, "%s %s", j > 0 ? " and" : "", d->conditions->conditions[j].text);
+                } else if (p->syscalls[d->nr].n_rules > 1)
+                        fprintf(f, " [0] otherwise");
+                fputc('\n', f);
+        }
+        return ferror(f) ? -EIO : 0;
+}

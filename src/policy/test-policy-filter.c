@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The generated BPF: the fixed prologue (arch, x32, unknown numbers), 32-
+ * versus 64-bit argument comparisons against a reference evaluator, long
+ * jumps in big programs and the size limit. */
+#include <linux/audit.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <seccomp.h>
+
+#include "bpf-interp.h"
+#include "policy-internal.h"
+
+#define RET_ALLOW SECCOMP_RET_ALLOW
+#define RET_ERRNO(e) (SECCOMP_RET_ERRNO | (uint32_t) (e))
+
+static Policy *load_ok(const char *text) {
+        Policy *p = NULL;
+        Diagnostic d = {};
+        char buf[1024];
+        int r;
+
+        r = policy_load_string(text, "test.policy", NULL, &p, &d);
+        if (r < 0) {
+                diag_format(&d, buf, sizeof(buf));
+                fail_msg("expected the policy to load, got %s: %s", strerror(-r), buf);
+        }
+        return p;
+}
+
+static uint32_t run_data(const Policy *p, const struct seccomp_data *data) {
+        uint32_t ret = 0;
+        int r = bpf_run(policy_filter(p), data, &ret);
+
+        if (r < 0)
+                fail_msg("the generated program is invalid (bad jump or load) for nr %d", data->nr);
+        return ret;
+}
+
+static uint32_t run(const Policy *p, int nr, const uint64_t args[6]) {
+        struct seccomp_data data = { .nr = nr, .arch = seccomp_arch_native() };
+
+        if (args)
+                memcpy(data.args, args, sizeof(data.args));
+        return run_data(p, &data);
+}
+
+static void test_prologue(void **state) {
+        _cleanup_(policy_freep) Policy *p = load_ok("default allow\n");
+        const SyscallTable *t = syscall_table_get();
+        struct seccomp_data data = { .nr = 0, .arch = AUDIT_ARCH_I386 };
+
+        /* Another architecture's entry point (i386 on x86-64, arm on aarch64). */
+        assert_int_equal(run_data(p, &data), SECCOMP_RET_KILL_PROCESS);
+        data.arch = seccomp_arch_native() ^ 0x1;
+        assert_int_equal(run_data(p, &data), SECCOMP_RET_KILL_PROCESS);
+
+#if defined(__x86_64__)
+        /* x32 syscalls carry bit 30 in the number. */
+        assert_int_equal(run(p, 0x40000000 | 1, NULL), SECCOMP_RET_KILL_PROCESS);
+        assert_int_equal(run(p, 0x40000000 | 520, NULL), SECCOMP_RET_KILL_PROCESS);
+#endif
+        /* Unknown numbers answer ENOSYS whatever the default. */
+        assert_int_equal(run(p, 1000, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(p, t->max_nr + 1, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(p, t->max_nr, NULL), RET_ALLOW);
+        for (int nr = 0; nr <= t->max_nr; nr++)
+                if (!t->names[nr])
+                        assert_int_equal(run(p, nr, NULL), RET_ERRNO(ENOSYS));
+                else
+                        assert_int_equal(run(p, nr, NULL), RET_ALLOW);
+
+        _cleanup_(policy_freep) Policy *k = load_ok("default kill\n");
+        assert_int_equal(run(k, 1000, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(k, 0, NULL), SECCOMP_RET_KILL_PROCESS);
+}
+
+static void test_ioctl_32bit(void **state) {
+        _cleanup_(policy_freep) Policy *p = load_ok("default allow\ndeny ioctl if arg1 == TIOCSTI\n");
+        uint64_t args[6] = { 0, 0x5412 };
+        int nr = syscall_resolve("ioctl");
+
+        assert_int_equal(run(p, nr, args), RET_ERRNO(EPERM));
+        /* The kernel takes the request as unsigned int: upper bits must not help. */
+        args[1] = 0x5412 | (1ULL << 32);
+        assert_int_equal(run(p, nr, args), RET_ERRNO(EPERM));
+        args[1] = 0xffffffff00005412ULL;
+        assert_int_equal(run(p, nr, args), RET_ERRNO(EPERM));
+        args[1] = 0x5413;
+        assert_int_equal(run(p, nr, args), RET_ALLOW);
+}
+
+static bool reference(PolicyOp op, uint64_t a, uint64_t b) {
+        switch (op) {
+        case POLICY_OP_EQ: return a == b;
+        case POLICY_OP_NE: return a != b;
+        case POLICY_OP_LT: return a < b;
+        case POLICY_OP_LE: return a <= b;
+        case POLICY_OP_GT: return a > b;
+        case POLICY_OP_GE: return a >= b;
+        default: abort();
+        }
+}
+
+static uint64_t next_random(uint64_t *s) {
+        /* xorshift64: reproducible, so a failure names a case that reruns. */
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        return *s;
+}
+
+/* Values that sit on the boundaries between the halves. */
+static uint64_t interesting(uint64_t *s, uint64_t near) {
+        switch (next_random(s) % 6) {
+        case 0: return near;
+        case 1: return near + 1;
+        case 2: return near - 1;
+        case 3: return near ^ (1ULL << 32);
+        case 4: return near & 0xffffffffULL;
+        default: return next_random(s);
+        }
+}
+
+static void check_ops(const char *syscall, unsigned arg, bool arg32) {
+        uint64_t seed = 0x9e3779b97f4a7c15ULL;
+        int nr = syscall_resolve(syscall);
+
+        assert_true(nr >= 0);
+        for (PolicyOp op = 0; op < _POLICY_OP_MAX; op++)
+                for (int masked = 0; masked <= 1; masked++)
+                        for (int round = 0; round < 12; round++) {
+                                uint64_t value = next_random(&seed), mask = next_random(&seed);
+                                char text[256];
+
+                                if (round % 3 == 0)
+                                        value &= 0xffffffffULL;
+                                if (round % 4 == 1)
+                                        mask &= 0xffffffffULL;
+                                if (arg32) {
+                                        value &= 0xffffffffULL;
+                                        mask &= 0xffffffffULL;
+                                }
+                                if (masked)
+                                        value &= round % 2 ? mask : ~0ULL;
+                                if (masked)
+                                        snprintf(text, sizeof(text), "default allow\ndeny %s if arg%u & 0x%llx %s 0x%llx\n",
+                                                 syscall, arg, (unsigned long long) mask, policy_op_to_string(op),
+                                                 (unsigned long long) value);
+                                else
+                                        snprintf(text, sizeof(text), "default allow\ndeny %s if arg%u %s 0x%llx\n",
+                                                 syscall, arg, policy_op_to_string(op), (unsigned long long) value);
+                                _cleanup_(policy_freep) Policy *p = load_ok(text);
+
+                                for (int probe = 0; probe < 64; probe++) {
+                                        uint64_t args[6] = {}, a = interesting(&seed, value), seen;
+                                        bool deny;
+
+                                        args[arg] = a;
+                                        seen = arg32 ? a & 0xffffffffULL : a;
+                                        if (masked)
+                                                seen &= arg32 ? mask & 0xffffffffULL : mask;
+                                        deny = reference(op, seen, value);
+                                        if (run(p, nr, args) != (deny ? RET_ERRNO(EPERM) : RET_ALLOW))
+                                                fail_msg("%s with arg%u = 0x%llx: expected %s\npolicy:\n%s", syscall, arg,
+                                                         (unsigned long long) a, deny ? "deny" : "allow", text);
+                                }
+                        }
+}
+
+static void test_ops_64bit(void **state) {
+        check_ops("mmap", 1, false);            /* length: size_t */
+        check_ops("clone", 0, false);           /* flags: unsigned long, compared as is */
+}
+
+static void test_ops_32bit(void **state) {
+        check_ops("ioctl", 1, true);
+        check_ops("socket", 0, true);
+        check_ops("personality", 0, true);
+}
+
+/* Conditional rules on every syscall make a program of thousands of
+ * instructions: search jumps then span more than 255 instructions. */
+static void test_long_jumps(void **state) {
+        const SyscallTable *t = syscall_table_get();
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        _cleanup_(policy_freep) Policy *p = NULL;
+
+        assert_non_null(f);
+        fprintf(f, "default errno EACCES\n");
+        for (int nr = 0; nr <= t->max_nr; nr++)
+                if (t->names[nr])
+                        fprintf(f, "allow %s if arg0 == %d\n", t->names[nr], nr);
+        fclose(f);
+        p = load_ok(text);
+        free(text);
+
+        assert_true(policy_filter(p)->len > 1000);
+        for (int nr = 0; nr <= t->max_nr; nr++) {
+                uint64_t args[6] = { (uint64_t) nr };
+
+                if (!t->names[nr])
+                        continue;
+                assert_int_equal(run(p, nr, args), RET_ALLOW);
+                args[0] = (uint64_t) nr + 1;
+                assert_int_equal(run(p, nr, args), RET_ERRNO(EACCES));
+                args[0] = (uint64_t) nr | (1ULL << 40);
+                assert_int_equal(run(p, nr, args), (t->arg32[nr] & 1) ? RET_ALLOW : RET_ERRNO(EACCES));
+        }
+}
+
+static void test_too_big(void **state) {
+        const SyscallTable *t = syscall_table_get();
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        Policy *p = NULL;
+        Diagnostic d = {};
+        char buf[512];
+
+        assert_non_null(f);
+        fprintf(f, "default allow\n");
+        for (int nr = 0; nr <= t->max_nr; nr++)
+                if (t->names[nr] && t->arg32[nr] == 0)
+                        for (int i = 0; i < 4; i++)
+                                fprintf(f, "deny %s if arg5 > 0x%x00000000 and arg4 < 0x%x00000000\n",
+                                        t->names[nr], i + 1, i + 2);
+        fclose(f);
+        assert_int_equal(policy_load_string(text, "big.policy", NULL, &p, &d), -E2BIG);
+        free(text);
+        diag_format(&d, buf, sizeof(buf));
+        assert_string_equal(buf, "big.policy: the compiled filter is larger than 4096 instructions");
+}
+
+static void test_small_program(void **state) {
+        /* A typical allow list compiles to a compact search, not one
+         * comparison per syscall. */
+        _cleanup_(policy_freep) Policy *p = load_ok(
+                "default errno EPERM\n"
+                "allow @basic-io @file-system @io-event @memory @process @signal @timer\n");
+
+        assert_true(policy_filter(p)->len < 400);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_prologue),
+                cmocka_unit_test(test_ioctl_32bit),
+                cmocka_unit_test(test_ops_64bit),
+                cmocka_unit_test(test_ops_32bit),
+                cmocka_unit_test(test_long_jumps),
+                cmocka_unit_test(test_too_big),
+                cmocka_unit_test(test_small_program),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The shipped policies (policies/ of the source tree): each loads, and the
+ * resolved rule set is what its header comment promises, checked by running
+ * the compiled filter for the syscalls and arguments that matter. */
+#include <dirent.h>
+#include <linux/sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
+
+#include "bpf-interp.h"
+#include "policy-internal.h"
+
+#define ALLOW SECCOMP_RET_ALLOW
+#define KILL SECCOMP_RET_KILL_PROCESS
+#define EPERM_ (SECCOMP_RET_ERRNO | EPERM)
+#define ENOSYS_ (SECCOMP_RET_ERRNO | ENOSYS)
+
+static char *search_path[] = { (char *) SOURCE_POLICYDIR, NULL };
+
+static Policy *load(const char *name) {
+        Policy *p = NULL;
+        Diagnostic d = {};
+        char buf[1024];
+        int r = policy_load(name, search_path, &p, &d);
+
+        if (r < 0) {
+                diag_format(&d, buf, sizeof(buf));
+                fail_msg("shipped policy %s does not load: %s", name, buf);
+        }
+        return p;
+}
+
+static void expect_nr(const Policy *p, int nr, const char *what, uint64_t a0, uint64_t a1, uint32_t want) {
+        struct seccomp_data data = { .nr = nr, .arch = seccomp_arch_native(), .args = { a0, a1 } };
+        uint32_t got = 0;
+        char g[64], w[64];
+
+        assert_int_equal(bpf_run(policy_filter(p), &data, &got), 0);
+        if (got == want)
+                return;
+        policy_action_format(got, g, sizeof(g));
+        policy_action_format(want, w, sizeof(w));
+        fail_msg("policy %s: %s(0x%llx, 0x%llx) should be %s, is %s", policy_name(p), what,
+                 (unsigned long long) a0, (unsigned long long) a1, w, g);
+}
+
+static void expect(const Policy *p, const char *syscall, uint64_t a0, uint64_t a1, uint32_t want) {
+        int nr = syscall_resolve(syscall);
+
+        if (nr == -EPROTONOSUPPORT)
+                return;         /* not on this architecture */
+        assert_true(nr >= 0);
+        expect_nr(p, nr, syscall, a0, a1, want);
+}
+
+/* Every native member of `group` gets `want` (arguments zero), except the
+ * names in `except`, which the caller checks on their own. */
+static void expect_group(const Policy *p, const char *group, uint32_t want, const char *const *except) {
+        const SyscallTable *t = syscall_table_get();
+        const int *members;
+        unsigned n;
+
+        assert_int_equal(syscall_group_get(group, &members, &n), 0);
+        for (unsigned i = 0; i < n; i++) {
+                bool skip = false;
+
+                for (size_t j = 0; except && except[j]; j++)
+                        skip = skip || strcmp(except[j], t->names[members[i]]) == 0;
+                if (!skip)
+                        expect_nr(p, members[i], t->names[members[i]], 0, 0, want);
+        }
+}
+
+static const char *const base_exceptions[] = {
+        "clone3", "personality", "unshare", NULL,
+};
+
+static void check_common_denies(const Policy *p) {
+        static const char *const denied_groups[] = {
+                "@privileged", "@mount", "@module", "@reboot", "@swap", "@raw-io", "@debug",
+                "@keyring", "@cpu-emulation", "@obsolete", "@clock",
+        };
+        uint64_t newns[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUTS,
+                             CLONE_NEWIPC, CLONE_NEWCGROUP };
+
+        for (size_t i = 0; i < ELEMENTSOF(denied_groups); i++)
+                expect_group(p, denied_groups[i], EPERM_, NULL);
+        expect(p, "bpf", 0, 0, EPERM_);
+        expect(p, "userfaultfd", 0, 0, EPERM_);
+        expect(p, "open_by_handle_at", 0, 0, EPERM_);
+        expect(p, "io_uring_setup", 0, 0, EPERM_);
+        expect(p, "io_uring_enter", 0, 0, EPERM_);
+        expect(p, "io_uring_register", 0, 0, EPERM_);
+        expect(p, "ptrace", 0, 0, EPERM_);
+        expect(p, "perf_event_open", 0, 0, EPERM_);
+        expect(p, "process_vm_readv", 0, 0, EPERM_);
+        expect(p, "process_vm_writev", 0, 0, EPERM_);
+
+        /* personality: only PER_LINUX and the query. */
+        expect(p, "personality", PER_LINUX, 0, ALLOW);
+        expect(p, "personality", 0xffffffffULL, 0, ALLOW);
+        expect(p, "personality", PER_LINUX | ADDR_NO_RANDOMIZE, 0, EPERM_);
+        expect(p, "personality", READ_IMPLIES_EXEC, 0, EPERM_);
+        expect(p, "personality", PER_LINUX32, 0, EPERM_);
+        expect(p, "personality", 1ULL << 32, 0, ALLOW);         /* the kernel sees PER_LINUX */
+
+        /* Namespaces. */
+        for (size_t i = 0; i < ELEMENTSOF(newns); i++) {
+                expect(p, "unshare", newns[i], 0, EPERM_);
+                expect(p, "clone", newns[i] | CLONE_THREAD | CLONE_VM | CLONE_SIGHAND, 0, EPERM_);
+        }
+        expect(p, "unshare", CLONE_NEWTIME, 0, EPERM_);
+        expect(p, "unshare", CLONE_FILES, 0, ALLOW);
+        expect(p, "setns", 0, 0, EPERM_);
+        expect(p, "clone3", 0, 0, ENOSYS_);
+
+        /* Terminal injection, also with upper bits set. */
+        expect(p, "ioctl", 0, TIOCSTI, EPERM_);
+        expect(p, "ioctl", 0, TIOCSTI | (1ULL << 32), EPERM_);
+        expect(p, "ioctl", 0, TIOCLINUX, EPERM_);
+        expect(p, "ioctl", 0, TIOCLINUX | (0xffULL << 40), EPERM_);
+        expect(p, "ioctl", 0, TCGETS, ALLOW);
+        expect(p, "ioctl", 0, FIONREAD, ALLOW);
+
+        /* The fixed prologue: unknown numbers and x32. */
+        expect_nr(p, 1000, "syscall 1000", 0, 0, ENOSYS_);
+#if defined(__x86_64__)
+        expect_nr(p, 0x40000000 | 39, "x32 getpid", 0, 0, KILL);
+#endif
+        expect(p, "mlock", 0, 0, ALLOW);
+        expect(p, "io_setup", 0, 0, ALLOW);
+}
+
+static void check_base_allows(const Policy *p) {
+        static const char *const groups[] = {
+                "@basic-io", "@file-system", "@io-event", "@sync", "@memory", "@signal", "@timer",
+                "@resources", "@system-info", "@ipc",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(groups); i++)
+                expect_group(p, groups[i], ALLOW, (const char *const[]) { "ioctl", NULL });
+        expect(p, "execve", 0, 0, ALLOW);
+        expect(p, "execveat", 0, 0, ALLOW);
+        expect(p, "exit_group", 0, 0, ALLOW);
+        expect(p, "futex", 0, 0, ALLOW);
+        expect(p, "clone", CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+               CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID, 0, ALLOW);
+}
+
+static void test_base(void **state) {
+        _cleanup_(policy_freep) Policy *p = load("base");
+
+        /* No default line: what base does not name is killed. */
+        assert_int_equal(p->default_action, KILL);
+        check_base_allows(p);
+        expect_group(p, "@process", ALLOW, NULL);
+        expect(p, "socket", AF_INET, 0, KILL);
+        expect(p, "mount", 0, 0, KILL);
+}
+
+static void test_default(void **state) {
+        _cleanup_(policy_freep) Policy *p = load("default");
+
+        assert_int_equal(p->default_action, EPERM_);
+        check_base_allows(p);
+        check_common_denies(p);
+        expect_group(p, "@process", ALLOW, base_exceptions);
+        expect_group(p, "@network-io", ALLOW, NULL);
+        expect(p, "socket", AF_INET, SOCK_STREAM, ALLOW);
+        expect(p, "socket", AF_INET6, SOCK_DGRAM, ALLOW);
+        expect(p, "socket", AF_UNIX, SOCK_STREAM, ALLOW);
+        /* fork() is clone with SIGCHLD and the tid flags. */
+        expect(p, "clone", CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 17, 0, ALLOW);
+        expect(p, "clone", CLONE_VM | CLONE_VFORK | 17, 0, ALLOW);
+}
+
+static void test_no_network(void **state) {
+        _cleanup_(policy_freep) Policy *p = load("no-network");
+
+        check_base_allows(p);
+        check_common_denies(p);
+        expect(p, "socket", AF_UNIX, SOCK_STREAM, ALLOW);
+        expect(p, "socketpair", AF_UNIX, SOCK_STREAM, ALLOW);
+        expect(p, "socket", AF_INET, SOCK_STREAM, EPERM_);
+        expect(p, "socket", AF_INET6, SOCK_DGRAM, EPERM_);
+        expect(p, "socket", AF_NETLINK, SOCK_RAW, EPERM_);
+        expect(p, "socket", AF_PACKET, SOCK_RAW, EPERM_);
+        expect(p, "socket", AF_UNIX | (1ULL << 32), 0, ALLOW); /* the kernel sees AF_UNIX */
+        expect(p, "socket", AF_INET | (1ULL << 32), 0, EPERM_);
+        expect(p, "socketpair", AF_INET, SOCK_STREAM, EPERM_);
+        expect(p, "connect", 0, 0, ALLOW);      /* only AF_UNIX sockets can exist */
+}
+
+static void test_strict(void **state) {
+        _cleanup_(policy_freep) Policy *p = load("strict");
+        uint64_t thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                          CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+
+        check_base_allows(p);
+        check_common_denies(p);
+        expect_group(p, "@network-io", EPERM_, NULL);
+        expect(p, "socket", AF_UNIX, SOCK_STREAM, EPERM_);
+        expect(p, "fork", 0, 0, EPERM_);
+        expect(p, "vfork", 0, 0, EPERM_);
+        expect(p, "clone", thread, 0, ALLOW);
+        expect(p, "clone", CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 17, 0, EPERM_);
+        expect(p, "clone", CLONE_VM | CLONE_VFORK | 17, 0, EPERM_);
+        expect(p, "clone", thread | CLONE_NEWUSER, 0, EPERM_);
+        expect(p, "execve", 0, 0, ALLOW);
+}
+
+/* Any new file in policies/ must load too. */
+static void test_all_load(void **state) {
+        DIR *d = opendir(SOURCE_POLICYDIR);
+        struct dirent *de;
+        unsigned n = 0;
+
+        assert_non_null(d);
+        while ((de = readdir(d))) {
+                size_t len = strlen(de->d_name);
+                char path[512];
+
+                if (len < 8 || strcmp(de->d_name + len - 7, ".policy") != 0)
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", SOURCE_POLICYDIR, de->d_name);
+                _cleanup_(policy_freep) Policy *p = load(path);
+                assert_true(policy_filter(p)->len > 10);
+                n++;
+        }
+        closedir(d);
+        assert_true(n >= 4);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_base),
+                cmocka_unit_test(test_default),
+                cmocka_unit_test(test_no_network),
+                cmocka_unit_test(test_strict),
+                cmocka_unit_test(test_all_load),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
