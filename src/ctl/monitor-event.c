@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Rendering monitor events; pure apart from the clock conversion. */
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl-format.h"
+#include "json.h"
+#include "monitor-event.h"
+
+static bool is(const MonitorEvent *e, const char *signal) {
+        return e->signal && strcmp(e->signal, signal) == 0;
+}
+
+void monitor_event_print(const MonitorEvent *e, FILE *f) {
+        time_t sec = (time_t) (e->timestamp / USEC_PER_SEC);
+        char when[64] = "", buf[256];
+        struct tm tm;
+
+        if (localtime_r(&sec, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+        fprintf(f, "%s.%03u %s %s", when, (unsigned) (e->timestamp % USEC_PER_SEC / USEC_PER_MSEC),
+                e->signal ? e->signal : "?", e->name ? e->name : "?");
+
+        if (is(e, "AgentStarted"))
+                fprintf(f, ": started, main PID %" PRIu32, e->main_pid);
+        else if (is(e, "AgentExited"))
+                fprintf(f, ": %s", ctl_format_exit(buf, sizeof(buf), e->reason, e->status, NULL));
+        else if (is(e, "AgentRestarted"))
+                fprintf(f, ": restarted, restart #%" PRIu32, e->restart_count);
+        else if (is(e, "HealthChanged"))
+                fprintf(f, ": %s", e->health ? e->health : "?");
+        else if (is(e, "Escalated"))
+                fprintf(f, ": escalated: %s", e->reason ? e->reason : "");
+        fputc('\n', f);
+}
+
+void monitor_event_print_json(const MonitorEvent *e, FILE *f) {
+        time_t sec = (time_t) (e->timestamp / USEC_PER_SEC);
+        char when[64] = "", iso[80];
+        struct tm tm;
+        JsonWriter w;
+
+        if (gmtime_r(&sec, &tm))
+                strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(iso, sizeof(iso), "%s.%06uZ", when, (unsigned) (e->timestamp % USEC_PER_SEC));
+
+        json_writer_init(&w, f);
+        json_begin_object(&w);
+        json_key(&w, "timestamp_usec");
+        json_uint(&w, e->timestamp);
+        json_key(&w, "timestamp");
+        json_string(&w, iso);
+        json_key(&w, "signal");
+        json_string(&w, e->signal);
+
+        json_key(&w, is(e, "Escalated") ? "supervisor" : "name");
+        json_string(&w, e->name);
+        if (e->agent) {
+                json_key(&w, "agent");
+                json_string(&w, e->agent);
+        }
+
+        if (is(e, "AgentStarted")) {
+                json_key(&w, "main_pid");
+                json_uint(&w, e->main_pid);
+        } else if (is(e, "AgentExited")) {
+                json_key(&w, "reason");
+                json_string(&w, e->reason);
+                json_key(&w, "status");
+                json_int(&w, e->status);
+        } else if (is(e, "AgentRestarted")) {
+                json_key(&w, "restart_count");
+                json_uint(&w, e->restart_count);
+        } else if (is(e, "HealthChanged")) {
+                json_key(&w, "health");
+                json_string(&w, e->health);
+        } else if (is(e, "Escalated")) {
+                json_key(&w, "reason");
+                json_string(&w, e->reason);
+        }
+        json_end_object(&w);
+        fputc('\n', f);
+}

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* `agentctl status [NAME]`: one agent in detail, or the manager overview. */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl-bus.h"
+#include "ctl-format.h"
+#include "ctl-proc.h"
+#include "ctl-verbs.h"
+#include "parse-util.h"
+#include "strv.h"
+
+#define LABEL "%11s "
+#define STATES_MAX 16
+
+static const char *dot(const CtlContext *c, const char *color) {
+        static char buf[64];
+
+        if (!c->color)
+                return "●";
+        snprintf(buf, sizeof(buf), "%s●%s", color, ANSI_NORMAL);
+        return buf;
+}
+
+static usec_t now_realtime(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+/* The supervisor's object path, found through ListSupervisors so that the
+ * daemon's own path escaping is used. */
+static int supervisor_path(sd_bus *bus, const char *name, char **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *n, *path;
+        int r;
+
+        r = ctl_call_manager(bus, "ListSupervisors", NULL, &reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(ssbuuo)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "(ssbuuo)", &n, NULL, NULL, NULL, NULL, &path)) > 0)
+                if (strcmp(n, name) == 0) {
+                        *ret = strdup(path);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        return r < 0 ? r : -ENOENT;
+}
+
+static void print_restarts(const CtlContext *c, const PropList *agent, const PropList *sup) {
+        const Prop *times = sup ? prop_list_get(sup, "RestartTimesUSec") : NULL;
+        const char *restart = prop_list_get_string(agent, "Restart", "");
+
+        printf(LABEL "%" PRIu64, "Restarts:", prop_list_get_uint64(agent, "RestartCount", 0));
+        if (*restart)
+                printf(" (%s)", restart);
+        if (times && times->type == PROP_UINT64_ARRAY && times->array.n > 0) {
+                const uint64_t *v = times->array.data;
+                size_t first = times->array.n > 5 ? times->array.n - 5 : 0;
+                char clock[32];
+
+                printf("; supervisor %s restarted at", prop_list_get_string(agent, "Supervisor", "?"));
+                for (size_t i = first; i < times->array.n; i++)
+                        printf("%s %s", i == first ? "" : ",", ctl_format_clock(clock, sizeof(clock), v[i]));
+        }
+        fputc('\n', stdout);
+}
+
+static void print_last_exit(const PropList *l) {
+        const char *reason = prop_list_get_string(l, "ExitReason", "");
+        uint64_t ts = prop_list_get_uint64(l, "ExitTimestampUSec", 0),
+                 runtime = prop_list_get_uint64(l, "ExitRuntimeUSec", UINT64_MAX);
+        char buf[256], when[64], span[64];
+
+        if (!*reason)
+                return;
+        printf(LABEL "%s", "Last exit:",
+               ctl_format_exit(buf, sizeof(buf), reason, (int) prop_list_get_int(l, "ExitStatus", 0),
+                               prop_list_get_string(l, "ExitKilledBy", "")));
+        if (ts > 0 && ts != UINT64_MAX)
+                printf(" at %s", ctl_format_timestamp(when, sizeof(when), ts));
+        if (runtime != UINT64_MAX && runtime > 0)
+                printf(" after %s", ctl_format_uptime(span, sizeof(span), runtime));
+        fputc('\n', stdout);
+}
+
+static void print_processes(const ProcEntry *procs, size_t n) {
+        if (n > 0)
+                proc_tree_render(procs, n, "            ", 0, stdout);
+}
+
+static int status_agent(CtlContext *c, const char *name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(prop_list_done) PropList l = {}, sup = {};
+        _cleanup_free_ char *path = NULL, *sup_path = NULL;
+        ProcEntry *procs = NULL;
+        size_t n_procs = 0;
+        const char *state, *health, *cg, *status_text, *supervisor, *type;
+        const Prop *exec;
+        const Prop *inv;
+        uint64_t started, pid, cpu, mem, mem_max, tasks, tasks_max;
+        char buf[256], buf2[64];
+        int r;
+
+        r = bus_get_agent_path(c->bus, name, &path, &error);
+        if (r < 0)
+                return ctl_report_error(r, &error, "Failed to look up the agent");
+        r = bus_get_all(c->bus, path, AV_AGENT, &l, &error);
+        if (r < 0)
+                return ctl_report_error(r, &error, "Failed to read the agent's properties");
+
+        supervisor = prop_list_get_string(&l, "Supervisor", "");
+        if (*supervisor && supervisor_path(c->bus, supervisor, &sup_path) >= 0)
+                (void) bus_get_all(c->bus, sup_path, AV_SUPERVISOR, &sup, NULL);
+
+        cg = prop_list_get_string(&l, "ControlGroup", "");
+        if (*cg)
+                (void) cgroup_read_processes(cg, &procs, &n_procs);
+
+        if (c->args->json) {
+                JsonWriter w;
+
+                json_writer_init(&w, stdout);
+                json_begin_object(&w);
+                prop_list_json(&l, &w);
+                json_key(&w, "object_path");
+                json_string(&w, path);
+                json_key(&w, "processes");
+                json_begin_array(&w);
+                for (size_t i = 0; i < n_procs; i++) {
+                        json_begin_object(&w);
+                        json_key(&w, "pid");
+                        json_int(&w, procs[i].pid);
+                        json_key(&w, "ppid");
+                        json_int(&w, procs[i].ppid);
+                        json_key(&w, "command");
+                        json_string(&w, procs[i].cmdline);
+                        json_end_object(&w);
+                }
+                json_end_array(&w);
+                json_end_object(&w);
+                fputc('\n', stdout);
+                proc_entries_free(procs, n_procs);
+                return CTL_EXIT_OK;
+        }
+
+        state = prop_list_get_string(&l, "State", "unknown");
+        health = prop_list_get_string(&l, "Health", "unknown");
+        status_text = prop_list_get_string(&l, "StatusText", "");
+        type = prop_list_get_string(&l, "Type", "");
+        printf("%s %s - %s\n", dot(c, ctl_state_color(state, health)), prop_list_get_string(&l, "Name", name),
+               *type ? type : "transient");
+
+        printf(LABEL "%s%s%s%s\n", "State:", state, *status_text ? " (" : "", status_text, *status_text ? ")" : "");
+        printf(LABEL "%s", "Health:", health);
+        if (prop_list_get_uint64(&l, "HealthCheckFailures", 0) > 0)
+                printf(" (%" PRIu64 " failed checks)", prop_list_get_uint64(&l, "HealthCheckFailures", 0));
+        fputc('\n', stdout);
+
+        pid = prop_list_get_uint64(&l, "MainPID", 0);
+        if (pid > 0)
+                printf(LABEL "%" PRIu64 "\n", "Main PID:", pid);
+
+        inv = prop_list_get(&l, "InvocationID");
+        if (inv && inv->type == PROP_BYTES && inv->array.n > 0)
+                printf(LABEL "%s\n", "Invocation:", ctl_format_hex(buf, sizeof(buf), inv->array.data, inv->array.n));
+
+        started = prop_list_get_uint64(&l, "StartedUSec", 0);
+        if (started > 0 && started != UINT64_MAX) {
+                usec_t now = now_realtime();
+
+                printf(LABEL "%s", "Started:", ctl_format_timestamp(buf, sizeof(buf), started));
+                if (pid > 0 && now >= started)
+                        printf("; %s ago", ctl_format_uptime(buf2, sizeof(buf2), now - started));
+                fputc('\n', stdout);
+        }
+
+        print_restarts(c, &l, sup.n > 0 ? &sup : NULL);
+        print_last_exit(&l);
+
+        /* Like systemctl, a line only where something is known or limited. */
+        mem = prop_list_get_uint64(&l, "MemoryCurrent", UINT64_MAX);
+        mem_max = prop_list_get_uint64(&l, "MemoryMax", UINT64_MAX);
+        if (mem != UINT64_MAX || mem_max != UINT64_MAX) {
+                uint64_t peak = prop_list_get_uint64(&l, "MemoryPeak", UINT64_MAX);
+
+                printf(LABEL "%s", "Memory:", ctl_format_usage(buf, sizeof(buf), mem, mem_max, true));
+                if (peak != UINT64_MAX)
+                        printf(", peak %s", format_size(buf2, sizeof(buf2), peak));
+                fputc('\n', stdout);
+        }
+        tasks = prop_list_get_uint64(&l, "TasksCurrent", UINT64_MAX);
+        tasks_max = prop_list_get_uint64(&l, "TasksMax", UINT64_MAX);
+        if (tasks != UINT64_MAX || tasks_max != UINT64_MAX)
+                printf(LABEL "%s\n", "Tasks:", ctl_format_usage(buf, sizeof(buf), tasks, tasks_max, false));
+        cpu = prop_list_get_uint64(&l, "CPUUsageNSec", UINT64_MAX);
+        if (cpu != UINT64_MAX)
+                printf(LABEL "%s\n", "CPU:", ctl_format_uptime(buf, sizeof(buf), cpu / NSEC_PER_USEC));
+
+        exec = prop_list_get(&l, "ExecStart");
+        if (exec && exec->type == PROP_STRV && exec->strv && exec->strv[0]) {
+                _cleanup_free_ char *cmdline = strv_join(exec->strv, " ");
+
+                if (cmdline)
+                        printf(LABEL "%s\n", "Command:", cmdline);
+        }
+        if (*prop_list_get_string(&l, "User", ""))
+                printf(LABEL "%s\n", "User:", prop_list_get_string(&l, "User", ""));
+        printf(LABEL "%s\n", "Policy:", prop_list_get_string(&l, "Policy", "?"));
+        if (*cg) {
+                printf(LABEL "%s\n", "CGroup:", cg);
+                print_processes(procs, n_procs);
+        }
+
+        proc_entries_free(procs, n_procs);
+        return CTL_EXIT_OK;
+}
+
+typedef struct StateCount {
+        char state[32];
+        unsigned count;
+} StateCount;
+
+/* Counts agents per state, the usual states first in lifecycle order. */
+static int count_agent_states(sd_bus *bus, StateCount *counts, size_t *n, unsigned *total, sd_bus_error *error) {
+        static const char * const order[] = { "starting", "running", "stopping", "restarting", "exited", "failed" };
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *state;
+        int r;
+
+        *n = 0;
+        *total = 0;
+        for (size_t i = 0; i < ELEMENTSOF(order); i++) {
+                snprintf(counts[*n].state, sizeof(counts[*n].state), "%s", order[i]);
+                counts[(*n)++].count = 0;
+        }
+
+        r = ctl_call_manager(bus, "ListAgents", error, &reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssuuo)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "(ssssuuo)", NULL, NULL, &state, NULL, NULL, NULL, NULL)) > 0) {
+                size_t i;
+
+                for (i = 0; i < *n; i++)
+                        if (strcmp(counts[i].state, state) == 0)
+                                break;
+                if (i == *n) {
+                        if (*n == STATES_MAX)
+                                continue;
+                        snprintf(counts[i].state, sizeof(counts[i].state), "%s", state);
+                        counts[(*n)++].count = 0;
+                }
+                counts[i].count++;
+                (*total)++;
+        }
+        return r;
+}
+
+static const char *manager_color(const char *state) {
+        if (strcmp(state, "running") == 0)
+                return ANSI_GREEN;
+        if (strcmp(state, "escalated") == 0)
+                return ANSI_RED;
+        return ANSI_YELLOW;
+}
+
+static int status_manager(CtlContext *c) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(prop_list_done) PropList m = {};
+        StateCount counts[STATES_MAX];
+        size_t n_counts;
+        unsigned total;
+        const char *name, *strategy, *path, *state;
+        uint32_t agents, max_children;
+        int escalated, r;
+        JsonWriter w;
+        char buf[64];
+
+        r = bus_get_all(c->bus, AV_PATH, AV_MANAGER, &m, &error);
+        if (r < 0)
+                return ctl_report_error(r, &error, "Failed to read the manager's properties");
+        r = count_agent_states(c->bus, counts, &n_counts, &total, &error);
+        if (r < 0)
+                return ctl_report_error(r, &error, "Failed to list agents");
+        r = ctl_call_manager(c->bus, "ListSupervisors", &error, &reply, NULL);
+        if (r < 0)
+                return ctl_report_error(r, &error, "Failed to list supervisors");
+        r = sd_bus_message_enter_container(reply, 'a', "(ssbuuo)");
+        if (r < 0)
+                return ctl_report_error(r, NULL, "Failed to parse the supervisor list");
+
+        state = prop_list_get_string(&m, "State", "unknown");
+        json_writer_init(&w, stdout);
+        if (c->args->json) {
+                json_begin_object(&w);
+                json_key(&w, "manager");
+                json_begin_object(&w);
+                prop_list_json(&m, &w);
+                json_end_object(&w);
+                json_key(&w, "supervisors");
+                json_begin_array(&w);
+        } else {
+                printf("%s agentvisord %s\n", dot(c, manager_color(state)), prop_list_get_string(&m, "Version", "?"));
+                printf(LABEL "%s\n", "State:", state);
+                printf(LABEL "%" PRIu64 " (max %" PRIu64 ")", "Agents:", prop_list_get_uint64(&m, "NAgents", total),
+                       prop_list_get_uint64(&m, "MaxChildren", 0));
+                for (size_t i = 0, shown = 0; i < n_counts; i++) {
+                        if (counts[i].count == 0)
+                                continue;
+                        printf("%s%u %s", shown++ == 0 ? ": " : ", ", counts[i].count, counts[i].state);
+                }
+                fputc('\n', stdout);
+                printf(LABEL "%s, %" PRIu64 " restarts in %s\n", "Strategy:",
+                       prop_list_get_string(&m, "Strategy", "?"), prop_list_get_uint64(&m, "MaxRestarts", 0),
+                       ctl_format_uptime(buf, sizeof(buf), prop_list_get_uint64(&m, "RestartWindowUSec", 0)));
+                printf("%11s\n", "Supervisors:");
+        }
+
+        while ((r = sd_bus_message_read(reply, "(ssbuuo)", &name, &strategy, &escalated, &agents, &max_children,
+                                        &path)) > 0) {
+                _cleanup_(prop_list_done) PropList s = {};
+
+                (void) bus_get_all(c->bus, path, AV_SUPERVISOR, &s, NULL);
+                if (c->args->json) {
+                        json_begin_object(&w);
+                        if (s.n > 0)
+                                prop_list_json(&s, &w);
+                        else {
+                                json_key(&w, "name");
+                                json_string(&w, name);
+                                json_key(&w, "strategy");
+                                json_string(&w, strategy);
+                                json_key(&w, "escalated");
+                                json_bool(&w, escalated);
+                                json_key(&w, "n_agents");
+                                json_uint(&w, agents);
+                                json_key(&w, "max_children");
+                                json_uint(&w, max_children);
+                        }
+                        json_key(&w, "object_path");
+                        json_string(&w, path);
+                        json_end_object(&w);
+                        continue;
+                }
+
+                printf("%11s %s %-16s %-13s %" PRIu32 "/%" PRIu32 " agents", "",
+                       dot(c, escalated ? ANSI_RED : ANSI_GREEN), name, strategy, agents, max_children);
+                if (escalated)
+                        printf("  %sescalated: %s%s", c->color ? ANSI_RED : "",
+                               prop_list_get_string(&s, "EscalationReason", "(no reason given)"),
+                               c->color ? ANSI_NORMAL : "");
+                fputc('\n', stdout);
+        }
+        if (r < 0)
+                return ctl_report_error(r, NULL, "Failed to parse the supervisor list");
+
+        if (c->args->json) {
+                json_end_array(&w);
+                json_key(&w, "agents");
+                json_begin_object(&w);
+                json_key(&w, "total");
+                json_uint(&w, total);
+                json_key(&w, "states");
+                json_begin_object(&w);
+                for (size_t i = 0; i < n_counts; i++) {
+                        json_key(&w, counts[i].state);
+                        json_uint(&w, counts[i].count);
+                }
+                json_end_object(&w);
+                json_end_object(&w);
+                json_end_object(&w);
+                fputc('\n', stdout);
+                return CTL_EXIT_OK;
+        }
+
+        return CTL_EXIT_OK;
+}
+
+int verb_status(CtlContext *c) {
+        if (c->args->positional && c->args->positional[0])
+                return status_agent(c, c->args->positional[0]);
+        return status_manager(c);
+}
