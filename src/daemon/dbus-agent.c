@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* org.agentvisor1.Agent at /org/agentvisor1/agent/NAME: a fallback vtable,
+ * so 10,000 agents cost no per-object registration. Current use (memory,
+ * tasks, CPU) is read from the cgroup when asked. */
+#include <string.h>
+
+#include "agent.h"
+#include "dbus.h"
+#include "strv.h"
+
+
+static int find_agent(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                      sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_free_ char *name = NULL;
+        Agent *a;
+        int r;
+
+        r = sd_bus_path_decode(path, BUS_AGENT_PREFIX, &name);
+        if (r <= 0)
+                return r;
+        a = manager_find_agent(m, name);
+        if (!a)
+                return 0;
+        *found = a;
+        return 1;
+}
+
+static int enumerate_agents(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_strv_free_ char **l = NULL;
+        Agent *a;
+        int r;
+
+        HASHMAP_FOREACH(a, m->agents) {
+                r = strv_extend(&l, a->object_path);
+                if (r < 0)
+                        return r;
+        }
+        *nodes = TAKE_PTR(l);
+        return 1;
+}
+
+static CgroupStats live_stats(const Agent *a) {
+        CgroupStats st = { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
+        if (a->cgroup)
+                (void) cgroup_read_stats(a->cgroup, &st);
+        return st;
+}
+
+static int property_get(sd_bus *bus, const char *path, const char *interface, const char *p,
+                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Agent *a = userdata;
+        const AgentSpec *s = &a->spec;
+
+        if (strcmp(p, "Name") == 0)
+                return sd_bus_message_append(reply, "s", a->name);
+        if (strcmp(p, "Type") == 0)
+                return sd_bus_message_append(reply, "s", a->type);
+        if (strcmp(p, "Supervisor") == 0)
+                return sd_bus_message_append(reply, "s", a->supervisor->config.name);
+        if (strcmp(p, "InvocationID") == 0)
+                return sd_bus_message_append_array(reply, 'y', a->invocation_id.bytes,
+                                                   sd_id128_is_null(a->invocation_id) ? 0 : 16);
+        if (strcmp(p, "State") == 0)
+                return sd_bus_message_append(reply, "s", agent_state_to_string(agent_get_state(a)));
+        if (strcmp(p, "Health") == 0)
+                return sd_bus_message_append(reply, "s", agent_health_to_string(a->health));
+        if (strcmp(p, "StatusText") == 0)
+                return sd_bus_message_append(reply, "s", a->status_text ?: "");
+        if (strcmp(p, "StatusErrno") == 0)
+                return sd_bus_message_append(reply, "i", (int32_t) a->status_errno);
+        if (strcmp(p, "MainPID") == 0)
+                return sd_bus_message_append(reply, "u", (uint32_t) a->pid);
+        if (strcmp(p, "ControlGroup") == 0)
+                return sd_bus_message_append(reply, "s", a->cgroup ? cgroup_path(a->cgroup) : "");
+        if (strcmp(p, "Policy") == 0)
+                return sd_bus_message_append(reply, "s", s->policy);
+        if (strcmp(p, "User") == 0)
+                return sd_bus_message_append(reply, "s", s->user ?: a->manager->config->default_user);
+        if (strcmp(p, "ExecStart") == 0)
+                return sd_bus_message_append_strv(reply, s->exec);
+        if (strcmp(p, "ServiceType") == 0)
+                return sd_bus_message_append(reply, "s", service_type_to_string(s->type));
+        if (strcmp(p, "Restart") == 0)
+                return sd_bus_message_append(reply, "s", restart_type_to_string(s->restart));
+        if (strcmp(p, "RestartCount") == 0)
+                return sd_bus_message_append(reply, "u", (uint32_t) (a->sv ? sv_agent_restart_count(a->sv) : 0));
+        if (strcmp(p, "StartedUSec") == 0)
+                return sd_bus_message_append(reply, "t", (uint64_t) a->started_realtime);
+        if (strcmp(p, "ExitReason") == 0)
+                return sd_bus_message_append(reply, "s", exit_reason_to_string(a->exit.reason));
+        if (strcmp(p, "ExitStatus") == 0)
+                return sd_bus_message_append(reply, "i", (int32_t) a->exit.status);
+        if (strcmp(p, "ExitKilledBy") == 0)
+                return sd_bus_message_append(reply, "s", killed_by_to_string(a->exit.killed_by));
+        if (strcmp(p, "ExitTimestampUSec") == 0)
+                return sd_bus_message_append(reply, "t", (uint64_t) a->exit_realtime);
+        if (strcmp(p, "ExitRuntimeUSec") == 0)
+                return sd_bus_message_append(reply, "t", (uint64_t) a->exit_runtime);
+        if (strcmp(p, "ExitCPUUsageNSec") == 0)
+                return sd_bus_message_append(reply, "t", a->exit_cpu_nsec);
+        if (strcmp(p, "ExitMemoryPeak") == 0)
+                return sd_bus_message_append(reply, "t", a->exit_memory_peak);
+        if (strcmp(p, "MemoryCurrent") == 0)
+                return sd_bus_message_append(reply, "t", live_stats(a).memory_current);
+        if (strcmp(p, "MemoryPeak") == 0)
+                return sd_bus_message_append(reply, "t", live_stats(a).memory_peak);
+        if (strcmp(p, "TasksCurrent") == 0)
+                return sd_bus_message_append(reply, "t", live_stats(a).tasks_current);
+        if (strcmp(p, "CPUUsageNSec") == 0)
+                return sd_bus_message_append(reply, "t", live_stats(a).cpu_usage_nsec);
+        if (strcmp(p, "OOMKills") == 0) {
+                CgroupStats st = live_stats(a);
+                uint64_t now = st.oom_kills != UINT64_MAX && st.oom_kills > a->oom_kills_at_start
+                                       ? st.oom_kills - a->oom_kills_at_start
+                                       : 0;
+                return sd_bus_message_append(reply, "t", a->oom_kills + now);
+        }
+        if (strcmp(p, "MemoryMax") == 0)
+                return sd_bus_message_append(reply, "t", s->limits.memory_max);
+        if (strcmp(p, "TasksMax") == 0)
+                return sd_bus_message_append(reply, "t", s->limits.tasks_max);
+        if (strcmp(p, "CPUQuotaPerSecUSec") == 0)
+                return sd_bus_message_append(reply, "t", s->limits.cpu_quota_per_sec_usec);
+        if (strcmp(p, "RuntimeMaxUSec") == 0)
+                return sd_bus_message_append(reply, "t", s->limits.runtime_max_usec);
+        if (strcmp(p, "CPUTimeMaxUSec") == 0)
+                return sd_bus_message_append(reply, "t", s->limits.cpu_time_max_usec);
+        if (strcmp(p, "WatchdogUSec") == 0)
+                return sd_bus_message_append(reply, "t", s->watchdog_usec);
+        if (strcmp(p, "HealthCheckFailures") == 0)
+                return sd_bus_message_append(reply, "u", (uint32_t) a->check_failures);
+        return -ENOENT;
+}
+
+static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return bus_agent_do_stop(userdata, msg, error);
+}
+
+static int method_restart(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return bus_agent_do_restart(userdata, msg, error);
+}
+
+static int method_kill(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        int32_t sig;
+        int r = sd_bus_message_read(msg, "i", &sig);
+        return r < 0 ? r : bus_agent_do_kill(userdata, sig, msg, error);
+}
+
+#define P(name, sig) SD_BUS_PROPERTY(name, sig, property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+#define P_CONST(name, sig) SD_BUS_PROPERTY(name, sig, property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST)
+#define P_LIVE(name, sig) SD_BUS_PROPERTY(name, sig, property_get, 0, 0)
+
+static const sd_bus_vtable agent_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        P_CONST("Name", "s"),
+        P_CONST("Type", "s"),
+        P_CONST("Supervisor", "s"),
+        P("InvocationID", "ay"),
+        P("State", "s"),
+        P("Health", "s"),
+        P("StatusText", "s"),
+        P("StatusErrno", "i"),
+        P("MainPID", "u"),
+        P("ControlGroup", "s"),
+        P_CONST("Policy", "s"),
+        P_CONST("User", "s"),
+        P_CONST("ExecStart", "as"),
+        P_CONST("ServiceType", "s"),
+        P_CONST("Restart", "s"),
+        P("RestartCount", "u"),
+        P("StartedUSec", "t"),
+        P("ExitReason", "s"),
+        P("ExitStatus", "i"),
+        P("ExitKilledBy", "s"),
+        P("ExitTimestampUSec", "t"),
+        P("ExitRuntimeUSec", "t"),
+        P("ExitCPUUsageNSec", "t"),
+        P("ExitMemoryPeak", "t"),
+        P_LIVE("MemoryCurrent", "t"),
+        P_LIVE("MemoryPeak", "t"),
+        P_LIVE("TasksCurrent", "t"),
+        P_LIVE("CPUUsageNSec", "t"),
+        P("OOMKills", "t"),
+        P_CONST("MemoryMax", "t"),
+        P_CONST("TasksMax", "t"),
+        P_CONST("CPUQuotaPerSecUSec", "t"),
+        P_CONST("RuntimeMaxUSec", "t"),
+        P_CONST("CPUTimeMaxUSec", "t"),
+        P_CONST("WatchdogUSec", "t"),
+        P("HealthCheckFailures", "u"),
+        SD_BUS_METHOD("Stop", NULL, NULL, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Restart", NULL, NULL, method_restart, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
+
+int bus_agent_register_vtables(Manager *m) {
+        int r = sd_bus_add_fallback_vtable(m->bus, NULL, BUS_AGENT_PREFIX, BUS_AGENT_IFACE, agent_vtable, find_agent, m);
+        if (r < 0)
+                return r;
+        return sd_bus_add_node_enumerator(m->bus, NULL, BUS_AGENT_PREFIX, enumerate_agents, m);
+}

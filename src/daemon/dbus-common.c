@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Bus connection, the access check for mutating calls, and the signals the
+ * daemon emits. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "dbus.h"
+#include "log.h"
+
+int bus_agent_path(const char *name, char **ret) {
+        return sd_bus_path_encode(BUS_AGENT_PREFIX, name, ret);
+}
+
+/* The bus daemon's own account of the sender (GetConnectionCredentials):
+ * the uid and, where it reports them, the supplementary groups. Nothing the
+ * caller says about itself is taken into account. */
+static int sender_credentials(Manager *m, sd_bus_message *msg, uid_t *ret_uid, gid_t **ret_gids,
+                              size_t *ret_n_gids) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *sender = sd_bus_message_get_sender(msg);
+        bool have_uid = false;
+        gid_t *gids = NULL;
+        size_t n_gids = 0;
+        int r;
+
+        if (!sender)
+                return -EPERM;
+        r = sd_bus_call_method(m->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "GetConnectionCredentials", &error, &reply, "s", sender);
+        sd_bus_error_free(&error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const char *key;
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r < 0)
+                        goto fail;
+                if (strcmp(key, "UnixUserID") == 0) {
+                        uint32_t u;
+                        r = sd_bus_message_read(reply, "v", "u", &u);
+                        if (r < 0)
+                                goto fail;
+                        *ret_uid = u;
+                        have_uid = true;
+                } else if (strcmp(key, "UnixGroupIDs") == 0) {
+                        const void *p;
+                        size_t sz;
+                        r = sd_bus_message_enter_container(reply, 'v', "au");
+                        if (r >= 0)
+                                r = sd_bus_message_read_array(reply, 'u', &p, &sz);
+                        if (r >= 0)
+                                r = sd_bus_message_exit_container(reply);
+                        if (r < 0)
+                                goto fail;
+                        free(gids);
+                        gids = malloc(sz ?: 1);
+                        if (!gids) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        memcpy(gids, p, sz);
+                        n_gids = sz / sizeof(uint32_t);
+                } else {
+                        r = sd_bus_message_skip(reply, "v");
+                        if (r < 0)
+                                goto fail;
+                }
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        goto fail;
+        }
+        if (r < 0 || !have_uid) {
+                r = r < 0 ? r : -EPERM;
+                goto fail;
+        }
+        *ret_gids = gids;
+        *ret_n_gids = n_gids;
+        return 0;
+fail:
+        free(gids);
+        return r;
+}
+
+int bus_check_admin(Manager *m, sd_bus_message *msg, bool root_only, sd_bus_error *error) {
+        _cleanup_free_ gid_t *gids = NULL;
+        size_t n_gids = 0;
+        uid_t uid = (uid_t) -1;
+        int r;
+
+        r = sender_credentials(m, msg, &uid, &gids, &n_gids);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Cannot determine the caller's credentials (%s); access denied.",
+                                         strerror(-r));
+        if (uid == 0)
+                return 1;
+        if (root_only)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s may only be called by root (caller uid %u).",
+                                         sd_bus_message_get_member(msg), (unsigned) uid);
+        if (m->have_admin_gid)
+                for (size_t i = 0; i < n_gids; i++)
+                        if (gids[i] == m->admin_gid)
+                                return 1;
+        if (m->have_admin_gid)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "%s needs root or membership in group %s (caller uid %u).",
+                                         sd_bus_message_get_member(msg), m->config->admin_group, (unsigned) uid);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "%s may only be called by root (caller uid %u).",
+                                 sd_bus_message_get_member(msg), (unsigned) uid);
+}
+
+static bool bus_ready(Manager *m) {
+        return m->bus && m->state != MANAGER_STARTING;
+}
+
+void bus_emit_agent_started(Agent *a) {
+        Manager *m = a->manager;
+        if (bus_ready(m))
+                (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_MANAGER_IFACE, "AgentStarted", "sou", a->name,
+                                          a->object_path, (uint32_t) a->pid);
+}
+
+void bus_emit_agent_exited(Agent *a) {
+        Manager *m = a->manager;
+        if (bus_ready(m))
+                (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_MANAGER_IFACE, "AgentExited", "sosi", a->name,
+                                          a->object_path, exit_reason_to_string(a->exit.reason),
+                                          (int32_t) a->exit.status);
+}
+
+void bus_emit_agent_restarted(Agent *a) {
+        Manager *m = a->manager;
+        if (bus_ready(m) && a->sv)
+                (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_MANAGER_IFACE, "AgentRestarted", "sou", a->name,
+                                          a->object_path, (uint32_t) sv_agent_restart_count(a->sv));
+}
+
+void bus_emit_health_changed(Agent *a) {
+        Manager *m = a->manager;
+        if (bus_ready(m))
+                (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_MANAGER_IFACE, "HealthChanged", "sos", a->name,
+                                          a->object_path, agent_health_to_string(a->health));
+}
+
+void bus_emit_agent_added(Agent *a) {
+        Manager *m = a->manager;
+        if (bus_ready(m))
+                (void) sd_bus_emit_interfaces_added(m->bus, a->object_path, BUS_AGENT_IFACE, NULL);
+}
+
+void bus_emit_agent_removed(Agent *a) {
+        Manager *m = a->manager;
+        if (bus_ready(m))
+                (void) sd_bus_emit_interfaces_removed(m->bus, a->object_path, BUS_AGENT_IFACE, NULL);
+}
+
+void bus_emit_agent_changed(Agent *a, ...) {
+        Manager *m = a->manager;
+        const char *names[32];
+        size_t n = 0;
+        va_list ap;
+
+        if (!bus_ready(m))
+                return;
+        va_start(ap, a);
+        for (const char *p; (p = va_arg(ap, const char *)) && n < ELEMENTSOF(names) - 1;)
+                names[n++] = p;
+        va_end(ap);
+        names[n] = NULL;
+        (void) sd_bus_emit_properties_changed_strv(m->bus, a->object_path, BUS_AGENT_IFACE, (char **) names);
+}
+
+void bus_emit_escalated(Supervisor *s) {
+        Manager *m = s->manager;
+        if (bus_ready(m))
+                (void) sd_bus_emit_signal(m->bus, BUS_PATH, BUS_MANAGER_IFACE, "Escalated", "ss", s->config.name,
+                                          sv_supervisor_escalation_reason(s->sv));
+}
+
+void bus_emit_supervisor_changed(Supervisor *s) {
+        Manager *m = s->manager;
+        if (bus_ready(m))
+                (void) sd_bus_emit_properties_changed(m->bus, s->object_path, BUS_SUPERVISOR_IFACE, "Escalated",
+                                                      "EscalationReason", "NAgents", "RestartTimesUSec", NULL);
+}
+
+void bus_emit_manager_changed(Manager *m) {
+        if (bus_ready(m))
+                (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_MANAGER_IFACE, "State", "NAgents",
+                                                      "Escalated", NULL);
+}
+
+static int bus_open(Manager *m) {
+        int r;
+
+        if (strcmp(m->bus_address, "system") == 0)
+                r = sd_bus_open_system(&m->bus);
+        else if (strcmp(m->bus_address, "user") == 0)
+                r = sd_bus_open_user(&m->bus);
+        else {
+                r = sd_bus_new(&m->bus);
+                if (r >= 0)
+                        r = sd_bus_set_address(m->bus, m->bus_address);
+                if (r >= 0)
+                        r = sd_bus_set_bus_client(m->bus, true);
+                if (r >= 0)
+                        r = sd_bus_start(m->bus);
+        }
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the %s bus: %m", m->bus_address);
+        return 0;
+}
+
+
+int bus_setup(Manager *m) {
+        int r;
+
+        r = bus_open(m);
+        if (r < 0)
+                return r;
+        r = bus_manager_register_vtable(m);
+        if (r >= 0)
+                r = bus_agent_register_vtables(m);
+        if (r >= 0)
+                r = bus_supervisor_register_vtables(m);
+        if (r >= 0)
+                r = sd_bus_add_object_manager(m->bus, NULL, BUS_PATH);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register bus objects: %m");
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        /* Taken last: once the name is visible, every object answers. */
+        r = sd_bus_request_name(m->bus, BUS_NAME, 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to acquire bus name %s: %m", BUS_NAME);
+        return 0;
+}

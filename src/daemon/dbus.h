@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The D-Bus face of the daemon: object registration, signals, access checks
+ * and the mapping of internal errors to the SPEC's error names. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "agent.h"
+#include "manager.h"
+
+#define BUS_NAME "org.agentvisor1"
+#define BUS_PATH "/org/agentvisor1"
+#define BUS_AGENT_PREFIX "/org/agentvisor1/agent"
+#define BUS_SUPERVISOR_PREFIX "/org/agentvisor1/supervisor"
+#define BUS_MANAGER_IFACE "org.agentvisor1.Manager"
+#define BUS_AGENT_IFACE "org.agentvisor1.Agent"
+#define BUS_SUPERVISOR_IFACE "org.agentvisor1.Supervisor"
+
+#define BUS_ERROR_NO_SUCH_AGENT "org.agentvisor1.Error.NoSuchAgent"
+#define BUS_ERROR_NO_SUCH_TYPE "org.agentvisor1.Error.NoSuchType"
+#define BUS_ERROR_NO_SUCH_SUPERVISOR "org.agentvisor1.Error.NoSuchSupervisor"
+#define BUS_ERROR_INVALID_SPEC "org.agentvisor1.Error.InvalidSpec"
+#define BUS_ERROR_TOO_MANY_AGENTS "org.agentvisor1.Error.TooManyAgents"
+#define BUS_ERROR_ESCALATED "org.agentvisor1.Error.Escalated"
+#define BUS_ERROR_POLICY "org.agentvisor1.Error.PolicyError"
+#define BUS_ERROR_ALREADY_EXISTS "org.agentvisor1.Error.AlreadyExists"
+#define BUS_ERROR_NOT_STOPPED "org.agentvisor1.Error.NotStopped"
+#define BUS_ERROR_NOT_RUNNING "org.agentvisor1.Error.NotRunning"
+
+int bus_setup(Manager *m);
+int bus_agent_register_vtables(Manager *m);
+int bus_supervisor_register_vtables(Manager *m);
+
+/* 1 when the sender may call mutating methods, 0 (error set) when not. */
+int bus_check_admin(Manager *m, sd_bus_message *msg, bool root_only, sd_bus_error *error);
+
+/* Signals and PropertiesChanged; all ignore a missing bus. */
+void bus_emit_agent_started(Agent *a);
+void bus_emit_agent_exited(Agent *a);
+void bus_emit_agent_restarted(Agent *a);
+void bus_emit_health_changed(Agent *a);
+void bus_emit_agent_added(Agent *a);      /* InterfacesAdded */
+void bus_emit_agent_removed(Agent *a);    /* InterfacesRemoved */
+/* PropertiesChanged on the agent's object for the NULL-terminated list. */
+void bus_emit_agent_changed(Agent *a, ...) __attribute__((sentinel));
+void bus_emit_escalated(Supervisor *s);
+void bus_emit_supervisor_changed(Supervisor *s);
+void bus_emit_manager_changed(Manager *m);
+
+int bus_agent_path(const char *name, char **ret);
+int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *spec, bool run,
+                                   sd_bus_error *error);
+
+int bus_manager_register_vtable(Manager *m);
+/* Method bodies shared by the Manager's by-name calls and the objects' own. */
+int bus_agent_do_stop(Agent *a, sd_bus_message *msg, sd_bus_error *error);
+int bus_agent_do_restart(Agent *a, sd_bus_message *msg, sd_bus_error *error);
+int bus_agent_do_kill(Agent *a, int sig, sd_bus_message *msg, sd_bus_error *error);
+int bus_supervisor_do_reset(Supervisor *s, sd_bus_message *msg, sd_bus_error *error);

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* agentvisord: command line, then the manager does the rest. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "manager.h"
+
+static void help(void) {
+        printf("Usage: agentvisord [--config FILE] [--bus system|user|ADDRESS] [--debug]\n"
+               "\n"
+               "Supervise sandboxed agents: each in its own cgroup under a seccomp policy,\n"
+               "restarted by Erlang/OTP rules, driven over D-Bus (org.agentvisor1).\n"
+               "\n"
+               "  -c --config FILE   configuration (default %s)\n"
+               "  -b --bus BUS       system (default), user, or a D-Bus address\n"
+               "     --debug         log debug messages\n"
+               "  -h --help          show this help\n"
+               "     --version       show the version\n",
+               DEFAULT_CONFIG_FILE);
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_DEBUG };
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' }, { "bus", required_argument, NULL, 'b' },
+                { "debug", no_argument, NULL, ARG_DEBUG },   { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION }, {},
+        };
+        _cleanup_(manager_freep) Manager *m = NULL;
+        const char *config = DEFAULT_CONFIG_FILE, *bus = "system";
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "c:b:h", options, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        config = optarg;
+                        break;
+                case 'b':
+                        bus = optarg;
+                        break;
+                case ARG_DEBUG:
+                        log_set_max_level(LOG_DEBUG);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("agentvisord %s\n", PROJECT_VERSION);
+                        return 0;
+                default:
+                        fprintf(stderr, "Try 'agentvisord --help'.\n");
+                        return 2;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "agentvisord: unexpected argument '%s'. Try 'agentvisord --help'.\n", argv[optind]);
+                return 2;
+        }
+
+        log_open(true);
+        r = manager_new(config, bus, &m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the manager: %m"), 1;
+        r = manager_startup(m);
+        if (r < 0)
+                return 1;
+        return manager_run(m);
+}

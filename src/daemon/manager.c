@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The manager: start-up in a fixed order, the signal handlers, the policy
+ * cache, reload, shutdown, and the loop that carries out the supervision
+ * core's actions. */
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "dbus.h"
+#include "log.h"
+#include "manager.h"
+#include "notify.h"
+#include "spawn.h"
+
+static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
+        [MANAGER_STARTING] = "starting",
+        [MANAGER_RUNNING] = "running",
+        [MANAGER_ESCALATED] = "escalated",
+        [MANAGER_STOPPING] = "stopping",
+};
+
+const char *manager_state_to_string(ManagerState s) {
+        return s >= 0 && s < _MANAGER_STATE_MAX ? manager_state_table[s] : NULL;
+}
+
+usec_t now_monotonic(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+usec_t now_realtime(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+}
+
+int manager_new(const char *config_path, const char *bus_address, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        m->inotify_fd = m->notify_fd = -EBADF;
+        m->state = MANAGER_STARTING;
+        m->config_path = config_path ? strdup(config_path) : NULL;
+        m->bus_address = strdup(bus_address ?: "system");
+        m->types = hashmap_new_string();
+        m->policies = hashmap_new_string();
+        m->agents = hashmap_new_string();
+        m->agents_by_cgroup = hashmap_new_string();
+        m->agents_by_wd = hashmap_new_uint();
+        m->supervisors_by_name = hashmap_new_string();
+        if ((config_path && !m->config_path) || !m->bus_address || !m->types || !m->policies ||
+            !m->agents || !m->agents_by_cgroup || !m->agents_by_wd || !m->supervisors_by_name)
+                return -ENOMEM;
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        m->n_cpus = n > 0 ? (unsigned) n : 1;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+static void types_clear(Hashmap *types) {
+        AgentType *t;
+        HASHMAP_FOREACH(t, types)
+                agent_type_free(t);
+        hashmap_free(types);
+}
+
+static void policies_clear(Hashmap *policies) {
+        Policy *p;
+        HASHMAP_FOREACH(p, policies)
+                policy_free(p);
+        hashmap_free(policies);
+}
+
+Manager *manager_free(Manager *m) {
+        Agent *a;
+
+        if (!m)
+                return NULL;
+        HASHMAP_FOREACH(a, m->agents)
+                agent_free(a);
+        hashmap_free(m->agents);
+        hashmap_free(m->agents_by_cgroup);
+        hashmap_free(m->agents_by_wd);
+        types_clear(m->types);
+        policies_clear(m->policies);
+        for (size_t i = m->n_supervisors; i > 0; i--) {
+                Supervisor *s = m->supervisors[i - 1];
+                if (s->cgroup && s->parent)
+                        (void) cgroup_remove(s->cgroup);
+                cgroup_free(s->cgroup);
+                free(s->object_path);
+                free(s);
+        }
+        free(m->supervisors);
+        hashmap_free(m->supervisors_by_name);
+        sv_free(m->sv);
+        cgroup_root_free(m->cgroup_root);
+        sd_event_source_disable_unref(m->inotify_source);
+        sd_event_source_disable_unref(m->notify_source);
+        sd_event_source_disable_unref(m->sv_timer);
+        sd_event_source_disable_unref(m->shutdown_timer);
+        safe_close(m->inotify_fd);
+        safe_close(m->notify_fd);
+        free(m->notify_socket);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        daemon_config_free(m->config);
+        free(m->config_path);
+        free(m->bus_address);
+        return mfree(m);
+}
+
+static void log_diag(const char *what, const Diagnostic *d) {
+        char buf[1024];
+        diag_format(d, buf, sizeof buf);
+        log_error("%s: %s", what, buf);
+}
+
+const Policy *manager_get_policy(Manager *m, const char *name, Diagnostic *diag, int *ret_error) {
+        Policy *p = hashmap_get(m->policies, name);
+        int r;
+
+        if (p)
+                return p;
+        r = policy_load(name, m->config->policy_path, &p, diag);
+        if (r >= 0) {
+                r = hashmap_put(m->policies, policy_name(p), p);
+                if (r < 0)
+                        p = policy_free(p);
+        }
+        if (r < 0) {
+                if (ret_error)
+                        *ret_error = r;
+                return NULL;
+        }
+        return p;
+}
+
+/* Reads every agent type and compiles each policy they name, so a broken
+ * file is reported at load time with file and line, not at some later start. */
+static int load_types(Manager *m, Hashmap **ret_types, Hashmap **ret_policies, Diagnostic *diag) {
+        Hashmap *types = hashmap_new_string(), *policies = hashmap_new_string();
+        AgentType **list = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!types || !policies) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = agent_types_load_all(m->config, &list, &n, diag);
+        if (r < 0)
+                goto fail;
+        for (size_t i = 0; i < n; i++) {
+                AgentType *t = list[i];
+                list[i] = NULL;
+                r = hashmap_put(types, t->name, t);
+                if (r < 0) {
+                        agent_type_free(t);
+                        goto fail;
+                }
+                if (!hashmap_get(policies, t->spec.policy)) {
+                        Policy *p = NULL;
+                        r = policy_load(t->spec.policy, m->config->policy_path, &p, diag);
+                        if (r < 0)
+                                goto fail;
+                        r = hashmap_put(policies, policy_name(p), p);
+                        if (r < 0) {
+                                policy_free(p);
+                                goto fail;
+                        }
+                }
+        }
+        free(list);
+        *ret_types = types;
+        *ret_policies = policies;
+        return 0;
+fail:
+        for (size_t i = 0; i < n; i++)
+                agent_type_free(list[i]);
+        free(list);
+        types_clear(types);
+        policies_clear(policies);
+        return r;
+}
+
+int manager_reload(Manager *m, Diagnostic *diag) {
+        Hashmap *types = NULL, *policies = NULL;
+        int r;
+
+        r = load_types(m, &types, &policies, diag);
+        if (r < 0)
+                return r;
+        /* Running agents keep the filter they loaded; new starts use these. */
+        types_clear(m->types);
+        policies_clear(m->policies);
+        m->types = types;
+        m->policies = policies;
+        log_info("reloaded: %zu agent types, %zu policies", hashmap_size(types), hashmap_size(policies));
+        return 0;
+}
+
+Supervisor *manager_find_supervisor(Manager *m, const char *name) {
+        return hashmap_get(m->supervisors_by_name, name);
+}
+
+Agent *manager_find_agent(Manager *m, const char *name) {
+        return hashmap_get(m->agents, name);
+}
+
+static Supervisor *supervisor_of(Manager *m, SvSupervisor *s) {
+        return manager_find_supervisor(m, sv_supervisor_name(s));
+}
+
+ManagerState manager_state(Manager *m) {
+        if (m->state == MANAGER_RUNNING && sv_supervisor_escalated(sv_root(m->sv)))
+                return MANAGER_ESCALATED;
+        return m->state;
+}
+
+static int on_sv_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        sv_run_timers(m->sv, now_monotonic());
+        manager_dispatch_actions(m);
+        return 0;
+}
+
+void manager_arm_sv_timer(Manager *m) {
+        usec_t next = sv_next_deadline(m->sv);
+
+        if (next == USEC_INFINITY) {
+                if (m->sv_timer)
+                        (void) sd_event_source_set_enabled(m->sv_timer, SD_EVENT_OFF);
+                return;
+        }
+        if (m->sv_timer) {
+                (void) sd_event_source_set_time(m->sv_timer, next);
+                (void) sd_event_source_set_enabled(m->sv_timer, SD_EVENT_ONESHOT);
+        } else
+                (void) sd_event_add_time(m->event, &m->sv_timer, CLOCK_MONOTONIC, next, 0, on_sv_timer, m);
+}
+
+static const char *agent_name_cb(void *userdata) {
+        return ((Agent *) userdata)->name;
+}
+
+static void check_shutdown_done(Manager *m) {
+        if (m->state == MANAGER_STOPPING && sv_shutdown_done(m->sv))
+                (void) sd_event_exit(m->event, m->exit_code);
+}
+
+void manager_dispatch_actions(Manager *m) {
+        static bool dispatching = false;
+        SvAction act;
+
+        /* Carrying out an action can report an exit (a spawn that failed),
+         * which queues more actions: the outer loop picks them up in order. */
+        if (dispatching)
+                return;
+        dispatching = true;
+        while (sv_pop_action(m->sv, &act)) {
+                Agent *a = act.userdata;
+                Supervisor *s = act.supervisor ? supervisor_of(m, act.supervisor) : NULL;
+
+                switch (act.type) {
+                case SV_ACTION_SPAWN:
+                        agent_spawn(a);
+                        break;
+                case SV_ACTION_STOP:
+                        agent_stop(a, act.stop_reason == SV_STOP_SHUTDOWN ? EXIT_REASON_SHUTDOWN
+                                                                          : EXIT_REASON_STOPPED);
+                        break;
+                case SV_ACTION_RESTARTED:
+                        bus_emit_agent_changed(a, "RestartCount", NULL);
+                        bus_emit_agent_restarted(a);
+                        break;
+                case SV_ACTION_REMOVE:
+                        log_agent_info(a->name, "temporary agent removed by its supervisor's restart");
+                        agent_forget(a);
+                        break;
+                case SV_ACTION_ESCALATED:
+                        if (!s)
+                                break;
+                        log_error("supervisor %s escalated: %s", s->config.name,
+                                  sv_supervisor_escalation_reason(s->sv));
+                        bus_emit_escalated(s);
+                        bus_emit_supervisor_changed(s);
+                        bus_emit_manager_changed(m);
+                        break;
+                case SV_ACTION_RESET:
+                        if (!s)
+                                break;
+                        log_info("supervisor %s is running again", s->config.name);
+                        bus_emit_supervisor_changed(s);
+                        bus_emit_manager_changed(m);
+                        break;
+                case SV_ACTION_EXIT:
+                        log_error("root supervisor escalated with OnEscalation=exit: exiting");
+                        manager_begin_shutdown(m, 3);
+                        break;
+                default:
+                        break;
+                }
+        }
+        dispatching = false;
+        manager_arm_sv_timer(m);
+        check_shutdown_done(m);
+}
+
+static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        Agent *a;
+
+        /* Every agent has had its AgentTimeoutSec; cgroup.kill cannot be
+         * ignored, so this only fires when the kernel is slow to reap. */
+        log_warning("shutdown is taking long, killing every agent's cgroup again");
+        HASHMAP_FOREACH(a, m->agents)
+                if (agent_is_active(a))
+                        (void) cgroup_kill(a->cgroup);
+        return 0;
+}
+
+void manager_begin_shutdown(Manager *m, int exit_code) {
+        usec_t longest = 0;
+
+        if (m->state == MANAGER_STOPPING)
+                return;
+        m->state = MANAGER_STOPPING;
+        m->exit_code = exit_code;
+        (void) sd_notify(false, "STOPPING=1");
+        log_info("stopping %zu agents", hashmap_size(m->agents));
+        bus_emit_manager_changed(m);
+        for (size_t i = 0; i < m->n_supervisors; i++)
+                longest = MAX(longest, m->supervisors[i]->config.agent_timeout_usec);
+        (void) sd_event_add_time_relative(m->event, &m->shutdown_timer, CLOCK_MONOTONIC,
+                                          longest + 5 * USEC_PER_SEC, 0, on_shutdown_timeout, m);
+        sv_shutdown(m->sv, now_monotonic());
+        manager_dispatch_actions(m);
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (si->ssi_signo == SIGHUP) {
+                Diagnostic d = {};
+                if (manager_reload(m, &d) < 0)
+                        log_diag("reload failed, keeping the previous types and policies", &d);
+                return 0;
+        }
+        log_info("received %s", strsignal((int) si->ssi_signo));
+        manager_begin_shutdown(m, 0);
+        return 0;
+}
+
+static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        for (;;) {
+                ssize_t n = read(fd, buf, sizeof buf);
+                if (n <= 0)
+                        break;
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *e = (const struct inotify_event *) p;
+                        Agent *a = hashmap_get(m->agents_by_wd, HASHMAP_UINT(e->wd));
+                        p += sizeof(struct inotify_event) + e->len;
+                        if (a)
+                                agent_cgroup_event(a);
+                }
+        }
+        return 0;
+}
+
+/* max descendants of a supervisor's group: its own agents, plus each nested
+ * supervisor's group and everything that one may hold. */
+static uint64_t supervisor_max_descendants(Manager *m, size_t idx) {
+        uint64_t n = m->config->supervisors[idx].max_children;
+        for (size_t j = idx + 1; j < m->config->n_supervisors; j++) {
+                const char *parent = m->config->supervisors[j].parent;
+                if (parent && strcmp(parent, m->config->supervisors[idx].name) == 0)
+                        n += 1 + supervisor_max_descendants(m, j);
+        }
+        return n;
+}
+
+static int setup_supervisors(Manager *m) {
+        int r;
+
+        m->sv = sv_new();
+        if (!m->sv)
+                return -ENOMEM;
+        sv_set_name_callback(m->sv, agent_name_cb);
+        m->supervisors = calloc(m->config->n_supervisors, sizeof(Supervisor *));
+        if (!m->supervisors)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < m->config->n_supervisors; i++) {
+                const SupervisorConfig *c = &m->config->supervisors[i];
+                Supervisor *parent = c->parent ? manager_find_supervisor(m, c->parent) : NULL;
+                Supervisor *s = calloc(1, sizeof(Supervisor));
+                SvParams p;
+
+                if (!s)
+                        return -ENOMEM;
+                m->supervisors[m->n_supervisors++] = s;
+                s->manager = m;
+                s->config = *c;
+                s->parent = parent;
+                if (asprintf(&s->object_path, "%s/%s", BUS_SUPERVISOR_PREFIX, c->name) < 0)
+                        return -ENOMEM;
+                sv_params_from_config(c, &p);
+                r = sv_supervisor_add(m->sv, c->name, parent ? parent->sv : NULL, &p, &s->sv);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to set up supervisor %s: %m", c->name);
+                r = cgroup_supervisor_new(m->cgroup_root, parent ? parent->cgroup : NULL, c->name,
+                                          supervisor_max_descendants(m, i), &s->cgroup);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to create the cgroup of supervisor %s: %m", c->name);
+                r = hashmap_put(m->supervisors_by_name, s->config.name, s);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int setup_signals(Manager *m) {
+        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                sigaddset(&mask, sigs[i]);
+        /* Block before creating sources, so nothing arrives in between. */
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
+                r = sd_event_add_signal(m->event, NULL, sigs[i], on_signal, m);
+                if (r < 0)
+                        return r;
+        }
+        /* The daemon writes to pipes and sockets of agents that may be gone. */
+        signal(SIGPIPE, SIG_IGN);
+        return 0;
+}
+
+int manager_startup(Manager *m) {
+        Diagnostic d = {};
+        int r;
+
+        r = config_load(m->config_path, &m->config, &d);
+        if (r < 0) {
+                log_diag("invalid configuration", &d);
+                return r;
+        }
+        r = load_types(m, &m->types, &m->policies, &d);
+        if (r < 0) {
+                log_diag("invalid agent types or policies", &d);
+                return r;
+        }
+        if (m->config->admin_group) {
+                struct group *g = getgrnam(m->config->admin_group);
+                if (g) {
+                        m->admin_gid = g->gr_gid;
+                        m->have_admin_gid = true;
+                } else
+                        log_warning("AdminGroup=%s does not exist; only root may change agents",
+                                    m->config->admin_group);
+        }
+        if (m->config->log_directory)
+                (void) mkdir(m->config->log_directory, 0750);
+        (void) spawn_raise_nofile();
+
+        /* The notify socket's name is derived from our cgroup subtree: binding
+         * it is also the lock that keeps a second daemon off the same subtree
+         * before the stale-group cleanup below could touch live agents. */
+        r = notify_setup(m);
+        if (r < 0)
+                return r;
+        r = cgroup_root_open(m->config->control_group, &m->cgroup_root);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the cgroup subtree: %m");
+        r = setup_supervisors(m);
+        if (r < 0)
+                return r;
+
+        m->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (m->inotify_fd < 0)
+                return log_error_errno(errno, "Failed to create inotify instance: %m");
+        r = sd_event_add_io(m->event, &m->inotify_source, m->inotify_fd, EPOLLIN, on_inotify, m);
+        if (r < 0)
+                return r;
+        r = setup_signals(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handling: %m");
+        r = bus_setup(m);
+        if (r < 0)
+                return r;
+
+        m->state = MANAGER_RUNNING;
+        bus_emit_manager_changed(m);
+        (void) sd_notify(false, "READY=1\nSTATUS=supervising");
+        log_info("agentvisord %s running: %zu agent types, %zu supervisors, cgroup %s", PROJECT_VERSION,
+                 hashmap_size(m->types), m->n_supervisors, cgroup_root_path(m->cgroup_root));
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m"), 1;
+        log_info("all agents stopped, exiting with %d", r);
+        return r;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's state: event loop, bus, configuration, supervisors, agents,
+ * and the glue that carries out what the supervision core decides. */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "hashmap.h"
+#include "policy.h"
+#include "supervise.h"
+
+typedef struct Agent Agent;
+typedef struct Manager Manager;
+
+typedef enum ManagerState {
+        MANAGER_STARTING,
+        MANAGER_RUNNING,
+        MANAGER_ESCALATED,
+        MANAGER_STOPPING,
+        _MANAGER_STATE_MAX,
+        _MANAGER_STATE_INVALID = -EINVAL,
+} ManagerState;
+
+/* A supervisor of the tree: the core's node plus its cgroup and bus face. */
+typedef struct Supervisor {
+        Manager *manager;
+        SvSupervisor *sv;
+        SupervisorConfig config;         /* shallow copy: strings owned by manager->config */
+        Cgroup *cgroup;
+        char *object_path;
+        struct Supervisor *parent;
+} Supervisor;
+
+struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        char *bus_address;               /* "system", "user" or an address */
+
+        char *config_path;
+        DaemonConfig *config;
+        Hashmap *types;                  /* name -> AgentType */
+        Hashmap *policies;               /* name -> Policy, compiled once per load */
+
+        CgroupRoot *cgroup_root;
+        Sv *sv;
+        Supervisor **supervisors;        /* [0] is root, parents first */
+        size_t n_supervisors;
+        Hashmap *supervisors_by_name;
+
+        Hashmap *agents;                 /* name -> Agent */
+        Hashmap *agents_by_cgroup;       /* v2 path -> Agent (notify sender lookup) */
+        Hashmap *agents_by_wd;           /* inotify wd -> Agent */
+        Hashmap *type_counters;          /* not used for lookups: see manager_pick_name() */
+
+        int inotify_fd;
+        sd_event_source *inotify_source;
+        int notify_fd;
+        sd_event_source *notify_source;
+        char *notify_socket;             /* "@agentvisor/..." as agents see it */
+        uint64_t notify_dropped;
+
+        sd_event_source *sv_timer;       /* backoff deadline of the core */
+        sd_event_source *shutdown_timer; /* bounds a shutdown that hangs */
+
+        ManagerState state;
+        int exit_code;
+        bool journal;                    /* journald is there: agent output goes to it */
+        unsigned n_cpus;
+        uint64_t last_cap;
+        gid_t admin_gid;
+        bool have_admin_gid;
+};
+
+int manager_new(const char *config_path, const char *bus_address, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+int manager_startup(Manager *m);
+int manager_run(Manager *m);     /* returns the exit code */
+
+/* Carry out every queued action of the supervision core. */
+void manager_dispatch_actions(Manager *m);
+void manager_arm_sv_timer(Manager *m);
+
+Supervisor *manager_find_supervisor(Manager *m, const char *name);
+Agent *manager_find_agent(Manager *m, const char *name);
+const Policy *manager_get_policy(Manager *m, const char *name, Diagnostic *diag, int *ret_error);
+int manager_reload(Manager *m, Diagnostic *diag);
+void manager_begin_shutdown(Manager *m, int exit_code);
+ManagerState manager_state(Manager *m);
+const char *manager_state_to_string(ManagerState s);
+usec_t now_monotonic(void);
+usec_t now_realtime(void);

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The sd_notify datagram protocol: newline-separated KEY=VALUE assignments.
+ * Pure parser; the socket side is notify.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Longest STATUS= text kept; longer texts are cut at a UTF-8 boundary. */
+#define NOTIFY_STATUS_MAX 1024
+/* Datagrams larger than this are read truncated (MSG_TRUNC) and rejected. */
+#define NOTIFY_DATAGRAM_MAX 4096
+
+typedef struct NotifyMessage {
+        bool ready;                       /* READY=1 */
+        bool stopping;                    /* STOPPING=1 */
+        bool watchdog_ping;               /* WATCHDOG=1 */
+        bool watchdog_trigger;            /* WATCHDOG=trigger */
+        bool has_status;
+        char status[NOTIFY_STATUS_MAX + 1];
+        bool has_errno;
+        int errno_value;                  /* ERRNO=, 0..4095 */
+        unsigned n_ignored;               /* malformed lines (unknown keys are accepted and ignored) */
+} NotifyMessage;
+
+/* Parses `size` bytes (not NUL-terminated; embedded NULs make the datagram
+ * malformed). Returns 0, or -EMSGSIZE when size exceeds NOTIFY_DATAGRAM_MAX,
+ * -EBADMSG when the datagram holds a NUL or no valid assignment at all. */
+int notify_message_parse(const char *buf, size_t size, NotifyMessage *ret);

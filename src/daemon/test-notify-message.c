@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Pins the sd_notify datagram parser: every field, and datagrams that are
+ * oversized, malformed or hostile. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "notify-message.h"
+
+static int parse(const char *s, NotifyMessage *m) {
+        return notify_message_parse(s, strlen(s), m);
+}
+
+static void test_every_field(void **state) {
+        NotifyMessage m;
+        assert_int_equal(parse("READY=1\nSTATUS=serving 3 clients\nWATCHDOG=1\nERRNO=42\nSTOPPING=1", &m), 0);
+        assert_true(m.ready);
+        assert_true(m.watchdog_ping);
+        assert_true(m.stopping);
+        assert_false(m.watchdog_trigger);
+        assert_true(m.has_status);
+        assert_string_equal(m.status, "serving 3 clients");
+        assert_true(m.has_errno);
+        assert_int_equal(m.errno_value, 42);
+        assert_int_equal(parse("WATCHDOG=trigger\n", &m), 0);
+        assert_true(m.watchdog_trigger);
+        assert_false(m.watchdog_ping);
+}
+
+static void test_values_must_match_exactly(void **state) {
+        NotifyMessage m;
+        /* READY=0 or READY=yes are not READY=1. */
+        assert_int_equal(parse("READY=0\nREADY=yes\nSTATUS=x", &m), 0);
+        assert_false(m.ready);
+        assert_int_equal(parse("ERRNO=abc\nSTATUS=x", &m), 0);
+        assert_false(m.has_errno);
+        assert_int_equal(parse("ERRNO=99999\nSTATUS=x", &m), 0);
+        assert_false(m.has_errno);
+}
+
+static void test_unknown_keys_accepted(void **state) {
+        NotifyMessage m;
+        assert_int_equal(parse("MAINPID=5\nEXTEND_TIMEOUT_USEC=10", &m), 0);
+        assert_false(m.ready);
+        assert_int_equal(m.n_ignored, 0u);
+}
+
+static void test_malformed(void **state) {
+        NotifyMessage m;
+        assert_int_equal(parse("", &m), -EBADMSG);
+        assert_int_equal(parse("\n\n", &m), -EBADMSG);
+        assert_int_equal(parse("hello world", &m), -EBADMSG);
+        assert_int_equal(parse("=1\nlower=case", &m), -EBADMSG);
+        assert_int_equal(notify_message_parse("READY=1\0STATUS=x", 16, &m), -EBADMSG);
+        /* Malformed lines beside good ones are counted, the good ones kept. */
+        assert_int_equal(parse("junk\nREADY=1", &m), 0);
+        assert_true(m.ready);
+        assert_int_equal(m.n_ignored, 1u);
+}
+
+static void test_oversized(void **state) {
+        NotifyMessage m;
+        size_t n = NOTIFY_DATAGRAM_MAX + 1;
+        char *big = malloc(n);
+        assert_non_null(big);
+        memset(big, 'A', n);
+        memcpy(big, "STATUS=", 7);
+        assert_int_equal(notify_message_parse(big, n, &m), -EMSGSIZE);
+        /* The largest allowed datagram: STATUS is cut to its cap. */
+        assert_int_equal(notify_message_parse(big, NOTIFY_DATAGRAM_MAX, &m), 0);
+        assert_true(m.has_status);
+        assert_int_equal(strlen(m.status), NOTIFY_STATUS_MAX);
+        free(big);
+}
+
+static void test_status_cut_on_utf8_boundary(void **state) {
+        char buf[7 + NOTIFY_STATUS_MAX + 8];
+        NotifyMessage m;
+        memcpy(buf, "STATUS=", 7);
+        memset(buf + 7, 'a', NOTIFY_STATUS_MAX - 1);
+        /* A 2-byte character straddles the cap. */
+        memcpy(buf + 7 + NOTIFY_STATUS_MAX - 1, "\xc3\xa9zz", 4);
+        assert_int_equal(notify_message_parse(buf, 7 + NOTIFY_STATUS_MAX + 3, &m), 0);
+        assert_int_equal(strlen(m.status), NOTIFY_STATUS_MAX - 1);
+}
+
+static void test_last_status_wins(void **state) {
+        NotifyMessage m;
+        assert_int_equal(parse("STATUS=one\nSTATUS=two", &m), 0);
+        assert_string_equal(m.status, "two");
+        assert_int_equal(parse("STATUS=", &m), 0);
+        assert_true(m.has_status);
+        assert_string_equal(m.status, "");
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_every_field),       cmocka_unit_test(test_values_must_match_exactly),
+                cmocka_unit_test(test_unknown_keys_accepted), cmocka_unit_test(test_malformed),
+                cmocka_unit_test(test_oversized),         cmocka_unit_test(test_status_cut_on_utf8_boundary),
+                cmocka_unit_test(test_last_status_wins),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
