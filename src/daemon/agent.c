@@ -477,6 +477,9 @@ static int build_env(Agent *a, const Identity *id, char ***ret) {
         if (r >= 0 && a->spec.watchdog_usec > 0 && a->spec.watchdog_usec != USEC_INFINITY) {
                 snprintf(buf, sizeof buf, "WATCHDOG_USEC=%" PRIu64, a->spec.watchdog_usec);
                 r = strv_env_set(&env, buf);
+                /* The child writes its own pid into the placeholder. */
+                if (r >= 0)
+                        r = strv_env_set(&env, "WATCHDOG_PID=XXXXXXXXXX");
         }
         if (r >= 0) {
                 snprintf(buf, sizeof buf, "INVOCATION_ID=" SD_ID128_FORMAT_STR,
@@ -529,6 +532,9 @@ static int agent_prepare_spawn(Agent *a, char * const *argv, Identity *id, char 
                 .protect_cgroups = id->uid == 0,
         };
         p->n_v1_procs_fds = cgroup_v1_procs_fds(a->cgroup, &p->v1_procs_fds);
+        STRV_FOREACH(e, *ret_env)
+                if (strncmp(*e, "WATCHDOG_PID=", 13) == 0)
+                        p->pid_env_slot = *e + 13;
         return 0;
 }
 

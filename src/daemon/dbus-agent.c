@@ -117,6 +117,12 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                                        : 0;
                 return sd_bus_message_append(reply, "t", a->oom_kills + now);
         }
+        if (strcmp(p, "MemoryPressure") == 0) {
+                double v = -1;
+                if (a->cgroup)
+                        (void) cgroup_read_memory_pressure(a->cgroup, &v);
+                return sd_bus_message_append(reply, "d", v);
+        }
         if (strcmp(p, "MemoryMax") == 0)
                 return sd_bus_message_append(reply, "t", s->limits.memory_max);
         if (strcmp(p, "TasksMax") == 0)
@@ -183,6 +189,7 @@ static const sd_bus_vtable agent_vtable[] = {
         P_LIVE("TasksCurrent", "t"),
         P_LIVE("CPUUsageNSec", "t"),
         P("OOMKills", "t"),
+        P_LIVE("MemoryPressure", "d"),
         P_CONST("MemoryMax", "t"),
         P_CONST("TasksMax", "t"),
         P_CONST("CPUQuotaPerSecUSec", "t"),

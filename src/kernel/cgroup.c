@@ -695,6 +695,23 @@ int cgroup_read_oom_kills(const Cgroup *c, uint64_t *ret) {
                            0, ret);
 }
 
+int cgroup_read_memory_pressure(const Cgroup *c, double *ret) {
+        _cleanup_free_ char *text = NULL;
+        const char *p;
+        double v;
+        int k;
+
+        /* PSI is a cgroup2 file that exists without the memory controller. */
+        k = cgfs_read(c->fd, "memory.pressure", &text);
+        if (k < 0)
+                return k;
+        p = strstr(text, "some avg10=");
+        if (!p || sscanf(p, "some avg10=%lf", &v) != 1)
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
 int cgroup_read_stats(const Cgroup *c, CgroupStats *ret) {
         CgroupStats s;
         int k;

@@ -81,3 +81,6 @@ typedef struct CgroupStats {
 int cgroup_read_stats(const Cgroup *c, CgroupStats *ret);
 int cgroup_read_cpu_usage(const Cgroup *c, nsec_t *ret);  /* cpu.stat usage_usec (v2) */
 int cgroup_read_oom_kills(const Cgroup *c, uint64_t *ret);
+/* memory.pressure "some avg10": the share of the last 10 s, in percent, in
+ * which some task of the group waited for memory. -ENOENT without PSI. */
+int cgroup_read_memory_pressure(const Cgroup *c, double *ret);

@@ -140,6 +140,18 @@ static _child_ void child_drop_capabilities(ChildContext *ctx) {
                 child_fail(ctx, "capset");
 }
 
+static _child_ void child_format_pid(char *slot, long pid) {
+        char digits[SPAWN_PID_SLOT_SIZE];
+        size_t n = 0;
+
+        do
+                digits[n++] = (char) ('0' + pid % 10);
+        while ((pid /= 10) > 0 && n < sizeof digits - 1);
+        for (size_t i = 0; i < n; i++)
+                slot[i] = digits[n - 1 - i];
+        slot[n] = 0;
+}
+
 static _child_ int child_main(void *userdata) {
         ChildContext *ctx = userdata;
         const SpawnParams *p = ctx->p;
@@ -206,6 +218,11 @@ static _child_ int child_main(void *userdata) {
                 child_fail(ctx, "no_new_privs");
         if (p->filter && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, p->filter) < 0)
                 child_fail(ctx, "seccomp");
+
+        /* Only the child knows its pid before exec; the slot lives in memory
+         * the parent allocated and shares with us (CLONE_VM). */
+        if (p->pid_env_slot)
+                child_format_pid(p->pid_env_slot, (long) syscall(SYS_getpid));
 
         (void) syscall(SYS_execve, p->path, p->argv, p->envp);
         child_fail(ctx, "execve");

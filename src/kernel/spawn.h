@@ -33,7 +33,13 @@ typedef struct SpawnParams {
         int oom_score_adj;
         bool oom_score_adj_set;
         bool protect_cgroups;              /* User=root: own cgroup+mount namespace, cgroupfs read-only */
+        /* Where the child writes its own pid in decimal, NUL-terminated: the
+         * value part of an envp entry such as "WATCHDOG_PID=" followed by at
+         * least SPAWN_PID_SLOT_SIZE - 1 placeholder bytes. NULL: none. */
+        char *pid_env_slot;
 } SpawnParams;
+
+#define SPAWN_PID_SLOT_SIZE 11
 
 /* Returns 0 with the child's pid and pidfd (O_CLOEXEC). When the child
  * failed before exec, returns the negative errno of the failing step and, if

@@ -329,6 +329,11 @@ static void test_agent_lifecycle(void **state) {
               "MemoryCurrent should be known with a memory limit");
         check(st.cpu_usage_nsec != UINT64_MAX, "CPUUsageNSec should be known");
         check(st.oom_kills == 0, "no OOM kills expected, got %llu", (unsigned long long) st.oom_kills);
+        double pressure = -1;
+        r = cgroup_read_memory_pressure(agent, &pressure);
+        if (r != -ENOENT)
+                check(r == 0 && pressure >= 0 && pressure <= 100,
+                      "memory.pressure some avg10 should read as a percentage: %s, %f", strerror(-r), pressure);
 
         r = cgroup_remove(agent);
         check(r == -EBUSY, "removing a populated group should fail with EBUSY, got %s",

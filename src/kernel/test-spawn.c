@@ -297,6 +297,35 @@ static void test_environment_is_exactly_envp(void **state) {
         unsetenv("AGENTVISOR_TEST_LEAK");
 }
 
+/* WATCHDOG_PID= must name the agent itself, which only the child knows
+ * before exec: the child fills the slot in the shared envp. */
+static void test_pid_env_slot_gets_child_pid(void **state) {
+        char *argv[] = { (char *) "env", NULL };
+        char wd[] = "WATCHDOG_PID=XXXXXXXXXX";
+        char *envp[] = { wd, NULL };
+        SpawnParams p = params("/usr/bin/env", argv);
+        const char *step = NULL, *out;
+        char expected[64];
+        int pipefd[2], pidfd, r;
+        pid_t pid;
+
+        check(pipe2(pipefd, O_CLOEXEC) == 0, "pipe2: %m");
+        p.envp = envp;
+        p.stdout_fd = pipefd[1];
+        p.pid_env_slot = wd + strlen("WATCHDOG_PID=");
+        r = spawn(&p, &pid, &pidfd, &step);
+        close(pipefd[1]);
+        check(r == 0, "spawn(/usr/bin/env) failed at step %s: %s", step ? step : "?", strerror(-r));
+
+        out = read_pipe(pipefd[0]);
+        close(pipefd[0]);
+        snprintf(expected, sizeof expected, "WATCHDOG_PID=%d\n", (int) pid);
+        check(strcmp(out, expected) == 0, "expected %s, env printed:\n%s", expected, out);
+        siginfo_t si = wait_exit(pidfd);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "env should exit 0");
+        close(pidfd);
+}
+
 /* Runs the probe below as root; with protect_cgroups or without. */
 static char *run_root_probe(bool protect, char **files) {
         char *argv[16] = { (char *) "sh", (char *) "-c",
@@ -368,6 +397,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_bad_working_directory, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_sandbox_as_nobody, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_environment_is_exactly_envp, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_pid_env_slot_gets_child_pid, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_root_agent_protect_cgroups, test_setup, test_teardown),
         };
         char *mount = NULL;
