@@ -114,6 +114,8 @@ Agent *agent_free(Agent *a) {
                 return NULL;
         timers_clear(a);
         check_clear(a);
+        if (a->pid > 0)
+                hashmap_remove(a->manager->agents_by_pid, HASHMAP_UINT(a->pid));
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
         a->pidfd = safe_close(a->pidfd);
         cgroup_free(a->cgroup);
@@ -288,6 +290,7 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
                 return 0;
 
         a->main_exited = true;
+        hashmap_remove(a->manager->agents_by_pid, HASHMAP_UINT(a->pid));
         a->main_si_code = si.si_code;
         a->main_si_status = si.si_status;
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
@@ -791,6 +794,7 @@ void agent_spawn(Agent *a) {
         a->started_monotonic = now_monotonic();
         a->started_realtime = now_realtime();
         (void) hashmap_put(m->agents_by_cgroup, cgroup_path(a->cgroup), a);
+        (void) hashmap_put(m->agents_by_pid, HASHMAP_UINT(a->pid), a);
 
         /* Edge-triggered: a pidfd becomes readable once, when the process exits. */
         r = sd_event_add_io(m->event, &a->pidfd_source, a->pidfd, EPOLLIN | EPOLLET, on_pidfd, a);

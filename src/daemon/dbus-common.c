@@ -85,27 +85,95 @@ fail:
         return r;
 }
 
-int bus_check_admin(Manager *m, sd_bus_message *msg, bool root_only, sd_bus_error *error) {
+/* What the bus daemon said about a connection. A unique name is never
+ * reused and the credentials are those of connect time, so the answer holds
+ * until the name goes away (NameOwnerChanged). */
+typedef struct CallerCredentials {
+        char *name;
+        uid_t uid;
+        bool in_admin_group;
+} CallerCredentials;
+
+void bus_callers_clear(Manager *m) {
+        CallerCredentials *c;
+
+        if (!m->callers)
+                return;
+        HASHMAP_FOREACH(c, m->callers) {
+                free(c->name);
+                free(c);
+        }
+        m->callers = hashmap_free(m->callers);
+}
+
+static int on_name_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *name, *old_owner, *new_owner;
+        CallerCredentials *c;
+
+        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0 || *new_owner)
+                return 0;
+        c = hashmap_remove(m->callers, name);
+        if (c) {
+                free(c->name);
+                free(c);
+        }
+        return 0;
+}
+
+static int caller_lookup(Manager *m, sd_bus_message *msg, const CallerCredentials **ret) {
         _cleanup_free_ gid_t *gids = NULL;
+        const char *sender = sd_bus_message_get_sender(msg);
+        CallerCredentials *c;
         size_t n_gids = 0;
         uid_t uid = (uid_t) -1;
         int r;
 
+        if (sender && (c = hashmap_get(m->callers, sender))) {
+                *ret = c;
+                return 0;
+        }
         r = sender_credentials(m, msg, &uid, &gids, &n_gids);
+        if (r < 0)
+                return r;
+        c = calloc(1, sizeof *c);
+        if (!c || !(c->name = strdup(sender))) {
+                free(c);
+                return -ENOMEM;
+        }
+        c->uid = uid;
+        for (size_t i = 0; m->have_admin_gid && i < n_gids; i++)
+                if (gids[i] == m->admin_gid)
+                        c->in_admin_group = true;
+        r = hashmap_put(m->callers, c->name, c);
+        if (r < 0) {
+                free(c->name);
+                free(c);
+                return r;
+        }
+        *ret = c;
+        return 0;
+}
+
+int bus_check_admin(Manager *m, sd_bus_message *msg, bool root_only, sd_bus_error *error) {
+        const CallerCredentials *c;
+        uid_t uid;
+        int r;
+
+        r = caller_lookup(m, msg, &c);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "Cannot determine the caller's credentials (%s); access denied.",
                                          strerror(-r));
+        uid = c->uid;
         if (uid == 0)
                 return 1;
         if (root_only)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s may only be called by root (caller uid %u).",
                                          sd_bus_message_get_member(msg), (unsigned) uid);
-        if (m->have_admin_gid)
-                for (size_t i = 0; i < n_gids; i++)
-                        if (gids[i] == m->admin_gid)
-                                return 1;
+        if (c->in_admin_group)
+                return 1;
         if (m->have_admin_gid)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "%s needs root or membership in group %s (caller uid %u).",
@@ -224,6 +292,9 @@ int bus_setup(Manager *m) {
         if (r < 0)
                 return r;
         r = bus_manager_register_vtable(m);
+        if (r >= 0)
+                r = sd_bus_match_signal(m->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                        "org.freedesktop.DBus", "NameOwnerChanged", on_name_owner_changed, m);
         if (r >= 0)
                 r = bus_agent_register_vtables(m);
         if (r >= 0)

@@ -28,6 +28,7 @@
 #define BUS_ERROR_NOT_RUNNING "org.agentvisor1.Error.NotRunning"
 
 int bus_setup(Manager *m);
+void bus_callers_clear(Manager *m);
 int bus_agent_register_vtables(Manager *m);
 int bus_supervisor_register_vtables(Manager *m);
 

@@ -3,9 +3,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "manager.h"
+#include "spawn.h"
 
 static void help(void) {
         printf("Usage: agentvisord [--config FILE] [--bus system|user|ADDRESS] [--debug]\n"
@@ -58,7 +60,16 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
 
+        /* A daemon holds no fds it did not open itself: whatever the caller
+         * left open (a test harness's pipes, a shell's descriptors) would
+         * otherwise outlive it, and would take the low slots reserved next.
+         * Then, before anything else opens an fd: spawns share the fd table
+         * with the child instead of copying thousands of pidfds (spawn.h). */
+        (void) close_range(3, ~0U, 0);
+        r = spawn_reserve_fds();
         log_open(true);
+        if (r < 0)
+                log_warning_errno(r, "Cannot reserve fds 3-10 for spawning (%m); spawns will copy the fd table");
         r = manager_new(config, bus, &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the manager: %m"), 1;

@@ -52,14 +52,13 @@ int manager_new(const char *config_path, const char *bus_address, Manager **ret)
         m->state = MANAGER_STARTING;
         m->config_path = config_path ? strdup(config_path) : NULL;
         m->bus_address = strdup(bus_address ?: "system");
-        m->types = hashmap_new_string();
-        m->policies = hashmap_new_string();
         m->agents = hashmap_new_string();
         m->agents_by_cgroup = hashmap_new_string();
+        m->agents_by_pid = hashmap_new_uint();
+        m->callers = hashmap_new_string();
         m->agents_by_wd = hashmap_new_uint();
         m->supervisors_by_name = hashmap_new_string();
-        if ((config_path && !m->config_path) || !m->bus_address || !m->types || !m->policies ||
-            !m->agents || !m->agents_by_cgroup || !m->agents_by_wd || !m->supervisors_by_name)
+        if ((config_path && !m->config_path) || !m->bus_address || !m->agents || !m->agents_by_cgroup || !m->agents_by_pid || !m->callers || !m->agents_by_wd || !m->supervisors_by_name)
                 return -ENOMEM;
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -72,6 +71,8 @@ int manager_new(const char *config_path, const char *bus_address, Manager **ret)
 
 static void types_clear(Hashmap *types) {
         AgentType *t;
+        if (!types)
+                return;
         HASHMAP_FOREACH(t, types)
                 agent_type_free(t);
         hashmap_free(types);
@@ -79,6 +80,8 @@ static void types_clear(Hashmap *types) {
 
 static void policies_clear(Hashmap *policies) {
         Policy *p;
+        if (!policies)
+                return;
         HASHMAP_FOREACH(p, policies)
                 policy_free(p);
         hashmap_free(policies);
@@ -93,6 +96,8 @@ Manager *manager_free(Manager *m) {
                 agent_free(a);
         hashmap_free(m->agents);
         hashmap_free(m->agents_by_cgroup);
+        hashmap_free(m->agents_by_pid);
+        bus_callers_clear(m);
         hashmap_free(m->agents_by_wd);
         types_clear(m->types);
         policies_clear(m->policies);

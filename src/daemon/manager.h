@@ -53,6 +53,8 @@ struct Manager {
 
         Hashmap *agents;                 /* name -> Agent */
         Hashmap *agents_by_cgroup;       /* v2 path -> Agent (notify sender lookup) */
+        Hashmap *callers;                /* unique bus name -> CallerCredentials (dbus-common.c) */
+        Hashmap *agents_by_pid;          /* main pid -> Agent, while not reaped (notify fast path) */
         Hashmap *agents_by_wd;           /* inotify wd -> Agent */
         Hashmap *type_counters;          /* not used for lookups: see manager_pick_name() */
 

@@ -92,11 +92,16 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         drop(m, "datagram too large", cred->pid);
                         continue;
                 }
-                if (notify_pid_cgroup(cred->pid, cg, sizeof cg) < 0) {
-                        drop(m, "sender gone", cred->pid);
-                        continue;
+                /* An agent's main process, not yet reaped, cannot have left its
+                 * cgroup nor had its pid reused: no need to ask /proc. */
+                a = hashmap_get(m->agents_by_pid, HASHMAP_UINT(cred->pid));
+                if (!a) {
+                        if (notify_pid_cgroup(cred->pid, cg, sizeof cg) < 0) {
+                                drop(m, "sender gone", cred->pid);
+                                continue;
+                        }
+                        a = hashmap_get(m->agents_by_cgroup, cg);
                 }
-                a = hashmap_get(m->agents_by_cgroup, cg);
                 if (!a) {
                         drop(m, "sender is in no agent's cgroup", cred->pid);
                         continue;

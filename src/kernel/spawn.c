@@ -31,9 +31,22 @@
 
 #define _child_ __attribute__((no_sanitize("address", "undefined"), noinline))
 
+/* Low fd slots held open (on /dev/null) for the whole life of the process,
+ * see spawn_reserve_fds(). */
+#define RESERVED_FIRST 3
+#define RESERVED_N 8
+#define RESERVED_END (RESERVED_FIRST + RESERVED_N)
+
 typedef struct ChildContext {
         const SpawnParams *p;
         int cgroup_procs_fd;                 /* clone() fallback: v2 cgroup.procs to join */
+        /* The fds the child uses; with shared_files they sit in the reserved
+         * slots, the only part of the table the child keeps. */
+        int stdout_fd;
+        int stderr_fd;
+        int v1_procs_fds[_SPAWN_V1_MAX];
+        size_t n_v1_procs_fds;
+        bool shared_files;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
         bool restore_nofile;
@@ -51,6 +64,13 @@ static bool clone3_missing = false;
 /* The soft NOFILE limit before spawn_raise_nofile(), which agents get back. */
 static bool nofile_raised = false;
 static uint64_t nofile_soft_orig;
+
+static bool fds_reserved = false;
+static int reserved_null_fd = -EBADF;
+
+/* One guarded stack for every spawn: the daemon spawns from one thread, and
+ * CLONE_VFORK holds the parent until the child is done with it. */
+static void *child_stack = NULL;
 
 static _child_ _noreturn_ void child_fail(ChildContext *ctx, const char *step) {
         int e = errno;
@@ -92,7 +112,6 @@ static _child_ void child_oom_score_adj(ChildContext *ctx, int value) {
 }
 
 static _child_ void child_stdio(ChildContext *ctx) {
-        const SpawnParams *p = ctx->p;
         long null, in, out, err;
 
         null = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -100,8 +119,8 @@ static _child_ void child_stdio(ChildContext *ctx) {
                 child_fail(ctx, "stdio");
         /* Copies above 2 first, so that no dup3() overwrites a source. */
         in = syscall(SYS_fcntl, null, F_DUPFD_CLOEXEC, 3);
-        out = syscall(SYS_fcntl, p->stdout_fd >= 0 ? p->stdout_fd : null, F_DUPFD_CLOEXEC, 3);
-        err = syscall(SYS_fcntl, p->stderr_fd >= 0 ? p->stderr_fd : null, F_DUPFD_CLOEXEC, 3);
+        out = syscall(SYS_fcntl, ctx->stdout_fd >= 0 ? ctx->stdout_fd : null, F_DUPFD_CLOEXEC, 3);
+        err = syscall(SYS_fcntl, ctx->stderr_fd >= 0 ? ctx->stderr_fd : null, F_DUPFD_CLOEXEC, 3);
         if (in < 0 || out < 0 || err < 0 ||
             syscall(SYS_dup3, in, 0, 0) < 0 || syscall(SYS_dup3, out, 1, 0) < 0 || syscall(SYS_dup3, err, 2, 0) < 0)
                 child_fail(ctx, "stdio");
@@ -166,13 +185,20 @@ static _child_ int child_main(void *userdata) {
         if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, NULL, sizeof empty_mask) < 0)
                 child_fail(ctx, "sigprocmask");
 
+        /* Sharing the parent's fd table (CLONE_FILES) spared copying it, whatever
+         * its size; now take a private table of only the reserved low slots.
+         * Before 5.9 there is no CLOSE_RANGE_UNSHARE: copy it all instead. */
+        if (ctx->shared_files && syscall(SYS_close_range, RESERVED_END, ~0U, CLOSE_RANGE_UNSHARE) < 0 &&
+            syscall(SYS_unshare, CLONE_FILES) < 0)
+                child_fail(ctx, "unshare_files");
+
         if (syscall(SYS_setsid) < 0)
                 child_fail(ctx, "setsid");
 
         if (ctx->cgroup_procs_fd >= 0)
                 child_write_zero(ctx, ctx->cgroup_procs_fd);
-        for (size_t i = 0; i < p->n_v1_procs_fds; i++)
-                child_write_zero(ctx, p->v1_procs_fds[i]);
+        for (size_t i = 0; i < ctx->n_v1_procs_fds; i++)
+                child_write_zero(ctx, ctx->v1_procs_fds[i]);
 
         child_stdio(ctx);
         child_close_fds(ctx);
@@ -253,7 +279,8 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
 #if HAVE_CLONE3_ASM
         if (!clone3_missing) {
                 struct clone_args args = {
-                        .flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP,
+                        .flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP |
+                                 (ctx->shared_files ? CLONE_FILES : 0),
                         .pidfd = (uint64_t) (uintptr_t) &pidfd,
                         .exit_signal = SIGCHLD,
                         .stack = (uint64_t) (uintptr_t) stack,
@@ -278,14 +305,125 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
         ctx->cgroup_procs_fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (ctx->cgroup_procs_fd < 0)
                 return -errno;
-        pid = clone(child_main, (char *) stack + STACK_SIZE, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, ctx,
+        if (ctx->shared_files) {
+                /* The child keeps only the reserved slots. */
+                if (dup3(ctx->cgroup_procs_fd, RESERVED_END - 1, O_CLOEXEC) < 0) {
+                        pid = -errno;
+                        ctx->cgroup_procs_fd = safe_close(ctx->cgroup_procs_fd);
+                        return pid;
+                }
+                safe_close(ctx->cgroup_procs_fd);
+                ctx->cgroup_procs_fd = RESERVED_END - 1;
+        }
+        pid = clone(child_main, (char *) stack + STACK_SIZE,
+                    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | (ctx->shared_files ? CLONE_FILES : 0), ctx,
                     &pidfd);
         if (pid < 0)
                 pid = -errno;
-        ctx->cgroup_procs_fd = safe_close(ctx->cgroup_procs_fd);
+        if (!ctx->shared_files)
+                safe_close(ctx->cgroup_procs_fd);
+        ctx->cgroup_procs_fd = -EBADF;
         if (pid > 0)
                 *ret_pidfd = pidfd;
         return pid;
+}
+
+static int stack_get(void) {
+        size_t page = (size_t) sysconf(_SC_PAGESIZE);
+        void *map;
+
+        if (child_stack)
+                return 0;
+        /* A guard page below the child's stack. */
+        map = mmap(NULL, page + STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (map == MAP_FAILED)
+                return -errno;
+        if (mprotect(map, page, PROT_NONE) < 0) {
+                int r = -errno;
+                (void) munmap(map, page + STACK_SIZE);
+                return r;
+        }
+        child_stack = (char *) map + page;
+        return 0;
+}
+
+/* With reserved slots, the fds the child needs are copied into them (slot
+ * RESERVED_END - 1 stays free for the clone() fallback's cgroup.procs). */
+static int child_fds_prepare(ChildContext *ctx) {
+        const SpawnParams *p = ctx->p;
+        int slot = RESERVED_FIRST;
+
+        ctx->stdout_fd = p->stdout_fd;
+        ctx->stderr_fd = p->stderr_fd;
+        ctx->n_v1_procs_fds = p->n_v1_procs_fds;
+        for (size_t i = 0; i < p->n_v1_procs_fds; i++)
+                ctx->v1_procs_fds[i] = p->v1_procs_fds[i];
+        if (!fds_reserved)
+                return 0;
+
+        ctx->shared_files = true;
+        if (ctx->stdout_fd >= 0) {
+                if (dup3(ctx->stdout_fd, slot, O_CLOEXEC) < 0)
+                        return -errno;
+                ctx->stdout_fd = slot++;
+        }
+        if (ctx->stderr_fd >= 0) {
+                if (p->stderr_fd == p->stdout_fd)
+                        ctx->stderr_fd = ctx->stdout_fd;
+                else {
+                        if (dup3(ctx->stderr_fd, slot, O_CLOEXEC) < 0)
+                                return -errno;
+                        ctx->stderr_fd = slot++;
+                }
+        }
+        for (size_t i = 0; i < ctx->n_v1_procs_fds; i++) {
+                if (dup3(ctx->v1_procs_fds[i], slot, O_CLOEXEC) < 0)
+                        return -errno;
+                ctx->v1_procs_fds[i] = slot++;
+        }
+        return 0;
+}
+
+/* Points the slots back at /dev/null, so that the parent does not keep a
+ * log file or a cgroup open through them. */
+static void child_fds_release(ChildContext *ctx) {
+        if (!ctx->shared_files)
+                return;
+        for (int fd = RESERVED_FIRST; fd < RESERVED_END; fd++)
+                (void) dup3(reserved_null_fd, fd, O_CLOEXEC);
+}
+
+int spawn_reserve_fds(void) {
+        int fd;
+
+        if (fds_reserved)
+                return 0;
+        fd = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        /* The holder lives above the slots, so it is never one of them. */
+        reserved_null_fd = fcntl(fd, F_DUPFD_CLOEXEC, RESERVED_END);
+        safe_close(fd);
+        if (reserved_null_fd < 0)
+                return -errno;
+        for (int slot = RESERVED_FIRST; slot < RESERVED_END; slot++) {
+                /* A slot already in use belongs to somebody else: give up. */
+                if (fcntl(slot, F_GETFD) >= 0 || errno != EBADF) {
+                        reserved_null_fd = safe_close(reserved_null_fd);
+                        for (int i = RESERVED_FIRST; i < slot; i++)
+                                safe_close(i);
+                        return -EBUSY;
+                }
+                if (dup3(reserved_null_fd, slot, O_CLOEXEC) < 0) {
+                        int r = -errno;
+                        reserved_null_fd = safe_close(reserved_null_fd);
+                        for (int i = RESERVED_FIRST; i < slot; i++)
+                                safe_close(i);
+                        return r;
+                }
+        }
+        fds_reserved = true;
+        return 0;
 }
 
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step) {
@@ -296,14 +434,13 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 .max_fd = (int) MIN(sysconf(_SC_OPEN_MAX), (long) INT32_MAX),
         };
         sigset_t all, saved;
-        size_t page = (size_t) sysconf(_SC_PAGESIZE);
         struct rlimit rl;
-        void *map;
-        int pidfd = -EBADF;
+        int pidfd = -EBADF, r;
         pid_t pid;
 
         if (!p || !p->path || p->path[0] != '/' || !p->argv || !p->argv[0] || !p->envp || p->cgroup_fd < 0 ||
-            (p->n_groups > 0 && !p->groups) || (p->n_v1_procs_fds > 0 && !p->v1_procs_fds))
+            (p->n_groups > 0 && !p->groups) || (p->n_v1_procs_fds > 0 && !p->v1_procs_fds) ||
+            p->n_v1_procs_fds > _SPAWN_V1_MAX)
                 return -EINVAL;
 
         if (nofile_raised && getrlimit(RLIMIT_NOFILE, &rl) >= 0) {
@@ -312,21 +449,18 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 ctx.nofile_hard = rl.rlim_max;
         }
 
-        /* A guard page below the child's stack. */
-        map = mmap(NULL, page + STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-        if (map == MAP_FAILED)
-                return -errno;
-        if (mprotect(map, page, PROT_NONE) < 0) {
-                int r = -errno;
-                (void) munmap(map, page + STACK_SIZE);
+        r = stack_get();
+        if (r < 0)
                 return r;
-        }
+        r = child_fds_prepare(&ctx);
+        if (r < 0)
+                return r;
 
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &saved);
-        pid = clone_child(&ctx, (char *) map + page, p->cgroup_fd, &pidfd);
+        pid = clone_child(&ctx, child_stack, p->cgroup_fd, &pidfd);
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
-        (void) munmap(map, page + STACK_SIZE);
+        child_fds_release(&ctx);
 
         if (pid < 0)
                 return pid;

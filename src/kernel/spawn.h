@@ -47,6 +47,17 @@ typedef struct SpawnParams {
  * child is then already reaped. */
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step);
 
+/* At most this many v1 cgroup.procs fds (pids, memory, cpu). */
+#define _SPAWN_V1_MAX 4
+
+/* Call once at start, before anything else opens fds: holds fds 3..10 on
+ * /dev/null for the rest of the process's life. From then on spawn() shares
+ * the fd table with the child (CLONE_FILES) and the child keeps only those
+ * slots (close_range(CLOSE_RANGE_UNSHARE)), so a spawn does not copy a table
+ * of 10,000 pidfds. -EBUSY when one of the slots is already in use.
+ * spawn() is not thread-safe either way: one caller thread. */
+int spawn_reserve_fds(void);
+
 /* Raise RLIMIT_NOFILE to its hard limit once at start (10,000 agents need
  * 10,000+ pidfds). */
 int spawn_raise_nofile(void);

@@ -326,6 +326,62 @@ static void test_pid_env_slot_gets_child_pid(void **state) {
         close(pidfd);
 }
 
+/* With reserved slots the child shares the parent's fd table until it takes
+ * a private copy of only the low slots: it must still see exactly 0-2 (plus
+ * ls's own directory fd), write its output through the slot, and leave
+ * every one of the parent's fds as it was. Run in a forked process, since
+ * the reservation lasts for the process's life. */
+static void test_shared_fd_table(void **state) {
+        pid_t worker = fork();
+        int status = 0;
+
+        check(worker >= 0, "fork: %m");
+        if (worker == 0) {
+                char *argv[] = { (char *) "ls", (char *) "/proc/self/fd", NULL };
+                SpawnParams p = params("/bin/ls", argv);
+                int extra[200], pipefd[2], pidfd, r;
+                const char *step = NULL, *out;
+                pid_t pid;
+
+                /* The test's own low fds move out of the way of the slots. */
+                p.cgroup_fd = fcntl(p.cgroup_fd, F_DUPFD_CLOEXEC, 64);
+                if (p.cgroup_fd < 0)
+                        _exit(10);
+                for (int fd = 3; fd < 11; fd++)
+                        (void) close(fd);
+                if (spawn_reserve_fds() < 0)
+                        _exit(10);
+                for (size_t i = 0; i < ELEMENTSOF(extra); i++)
+                        if ((extra[i] = open("/dev/null", O_RDONLY)) < 0)
+                                _exit(11);
+                if (pipe2(pipefd, O_CLOEXEC) < 0)
+                        _exit(12);
+                p.stdout_fd = pipefd[1];
+                r = spawn(&p, &pid, &pidfd, &step);
+                close(pipefd[1]);
+                if (r < 0)
+                        _exit(13);
+                out = read_pipe(pipefd[0]);
+                /* 0, 1, 2 and the directory ls reads. */
+                if (strcmp(out, "0\n1\n2\n3\n") != 0) {
+                        fprintf(stderr, "child saw fds:\n%s", out);
+                        _exit(14);
+                }
+                for (size_t i = 0; i < ELEMENTSOF(extra); i++)
+                        if (fcntl(extra[i], F_GETFD) < 0)
+                                _exit(15);
+                /* The slot the child used is /dev/null again in the parent. */
+                if (fcntl(3, F_GETFD) < 0 || fcntl(pipefd[0], F_GETFD) < 0)
+                        _exit(16);
+                _exit(0);
+        }
+        check(waitpid(worker, &status, 0) == worker, "waitpid: %m");
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "the shared-table spawn check failed with code %d (10 reserve, 12 pipe, 13 spawn, "
+              "14 child fds, 15 parent fds closed, 16 slots)",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 /* Runs the probe below as root; with protect_cgroups or without. */
 static char *run_root_probe(bool protect, char **files) {
         char *argv[16] = { (char *) "sh", (char *) "-c",
@@ -398,6 +454,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_sandbox_as_nobody, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_environment_is_exactly_envp, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_pid_env_slot_gets_child_pid, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_shared_fd_table, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_root_agent_protect_cgroups, test_setup, test_teardown),
         };
         char *mount = NULL;
