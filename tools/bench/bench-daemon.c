@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The rows measured through agentvisord: agent start, restart latency,
+ * start cost and memory with K agents supervised, ListAgents and a property
+ * read, and idle CPU with and without watchdogs and health checks. Besides
+ * the figures, each phase checks that every start was seen and every agent
+ * is gone afterwards; those checks, not the figures, decide the exit
+ * status. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+typedef struct DaemonFigures {
+        uint64_t start_p50;
+        uint64_t rss_fresh;
+} DaemonFigures;
+
+static const char *yes_no(bool b) {
+        return b ? "yes" : "NO";
+}
+
+static char *format_bytes(char *buf, size_t size, double bytes) {
+        if (bytes >= 1024.0 * 1024.0)
+                snprintf(buf, size, "%.1f MiB", bytes / (1024.0 * 1024.0));
+        else if (bytes >= 10240.0)
+                snprintf(buf, size, "%.1f KiB", bytes / 1024.0);
+        else
+                snprintf(buf, size, "%.0f B", bytes);
+        return buf;
+}
+
+static void add_ns_row(Table *t, const char *name, Samples *s, const char *ratio, const char *target,
+                       const char *met) {
+        char p50[32], p99[32];
+
+        table_add(t, name, format_ns(p50, sizeof p50, samples_percentile(s, 50)),
+                  format_ns(p99, sizeof p99, samples_percentile(s, 99)), ratio, target, met);
+}
+
+static int wait_start_record(BenchEnv *e, const char *tag, uint64_t *ret_ns) {
+        uint64_t deadline = now_ns() + 10 * NSEC_PER_SEC;
+        Record rec;
+        int r;
+
+        do {
+                r = env_next_record(e, &rec, deadline);
+                if (r < 0)
+                        return r;
+        } while (rec.kind != 'S' || strcmp(rec.tag, tag) != 0);
+        *ret_ns = rec.ns;
+        return 0;
+}
+
+/* RunAgent of an agent that exits at once, `count` times: call to exec'd,
+ * then its end and RemoveAgent outside the timing. */
+static int measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const char *prefix, unsigned count,
+                          Samples *s) {
+        unsigned long abnormal = e->n_abnormal;
+
+        for (unsigned i = 0; i < count && !bench_interrupted; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                char name[64];
+                char *argv[] = { e->agent_path, e->fifo_path, (char *) "exit", name, NULL };
+                uint64_t t0, started;
+                int r;
+
+                snprintf(name, sizeof name, "%s%u", prefix, i);
+                bus_watch_exits(e, name, true);
+                t0 = now_ns();
+                r = bus_run_agent(e, name, argv, NULL, NULL, &error);
+                if (r < 0) {
+                        table_note_failure(t, "RunAgent(%s): %s", name, error.message ? error.message : strerror(-r));
+                        return r;
+                }
+                r = wait_start_record(e, name, &started);
+                if (r < 0) {
+                        table_note_failure(t, "agent %s was started but never recorded its exec: %s", name,
+                                           strerror(-r));
+                        return r;
+                }
+                r = samples_add(s, started - t0);
+                if (r < 0)
+                        return r;
+                r = bus_wait_exits(e, 1, now_ns() + 10 * NSEC_PER_SEC);
+                bus_watch_exits(e, NULL, false);
+                if (r < 0) {
+                        table_note_failure(t, "agent %s exited but no AgentExited came within 10 s", name);
+                        return r;
+                }
+                r = bus_remove_agent(e, name, t);
+                if (r < 0)
+                        return r;
+        }
+        if (e->n_abnormal != abnormal) {
+                table_note_failure(t, "%lu agents of '%s*' ended abnormally, last %s", e->n_abnormal - abnormal,
+                                   prefix, e->last_abnormal);
+                return -EPROTO;
+        }
+        return bench_interrupted ? -EINTR : 0;
+}
+
+static int phase_start(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor,
+                       DaemonFigures *fig) {
+        Samples s = {};
+        char ratio[24] = "-", target[40], met[16] = "-";
+        int r;
+
+        r = measure_starts(o, e, t, "start-", o->starts, &s);
+        if (r >= 0) {
+                double x = floor->spawn_p50 ? (double) samples_percentile(&s, 50) / (double) floor->spawn_p50 : 0;
+
+                fig->start_p50 = samples_percentile(&s, 50);
+                if (floor->spawn_p50) {
+                        snprintf(ratio, sizeof ratio, "%.2f", x);
+                        snprintf(met, sizeof met, "%s", yes_no(x <= 1.25));
+                }
+                snprintf(target, sizeof target, "<= 1.25x floor");
+                add_ns_row(t, "agent start: RunAgent until exec'd", &s, ratio, target, met);
+                if (floor->to_exec_p50) {
+                        snprintf(ratio, sizeof ratio, "%.2f", (double) fig->start_p50 / (double) floor->to_exec_p50);
+                        table_add(t, "  same, vs floor until exec'd", NULL, NULL, ratio, NULL, NULL);
+                }
+                if (floor->bwrap_p50) {
+                        x = (double) floor->bwrap_p50 / (double) fig->start_p50;
+                        snprintf(ratio, sizeof ratio, "%.2f", x);
+                        table_add(t, "  bwrap p50 / agent start p50", NULL, NULL, ratio, ">= 3x", yes_no(x >= 3.0));
+                }
+        }
+        samples_done(&s);
+        return r;
+}
+
+static int wait_agent_ended(BenchEnv *e, const char *name, Table *t) {
+        for (unsigned i = 0; i < 1000 && !bench_interrupted; i++) {
+                _cleanup_free_ char *state = NULL;
+
+                if (bus_get_agent_state(e, name, &state) >= 0 &&
+                    (strcmp(state, "exited") == 0 || strcmp(state, "failed") == 0))
+                        return 0;
+                bus_pump(e);
+                (void) sd_bus_wait(e->bus, 10000);
+        }
+        table_note_failure(t, "agent %s did not end within 10 s of StopAgent", name);
+        return -ETIME;
+}
+
+/* A permanent agent that crashes at once under a one-for-one supervisor
+ * with no backoff, until `count` restarts are seen: the crash record to the
+ * replacement's start record. Then stopped and removed. */
+static int crash_loop(const BenchOptions *o, BenchEnv *e, Table *t, unsigned count, Samples *s) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *argv[] = { e->agent_path, e->fifo_path, (char *) "crash", (char *) "crash", NULL };
+        uint64_t deadline = now_ns() + (60 + count / 50) * NSEC_PER_SEC, crash_ns = 0;
+        bool crashed = false;
+        int r;
+
+        r = bus_run_agent(e, "crash", argv, "permanent", "crashers", &error);
+        if (r < 0) {
+                table_note_failure(t, "RunAgent(crash, Restart=permanent, Supervisor=crashers): %s",
+                                   error.message ? error.message : strerror(-r));
+                return r;
+        }
+        while (s->n < count) {
+                Record rec;
+
+                r = env_next_record(e, &rec, deadline);
+                if (r < 0) {
+                        table_note_failure(t, "restart loop: %zu restarts of %u seen before %s", s->n, count,
+                                           r == -ETIME ? "the timeout" : strerror(-r));
+                        break;
+                }
+                if (strcmp(rec.tag, "crash") != 0)
+                        continue;
+                if (rec.kind == 'C') {
+                        crash_ns = rec.ns;
+                        crashed = true;
+                } else {
+                        if (crashed && samples_add(s, rec.ns - crash_ns) < 0) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        crashed = false;
+                }
+        }
+
+        /* It may be between a crash and its restart: NotRunning is retried. */
+        for (unsigned i = 0; i < 100; i++) {
+                sd_bus_error_free(&error);
+                if (bus_name_call(e, "StopAgent", "crash", &error) >= 0 ||
+                    !sd_bus_error_has_name(&error, "org.agentvisor1.Error.NotRunning"))
+                        break;
+                usleep(1000);
+        }
+        if (sd_bus_error_is_set(&error) && !sd_bus_error_has_name(&error, "org.agentvisor1.Error.NotRunning"))
+                table_note_failure(t, "StopAgent(crash): %s", error.message);
+        if (wait_agent_ended(e, "crash", t) < 0 || bus_remove_agent(e, "crash", t) < 0)
+                r = r < 0 ? r : -EPROTO;
+        env_drain_records(e);
+        return r;
+}
+
+static int phase_restart(const BenchOptions *o, BenchEnv *e, Table *t) {
+        const char *own_row = "  daemon's own: agent exit -> its clone";
+        Samples s = {}, traced = {}, own = {};
+        pid_t perf = 0;
+        int r;
+
+        r = crash_loop(o, e, t, o->restarts, &s);
+        if (r < 0)
+                goto finish;
+        add_ns_row(t, "restart: crash until replacement exec'd", &s, NULL, NULL, NULL);
+
+        /* A second, shorter loop under perf, so tracing cannot colour the
+         * figure above. */
+        r = perf_start(e, &perf);
+        if (r < 0) {
+                table_add(t, own_row, NULL, NULL, NULL, "p50 < 1 ms",
+                          r == -ENOENT ? "skipped: no perf" : "skipped: perf cannot trace");
+                r = 0;
+                goto finish;
+        }
+        r = crash_loop(o, e, t, MIN(o->restarts, 300U), &traced);
+        if (perf_stop(e, perf, e->daemon_pid, &own) < 0 || own.n == 0)
+                table_add(t, own_row, NULL, NULL, NULL, "p50 < 1 ms", "skipped: no perf events");
+        else
+                add_ns_row(t, own_row, &own, NULL, "p50 < 1 ms", yes_no(samples_percentile(&own, 50) < 1000000));
+finish:
+        samples_done(&s);
+        samples_done(&traced);
+        samples_done(&own);
+        return r;
+}
+
+static int start_many(BenchEnv *e, Table *t, const char *type, const char *prefix, unsigned n) {
+        uint64_t deadline;
+        unsigned seen = 0;
+        Record rec;
+
+        for (unsigned i = 0; i < n && !bench_interrupted; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                char name[64];
+                int r;
+
+                snprintf(name, sizeof name, "%s%u", prefix, i);
+                r = bus_start_agent(e, type, name, &error);
+                if (r < 0) {
+                        table_note_failure(t, "StartAgent(%s, %s): %s", type, name,
+                                           error.message ? error.message : strerror(-r));
+                        return r;
+                }
+                /* Take the records as they come so none waits on a full FIFO. */
+                while (env_next_record(e, &rec, 0) >= 0)
+                        if (rec.kind == 'S' && strncmp(rec.tag, prefix, strlen(prefix)) == 0)
+                                seen++;
+        }
+        deadline = now_ns() + (30 + n / 20) * NSEC_PER_SEC;
+        while (seen < n) {
+                int r = env_next_record(e, &rec, deadline);
+
+                if (r < 0) {
+                        table_note_failure(t, "%u of %u agents '%s*' recorded their start (%s)", seen, n, prefix,
+                                           r == -ETIME ? "timeout" : strerror(-r));
+                        return r;
+                }
+                if (rec.kind == 'S' && strncmp(rec.tag, prefix, strlen(prefix)) == 0)
+                        seen++;
+        }
+        return 0;
+}
+
+/* Every agent gone: none listed, no agent cgroup left behind. */
+static int check_all_gone(BenchEnv *e, Table *t, const char *after) {
+        unsigned n = 0, groups = 0;
+        int r;
+
+        r = bus_list_agents(e, NULL, NULL, &n, NULL, NULL);
+        if (r >= 0 && n != 0)
+                table_note_failure(t, "after %s, ListAgents still lists %u agents", after, n);
+        r = env_count_agent_cgroups(e, &groups);
+        if (r >= 0 && groups != 0)
+                table_note_failure(t, "after %s, %u agent cgroups are left beneath %s/%s", after, groups, e->v2_base,
+                                   e->control_group);
+        return n == 0 && groups == 0 ? 0 : -EBUSY;
+}
+
+static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, DaemonFigures *fig) {
+        unsigned k = o->scale_agents, n = 0, running = 0, fd0 = 0, fdk = 0;
+        uint64_t rss0 = 0, rssk = 0;
+        Samples starts = {}, lists = {}, props = {};
+        char name[64], p50[32], ratio[24], target[40];
+        int r;
+
+        if (daemon_rss_bytes(e->daemon_pid, &rss0) < 0 || daemon_fd_count(e->daemon_pid, &fd0) < 0) {
+                table_note_failure(t, "cannot read /proc/%d", (int) e->daemon_pid);
+                return -EIO;
+        }
+
+        r = start_many(e, t, "bench-sleep", "sleep-", k);
+        if (r < 0)
+                goto finish;
+        r = bus_list_agents(e, "running", NULL, &n, &running, NULL);
+        if (r >= 0 && (n != k || running != k)) {
+                table_note_failure(t, "with %u sleeping agents started, ListAgents shows %u, %u running", k, n,
+                                   running);
+                r = -EPROTO;
+        }
+        if (r < 0)
+                goto finish;
+        (void) daemon_rss_bytes(e->daemon_pid, &rssk);
+        (void) daemon_fd_count(e->daemon_pid, &fdk);
+
+        r = measure_starts(o, e, t, "kstart-", o->scale_starts, &starts);
+        if (r < 0)
+                goto finish;
+
+        for (unsigned i = 0; i < o->list_calls && r >= 0; i++) {
+                uint64_t t0 = now_ns();
+
+                r = bus_list_agents(e, NULL, NULL, &n, NULL, NULL);
+                if (r >= 0)
+                        r = samples_add(&lists, now_ns() - t0);
+                if (r >= 0 && n != k) {
+                        table_note_failure(t, "ListAgents listed %u agents, expected %u", n, k);
+                        r = -EPROTO;
+                }
+        }
+        for (unsigned i = 0; i < o->property_reads && r >= 0; i++) {
+                _cleanup_free_ char *state = NULL;
+                uint64_t t0 = now_ns();
+
+                r = bus_get_agent_state(e, "sleep-0", &state);
+                if (r >= 0)
+                        r = samples_add(&props, now_ns() - t0);
+                if (r >= 0 && strcmp(state, "running") != 0) {
+                        table_note_failure(t, "sleep-0 has State=%s, expected running", state);
+                        r = -EPROTO;
+                }
+        }
+        if (r < 0)
+                goto finish;
+
+        snprintf(name, sizeof name, "start p50, 1 agent supervised");
+        table_add(t, name, format_ns(p50, sizeof p50, fig->start_p50), NULL, NULL, NULL, NULL);
+        snprintf(name, sizeof name, "start p50, %u agents supervised", k);
+        snprintf(ratio, sizeof ratio, "%.2f",
+                 fig->start_p50 ? (double) samples_percentile(&starts, 50) / (double) fig->start_p50 : 0.0);
+        add_ns_row(t, name, &starts, ratio, "<= 1.1x the 1-agent p50",
+                   yes_no(fig->start_p50 && samples_percentile(&starts, 50) <= fig->start_p50 * 11 / 10));
+
+        table_add(t, "daemon RSS, fresh (0 agents)", format_bytes(p50, sizeof p50, (double) fig->rss_fresh), NULL,
+                  NULL, NULL, NULL);
+        table_add(t, "daemon RSS, 0 agents (after the runs above)", format_bytes(p50, sizeof p50, (double) rss0),
+                  NULL, NULL, NULL, NULL);
+        snprintf(name, sizeof name, "daemon RSS, %u agents", k);
+        table_add(t, name, format_bytes(p50, sizeof p50, (double) rssk), NULL, NULL, NULL, NULL);
+        {
+                double per = ((double) rssk - (double) rss0) / (double) k;
+
+                table_add(t, "daemon RSS per agent", format_bytes(p50, sizeof p50, per), NULL, NULL,
+                          "< 4 KiB + base", yes_no(per < 4096.0));
+        }
+        snprintf(ratio, sizeof ratio, "%.2f", ((double) fdk - (double) fd0) / (double) k);
+        snprintf(target, sizeof target, "%u -> %u fds", fd0, fdk);
+        table_add(t, "daemon open fds per agent", ratio, NULL, NULL, target, NULL);
+
+        snprintf(name, sizeof name, "ListAgents, %u agents", k);
+        add_ns_row(t, name, &lists, NULL, "< 50 ms (at 10,000)", yes_no(samples_percentile(&lists, 50) < 50000000));
+        add_ns_row(t, "property read (Agent.State)", &props, NULL, "< 200 us",
+                   yes_no(samples_percentile(&props, 50) < 200000));
+
+finish:
+        samples_done(&starts);
+        samples_done(&lists);
+        samples_done(&props);
+        if (bus_stop_remove_all(e, "sleep-", k, t) < 0 && r >= 0)
+                r = -EPROTO;
+        env_drain_records(e);
+        if (check_all_gone(e, t, "the scale phase") < 0 && r >= 0)
+                r = -EPROTO;
+        return r;
+}
+
+/* I agents of `type` idle for idle_sec: the daemon's utime+stime over it. */
+static int idle_run(const BenchOptions *o, BenchEnv *e, Table *t, const char *type, const char *prefix,
+                    bool notify, const char *row) {
+        unsigned n = o->idle_agents, listed = 0, matching = 0, restarts = 0;
+        uint64_t cpu0, cpu1, t0, t1, settle;
+        unsigned long exited;
+        long tck = sysconf(_SC_CLK_TCK);
+        char value[32];
+        int r;
+
+        r = start_many(e, t, type, prefix, n);
+        if (r < 0)
+                goto finish;
+
+        /* Notify agents count once READY=1 has made them running. */
+        for (unsigned i = 0; i < 600 && !bench_interrupted; i++) {
+                r = bus_list_agents(e, "running", NULL, &listed, &matching, NULL);
+                if (r < 0 || matching == n)
+                        break;
+                usleep(100000);
+        }
+        if (r >= 0 && matching != n) {
+                table_note_failure(t, "%u of %u agents '%s*' reached running (%s)", matching, n, prefix,
+                                   notify ? "READY=1 not taken?" : "start failed?");
+                r = -EPROTO;
+        }
+        if (r < 0)
+                goto finish;
+
+        /* Let the start's work drain before measuring. */
+        settle = now_ns() + 2 * NSEC_PER_SEC;
+        bus_watch_exits(e, NULL, false);
+        (void) bus_wait_exits(e, 1, settle);
+        exited = e->n_exited;
+
+        if (daemon_cpu_ticks(e->daemon_pid, &cpu0) < 0) {
+                r = -EIO;
+                goto finish;
+        }
+        t0 = now_ns();
+        (void) bus_wait_exits(e, 1, t0 + (uint64_t) o->idle_sec * NSEC_PER_SEC);
+        t1 = now_ns();
+        if (daemon_cpu_ticks(e->daemon_pid, &cpu1) < 0) {
+                r = -EIO;
+                goto finish;
+        }
+        if (bench_interrupted) {
+                r = -EINTR;
+                goto finish;
+        }
+        if (e->n_exited != exited) {
+                table_note_failure(t, "%lu idle agents '%s*' ended while idle, last %s", e->n_exited - exited, prefix,
+                                   e->last_abnormal);
+                r = -EPROTO;
+        }
+        r = bus_list_agents(e, "running", notify ? "unhealthy" : NULL, &listed, &matching, &restarts);
+        if (r >= 0 && notify && matching > 0) {
+                table_note_failure(t, "%u watched agents are unhealthy after the idle phase", matching);
+                r = -EPROTO;
+        }
+
+        {
+                double pct = (double) (cpu1 - cpu0) / (double) tck / ((double) (t1 - t0) / 1e9) * 100.0;
+
+                snprintf(value, sizeof value, "%.3f%%", pct);
+                table_add(t, row, value, NULL, NULL, "< 0.5%", yes_no(pct < 0.5));
+        }
+
+finish:
+        if (bus_stop_remove_all(e, prefix, n, t) < 0 && r >= 0)
+                r = -EPROTO;
+        env_drain_records(e);
+        if (check_all_gone(e, t, "an idle phase") < 0 && r >= 0)
+                r = -EPROTO;
+        return r;
+}
+
+static int phase_idle(const BenchOptions *o, BenchEnv *e, Table *t) {
+        char row[64];
+        int r;
+
+        snprintf(row, sizeof row, "idle CPU, %u agents, %us, plain", o->idle_agents, o->idle_sec);
+        r = idle_run(o, e, t, "bench-sleep", "idle-", false, row);
+        if (r < 0)
+                return r;
+        snprintf(row, sizeof row, "idle CPU, %u agents, watchdog %us+health %us", o->idle_agents, o->watchdog_sec,
+                 o->health_interval_sec);
+        return idle_run(o, e, t, "bench-watched", "watch-", true, row);
+}
+
+int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor) {
+        DaemonFigures fig = {};
+        int r;
+
+        r = env_start_daemon(e, o);
+        if (r < 0) {
+                table_note_failure(t, "cannot start the private bus and agentvisord: %s", strerror(-r));
+                return r;
+        }
+        (void) daemon_rss_bytes(e->daemon_pid, &fig.rss_fresh);
+
+        r = phase_start(o, e, t, floor, &fig);
+        if (r >= 0)
+                r = phase_restart(o, e, t);
+        if (r >= 0)
+                r = check_all_gone(e, t, "the start and restart phases");
+        if (r >= 0)
+                r = phase_scale(o, e, t, &fig);
+        if (r >= 0)
+                r = phase_idle(o, e, t);
+        (void) env_stop_daemon(e, t);
+        return r;
+}

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The reference rows: what the kernel charges for starting the benchmark
+ * agent without agentvisord. The floor is the project's own spawn() (clone3
+ * with a pidfd, CLONE_INTO_CGROUP into a cgroup made and removed for each
+ * spawn, the shipped `default` policy compiled once and loaded in the
+ * child); beside it a plain vfork+exec, and bwrap and firejail where they
+ * are installed. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "policy.h"
+#include "spawn.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static char *agent_env[] = { (char *) "PATH=/usr/bin:/bin", NULL };
+
+/* The start record of the spawn just made; it is in the FIFO already, the
+ * agent having exited. */
+static int read_start(BenchEnv *e, const char *tag, uint64_t *ret_ns) {
+        Record rec;
+        int r;
+
+        do {
+                r = env_next_record(e, &rec, now_ns() + 5 * NSEC_PER_SEC);
+                if (r < 0)
+                        return r;
+        } while (rec.kind != 'S' || strcmp(rec.tag, tag) != 0);
+        *ret_ns = rec.ns;
+        return 0;
+}
+
+static void add_ns_row(Table *t, const char *name, Samples *s, const char *ratio, const char *target,
+                       const char *met) {
+        char p50[32], p99[32];
+
+        table_add(t, name, format_ns(p50, sizeof p50, samples_percentile(s, 50)),
+                  format_ns(p99, sizeof p99, samples_percentile(s, 99)), ratio, target, met);
+}
+
+static int floor_spawn(const BenchOptions *o, BenchEnv *e, Table *t, const struct sock_fprog *filter,
+                       FloorResult *res) {
+        _cleanup_free_ char *parent = NULL;
+        _cleanup_close_ int parent_fd = -EBADF;
+        Samples full = {}, to_exec = {};
+        struct passwd *pw = getpwnam("nobody");
+        char *argv[] = { e->agent_path, e->fifo_path, (char *) "exit", (char *) "floor", NULL };
+        SpawnParams p = {
+                .path = e->agent_path,
+                .argv = argv,
+                .envp = agent_env,
+                .uid = pw ? pw->pw_uid : 65534,
+                .gid = pw ? pw->pw_gid : 65534,
+                .working_directory = "/",
+                .filter = filter,
+                .stdout_fd = -EBADF,
+                .stderr_fd = -EBADF,
+                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
+                .umask = 0077,
+        };
+        int r = 0;
+
+        if (asprintf(&parent, "%s/bench-floor.%d", e->v2_base, (int) getpid()) < 0)
+                return -ENOMEM;
+        if (mkdir(parent, 0755) < 0) {
+                r = -errno;
+                table_note_failure(t, "cannot create the floor's cgroup %s: %s", parent, strerror(-r));
+                return r;
+        }
+        parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (parent_fd < 0) {
+                r = -errno;
+                goto finish;
+        }
+
+        for (unsigned i = 0; i < o->floor_runs && !bench_interrupted; i++) {
+                _cleanup_close_ int cg = -EBADF, pidfd = -EBADF;
+                const char *step = NULL;
+                uint64_t t0, t1, started;
+                siginfo_t si = {};
+                char name[32];
+                pid_t pid;
+
+                snprintf(name, sizeof name, "s%u", i);
+                t0 = now_ns();
+                if (mkdirat(parent_fd, name, 0755) < 0) {
+                        r = -errno;
+                        table_note_failure(t, "floor: mkdir %s/%s: %s", parent, name, strerror(-r));
+                        break;
+                }
+                cg = openat(parent_fd, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (cg < 0) {
+                        r = -errno;
+                        (void) unlinkat(parent_fd, name, AT_REMOVEDIR);
+                        break;
+                }
+                p.cgroup_fd = cg;
+                r = spawn(&p, &pid, &pidfd, &step);
+                if (r < 0) {
+                        table_note_failure(t, "floor: spawn() failed at %s: %s", step ? step : "clone",
+                                           strerror(-r));
+                        (void) unlinkat(parent_fd, name, AT_REMOVEDIR);
+                        break;
+                }
+                if (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) < 0) {
+                        r = -errno;
+                        break;
+                }
+                cg = safe_close(cg);
+                if (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0) {
+                        r = -errno;
+                        table_note_failure(t, "floor: rmdir %s/%s: %s", parent, name, strerror(-r));
+                        break;
+                }
+                t1 = now_ns();
+
+                if (si.si_code != CLD_EXITED || si.si_status != 0) {
+                        table_note_failure(t, "floor: the agent under the default policy ended with %s %d "
+                                           "(the policy must allow what bench-agent calls)",
+                                           si.si_code == CLD_EXITED ? "exit status" : "signal", si.si_status);
+                        r = -EPROTO;
+                        break;
+                }
+                r = read_start(e, "floor", &started);
+                if (r < 0) {
+                        table_note_failure(t, "floor: no start record from spawn %u: %s", i, strerror(-r));
+                        break;
+                }
+                if (samples_add(&full, t1 - t0) < 0 || samples_add(&to_exec, started - t0) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+
+        if (r >= 0 && full.n > 0) {
+                add_ns_row(t, "floor: clone3+fresh cgroup+seccomp, to exit", &full, "1.00", NULL, NULL);
+                add_ns_row(t, "floor: same, until exec'd", &to_exec, NULL, NULL, NULL);
+                res->spawn_p50 = samples_percentile(&full, 50);
+                res->to_exec_p50 = samples_percentile(&to_exec, 50);
+        }
+finish:
+        samples_done(&full);
+        samples_done(&to_exec);
+        if (rmdir(parent) < 0 && errno != ENOENT)
+                table_note_failure(t, "floor: cannot remove %s: %s", parent, strerror(errno));
+        return r;
+}
+
+/* vfork + exec + wait: `argv` from `path`, output to /dev/null. Returns
+ * the wait status. (Not posix_spawn: src/kernel's spawn.h shadows <spawn.h>
+ * here, and vfork is what posix_spawn does anyway.) */
+static int run_plain(const char *path, char * const *argv, int *ret_status) {
+        _cleanup_close_ int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+        pid_t pid;
+
+        if (null < 0)
+                return -errno;
+        pid = vfork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                if (dup2(null, 0) >= 0 && dup2(null, 1) >= 0 && dup2(null, 2) >= 0)
+                        execve(path, argv, agent_env);
+                _exit(127);
+        }
+        if (waitpid(pid, ret_status, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+static int floor_vfork(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *res) {
+        char *argv[] = { e->agent_path, e->fifo_path, (char *) "exit", (char *) "vfork", NULL };
+        Samples full = {}, to_exec = {};
+        int r = 0;
+
+        for (unsigned i = 0; i < o->floor_runs && !bench_interrupted; i++) {
+                uint64_t t0, t1, started;
+                int status;
+
+                t0 = now_ns();
+                r = run_plain(e->agent_path, argv, &status);
+                t1 = now_ns();
+                if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                        table_note_failure(t, "vfork+exec of %s failed: %s", e->agent_path,
+                                           r < 0 ? strerror(-r) : "non-zero exit");
+                        r = r < 0 ? r : -EPROTO;
+                        break;
+                }
+                r = read_start(e, "vfork", &started);
+                if (r < 0) {
+                        table_note_failure(t, "vfork: no start record from run %u: %s", i, strerror(-r));
+                        break;
+                }
+                if (samples_add(&full, t1 - t0) < 0 || samples_add(&to_exec, started - t0) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+        }
+        if (r >= 0 && full.n > 0) {
+                char ratio[24] = "-";
+
+                res->vfork_p50 = samples_percentile(&full, 50);
+                if (res->spawn_p50 > 0)
+                        snprintf(ratio, sizeof ratio, "%.2f", (double) res->vfork_p50 / (double) res->spawn_p50);
+                add_ns_row(t, "vfork+exec, no cgroup/filter, to exit", &full, ratio, NULL, NULL);
+                add_ns_row(t, "vfork+exec, until exec'd", &to_exec, NULL, NULL, NULL);
+        }
+        samples_done(&full);
+        samples_done(&to_exec);
+        return r;
+}
+
+int bench_floor(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *ret) {
+        _cleanup_(policy_freep) Policy *policy = NULL;
+        char *search[] = { (char *) o->policy_dir, NULL };
+        Diagnostic diag = {};
+        int r;
+
+        *ret = (FloorResult) {};
+        r = policy_load("default", search, &policy, &diag);
+        if (r < 0) {
+                char buf[1024];
+
+                diag_format(&diag, buf, sizeof buf);
+                table_note_failure(t, "cannot compile the default policy from %s: %s (%s)", o->policy_dir, buf,
+                                   strerror(-r));
+                return r;
+        }
+        r = floor_spawn(o, e, t, policy_filter(policy), ret);
+        if (r < 0)
+                return r;
+        return floor_vfork(o, e, t, ret);
+}
+
+static char *find_in_path(const char *name) {
+        const char *dirs[] = { "/usr/bin", "/bin", "/usr/local/bin", "/usr/sbin" };
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                char *p;
+
+                if (asprintf(&p, "%s/%s", dirs[i], name) < 0)
+                        return NULL;
+                if (access(p, X_OK) == 0)
+                        return p;
+                free(p);
+        }
+        return NULL;
+}
+
+/* One sandbox tool starting the agent (no record: it may not reach the
+ * FIFO); first a trial run, so a tool that cannot work here is skipped with
+ * the reason rather than timed. */
+static void sandbox_row(const BenchOptions *o, BenchEnv *e, Table *t, const char *tool, const char *row,
+                        char **argv, const FloorResult *floor, uint64_t *ret_p50) {
+        _cleanup_free_ char *path = find_in_path(tool);
+        Samples s = {};
+        int status, r;
+
+        *ret_p50 = 0;
+        if (!path) {
+                table_add(t, row, NULL, NULL, NULL, NULL, "skipped: not installed");
+                return;
+        }
+        argv[0] = path;
+        r = run_plain(path, argv, &status);
+        if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                table_add(t, row, NULL, NULL, NULL, NULL, "skipped: fails here");
+                fprintf(stderr, "agentvisor-bench: %s cannot start the agent on this machine (%s); row skipped\n",
+                        tool, r < 0 ? strerror(-r) : "non-zero exit");
+                return;
+        }
+        for (unsigned i = 0; i < o->sandbox_runs && !bench_interrupted; i++) {
+                uint64_t t0 = now_ns();
+
+                r = run_plain(path, argv, &status);
+                if (r < 0 || samples_add(&s, now_ns() - t0) < 0)
+                        break;
+        }
+        if (s.n > 0) {
+                char ratio[24] = "-";
+
+                *ret_p50 = samples_percentile(&s, 50);
+                if (floor->spawn_p50 > 0)
+                        snprintf(ratio, sizeof ratio, "%.2f", (double) *ret_p50 / (double) floor->spawn_p50);
+                add_ns_row(t, row, &s, ratio, NULL, NULL);
+        }
+        samples_done(&s);
+}
+
+void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *floor) {
+        char *bwrap[] = { NULL, (char *) "--ro-bind", (char *) "/", (char *) "/", (char *) "--unshare-all",
+                          e->agent_path, (char *) "-", (char *) "exit", (char *) "bwrap", NULL };
+        char *firejail[] = { NULL, (char *) "--quiet", (char *) "--noprofile", e->agent_path, (char *) "-",
+                             (char *) "exit", (char *) "firejail", NULL };
+
+        sandbox_row(o, e, t, "bwrap", "bwrap --ro-bind / / --unshare-all, to exit", bwrap, floor, &floor->bwrap_p50);
+        sandbox_row(o, e, t, "firejail", "firejail --noprofile, to exit", firejail, floor, &floor->firejail_p50);
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* agentvisor-bench: what the harness's parts share. The options, the
+ * results table, the run's environment (temp dir, record FIFO, private
+ * dbus-daemon, agentvisord) and the measuring phases. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+#include "macro.h"
+
+/* Never more agents than this in one run: this kernel has deadlocked after
+ * ~18,000 seccomp filter frees in a row, and every agent is one. */
+#define BENCH_AGENTS_CAP 3000U
+
+typedef struct BenchOptions {
+        bool short_mode;
+        const char *output;
+        const char *daemon_path;
+        const char *agent_path;
+        const char *notify_path;
+        const char *policy_dir;
+        unsigned floor_runs;           /* spawns per floor row */
+        unsigned sandbox_runs;         /* bwrap / firejail runs */
+        unsigned starts;               /* agent starts through the daemon */
+        unsigned restarts;
+        unsigned scale_agents;         /* K sleeping agents */
+        unsigned scale_starts;         /* starts measured beside them */
+        unsigned list_calls;
+        unsigned property_reads;
+        unsigned idle_agents;
+        unsigned idle_sec;
+        unsigned health_interval_sec;
+        unsigned watchdog_sec;
+        bool skip_daemon;              /* floor and sandbox rows only */
+        bool keep_log;                 /* print the daemon's log at the end */
+} BenchOptions;
+
+/* Nanosecond samples. */
+typedef struct Samples {
+        uint64_t *v;
+        size_t n;
+        size_t allocated;
+        bool sorted;
+} Samples;
+
+int samples_add(Samples *s, uint64_t v);
+uint64_t samples_percentile(Samples *s, unsigned pct);    /* 0 when empty */
+void samples_done(Samples *s);
+
+typedef struct Row {
+        char name[64];
+        char p50[32];
+        char p99[32];
+        char ratio[24];
+        char target[40];
+        char met[16];
+} Row;
+
+typedef struct Table {
+        Row *rows;
+        size_t n;
+        unsigned failures;             /* correctness failures: the exit status */
+} Table;
+
+/* Any field may be NULL, shown as "-". */
+void table_add(Table *t, const char *name, const char *p50, const char *p99, const char *ratio,
+               const char *target, const char *met);
+void table_note_failure(Table *t, const char *format, ...) _printf_(2, 3);
+void table_print(const Table *t, FILE *f);
+void table_done(Table *t);
+
+/* "1.234 ms", "87.1 us" */
+char *format_ns(char *buf, size_t size, uint64_t ns);
+uint64_t now_ns(void);                 /* CLOCK_MONOTONIC */
+
+typedef struct Record {
+        char kind;                     /* 'S' started, 'C' crashing */
+        char tag[72];
+        uint64_t ns;
+} Record;
+
+typedef struct BenchEnv {
+        char *tmpdir;                  /* 0755: agents (nobody) reach the FIFO and binaries */
+        char *fifo_path;
+        int fifo_fd;                   /* O_RDWR: never EOF, agents' open() never blocks */
+        char rbuf[8192];
+        size_t rlen;
+        char *agent_path;              /* copies in tmpdir */
+        char *notify_path;
+        char *v2_base;                 /* the harness's own cgroup2 directory */
+        char *control_group;           /* the daemon's ControlGroup= name */
+        char *bus_address;
+        pid_t dbus_pid;
+        pid_t daemon_pid;
+        int daemon_pidfd;
+        sd_bus *bus;
+        sd_bus_slot *exited_slot;
+        unsigned long n_exited;        /* AgentExited signals seen */
+        const char *watch;             /* AgentExited of this name (watch_exact) or prefix ... */
+        bool watch_exact;
+        unsigned long n_watched;       /* ... counted here */
+        unsigned long n_abnormal;      /* ... with a reason other than exited/stopped */
+        char last_abnormal[160];
+} BenchEnv;
+
+extern volatile int bench_interrupted;          /* the signal that asked us to stop */
+
+int env_setup(BenchEnv *e, const BenchOptions *o);
+void env_cleanup(BenchEnv *e);
+/* The next record from the FIFO; pumps the bus while it waits. -ETIME at
+ * the deadline (CLOCK_MONOTONIC ns), -EINTR when interrupted. */
+int env_next_record(BenchEnv *e, Record *ret, uint64_t deadline);
+void env_drain_records(BenchEnv *e);
+int env_read_own_cgroup(char **ret_v2_base);
+
+/* The private dbus-daemon and agentvisord. */
+int env_start_daemon(BenchEnv *e, const BenchOptions *o);
+int env_stop_daemon(BenchEnv *e, Table *t);
+int daemon_rss_bytes(pid_t pid, uint64_t *ret);
+int daemon_fd_count(pid_t pid, unsigned *ret);
+int daemon_cpu_ticks(pid_t pid, uint64_t *ret);
+/* Agent cgroups (*.agent) below the daemon's root group, in every hierarchy. */
+int env_count_agent_cgroups(BenchEnv *e, unsigned *ret);
+
+/* Bus calls to the daemon, each bounded by the bus's method timeout. */
+int bus_run_agent(BenchEnv *e, const char *name, char * const *argv, const char *restart,
+                  const char *supervisor, sd_bus_error *error);
+int bus_start_agent(BenchEnv *e, const char *type, const char *name, sd_bus_error *error);
+int bus_name_call(BenchEnv *e, const char *method, const char *name, sd_bus_error *error);
+/* n agents, and how many have the state (and health, if given). */
+int bus_list_agents(BenchEnv *e, const char *state, const char *health, unsigned *ret_n,
+                    unsigned *ret_matching, unsigned *ret_restarts);
+int bus_get_agent_state(BenchEnv *e, const char *name, char **ret);
+void bus_pump(BenchEnv *e);
+/* Counts AgentExited of `name` (exact) or of names starting with it in
+ * n_watched from now on (reset to 0); NULL stops counting. */
+void bus_watch_exits(BenchEnv *e, const char *name, bool exact);
+/* Waits until n_watched reaches `count`; -ETIME at the deadline. */
+int bus_wait_exits(BenchEnv *e, unsigned long count, uint64_t deadline);
+/* RemoveAgent, retried while the agent's end is on its way. */
+int bus_remove_agent(BenchEnv *e, const char *name, Table *t);
+/* StopAgent (where running) and RemoveAgent for names PREFIX0..PREFIX(n-1),
+ * waiting for each to end. */
+int bus_stop_remove_all(BenchEnv *e, const char *prefix, unsigned n, Table *t);
+
+/* perf record of the scheduler's exit and fork tracepoints (bench-perf.c):
+ * -ENOENT without perf, -ENOTSUP when it cannot trace. perf_stop() adds, for
+ * each exit of a bench-agent, the time to daemon_pid's next clone. */
+int perf_start(BenchEnv *e, pid_t *ret);
+int perf_stop(BenchEnv *e, pid_t pid, pid_t daemon_pid, Samples *s);
+
+/* The phases: each adds its rows; correctness failures are counted in t. */
+typedef struct FloorResult {
+        uint64_t spawn_p50;            /* clone3 + fresh cgroup + filter, full cycle */
+        uint64_t to_exec_p50;
+        uint64_t vfork_p50;
+        uint64_t bwrap_p50;            /* 0: not measured */
+        uint64_t firejail_p50;
+} FloorResult;
+int bench_floor(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *ret);
+void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *floor);
+int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor);
