@@ -371,8 +371,8 @@ static void agent_finish(Agent *a) {
         if (cgroup_read_stats(a->cgroup, &st) >= 0) {
                 a->exit_cpu_nsec = st.cpu_usage_nsec;
                 a->exit_memory_peak = st.memory_peak;
-                if (st.oom_kills != UINT64_MAX && st.oom_kills > a->oom_kills_at_start)
-                        f.oom_kills = st.oom_kills - a->oom_kills_at_start;
+                if (st.oom_kills != UINT64_MAX)
+                        f.oom_kills = st.oom_kills;
         }
 
         hashmap_remove(m->agents_by_cgroup, cgroup_path(a->cgroup));
@@ -433,7 +433,7 @@ typedef struct Identity {
         char user[64];
 } Identity;
 
-static int resolve_user(const char *user, Identity *ret) {
+static int lookup_user(const char *user, Identity *ret) {
         struct passwd pw, *p = NULL;
         char buf[4096];
         int n = ELEMENTSOF(ret->groups);
@@ -449,6 +449,44 @@ static int resolve_user(const char *user, Identity *ret) {
                 return -E2BIG;
         ret->n_groups = n;
         return 0;
+}
+
+/* The user database is read once per user and load: a start does not parse
+ * /etc/passwd and /etc/group again. Reload (SIGHUP) forgets what it knew. */
+static int resolve_user(Manager *m, const char *user, Identity *ret) {
+        Identity *id = hashmap_get(m->identities, user);
+        int r;
+
+        if (!id) {
+                id = malloc(sizeof *id);
+                if (!id)
+                        return -ENOMEM;
+                r = lookup_user(user, id);
+                if (r >= 0)
+                        r = hashmap_put(m->identities, id->user, id);
+                if (r < 0) {
+                        free(id);
+                        return r;
+                }
+        }
+        *ret = *id;
+        return 0;
+}
+
+int manager_check_user(Manager *m, const char *user) {
+        Identity id;
+        return resolve_user(m, user, &id);
+}
+
+void manager_identities_clear(Manager *m) {
+        Identity *id;
+
+        if (!m->identities)
+                return;
+        HASHMAP_FOREACH(id, m->identities)
+                free(id);
+        hashmap_free(m->identities);
+        m->identities = hashmap_new_string();
 }
 
 static const char *agent_user(const Agent *a) {
@@ -505,7 +543,7 @@ static int agent_prepare_spawn(Agent *a, char * const *argv, Identity *id, char 
         Diagnostic d = {};
         int r;
 
-        r = resolve_user(agent_user(a), id);
+        r = resolve_user(a->manager, agent_user(a), id);
         if (r < 0)
                 return r;
         *ret_policy = manager_get_policy(m, a->spec.policy, &d, &r);
@@ -752,7 +790,6 @@ void agent_spawn(Agent *a) {
         _cleanup_strv_free_ char **env = NULL;
         const Policy *policy = NULL;
         const char *step = NULL;
-        CgroupStats st;
         SpawnParams p;
         Identity id;
         int r, out;
@@ -774,7 +811,6 @@ void agent_spawn(Agent *a) {
                 agent_spawn_failed(a, -r, r == -EAGAIN ? "cgroup (cgroup.max.descendants reached)" : "cgroup");
                 return;
         }
-        a->oom_kills_at_start = cgroup_read_stats(a->cgroup, &st) >= 0 && st.oom_kills != UINT64_MAX ? st.oom_kills : 0;
 
         r = agent_prepare_spawn(a, a->spec.exec, &id, &env, &policy, &p);
         if (r < 0) {

@@ -57,7 +57,6 @@ struct Agent {
         int main_si_code, main_si_status;
         usec_t started_monotonic, started_realtime;
         ExitReason kill_reason;          /* set when the daemon ends it */
-        uint64_t oom_kills_at_start;
         bool has_filter;
 
         sd_event_source *stop_timer;     /* AgentTimeoutSec after SIGTERM */
@@ -81,7 +80,7 @@ struct Agent {
         usec_t exit_runtime;
         uint64_t exit_cpu_nsec;
         uint64_t exit_memory_peak;
-        uint64_t oom_kills;
+        uint64_t oom_kills;              /* OOM kills of ended invocations */
 };
 
 int agent_new(Manager *m, const char *name, const char *type, AgentSpec *spec, Supervisor *s,

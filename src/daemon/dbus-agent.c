@@ -112,9 +112,7 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "t", live_stats(a).cpu_usage_nsec);
         if (strcmp(p, "OOMKills") == 0) {
                 CgroupStats st = live_stats(a);
-                uint64_t now = st.oom_kills != UINT64_MAX && st.oom_kills > a->oom_kills_at_start
-                                       ? st.oom_kills - a->oom_kills_at_start
-                                       : 0;
+                uint64_t now = st.oom_kills != UINT64_MAX ? st.oom_kills : 0;
                 return sd_bus_message_append(reply, "t", a->oom_kills + now);
         }
         if (strcmp(p, "MemoryPressure") == 0) {

@@ -254,7 +254,7 @@ static int check_spec_honourable(Manager *m, const AgentSpec *spec, sd_bus_error
         Diagnostic d = {};
         int r = 0;
 
-        if (!getpwnam(user))
+        if (manager_check_user(m, user) < 0)
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC, "User \"%s\" does not exist.", user);
         if (!manager_get_policy(m, spec->policy, &d, &r)) {
                 char buf[1024];

@@ -56,9 +56,10 @@ int manager_new(const char *config_path, const char *bus_address, Manager **ret)
         m->agents_by_cgroup = hashmap_new_string();
         m->agents_by_pid = hashmap_new_uint();
         m->callers = hashmap_new_string();
+        m->identities = hashmap_new_string();
         m->agents_by_wd = hashmap_new_uint();
         m->supervisors_by_name = hashmap_new_string();
-        if ((config_path && !m->config_path) || !m->bus_address || !m->agents || !m->agents_by_cgroup || !m->agents_by_pid || !m->callers || !m->agents_by_wd || !m->supervisors_by_name)
+        if ((config_path && !m->config_path) || !m->bus_address || !m->agents || !m->agents_by_cgroup || !m->agents_by_pid || !m->callers || !m->identities || !m->agents_by_wd || !m->supervisors_by_name)
                 return -ENOMEM;
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -98,6 +99,8 @@ Manager *manager_free(Manager *m) {
         hashmap_free(m->agents_by_cgroup);
         hashmap_free(m->agents_by_pid);
         bus_callers_clear(m);
+        manager_identities_clear(m);
+        m->identities = hashmap_free(m->identities);
         hashmap_free(m->agents_by_wd);
         types_clear(m->types);
         policies_clear(m->policies);
@@ -212,6 +215,7 @@ int manager_reload(Manager *m, Diagnostic *diag) {
         /* Running agents keep the filter they loaded; new starts use these. */
         types_clear(m->types);
         policies_clear(m->policies);
+        manager_identities_clear(m);
         m->types = types;
         m->policies = policies;
         log_info("reloaded: %zu agent types, %zu policies", hashmap_size(types), hashmap_size(policies));

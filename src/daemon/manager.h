@@ -53,6 +53,7 @@ struct Manager {
 
         Hashmap *agents;                 /* name -> Agent */
         Hashmap *agents_by_cgroup;       /* v2 path -> Agent (notify sender lookup) */
+        Hashmap *identities;             /* user name -> Identity (agent.c), until reload */
         Hashmap *callers;                /* unique bus name -> CallerCredentials (dbus-common.c) */
         Hashmap *agents_by_pid;          /* main pid -> Agent, while not reaped (notify fast path) */
         Hashmap *agents_by_wd;           /* inotify wd -> Agent */
@@ -91,6 +92,8 @@ Supervisor *manager_find_supervisor(Manager *m, const char *name);
 Agent *manager_find_agent(Manager *m, const char *name);
 const Policy *manager_get_policy(Manager *m, const char *name, Diagnostic *diag, int *ret_error);
 int manager_reload(Manager *m, Diagnostic *diag);
+void manager_identities_clear(Manager *m);
+int manager_check_user(Manager *m, const char *user);   /* 0, or -ESRCH for no such user */
 void manager_begin_shutdown(Manager *m, int exit_code);
 ManagerState manager_state(Manager *m);
 const char *manager_state_to_string(ManagerState s);
