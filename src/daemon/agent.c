@@ -245,10 +245,16 @@ void agent_terminate(Agent *a, ExitReason reason) {
 }
 
 int agent_kill(Agent *a, int sig) {
+        int r;
+
         if (!agent_is_active(a))
                 return -ESRCH;
-        if (!a->main_exited && a->pidfd >= 0)
-                return pidfd_send(a->pidfd, sig);
+        if (!a->main_exited && a->pidfd >= 0) {
+                r = pidfd_send(a->pidfd, sig);
+                if (r >= 0)
+                        a->kill_signal = sig;
+                return r;
+        }
         if (sig == SIGKILL)
                 return cgroup_kill(a->cgroup);
         return -ESRCH;
@@ -355,6 +361,7 @@ static void agent_finish(Agent *a) {
                 .code = a->main_si_code,
                 .status = a->main_si_status,
                 .daemon_reason = a->kill_reason,
+                .daemon_signal = a->kill_signal,
                 .has_filter = a->has_filter,
         };
         CgroupStats st = {};
@@ -521,15 +528,6 @@ static int build_env(Agent *a, const Identity *id, char ***ret) {
                 /* The child writes its own pid into the placeholder. */
                 if (r >= 0)
                         r = strv_env_set(&env, "WATCHDOG_PID=XXXXXXXXXX");
-        }
-        if (r >= 0) {
-                snprintf(buf, sizeof buf, "INVOCATION_ID=" SD_ID128_FORMAT_STR,
-                         SD_ID128_FORMAT_VAL(a->invocation_id));
-                r = strv_env_set(&env, buf);
-        }
-        if (r >= 0) {
-                snprintf(buf, sizeof buf, "AGENTVISOR_AGENT=%s", a->name);
-                r = strv_env_set(&env, buf);
         }
         if (r < 0)
                 return r;
@@ -796,6 +794,7 @@ void agent_spawn(Agent *a) {
 
         /* A fresh invocation: the last end's record goes, as SPEC says. */
         a->kill_reason = EXIT_REASON_NONE;
+        a->kill_signal = 0;
         a->main_exited = false;
         a->exit = (ExitRecord) {};
         a->exit_realtime = a->exit_runtime = a->exit_cpu_nsec = a->exit_memory_peak = 0;

@@ -57,6 +57,7 @@ struct Agent {
         int main_si_code, main_si_status;
         usec_t started_monotonic, started_realtime;
         ExitReason kill_reason;          /* set when the daemon ends it */
+        int kill_signal;                 /* the last signal KillAgent sent */
         bool has_filter;
 
         sd_event_source *stop_timer;     /* AgentTimeoutSec after SIGTERM */

@@ -90,6 +90,9 @@ ExitRecord exit_classify(const ExitFacts *f) {
         if (signaled && f->status == SIGSYS && f->has_filter)
                 return (ExitRecord) { EXIT_REASON_SECCOMP, SIGSYS, KILLED_BY_POLICY };
 
+        if (signaled && f->daemon_signal == f->status)
+                return (ExitRecord) { EXIT_REASON_SIGNAL, f->status, KILLED_BY_DAEMON };
+
         if (signaled)
                 return (ExitRecord) { EXIT_REASON_SIGNAL, f->status,
                                       signal_is_synchronous(f->status) ? KILLED_BY_NONE : KILLED_BY_OTHER };

@@ -68,6 +68,19 @@ static void test_daemon_kills(void **state) {
                       EXIT_REASON_STOPPED, SIGKILL, KILLED_BY_DAEMON);
 }
 
+/* KillAgent: the daemon sent the signal on a caller's request. The reason
+ * stays `signal`; who sent it is the daemon, unless the agent died of
+ * something else. */
+static void test_kill_on_request(void **state) {
+        assert_record((ExitFacts) { .code = CLD_KILLED, .status = SIGKILL, .daemon_signal = SIGKILL },
+                      EXIT_REASON_SIGNAL, SIGKILL, KILLED_BY_DAEMON);
+        assert_record((ExitFacts) { .code = CLD_KILLED, .status = SIGTERM, .daemon_signal = SIGUSR1 },
+                      EXIT_REASON_SIGNAL, SIGTERM, KILLED_BY_OTHER);
+        /* It caught the signal and exited by itself. */
+        assert_record((ExitFacts) { .code = CLD_EXITED, .status = 0, .daemon_signal = SIGUSR1 }, EXIT_REASON_EXITED,
+                      0, KILLED_BY_NONE);
+}
+
 static void test_spawn_failed(void **state) {
         assert_record((ExitFacts) { .spawn_failed = true, .spawn_errno = ENOENT }, EXIT_REASON_SPAWN_FAILED, ENOENT,
                       KILLED_BY_NONE);
@@ -97,6 +110,7 @@ int main(void) {
                 cmocka_unit_test(test_plain_exits),  cmocka_unit_test(test_signals),
                 cmocka_unit_test(test_seccomp),      cmocka_unit_test(test_oom),
                 cmocka_unit_test(test_daemon_kills), cmocka_unit_test(test_spawn_failed),
+                cmocka_unit_test(test_kill_on_request),
                 cmocka_unit_test(test_normal_reasons), cmocka_unit_test(test_strings_round_trip),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A multi-purpose test agent for the end-to-end tests: the first argument
+ * picks a behaviour (exit, crash, sleep, resist SIGTERM, escape by double
+ * fork, fork bomb, eat memory or CPU, record its start time, describe its
+ * sandbox). Built statically where possible so that its startup makes few
+ * syscalls and no loader work. A trailing "--marker TOKEN" is ignored; it
+ * only makes the process findable by its command line. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Upper bound on the fork bomb, so that a broken TasksMax cannot make the
+ * machine unusable. */
+#define FORKBOMB_CAP_DEFAULT 400
+
+static const char *self_path = "/proc/self/exe";
+
+static _Noreturn void usage(void) {
+        fprintf(stderr,
+                "usage: probe MODE [ARGS...] [--marker TOKEN]\n"
+                "  exit N | signal NAME | sleep [SECS] | ignore-term\n"
+                "  double-fork TOKEN [ignore-term] | forkbomb [MAX] | memhog MB\n"
+                "  cpuburn | record FILE [MODE ARGS...] | inspect FILE\n"
+                "  crash-after SECS CODE\n");
+        exit(64);
+}
+
+static _Noreturn void sleep_forever(void) {
+        for (;;)
+                pause();
+}
+
+static void sleep_seconds(double secs) {
+        struct timespec ts;
+
+        if (secs <= 0)
+                return;
+        ts.tv_sec = (time_t) secs;
+        ts.tv_nsec = (long) ((secs - (double) ts.tv_sec) * 1e9);
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+static double parse_seconds(const char *s) {
+        char *end;
+        double v;
+
+        errno = 0;
+        v = strtod(s, &end);
+        if (errno != 0 || end == s || *end != '\0' || v < 0)
+                usage();
+        return v;
+}
+
+static long parse_long(const char *s) {
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0 || end == s || *end != '\0')
+                usage();
+        return v;
+}
+
+static int signal_from_name(const char *name) {
+        static const struct {
+                const char *name;
+                int sig;
+        } table[] = {
+                { "SEGV", SIGSEGV }, { "ABRT", SIGABRT }, { "KILL", SIGKILL },
+                { "TERM", SIGTERM }, { "BUS", SIGBUS },   { "FPE", SIGFPE },
+                { "ILL", SIGILL },   { "INT", SIGINT },   { "HUP", SIGHUP },
+                { "USR1", SIGUSR1 }, { "SYS", SIGSYS },
+        };
+
+        if (strncmp(name, "SIG", 3) == 0)
+                name += 3;
+        for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+                if (strcmp(table[i].name, name) == 0)
+                        return table[i].sig;
+        return (int) parse_long(name);
+}
+
+static _Noreturn void do_signal(const char *name) {
+        int sig = signal_from_name(name);
+        sigset_t mask;
+
+        signal(sig, SIG_DFL);
+        sigemptyset(&mask);
+        sigaddset(&mask, sig);
+        sigprocmask(SIG_UNBLOCK, &mask, NULL);
+        raise(sig);
+        /* Still alive: the signal's default action is to ignore it. */
+        exit(70);
+}
+
+static _Noreturn void do_sleep(double secs) {
+        if (secs <= 0)
+                sleep_forever();
+        sleep_seconds(secs);
+        exit(0);
+}
+
+static void ignore_term(void) {
+        signal(SIGTERM, SIG_IGN);
+}
+
+/* The main process stays; a grandchild in a new session (so not in the
+ * main process's process group or session) re-executes this program with a
+ * marker so the test can find it. */
+static _Noreturn void do_double_fork(const char *token, bool resist) {
+        pid_t pid;
+
+        if (resist)
+                ignore_term();
+
+        pid = fork();
+        if (pid < 0) {
+                perror("fork");
+                exit(71);
+        }
+        if (pid == 0) {
+                char *argv[] = { (char *) "probe", (char *) (resist ? "ignore-term" : "sleep"),
+                                 (char *) "--marker", (char *) token, NULL };
+                char *argv_sleep[] = { (char *) "probe", (char *) "sleep", (char *) "0",
+                                       (char *) "--marker", (char *) token, NULL };
+
+                if (setsid() < 0)
+                        _exit(72);
+                pid = fork();
+                if (pid < 0)
+                        _exit(73);
+                if (pid > 0)
+                        _exit(0);
+                execv(self_path, resist ? argv : argv_sleep);
+                _exit(74);
+        }
+        /* Reap the intermediate child so only the grandchild remains. */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        sleep_forever();
+}
+
+static _Noreturn void do_forkbomb(long cap) {
+        long made = 0;
+        unsigned failures = 0;
+
+        while (made < cap) {
+                pid_t pid = fork();
+
+                if (pid == 0)
+                        sleep_forever();
+                if (pid > 0) {
+                        made++;
+                        continue;
+                }
+                /* At the cgroup's limit: keep pushing, but do not spin hard. */
+                if (++failures % 100 == 0)
+                        fprintf(stderr, "probe forkbomb: %ld made, fork: %s\n", made, strerror(errno));
+                sleep_seconds(0.001);
+        }
+        sleep_forever();
+}
+
+static _Noreturn void do_memhog(long mb) {
+        const size_t chunk = 1024 * 1024;
+
+        if (mb <= 0)
+                usage();
+        for (long i = 0; i < mb; i++) {
+                char *p = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+                if (p == MAP_FAILED) {
+                        perror("mmap");
+                        exit(75);
+                }
+                /* Touch every page so the memory is really charged. */
+                for (size_t off = 0; off < chunk; off += 4096)
+                        p[off] = (char) (i + 1);
+        }
+        fprintf(stderr, "probe memhog: %ld MiB allocated and still alive\n", mb);
+        sleep_forever();
+}
+
+static _Noreturn void do_cpuburn(void) {
+        volatile uint64_t x = 0;
+
+        for (;;)
+                x++;
+}
+
+static int append_line(const char *path, const char *line) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+        size_t len = strlen(line);
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        /* The file is shared by several writers; one write() per line keeps
+         * lines whole under O_APPEND. */
+        n = write(fd, line, len);
+        close(fd);
+        return n == (ssize_t) len ? 0 : -EIO;
+}
+
+static void record_start(const char *path) {
+        struct timespec ts;
+        char line[64];
+        int r;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(line, sizeof(line), "%lld\n", (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec);
+        /* fchmod is not needed: the file is created 0666 minus the umask. */
+        r = append_line(path, line);
+        if (r < 0) {
+                fprintf(stderr, "probe record: %s: %s\n", path, strerror(-r));
+                exit(76);
+        }
+}
+
+static void print_status_lines(FILE *f) {
+        static const char *const keys[] = {
+                "Seccomp:", "Seccomp_filters:", "NoNewPrivs:", "CapInh:", "CapPrm:",
+                "CapEff:", "CapBnd:", "CapAmb:", "Uid:", "Gid:", "Groups:",
+        };
+        char line[512];
+        FILE *s = fopen("/proc/self/status", "re");
+
+        if (!s) {
+                fprintf(f, "status-error: %s\n", strerror(errno));
+                return;
+        }
+        while (fgets(line, sizeof(line), s))
+                for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+                        if (strncmp(line, keys[i], strlen(keys[i])) == 0)
+                                fputs(line, f);
+        fclose(s);
+}
+
+static void print_rlimit(FILE *f, const char *name, int resource) {
+        struct rlimit rl;
+
+        if (getrlimit(resource, &rl) < 0) {
+                fprintf(f, "rlimit-%s: error\n", name);
+                return;
+        }
+        fprintf(f, "rlimit-%s:", name);
+        if (rl.rlim_cur == RLIM_INFINITY)
+                fputs(" infinity", f);
+        else
+                fprintf(f, " %llu", (unsigned long long) rl.rlim_cur);
+        if (rl.rlim_max == RLIM_INFINITY)
+                fputs(" infinity\n", f);
+        else
+                fprintf(f, " %llu\n", (unsigned long long) rl.rlim_max);
+}
+
+/* Describes the sandbox as the agent sees it. The fd list is taken before
+ * anything else is opened, and without the directory's own fd. The report
+ * is written to FILE.tmp and renamed, so a reader never sees half of it. */
+static _Noreturn void do_inspect(const char *path) {
+        char fds[1024] = "";
+        char tmp[4096], buf[4096];
+        mode_t mask;
+        DIR *d;
+        FILE *f;
+        int fd;
+
+        d = opendir("/proc/self/fd");
+        if (!d) {
+                perror("opendir /proc/self/fd");
+                exit(77);
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                size_t len = strlen(fds);
+
+                if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+                        continue;
+                snprintf(fds + len, sizeof(fds) - len, "%s%s", len ? " " : "", de->d_name);
+        }
+        closedir(d);
+
+        /* umask() can only be read by setting it; put it straight back. */
+        mask = umask(0);
+        umask(mask);
+
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        f = fopen(tmp, "we");
+        if (!f) {
+                fprintf(stderr, "probe inspect: %s: %s\n", tmp, strerror(errno));
+                exit(78);
+        }
+
+        fprintf(f, "pid: %d\n", (int) getpid());
+        fprintf(f, "uid: %u\n", (unsigned) getuid());
+        fprintf(f, "gid: %u\n", (unsigned) getgid());
+        {
+                gid_t groups[256];
+                int n = getgroups(256, groups);
+
+                fputs("groups:", f);
+                for (int i = 0; i < n; i++)
+                        fprintf(f, " %u", (unsigned) groups[i]);
+                fputc('\n', f);
+        }
+        print_status_lines(f);
+        fprintf(f, "fds: %s\n", fds);
+        {
+                ssize_t n = readlink("/proc/self/fd/0", buf, sizeof(buf) - 1);
+
+                buf[n < 0 ? 0 : n] = '\0';
+                fprintf(f, "stdin: %s\n", buf);
+        }
+        for (char **e = environ; e && *e; e++)
+                fprintf(f, "env: %s\n", *e);
+        fprintf(f, "cwd: %s\n", getcwd(buf, sizeof(buf)) ? buf : "?");
+        fprintf(f, "umask: %04o\n", (unsigned) mask);
+        print_rlimit(f, "core", RLIMIT_CORE);
+        print_rlimit(f, "nofile", RLIMIT_NOFILE);
+        print_rlimit(f, "nproc", RLIMIT_NPROC);
+        fprintf(f, "session-leader: %s\n", getsid(0) == getpid() ? "yes" : "no");
+        fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0) {
+                fputs("ctty: yes\n", f);
+                close(fd);
+        } else
+                fprintf(f, "ctty: none (%s)\n", strerror(errno));
+        {
+                FILE *c = fopen("/proc/self/cgroup", "re");
+
+                while (c && fgets(buf, sizeof(buf), c))
+                        fprintf(f, "cgroup: %s", buf);
+                if (c)
+                        fclose(c);
+        }
+        if (fclose(f) != 0 || rename(tmp, path) < 0) {
+                fprintf(stderr, "probe inspect: writing %s: %s\n", path, strerror(errno));
+                exit(79);
+        }
+        sleep_forever();
+}
+
+/* Strips a trailing "--marker TOKEN" and returns the new argc. */
+static int strip_marker(int argc, char **argv) {
+        if (argc >= 3 && strcmp(argv[argc - 2], "--marker") == 0)
+                return argc - 2;
+        return argc;
+}
+
+static _Noreturn void run_mode(int argc, char **argv);
+
+static _Noreturn void do_record(int argc, char **argv) {
+        if (argc < 2)
+                usage();
+        record_start(argv[1]);
+        if (argc == 2)
+                exit(0);
+        run_mode(argc - 2, argv + 2);
+}
+
+static _Noreturn void run_mode(int argc, char **argv) {
+        const char *mode;
+
+        if (argc < 1)
+                usage();
+        mode = argv[0];
+
+        if (strcmp(mode, "exit") == 0 && argc == 2)
+                exit((int) parse_long(argv[1]));
+        if (strcmp(mode, "signal") == 0 && argc == 2)
+                do_signal(argv[1]);
+        if (strcmp(mode, "sleep") == 0 && argc <= 2)
+                do_sleep(argc == 2 ? parse_seconds(argv[1]) : 0);
+        if (strcmp(mode, "ignore-term") == 0 && argc == 1) {
+                ignore_term();
+                sleep_forever();
+        }
+        if (strcmp(mode, "double-fork") == 0 && (argc == 2 || argc == 3)) {
+                if (argc == 3 && strcmp(argv[2], "ignore-term") != 0)
+                        usage();
+                do_double_fork(argv[1], argc == 3);
+        }
+        if (strcmp(mode, "forkbomb") == 0 && argc <= 2)
+                do_forkbomb(argc == 2 ? parse_long(argv[1]) : FORKBOMB_CAP_DEFAULT);
+        if (strcmp(mode, "memhog") == 0 && argc == 2)
+                do_memhog(parse_long(argv[1]));
+        if (strcmp(mode, "cpuburn") == 0 && argc == 1)
+                do_cpuburn();
+        if (strcmp(mode, "record") == 0)
+                do_record(argc, argv);
+        if (strcmp(mode, "inspect") == 0 && argc == 2)
+                do_inspect(argv[1]);
+        if (strcmp(mode, "crash-after") == 0 && argc == 3) {
+                sleep_seconds(parse_seconds(argv[1]));
+                exit((int) parse_long(argv[2]));
+        }
+        usage();
+}
+
+int main(int argc, char **argv) {
+        argc = strip_marker(argc, argv);
+        if (argc < 2)
+                usage();
+        run_mode(argc - 1, argv + 1);
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The shipped seccomp policies, live (issue 3): syscall-probe attempts one
+# syscall per agent under each policy. What a policy refuses must fail with
+# its EPERM (or kill the agent by seccomp), the foreign entry points (x32,
+# int 0x80) must kill, unknown syscall numbers and clone3 must give ENOSYS,
+# and what a policy allows must still work.
+#
+# syscall-probe picks arguments so that an allowed call gets a different
+# answer from the kernel than EPERM wherever the kernel looks at anything
+# before privileges; for kexec_load, init_module, swapon and reboot it does
+# not, so for those EPERM shows the refusal but cannot prove who refused.
+
+load helpers
+
+BATS_TEST_TIMEOUT=90
+
+REFUSED=(mount unshare-user setns ptrace keyctl add_key bpf perf_event_open
+        io_uring_setup userfaultfd kexec_load init_module open_by_handle_at
+        personality ioctl-tiocsti ioctl-tiocsti-high tioclinux swapon reboot
+        clock_settime chroot clone-newuser)
+KILLED=(x32 int80)
+ENOSYS=(sys1000 clone3)
+
+setup() {
+        av_setup
+        av_config Supervisor.AgentTimeoutSec=2 Supervisor.MaxChildren=200
+        av_start
+}
+
+teardown() {
+        av_teardown
+}
+
+# probe_all POLICY NAME...: runs syscall-probe NAME under POLICY for every
+# name at once, then waits for all of them. Extra arguments after a name are
+# given as NAME:ARG.
+probe_all() {
+        local policy=$1 spec name arg
+        shift
+        for spec in "$@"; do
+                name=${spec%%:*}
+                arg=
+                [[ $spec == *:* ]] && arg=${spec#*:}
+                av_run "p-$policy-$name" Policy s "$policy" -- \
+                        "$SYSCALL_PROBE" --out "$T/out/$policy-$name.txt" "$name" $arg >/dev/null ||
+                        av_fail "RunAgent of syscall-probe $name under $policy failed"
+        done
+        for spec in "$@"; do
+                av_wait_prop "p-$policy-${spec%%:*}" State 'exited|failed' 10
+        done
+}
+
+# The outcome of one probe: its report line, or how it was killed.
+outcome() {
+        local policy=$1 name=$2 file=$T/out/$1-$2.txt agent=p-$1-$2
+        if [[ -s $file ]]; then
+                cat "$file"
+        else
+                echo "$name: ended $(av_prop "$agent" ExitReason) $(av_prop "$agent" ExitStatus)"
+        fi
+}
+
+check_refused() {
+        local policy=$1 name out bad=()
+        probe_all "$policy" "${REFUSED[@]}"
+        for name in "${REFUSED[@]}"; do
+                out=$(outcome "$policy" "$name")
+                [[ $out == "$name: errno=EPERM" || $out == "$name: ended seccomp 31" ]] || bad+=("$out")
+        done
+        [[ ${#bad[@]} == 0 ]] || av_fail "under $policy these were not refused (expected EPERM or a seccomp kill):" "${bad[@]}"
+}
+
+check_killed() {
+        local policy=$1 name out bad=()
+        probe_all "$policy" "${KILLED[@]}"
+        for name in "${KILLED[@]}"; do
+                out=$(outcome "$policy" "$name")
+                [[ $out == "$name: ended seccomp 31" ]] || bad+=("$out")
+                [[ $(av_prop "p-$policy-$name" ExitKilledBy) == policy ]] || bad+=("$name: ExitKilledBy $(av_prop "p-$policy-$name" ExitKilledBy)")
+        done
+        [[ ${#bad[@]} == 0 ]] || av_fail "under $policy these foreign-ABI syscalls were not killed by seccomp:" "${bad[@]}"
+}
+
+check_enosys() {
+        local policy=$1 name out bad=()
+        probe_all "$policy" "${ENOSYS[@]}"
+        for name in "${ENOSYS[@]}"; do
+                out=$(outcome "$policy" "$name")
+                [[ $out == "$name: errno=ENOSYS" ]] || bad+=("$out")
+        done
+        [[ ${#bad[@]} == 0 ]] || av_fail "under $policy these did not give ENOSYS:" "${bad[@]}"
+}
+
+# check_results POLICY EXPECTED NAME...: each outcome must be EXPECTED
+# ("ok" or "errno=EPERM").
+check_results() {
+        local policy=$1 want=$2 name out bad=()
+        shift 2
+        probe_all "$policy" "$@"
+        for name in "$@"; do
+                name=${name%%:*}
+                out=$(outcome "$policy" "$name")
+                [[ $out == "$name: $want" ]] || bad+=("$out")
+        done
+        [[ ${#bad[@]} == 0 ]] || av_fail "under $policy, expected '$want' for:" "${bad[@]}"
+}
+
+@test "default: the privileged and kernel-attack syscalls are refused" {
+        check_refused default
+}
+
+@test "default: x32 and int 0x80 syscalls kill the agent (native architecture only)" {
+        check_killed default
+}
+
+@test "default: an unknown syscall number and clone3 answer ENOSYS" {
+        check_enosys default
+}
+
+@test "default: file I/O, threads, a child process and a loopback TCP connect work" {
+        av_tcp_listener
+        check_results default ok file-io threads fork-child "tcp-loopback:$AV_PORT"
+}
+
+@test "no-network: the privileged and kernel-attack syscalls are refused" {
+        check_refused no-network
+}
+
+@test "no-network: x32 and int 0x80 syscalls kill the agent" {
+        check_killed no-network
+}
+
+@test "no-network: an unknown syscall number and clone3 answer ENOSYS" {
+        check_enosys no-network
+}
+
+@test "no-network: file I/O, threads and a child process work; a loopback TCP connect is refused" {
+        av_tcp_listener
+        check_results no-network ok file-io threads fork-child
+        check_results no-network errno=EPERM "tcp-loopback:$AV_PORT"
+}
+
+@test "strict: the privileged and kernel-attack syscalls are refused" {
+        check_refused strict
+}
+
+@test "strict: x32 and int 0x80 syscalls kill the agent" {
+        check_killed strict
+}
+
+@test "strict: an unknown syscall number and clone3 answer ENOSYS" {
+        check_enosys strict
+}
+
+@test "strict: file I/O and threads work; a child process and a loopback TCP connect are refused" {
+        av_tcp_listener
+        check_results strict ok file-io threads
+        check_results strict errno=EPERM fork-child "tcp-loopback:$AV_PORT"
+}
