@@ -147,7 +147,7 @@ static int start_dbus(BenchEnv *e) {
 
 static int write_config(BenchEnv *e, const BenchOptions *o) {
         _cleanup_free_ char *conf = NULL, *agents = NULL, *logdir = NULL, *sleep_type = NULL,
-                            *watched_type = NULL;
+                            *watched_type = NULL, *watchdog_type = NULL;
         unsigned max_children = MAX(o->scale_agents, o->idle_agents) + 64;
         int r;
 
@@ -201,9 +201,18 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
                      "WatchdogSec=%u\n"
                      "HealthCheck=/bin/true\n"
                      "HealthCheckIntervalSec=%u\n",
-                     e->notify_path, e->fifo_path, o->watchdog_sec, o->health_interval_sec) < 0)
+                     e->notify_path, e->fifo_path, o->watchdog_sec, o->health_interval_sec) < 0 ||
+            asprintf(&watchdog_type,
+                     "[Agent]\n"
+                     "Exec=%s %s\n"
+                     "Restart=temporary\n"
+                     "Type=notify\n"
+                     "WatchdogSec=%u\n",
+                     e->notify_path, e->fifo_path, o->watchdog_sec) < 0)
                 return -ENOMEM;
         r = write_file(agents, "bench-sleep.agent", sleep_type);
+        if (r >= 0)
+                r = write_file(agents, "bench-watchdog.agent", watchdog_type);
         if (r < 0)
                 return r;
         return write_file(agents, "bench-watched.agent", watched_type);

@@ -162,5 +162,8 @@ typedef struct FloorResult {
         uint64_t firejail_p50;
 } FloorResult;
 int bench_floor(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *ret);
+/* The floor until exec'd again, as one row named `label` (e.g. while K
+ * agents run, to tell the kernel's share of a slowdown from the daemon's). */
+int bench_floor_again(const BenchOptions *o, BenchEnv *e, Table *t, const char *label, uint64_t *ret_to_exec_p50);
 void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *floor);
 int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor);
