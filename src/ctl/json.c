@@ -214,3 +214,23 @@ int json_key_from_property(const char *property, char *buf, size_t size) {
         buf[n] = '\0';
         return 0;
 }
+
+void json_field_string(JsonWriter *w, const char *key, const char *s) {
+        json_key(w, key);
+        json_string(w, s);
+}
+
+void json_field_uint(JsonWriter *w, const char *key, uint64_t u) {
+        json_key(w, key);
+        json_uint(w, u);
+}
+
+void json_field_int(JsonWriter *w, const char *key, int64_t i) {
+        json_key(w, key);
+        json_int(w, i);
+}
+
+void json_field_bool(JsonWriter *w, const char *key, bool b) {
+        json_key(w, key);
+        json_bool(w, b);
+}

@@ -34,6 +34,11 @@ void json_uint(JsonWriter *w, uint64_t u);
 void json_int(JsonWriter *w, int64_t i);
 void json_bool(JsonWriter *w, bool b);
 void json_null(JsonWriter *w);
+/* A key and its value in one call. */
+void json_field_string(JsonWriter *w, const char *key, const char *s);
+void json_field_uint(JsonWriter *w, const char *key, uint64_t u);
+void json_field_int(JsonWriter *w, const char *key, int64_t i);
+void json_field_bool(JsonWriter *w, const char *key, bool b);
 
 /* "InvocationID" -> "invocation_id", "CPUUsageNSec" -> "cpu_usage_nsec":
  * D-Bus property names as the snake_case keys of the JSON output. */

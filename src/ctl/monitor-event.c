@@ -48,37 +48,27 @@ void monitor_event_print_json(const MonitorEvent *e, FILE *f) {
 
         json_writer_init(&w, f);
         json_begin_object(&w);
-        json_key(&w, "timestamp_usec");
-        json_uint(&w, e->timestamp);
-        json_key(&w, "timestamp");
-        json_string(&w, iso);
-        json_key(&w, "signal");
-        json_string(&w, e->signal);
+        json_field_uint(&w, "timestamp_usec", e->timestamp);
+        json_field_string(&w, "timestamp", iso);
+        json_field_string(&w, "signal", e->signal);
 
         json_key(&w, is(e, "Escalated") ? "supervisor" : "name");
         json_string(&w, e->name);
         if (e->agent) {
-                json_key(&w, "agent");
-                json_string(&w, e->agent);
+                json_field_string(&w, "agent", e->agent);
         }
 
         if (is(e, "AgentStarted")) {
-                json_key(&w, "main_pid");
-                json_uint(&w, e->main_pid);
+                json_field_uint(&w, "main_pid", e->main_pid);
         } else if (is(e, "AgentExited")) {
-                json_key(&w, "reason");
-                json_string(&w, e->reason);
-                json_key(&w, "status");
-                json_int(&w, e->status);
+                json_field_string(&w, "reason", e->reason);
+                json_field_int(&w, "status", e->status);
         } else if (is(e, "AgentRestarted")) {
-                json_key(&w, "restart_count");
-                json_uint(&w, e->restart_count);
+                json_field_uint(&w, "restart_count", e->restart_count);
         } else if (is(e, "HealthChanged")) {
-                json_key(&w, "health");
-                json_string(&w, e->health);
+                json_field_string(&w, "health", e->health);
         } else if (is(e, "Escalated")) {
-                json_key(&w, "reason");
-                json_string(&w, e->reason);
+                json_field_string(&w, "reason", e->reason);
         }
         json_end_object(&w);
         fputc('\n', f);

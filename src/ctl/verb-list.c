@@ -41,20 +41,13 @@ int verb_list(CtlContext *c) {
                                         &path)) > 0) {
                 if (c->args->json) {
                         json_begin_object(&w);
-                        json_key(&w, "name");
-                        json_string(&w, name);
-                        json_key(&w, "type");
-                        json_string(&w, type);
-                        json_key(&w, "state");
-                        json_string(&w, state);
-                        json_key(&w, "health");
-                        json_string(&w, health);
-                        json_key(&w, "main_pid");
-                        json_uint(&w, pid);
-                        json_key(&w, "restart_count");
-                        json_uint(&w, restarts);
-                        json_key(&w, "object_path");
-                        json_string(&w, path);
+                        json_field_string(&w, "name", name);
+                        json_field_string(&w, "type", type);
+                        json_field_string(&w, "state", state);
+                        json_field_string(&w, "health", health);
+                        json_field_uint(&w, "main_pid", pid);
+                        json_field_uint(&w, "restart_count", restarts);
+                        json_field_string(&w, "object_path", path);
                         json_end_object(&w);
                         continue;
                 }
@@ -105,12 +98,9 @@ int verb_types(CtlContext *c) {
         while ((r = sd_bus_message_read(reply, "(sss)", &type, &command, &policy)) > 0) {
                 if (c->args->json) {
                         json_begin_object(&w);
-                        json_key(&w, "type");
-                        json_string(&w, type);
-                        json_key(&w, "command");
-                        json_string(&w, command);
-                        json_key(&w, "policy");
-                        json_string(&w, policy);
+                        json_field_string(&w, "type", type);
+                        json_field_string(&w, "command", command);
+                        json_field_string(&w, "policy", policy);
                         json_end_object(&w);
                         continue;
                 }
@@ -191,8 +181,7 @@ int verb_supervisors(CtlContext *c) {
                 if (c->args->json) {
                         json_begin_object(&w);
                         prop_list_json(&l, &w);
-                        json_key(&w, "object_path");
-                        json_string(&w, path);
+                        json_field_string(&w, "object_path", path);
                         json_end_object(&w);
                         continue;
                 }

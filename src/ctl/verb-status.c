@@ -129,18 +129,14 @@ static int status_agent(CtlContext *c, const char *name) {
                 json_writer_init(&w, stdout);
                 json_begin_object(&w);
                 prop_list_json(&l, &w);
-                json_key(&w, "object_path");
-                json_string(&w, path);
+                json_field_string(&w, "object_path", path);
                 json_key(&w, "processes");
                 json_begin_array(&w);
                 for (size_t i = 0; i < n_procs; i++) {
                         json_begin_object(&w);
-                        json_key(&w, "pid");
-                        json_int(&w, procs[i].pid);
-                        json_key(&w, "ppid");
-                        json_int(&w, procs[i].ppid);
-                        json_key(&w, "command");
-                        json_string(&w, procs[i].cmdline);
+                        json_field_int(&w, "pid", procs[i].pid);
+                        json_field_int(&w, "ppid", procs[i].ppid);
+                        json_field_string(&w, "command", procs[i].cmdline);
                         json_end_object(&w);
                 }
                 json_end_array(&w);
@@ -336,19 +332,13 @@ static int status_manager(CtlContext *c) {
                         if (s.n > 0)
                                 prop_list_json(&s, &w);
                         else {
-                                json_key(&w, "name");
-                                json_string(&w, name);
-                                json_key(&w, "strategy");
-                                json_string(&w, strategy);
-                                json_key(&w, "escalated");
-                                json_bool(&w, escalated);
-                                json_key(&w, "n_agents");
-                                json_uint(&w, agents);
-                                json_key(&w, "max_children");
-                                json_uint(&w, max_children);
+                                json_field_string(&w, "name", name);
+                                json_field_string(&w, "strategy", strategy);
+                                json_field_bool(&w, "escalated", escalated);
+                                json_field_uint(&w, "n_agents", agents);
+                                json_field_uint(&w, "max_children", max_children);
                         }
-                        json_key(&w, "object_path");
-                        json_string(&w, path);
+                        json_field_string(&w, "object_path", path);
                         json_end_object(&w);
                         continue;
                 }
@@ -368,8 +358,7 @@ static int status_manager(CtlContext *c) {
                 json_end_array(&w);
                 json_key(&w, "agents");
                 json_begin_object(&w);
-                json_key(&w, "total");
-                json_uint(&w, total);
+                json_field_uint(&w, "total", total);
                 json_key(&w, "states");
                 json_begin_object(&w);
                 for (size_t i = 0; i < n_counts; i++) {
