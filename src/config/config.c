@@ -251,6 +251,32 @@ static int bad_value(const ConfigParser *p, unsigned line, const char *key, cons
         return -EINVAL;
 }
 
+/* The supervisor's time keys: which values each accepts, and where it goes. */
+typedef struct TimeKey {
+        const char *key;
+        size_t offset;
+        bool allow_zero;
+        bool allow_infinity;
+        InheritedField field;
+} TimeKey;
+
+static const TimeKey time_keys[] = {
+        { "RestartWindowSec", offsetof(SupervisorConfig, restart_window_usec), false, true, FIELD_RESTART_WINDOW },
+        { "AgentTimeoutSec", offsetof(SupervisorConfig, agent_timeout_usec), false, true, FIELD_AGENT_TIMEOUT },
+        { "HealthCheckIntervalSec", offsetof(SupervisorConfig, health_check_interval_usec), true, true,
+          FIELD_HEALTH_CHECK_INTERVAL },
+        { "RestartDelaySec", offsetof(SupervisorConfig, restart_delay_usec), true, false, FIELD_RESTART_DELAY },
+        { "RestartMaxDelaySec", offsetof(SupervisorConfig, restart_max_delay_usec), true, false,
+          FIELD_RESTART_MAX_DELAY },
+};
+
+static const TimeKey *find_time_key(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(time_keys); i++)
+                if (strcmp(time_keys[i].key, key) == 0)
+                        return &time_keys[i];
+        return NULL;
+}
+
 static int parse_supervisor_time(ConfigParser *p, unsigned line, const char *key, const char *value,
                                  bool allow_zero, bool allow_infinity, usec_t *field, Diagnostic *diag) {
         usec_t t;
@@ -275,6 +301,7 @@ static int parse_supervisor_key(ConfigParser *p, unsigned line, const char *key,
         SupervisorDraft *d = p->current;
         SupervisorConfig *s = &d->config;
         bool is_root = strcmp(s->name, "root") == 0;
+        const TimeKey *tk;
         InheritedField field;
         int r;
 
@@ -333,11 +360,12 @@ static int parse_supervisor_key(ConfigParser *p, unsigned line, const char *key,
                 if (r < 0)
                         return bad_value(p, line, key, value, r, "a number of restarts (0 or more)", diag);
                 field = FIELD_MAX_RESTARTS;
-        } else if (strcmp(key, "RestartWindowSec") == 0) {
-                r = parse_supervisor_time(p, line, key, value, false, true, &s->restart_window_usec, diag);
+        } else if ((tk = find_time_key(key))) {
+                r = parse_supervisor_time(p, line, key, value, tk->allow_zero, tk->allow_infinity,
+                                          (usec_t *) ((uint8_t *) s + tk->offset), diag);
                 if (r < 0)
                         return r;
-                field = FIELD_RESTART_WINDOW;
+                field = tk->field;
         } else if (strcmp(key, "MaxChildren") == 0) {
                 unsigned n;
 
@@ -348,26 +376,6 @@ static int parse_supervisor_key(ConfigParser *p, unsigned line, const char *key,
                         return bad_value(p, line, key, value, r, "a number of agents (1 or more)", diag);
                 s->max_children = n;
                 field = FIELD_MAX_CHILDREN;
-        } else if (strcmp(key, "AgentTimeoutSec") == 0) {
-                r = parse_supervisor_time(p, line, key, value, false, true, &s->agent_timeout_usec, diag);
-                if (r < 0)
-                        return r;
-                field = FIELD_AGENT_TIMEOUT;
-        } else if (strcmp(key, "HealthCheckIntervalSec") == 0) {
-                r = parse_supervisor_time(p, line, key, value, true, true, &s->health_check_interval_usec, diag);
-                if (r < 0)
-                        return r;
-                field = FIELD_HEALTH_CHECK_INTERVAL;
-        } else if (strcmp(key, "RestartDelaySec") == 0) {
-                r = parse_supervisor_time(p, line, key, value, true, false, &s->restart_delay_usec, diag);
-                if (r < 0)
-                        return r;
-                field = FIELD_RESTART_DELAY;
-        } else if (strcmp(key, "RestartMaxDelaySec") == 0) {
-                r = parse_supervisor_time(p, line, key, value, true, false, &s->restart_max_delay_usec, diag);
-                if (r < 0)
-                        return r;
-                field = FIELD_RESTART_MAX_DELAY;
         } else {
                 diag_set(diag, p->file, line, 0, key, "unknown key %s= in [Supervisor%s%s]", key,
                          is_root ? "" : " ", is_root ? "" : s->name);
