@@ -60,9 +60,17 @@ av_setup() {
         AV_DAEMON_PID=
         AV_DBUS_PID=
 
+        # Agents run as nobody, and the build tree may sit where nobody cannot
+        # go (a clone under /root): they run copies from the test's own dir.
+        mkdir -p "$T/bin"
+        cp "$PROBE" "$T/bin/probe" && cp "$NOTIFY_AGENT" "$T/bin/notify-agent" &&
+                cp "$SYSCALL_PROBE" "$T/bin/syscall-probe" && chmod 755 "$T/bin" "$T/bin/"* ||
+                av_fail "cannot copy the test agents into $T/bin" || return 1
+        PROBE=$T/bin/probe
+        NOTIFY_AGENT=$T/bin/notify-agent
+        SYSCALL_PROBE=$T/bin/syscall-probe
         setpriv --reuid=$AV_NOBODY_UID --regid=$AV_NOBODY_GID --clear-groups test -x "$PROBE" ||
-                av_fail "nobody cannot execute $PROBE: build in a directory every user can reach (e.g. under /tmp)" ||
-                return 1
+                av_fail "nobody cannot execute $PROBE" || return 1
 
         sed "s|@BUS_DIR@|$T|g" "$BATS_TEST_DIRNAME/dbus.conf.in" >"$T/dbus.conf"
         dbus-daemon --config-file="$T/dbus.conf" --nofork --print-address=3 \
