@@ -53,8 +53,17 @@ run() {
 
         echo
         echo "=== $name: configure and build"
-        if ! (export "${envs[@]}" && setup "$name" "${opts[@]}" && ninja -C "$name"); then
+        # A clean rebuild each time, so that every warning is seen: -Werror
+        # covers the compiler, this check the linker and the compiler driver.
+        if ! (export "${envs[@]}" && setup "$name" "${opts[@]}" && ninja -C "$name" -t clean >/dev/null &&
+              ninja -C "$name" 2>&1 | tee "$name/build-output.log"; exit "${PIPESTATUS[0]}"); then
                 summary+=("$name: build failed")
+                failed_any=1
+                return
+        fi
+        if grep -q 'warning:' "$name/build-output.log"; then
+                grep 'warning:' "$name/build-output.log" | sort -u
+                summary+=("$name: the build printed warnings (build warnings are errors)")
                 failed_any=1
                 return
         fi
