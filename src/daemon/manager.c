@@ -272,14 +272,13 @@ static void check_shutdown_done(Manager *m) {
 }
 
 void manager_dispatch_actions(Manager *m) {
-        static bool dispatching = false;
         SvAction act;
 
         /* Carrying out an action can report an exit (a spawn that failed),
          * which queues more actions: the outer loop picks them up in order. */
-        if (dispatching)
+        if (m->dispatching)
                 return;
-        dispatching = true;
+        m->dispatching = true;
         while (sv_pop_action(m->sv, &act)) {
                 Agent *a = act.userdata;
                 Supervisor *s = act.supervisor ? supervisor_of(m, act.supervisor) : NULL;
@@ -324,7 +323,7 @@ void manager_dispatch_actions(Manager *m) {
                         break;
                 }
         }
-        dispatching = false;
+        m->dispatching = false;
         manager_arm_sv_timer(m);
         check_shutdown_done(m);
 }
@@ -489,7 +488,10 @@ int manager_startup(Manager *m) {
                         log_warning("AdminGroup=%s does not exist; only root may change agents",
                                     m->config->admin_group);
         }
-        if (m->config->log_directory)
+        /* Agent output goes to journald's stream socket where it listens,
+         * else to LogDirectory (agent.c: open_output()). */
+        m->journal = access("/run/systemd/journal/stdout", F_OK) == 0;
+        if (!m->journal && m->config->log_directory)
                 (void) mkdir(m->config->log_directory, 0750);
         (void) spawn_raise_nofile();
 

@@ -57,7 +57,6 @@ struct Manager {
         Hashmap *callers;                /* unique bus name -> CallerCredentials (dbus-common.c) */
         Hashmap *agents_by_pid;          /* main pid -> Agent, while not reaped (notify fast path) */
         Hashmap *agents_by_wd;           /* inotify wd -> Agent */
-        Hashmap *type_counters;          /* not used for lookups: see manager_pick_name() */
 
         int inotify_fd;
         sd_event_source *inotify_source;
@@ -72,8 +71,8 @@ struct Manager {
         ManagerState state;
         int exit_code;
         bool journal;                    /* journald is there: agent output goes to it */
+        bool dispatching;                /* inside manager_dispatch_actions() */
         unsigned n_cpus;
-        uint64_t last_cap;
         gid_t admin_gid;
         bool have_admin_gid;
 };
