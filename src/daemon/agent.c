@@ -319,14 +319,14 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 }
 
 static void record_end(Agent *a, const ExitFacts *f) {
-        Manager *m = a->manager;
         usec_t now = now_realtime();
 
         a->exit = exit_classify(f);
         a->exit_realtime = now;
         a->exit_runtime = a->started_realtime && now > a->started_realtime ? now - a->started_realtime : 0;
-        if (a->exit.reason == EXIT_REASON_OOM)
-                a->oom_kills += f->oom_kills;
+        /* Counted whatever the reason: the daemon may have stopped an agent
+         * whose children the OOM killer had already hit. */
+        a->oom_kills += f->oom_kills;
 
         log_agent_full(exit_reason_is_normal(a->exit.reason, a->exit.status) ? LOG_INFO : LOG_WARNING,
                        a->name, "ended: %s (status %d%s%s)", exit_reason_to_string(a->exit.reason),
@@ -336,7 +336,6 @@ static void record_end(Agent *a, const ExitFacts *f) {
         bus_emit_agent_changed(a, "ExitReason", "ExitStatus", "ExitKilledBy", "ExitTimestampUSec",
                                "ExitRuntimeUSec", "ExitCPUUsageNSec", "ExitMemoryPeak", "MainPID",
                                "OOMKills", NULL);
-        (void) m;
 }
 
 /* Tell the core, then carry out what it decided. The state is read after the
@@ -798,6 +797,9 @@ void agent_spawn(Agent *a) {
         a->main_exited = false;
         a->exit = (ExitRecord) {};
         a->exit_realtime = a->exit_runtime = a->exit_cpu_nsec = a->exit_memory_peak = 0;
+        /* Until the spawn succeeds there is no start time (a spawn failure has
+         * no runtime). */
+        a->started_realtime = a->started_monotonic = 0;
         a->check_failures = 0;
         a->status_errno = 0;
         a->status_text = mfree(a->status_text);
