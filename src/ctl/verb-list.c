@@ -11,115 +11,124 @@
 #include "ctl-verbs.h"
 #include "policy.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(Table *, table_free);
 
-int verb_list(CtlContext *c) {
+/* What the three list verbs share: the call, the table or JSON array it
+ * fills, and its end. */
+typedef struct ListView {
+        Table *table;
+        JsonWriter json;
+        bool as_json;
+} ListView;
+
+static void list_view_done(ListView *v) {
+        v->table = table_free(v->table);
+}
+
+/* Calls `method`, enters its array of `entry` and starts the output. */
+static int list_view_begin(CtlContext *c, ListView *v, const char *method, const char *failed_call,
+                           const char *failed_parse, const char *entry, const char * const *headers,
+                           size_t n_headers, sd_bus_message **reply) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        static const char * const headers[] = { "NAME", "TYPE", "STATE", "HEALTH", "PID", "RESTARTS" };
-        _cleanup_(table_freep) Table *t = NULL;
-        const char *name, *type, *state, *health, *path;
-        uint32_t pid, restarts;
-        JsonWriter w;
+        char array[32];
         int r;
 
-        r = ctl_call_manager(c->bus, "ListAgents", &error, &reply, NULL);
+        r = ctl_call_manager(c->bus, method, &error, reply, NULL);
         if (r < 0)
-                return ctl_report_error(r, &error, "Failed to list agents");
-
-        t = table_new(ELEMENTSOF(headers), headers);
-        if (!t)
+                return ctl_report_error(r, &error, failed_call);
+        v->table = table_new(n_headers, headers);
+        if (!v->table)
                 return ctl_oom();
-        json_writer_init(&w, stdout);
-        if (c->args->json)
-                json_begin_array(&w);
-
-        r = sd_bus_message_enter_container(reply, 'a', "(ssssuuo)");
+        v->as_json = c->args->json;
+        json_writer_init(&v->json, stdout);
+        if (v->as_json)
+                json_begin_array(&v->json);
+        snprintf(array, sizeof array, "(%s)", entry);
+        r = sd_bus_message_enter_container(*reply, 'a', array);
         if (r < 0)
-                return ctl_report_error(r, NULL, "Failed to parse the agent list");
-        while ((r = sd_bus_message_read(reply, "(ssssuuo)", &name, &type, &state, &health, &pid, &restarts,
-                                        &path)) > 0) {
-                if (c->args->json) {
-                        json_begin_object(&w);
-                        json_field_string(&w, "name", name);
-                        json_field_string(&w, "type", type);
-                        json_field_string(&w, "state", state);
-                        json_field_string(&w, "health", health);
-                        json_field_uint(&w, "main_pid", pid);
-                        json_field_uint(&w, "restart_count", restarts);
-                        json_field_string(&w, "object_path", path);
-                        json_end_object(&w);
-                        continue;
-                }
-                if (table_add(t, name, NULL) < 0 || table_add(t, type, NULL) < 0 ||
-                    table_add(t, state, ctl_state_color(state, NULL)) < 0 ||
-                    table_add(t, health, strcmp(health, "unhealthy") == 0 ? ANSI_RED : NULL) < 0 ||
-                    (pid > 0 ? table_addf(t, NULL, "%" PRIu32, pid) : table_add(t, "-", NULL)) < 0 ||
-                    table_addf(t, NULL, "%" PRIu32, restarts) < 0)
-                        return ctl_oom();
-        }
-        if (r < 0)
-                return ctl_report_error(r, NULL, "Failed to parse the agent list");
+                return ctl_report_error(r, NULL, failed_parse);
+        return 0;
+}
 
-        if (c->args->json) {
-                json_end_array(&w);
+/* Ends the output; `noun` NULL prints no count line. */
+static int list_view_end(CtlContext *c, ListView *v, const char *noun) {
+        size_t n = table_rows(v->table);
+
+        if (v->as_json) {
+                json_end_array(&v->json);
                 fputc('\n', stdout);
                 return CTL_EXIT_OK;
         }
-
-        table_print(t, c->color, stdout);
-        printf("\n%zu agent%s listed.\n", table_rows(t), table_rows(t) == 1 ? "" : "s");
+        table_print(v->table, c->color, stdout);
+        if (noun)
+                printf("\n%zu %s%s listed.\n", n, noun, n == 1 ? "" : "s");
         return CTL_EXIT_OK;
 }
 
-int verb_types(CtlContext *c) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+int verb_list(CtlContext *c) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        static const char * const headers[] = { "TYPE", "POLICY", "COMMAND" };
-        _cleanup_(table_freep) Table *t = NULL;
-        const char *type, *command, *policy;
-        JsonWriter w;
+        static const char * const headers[] = { "NAME", "TYPE", "STATE", "HEALTH", "PID", "RESTARTS" };
+        _cleanup_(list_view_done) ListView v = {};
+        const char *name, *type, *state, *health, *path;
+        uint32_t pid, restarts;
         int r;
 
-        r = ctl_call_manager(c->bus, "ListTypes", &error, &reply, NULL);
-        if (r < 0)
-                return ctl_report_error(r, &error, "Failed to list agent types");
-
-        t = table_new(ELEMENTSOF(headers), headers);
-        if (!t)
-                return ctl_oom();
-        json_writer_init(&w, stdout);
-        if (c->args->json)
-                json_begin_array(&w);
-
-        r = sd_bus_message_enter_container(reply, 'a', "(sss)");
-        if (r < 0)
-                return ctl_report_error(r, NULL, "Failed to parse the type list");
-        while ((r = sd_bus_message_read(reply, "(sss)", &type, &command, &policy)) > 0) {
-                if (c->args->json) {
-                        json_begin_object(&w);
-                        json_field_string(&w, "type", type);
-                        json_field_string(&w, "command", command);
-                        json_field_string(&w, "policy", policy);
-                        json_end_object(&w);
+        r = list_view_begin(c, &v, "ListAgents", "Failed to list agents", "Failed to parse the agent list",
+                            "ssssuuo", headers, ELEMENTSOF(headers), &reply);
+        if (r != 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "(ssssuuo)", &name, &type, &state, &health, &pid, &restarts,
+                                        &path)) > 0) {
+                if (v.as_json) {
+                        json_begin_object(&v.json);
+                        json_field_string(&v.json, "name", name);
+                        json_field_string(&v.json, "type", type);
+                        json_field_string(&v.json, "state", state);
+                        json_field_string(&v.json, "health", health);
+                        json_field_uint(&v.json, "main_pid", pid);
+                        json_field_uint(&v.json, "restart_count", restarts);
+                        json_field_string(&v.json, "object_path", path);
+                        json_end_object(&v.json);
                         continue;
                 }
-                if (table_add(t, type, NULL) < 0 || table_add(t, policy, NULL) < 0 ||
-                    table_add(t, command, NULL) < 0)
+                if (table_add(v.table, name, NULL) < 0 || table_add(v.table, type, NULL) < 0 ||
+                    table_add(v.table, state, ctl_state_color(state, NULL)) < 0 ||
+                    table_add(v.table, health, strcmp(health, "unhealthy") == 0 ? ANSI_RED : NULL) < 0 ||
+                    (pid > 0 ? table_addf(v.table, NULL, "%" PRIu32, pid) : table_add(v.table, "-", NULL)) < 0 ||
+                    table_addf(v.table, NULL, "%" PRIu32, restarts) < 0)
+                        return ctl_oom();
+        }
+        if (r < 0)
+                return ctl_report_error(r, NULL, "Failed to parse the agent list");
+        return list_view_end(c, &v, "agent");
+}
+
+int verb_types(CtlContext *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        static const char * const headers[] = { "TYPE", "POLICY", "COMMAND" };
+        _cleanup_(list_view_done) ListView v = {};
+        const char *type, *command, *policy;
+        int r;
+
+        r = list_view_begin(c, &v, "ListTypes", "Failed to list agent types", "Failed to parse the type list", "sss",
+                            headers, ELEMENTSOF(headers), &reply);
+        if (r != 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "(sss)", &type, &command, &policy)) > 0) {
+                if (v.as_json) {
+                        json_begin_object(&v.json);
+                        json_field_string(&v.json, "type", type);
+                        json_field_string(&v.json, "command", command);
+                        json_field_string(&v.json, "policy", policy);
+                        json_end_object(&v.json);
+                        continue;
+                }
+                if (table_add(v.table, type, NULL) < 0 || table_add(v.table, policy, NULL) < 0 ||
+                    table_add(v.table, command, NULL) < 0)
                         return ctl_oom();
         }
         if (r < 0)
                 return ctl_report_error(r, NULL, "Failed to parse the type list");
-
-        if (c->args->json) {
-                json_end_array(&w);
-                fputc('\n', stdout);
-                return CTL_EXIT_OK;
-        }
-
-        table_print(t, c->color, stdout);
-        printf("\n%zu type%s listed.\n", table_rows(t), table_rows(t) == 1 ? "" : "s");
-        return CTL_EXIT_OK;
+        return list_view_end(c, &v, "type");
 }
 
 /* One supervisor: its Supervisor properties, completed from the list entry
@@ -146,29 +155,17 @@ static int supervisor_properties(sd_bus *bus, const char *name, const char *stra
 }
 
 int verb_supervisors(CtlContext *c) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         static const char * const headers[] = { "NAME", "PARENT", "STRATEGY", "AGENTS", "RESTARTS", "ESCALATED" };
-        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(list_view_done) ListView v = {};
         const char *name, *strategy, *path;
         uint32_t agents, max_children;
         int escalated, r;
-        JsonWriter w;
 
-        r = ctl_call_manager(c->bus, "ListSupervisors", &error, &reply, NULL);
-        if (r < 0)
-                return ctl_report_error(r, &error, "Failed to list supervisors");
-
-        t = table_new(ELEMENTSOF(headers), headers);
-        if (!t)
-                return ctl_oom();
-        json_writer_init(&w, stdout);
-        if (c->args->json)
-                json_begin_array(&w);
-
-        r = sd_bus_message_enter_container(reply, 'a', "(ssbuuo)");
-        if (r < 0)
-                return ctl_report_error(r, NULL, "Failed to parse the supervisor list");
+        r = list_view_begin(c, &v, "ListSupervisors", "Failed to list supervisors",
+                            "Failed to parse the supervisor list", "ssbuuo", headers, ELEMENTSOF(headers), &reply);
+        if (r != 0)
+                return r;
         while ((r = sd_bus_message_read(reply, "(ssbuuo)", &name, &strategy, &escalated, &agents,
                                         &max_children, &path)) > 0) {
                 _cleanup_(prop_list_done) PropList l = {};
@@ -178,39 +175,31 @@ int verb_supervisors(CtlContext *c) {
                 if (supervisor_properties(c->bus, name, strategy, escalated, agents, max_children, path, &l) < 0)
                         return ctl_oom();
 
-                if (c->args->json) {
-                        json_begin_object(&w);
-                        prop_list_json(&l, &w);
-                        json_field_string(&w, "object_path", path);
-                        json_end_object(&w);
+                if (v.as_json) {
+                        json_begin_object(&v.json);
+                        prop_list_json(&l, &v.json);
+                        json_field_string(&v.json, "object_path", path);
+                        json_end_object(&v.json);
                         continue;
                 }
 
                 times = prop_list_get(&l, "RestartTimesUSec");
                 parent = prop_list_get_string(&l, "Parent", "");
-                if (table_add(t, name, escalated ? ANSI_RED : NULL) < 0 ||
-                    table_add(t, *parent ? parent : "-", NULL) < 0 ||
-                    table_add(t, strategy, NULL) < 0 ||
-                    table_addf(t, NULL, "%" PRIu32 "/%" PRIu32, agents, max_children) < 0 ||
-                    table_addf(t, NULL, "%zu/%" PRIu64,
+                if (table_add(v.table, name, escalated ? ANSI_RED : NULL) < 0 ||
+                    table_add(v.table, *parent ? parent : "-", NULL) < 0 ||
+                    table_add(v.table, strategy, NULL) < 0 ||
+                    table_addf(v.table, NULL, "%" PRIu32 "/%" PRIu32, agents, max_children) < 0 ||
+                    table_addf(v.table, NULL, "%zu/%" PRIu64,
                                times && times->type == PROP_UINT64_ARRAY ? times->array.n : (size_t) 0,
                                prop_list_get_uint64(&l, "MaxRestarts", 0)) < 0 ||
-                    (escalated ? table_addf(t, ANSI_RED, "yes: %s",
+                    (escalated ? table_addf(v.table, ANSI_RED, "yes: %s",
                                             prop_list_get_string(&l, "EscalationReason", "escalated"))
-                               : table_add(t, "no", NULL)) < 0)
+                               : table_add(v.table, "no", NULL)) < 0)
                         return ctl_oom();
         }
         if (r < 0)
                 return ctl_report_error(r, NULL, "Failed to parse the supervisor list");
-
-        if (c->args->json) {
-                json_end_array(&w);
-                fputc('\n', stdout);
-                return CTL_EXIT_OK;
-        }
-
-        table_print(t, c->color, stdout);
-        return CTL_EXIT_OK;
+        return list_view_end(c, &v, NULL);
 }
 
 int verb_complete(CtlContext *c) {
