@@ -213,7 +213,7 @@ static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* SIGTERM to the main process, cgroup.kill after AgentTimeoutSec (or at
  * once when the main process is gone already). */
-static void agent_begin_stop(Agent *a, ExitReason reason) {
+void agent_stop(Agent *a, ExitReason reason) {
         if (!agent_is_active(a))
                 return;
         if (a->kill_reason == EXIT_REASON_NONE)
@@ -235,13 +235,9 @@ static void agent_begin_stop(Agent *a, ExitReason reason) {
         agent_update_state(a);
 }
 
-void agent_stop(Agent *a, ExitReason reason) {
-        agent_begin_stop(a, reason);
-}
-
 void agent_terminate(Agent *a, ExitReason reason) {
         log_agent_notice(a->name, "ending it: %s", exit_reason_to_string(reason));
-        agent_begin_stop(a, reason);
+        agent_stop(a, reason);
 }
 
 int agent_kill(Agent *a, int sig) {
@@ -487,12 +483,9 @@ int manager_check_user(Manager *m, const char *user) {
 void manager_identities_clear(Manager *m) {
         Identity *id;
 
-        if (!m->identities)
-                return;
+        /* Removing the current entry while iterating is allowed. */
         HASHMAP_FOREACH(id, m->identities)
-                free(id);
-        hashmap_free(m->identities);
-        m->identities = hashmap_new_string();
+                free(hashmap_remove(m->identities, id->user));
 }
 
 static const char *agent_user(const Agent *a) {

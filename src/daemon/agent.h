@@ -89,7 +89,8 @@ int agent_new(Manager *m, const char *name, const char *type, AgentSpec *spec, S
 Agent *agent_free(Agent *a);
 void agent_forget(Agent *a);            /* unregister from the manager and free */
 
-/* Carry out the core's SPAWN and STOP. */
+/* Carry out the core's SPAWN and STOP (SIGTERM, then cgroup.kill after
+ * AgentTimeoutSec). */
 void agent_spawn(Agent *a);
 void agent_stop(Agent *a, ExitReason reason);
 /* The daemon ends it for its own reason (timeout, watchdog, unhealthy...). */

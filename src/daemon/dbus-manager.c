@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* org.agentvisor1.Manager at /org/agentvisor1: the methods that create,
  * drive and list agents, with input checked against the SPEC's limits. */
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 

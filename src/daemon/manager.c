@@ -99,8 +99,10 @@ Manager *manager_free(Manager *m) {
         hashmap_free(m->agents_by_cgroup);
         hashmap_free(m->agents_by_pid);
         bus_callers_clear(m);
-        manager_identities_clear(m);
-        m->identities = hashmap_free(m->identities);
+        if (m->identities) {
+                manager_identities_clear(m);
+                hashmap_free(m->identities);
+        }
         hashmap_free(m->agents_by_wd);
         types_clear(m->types);
         policies_clear(m->policies);
