@@ -835,8 +835,9 @@ void agent_spawn(Agent *a) {
                 a->main_exited = true;
         }
 
-        a->ready = false;
-        a->state = AGENT_STARTING;
+        /* Simple agents are running once exec'd; notify agents on READY=1. */
+        a->ready = a->spec.type != SERVICE_NOTIFY;
+        a->state = agent_get_state(a);
         if (a->sv)
                 sv_agent_spawned(m->sv, a->sv, a->started_monotonic);
         log_agent_info(a->name, "started as pid %d in %s", (int) a->pid, cgroup_path(a->cgroup));
