@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <systemd/sd-journal.h>
 
+#include "agent-env.h"
 #include "agent.h"
 #include "dbus.h"
 #include "log.h"
@@ -25,6 +26,8 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+
+_Static_assert(AGENT_ENV_PID_SLOT_SIZE >= SPAWN_PID_SLOT_SIZE, "the WATCHDOG_PID= slot must hold any pid");
 
 static const char *const agent_state_table[_AGENT_STATE_MAX] = {
         [AGENT_STARTING] = "starting",   [AGENT_RUNNING] = "running",
@@ -492,44 +495,21 @@ static const char *agent_user(const Agent *a) {
         return a->spec.user ?: a->manager->config->default_user;
 }
 
-static int build_env(Agent *a, const Identity *id, char ***ret) {
-        _cleanup_strv_free_ char **env = NULL;
-        char buf[512];
-        int r;
-
-        r = strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        snprintf(buf, sizeof buf, "HOME=%s", id->home);
-        if (r >= 0)
-                r = strv_extend(&env, buf);
-        snprintf(buf, sizeof buf, "USER=%s", id->user);
-        if (r >= 0)
-                r = strv_extend(&env, buf);
-        snprintf(buf, sizeof buf, "LOGNAME=%s", id->user);
-        if (r >= 0)
-                r = strv_extend(&env, buf);
-        STRV_FOREACH(e, a->spec.environment)
-                if (r >= 0)
-                        r = strv_env_set(&env, *e);
-        if (r >= 0 && a->manager->notify_socket) {
-                snprintf(buf, sizeof buf, "NOTIFY_SOCKET=%s", a->manager->notify_socket);
-                r = strv_env_set(&env, buf);
-        }
-        if (r >= 0 && a->spec.watchdog_usec > 0 && a->spec.watchdog_usec != USEC_INFINITY) {
-                snprintf(buf, sizeof buf, "WATCHDOG_USEC=%" PRIu64, a->spec.watchdog_usec);
-                r = strv_env_set(&env, buf);
-                /* The child writes its own pid into the placeholder. */
-                if (r >= 0)
-                        r = strv_env_set(&env, "WATCHDOG_PID=XXXXXXXXXX");
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(env);
-        return 0;
+static int build_env(Agent *a, const Identity *id, char ***ret, char **ret_pid_slot) {
+        AgentEnvParams p = {
+                .home = id->home,
+                .user = id->user,
+                .environment = a->spec.environment,
+                .notify_socket = a->manager->notify_socket,
+                .watchdog_usec = a->spec.watchdog_usec,
+        };
+        return agent_env_build(&p, ret, ret_pid_slot);
 }
 
 static int agent_prepare_spawn(Agent *a, char * const *argv, Identity *id, char ***ret_env,
                                const Policy **ret_policy, SpawnParams *p) {
         Manager *m = a->manager;
+        char *pid_slot = NULL;
         Diagnostic d = {};
         int r;
 
@@ -539,7 +519,7 @@ static int agent_prepare_spawn(Agent *a, char * const *argv, Identity *id, char 
         *ret_policy = manager_get_policy(m, a->spec.policy, &d, &r);
         if (!*ret_policy)
                 return r;
-        r = build_env(a, id, ret_env);
+        r = build_env(a, id, ret_env, &pid_slot);
         if (r < 0)
                 return r;
 
@@ -563,9 +543,7 @@ static int agent_prepare_spawn(Agent *a, char * const *argv, Identity *id, char 
                 .protect_cgroups = id->uid == 0,
         };
         p->n_v1_procs_fds = cgroup_v1_procs_fds(a->cgroup, &p->v1_procs_fds);
-        STRV_FOREACH(e, *ret_env)
-                if (strncmp(*e, "WATCHDOG_PID=", 13) == 0)
-                        p->pid_env_slot = *e + 13;
+        p->pid_env_slot = pid_slot;
         return 0;
 }
 
