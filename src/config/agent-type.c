@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "env-util.h"
 #include "fileio.h"
 #include "ini.h"
 #include "parse-util.h"
@@ -19,6 +20,7 @@ typedef struct AgentParser {
         AgentSpec *spec;
         bool have_exec;
         unsigned watchdog_line;
+        unsigned user_line;
 } AgentParser;
 
 AgentType *agent_type_free(AgentType *t) {
@@ -84,15 +86,6 @@ static int parse_command(const AgentParser *p, unsigned line, const char *key, c
         return 0;
 }
 
-static bool env_name_is_valid(const char *s, size_t n) {
-        if (n == 0 || isdigit((unsigned char) s[0]))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if (!(s[i] == '_' || (isascii((unsigned char) s[i]) && isalnum((unsigned char) s[i]))))
-                        return false;
-        return true;
-}
-
 static int parse_environment(const AgentParser *p, unsigned line, const char *key, const char *value,
                              Diagnostic *diag) {
         _cleanup_strv_free_ char **items = NULL, **env = NULL;
@@ -123,6 +116,15 @@ static int parse_environment(const AgentParser *p, unsigned line, const char *ke
                                  "Environment=: \"%s\" is not a KEY=VALUE assignment with a valid variable name", *i);
                         return -EINVAL;
                 }
+                /* A type may set PATH or LD_LIBRARY_PATH (root wrote it), but
+                 * not what the daemon sets for each agent: it would be
+                 * overridden, or worse, read as the daemon's. */
+                if (env_name_is_daemons(*i, (size_t) (eq - *i))) {
+                        diag_set(diag, p->file, line, 0, key,
+                                 "Environment=: %.*s is set by agentvisord for each agent and cannot be given here",
+                                 (int) (eq - *i), *i);
+                        return -EINVAL;
+                }
                 r = strv_env_set(&env, *i);
                 if (r < 0)
                         return r;
@@ -140,9 +142,11 @@ static int parse_time_limit(const AgentParser *p, unsigned line, const char *key
         int r;
 
         r = parse_time_usec(value, &t);
+        if (r == 0 && t != USEC_INFINITY && t > LIMIT_TIME_MAX_USEC)
+                r = -ERANGE;
         if (r < 0)
-                return invalid(p, line, key, value, r, "a time span such as 30, 500ms, 1min 30s, 0 or infinity",
-                               diag);
+                return invalid(p, line, key, value, r,
+                               "a time span such as 30, 500ms, 1min 30s (at most 292,000 years), 0 or infinity", diag);
         *field = t == 0 ? USEC_INFINITY : t;
         return 0;
 }
@@ -202,6 +206,7 @@ static int parse_agent_key(AgentParser *p, unsigned line, const char *key, const
                 }
                 if (!user_name_is_valid(value))
                         return invalid(p, line, key, value, -EINVAL, "a user name or numeric uid", diag);
+                p->user_line = line;
                 return replace_string(&s->user, value);
         }
         if (strcmp(key, "Environment") == 0)
@@ -239,10 +244,11 @@ static int parse_agent_key(AgentParser *p, unsigned line, const char *key, const
                         u64 = UINT64_MAX;
                 else {
                         r = parse_uint64(value, &u64);
-                        if (r == 0 && u64 == 0)
+                        if (r == 0 && (u64 == 0 || u64 > LIMIT_TASKS_MAX))
                                 r = -ERANGE;
                         if (r < 0)
-                                return invalid(p, line, key, value, r, "a number of tasks (1 or more) or infinity",
+                                return invalid(p, line, key, value, r,
+                                               "a number of tasks from 1 to 4194304 (the kernel's most) or infinity",
                                                diag);
                 }
                 s->limits.tasks_max = u64;
@@ -264,6 +270,8 @@ static int parse_agent_key(AgentParser *p, unsigned line, const char *key, const
                 r = parse_time_usec(value, &t);
                 if (r == 0 && t == USEC_INFINITY)
                         t = 0;
+                if (r == 0 && t > LIMIT_TIME_MAX_USEC)
+                        r = -ERANGE;
                 if (r < 0)
                         return invalid(p, line, key, value, r, "a time span such as 10s, or 0 for none", diag);
                 s->watchdog_usec = t;
@@ -408,6 +416,12 @@ int agent_type_parse_string(const char *text, const char *filename, const Daemon
         if (t->spec.watchdog_usec > 0 && t->spec.type != SERVICE_NOTIFY) {
                 diag_set(diag, filename, p.watchdog_line, 0, "WatchdogSec",
                          "WatchdogSec= needs Type=notify: only notify agents can send WATCHDOG=1");
+                return -EINVAL;
+        }
+        if (c && config_user_in_admin_group(c, t->spec.user ?: c->default_user) > 0) {
+                diag_set(diag, filename, t->spec.user ? p.user_line : 0, 0, "User",
+                         "agent type %s would run as %s, a member of AdminGroup=%s, which may drive agentvisord's "
+                         "API: choose another User=", t->name, t->spec.user ?: c->default_user, c->admin_group);
                 return -EINVAL;
         }
         r = agent_spec_fill_defaults(&t->spec);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* agentvisor.conf: [Daemon] settings and the supervisor tree, validated. */
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,6 +41,8 @@ typedef struct ConfigParser {
         SupervisorDraft *current;       /* NULL in [Daemon] */
         bool agents_directory_set;
         bool policy_path_set;
+        unsigned admin_group_line;
+        unsigned default_user_line;
 } ConfigParser;
 
 static void supervisor_config_defaults(SupervisorConfig *s) {
@@ -222,6 +226,7 @@ static int parse_daemon_key(ConfigParser *p, unsigned line, const char *key, con
                         diag_set(diag, p->file, line, 0, key, "AdminGroup=%s is not a valid group name", value);
                         return -EINVAL;
                 }
+                p->admin_group_line = line;
                 return set_string(&c->admin_group, value);
         }
         if (strcmp(key, "DefaultUser") == 0) {
@@ -229,6 +234,7 @@ static int parse_daemon_key(ConfigParser *p, unsigned line, const char *key, con
                         diag_set(diag, p->file, line, 0, key, "DefaultUser=%s is not a valid user name", value);
                         return -EINVAL;
                 }
+                p->default_user_line = line;
                 return set_string(&c->default_user, value);
         }
         if (strcmp(key, "ControlGroup") == 0) {
@@ -633,6 +639,40 @@ static int apply_path_defaults(ConfigParser *p) {
         return 0;
 }
 
+int config_user_in_admin_group(const DaemonConfig *c, const char *user) {
+        _cleanup_free_ gid_t *groups = NULL;
+        struct passwd pw, *pwp = NULL;
+        struct group gr, *grp = NULL;
+        char pwbuf[4096], grbuf[16384];
+        int n = 64;
+
+        if (!c->admin_group || !user)
+                return 0;
+        if (getgrnam_r(c->admin_group, &gr, grbuf, sizeof grbuf, &grp) != 0 || !grp)
+                return 0;
+        if (getpwnam_r(user, &pw, pwbuf, sizeof pwbuf, &pwp) != 0 || !pwp)
+                return 0;
+        /* root has the API anyway, and User=root agents are allowed (SPEC). */
+        if (pwp->pw_uid == 0)
+                return 0;
+        if (pwp->pw_gid == grp->gr_gid)
+                return 1;
+        /* Twice at most: the first call says how many groups there are. */
+        for (unsigned attempt = 0; attempt < 2; attempt++) {
+                gid_t *t = reallocarray(groups, (size_t) n, sizeof(gid_t));
+                if (!t)
+                        return -ENOMEM;
+                groups = t;
+                if (getgrouplist(user, pwp->pw_gid, groups, &n) >= 0) {
+                        for (int i = 0; i < n; i++)
+                                if (groups[i] == grp->gr_gid)
+                                        return 1;
+                        return 0;
+                }
+        }
+        return -E2BIG;
+}
+
 int config_parse_string(const char *text, const char *filename, DaemonConfig **ret, Diagnostic *diag) {
         _cleanup_(daemon_config_freep) DaemonConfig *c = NULL;
         _cleanup_free_ char *base_dir = NULL;
@@ -664,6 +704,13 @@ int config_parse_string(const char *text, const char *filename, DaemonConfig **r
                 r = apply_path_defaults(&p);
         if (r >= 0)
                 r = build_tree(&p, diag);
+        if (r >= 0 && config_user_in_admin_group(c, c->default_user) > 0) {
+                diag_set(diag, p.file, p.default_user_line ?: p.admin_group_line, 0,
+                         p.default_user_line ? "DefaultUser" : "AdminGroup",
+                         "DefaultUser %s is a member of AdminGroup=%s, which may drive agentvisord's API: "
+                         "agents may not run as such a user", c->default_user, c->admin_group);
+                r = -EINVAL;
+        }
 
         for (size_t i = 0; i < p.n_drafts; i++)
                 supervisor_config_done(&p.drafts[i].config);

@@ -60,6 +60,16 @@ typedef struct Limits {
         usec_t cpu_time_max_usec;
 } Limits;
 
+/* The valid ranges, the same in the files and on the bus. A finite time
+ * must leave room for the monotonic clock to be added (2^63 - 1 us, about
+ * 292,000 years); tasks stop at the kernel's PID_MAX_LIMIT, which pids.max
+ * refuses to exceed; a CPU quota runs from 1% (the kernel's smallest quota
+ * of its period) to 10000%. Above the range is an error, UINT64_MAX is none. */
+#define LIMIT_TIME_MAX_USEC ((usec_t) INT64_MAX)
+#define LIMIT_TASKS_MAX UINT64_C(4194304)
+#define LIMIT_CPU_QUOTA_MIN_USEC (USEC_PER_SEC / 100)
+#define LIMIT_CPU_QUOTA_MAX_USEC (100 * USEC_PER_SEC)
+
 #define LIMITS_NONE                                             \
         ((Limits) { .memory_max = UINT64_MAX,                   \
                     .tasks_max = UINT64_MAX,                    \
@@ -154,6 +164,11 @@ int config_load(const char *path, DaemonConfig **ret, Diagnostic *diag);
 /* Parses from memory; `filename` is used for diagnostics and relative paths. */
 int config_parse_string(const char *text, const char *filename, DaemonConfig **ret, Diagnostic *diag);
 DaemonConfig *daemon_config_free(DaemonConfig *c);
+/* 1 when `user` has AdminGroup= as its primary or a supplementary group in
+ * the user database, and so could drive the API: no agent may run as such a
+ * user. 0 for root (allowed with User=root), an unknown user or group, or no
+ * AdminGroup=. Reads the user database. */
+int config_user_in_admin_group(const DaemonConfig *c, const char *user);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DaemonConfig *, daemon_config_free);
 const SupervisorConfig *daemon_config_find_supervisor(const DaemonConfig *c, const char *name);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Unit tests for agents.d/NAME.agent: every key, defaults, bad values with
  * their file/line/key, and loading a directory of types. */
+#include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -231,6 +233,79 @@ static void test_bad_values(void **state) {
         parse_bad("[Agent]\nExec=/bin/true\nOOMScoreAdjust=low\n", 3, "OOMScoreAdjust", "invalid");
 }
 
+/* Values that would wrap or that the kernel refuses are errors with
+ * file:line; the largest valid ones load. */
+static void test_limits_out_of_range(void **state) {
+        AgentType *t;
+
+        parse_bad("[Agent]\nExec=/bin/true\nCPUQuota=4294967346%\n", 3, "CPUQuota", "out of range");
+        parse_bad("[Agent]\nExec=/bin/true\nCPUQuota=18446744073709551666%\n", 3, "CPUQuota", "out of range");
+        parse_bad("[Agent]\nExec=/bin/true\nCPUQuota=10001%\n", 3, "CPUQuota", "out of range");
+        parse_bad("[Agent]\nExec=/bin/true\nTasksMax=4194305\n", 3, "TasksMax", "out of range");
+        parse_bad("[Agent]\nExec=/bin/true\nTasksMax=18446744073709551615\n", 3, "TasksMax", "out of range");
+        parse_bad("[Agent]\nExec=/bin/true\nRuntimeMaxSec=18446744073709551614us\n", 3, "RuntimeMaxSec",
+                  "out of range");
+        parse_bad("[Agent]\nExec=/bin/true\nCPUTimeMaxSec=9223372036854775808us\n", 3, "CPUTimeMaxSec",
+                  "out of range");
+        parse_bad("[Agent]\nExec=/bin/true\nTimeoutStartSec=9223372036854775808us\n", 3, "TimeoutStartSec",
+                  "out of range");
+        parse_bad("[Agent]\nExec=/bin/true\nType=notify\nWatchdogSec=9223372036854775808us\n", 4, "WatchdogSec",
+                  "out of range");
+
+        t = parse_ok("[Agent]\nExec=/bin/true\nTasksMax=4194304\nCPUQuota=10000%\n"
+                     "RuntimeMaxSec=9223372036854775807us\n");
+        assert_true(t->spec.limits.tasks_max == 4194304);
+        assert_true(t->spec.limits.cpu_quota_per_sec_usec == 100 * USEC_PER_SEC);
+        assert_true(t->spec.limits.runtime_max_usec == (usec_t) INT64_MAX);
+        agent_type_free(t);
+}
+
+/* A type may set PATH and the loader's variables (root wrote it), but not
+ * the variables the daemon sets for each agent. */
+static void test_environment_daemon_names(void **state) {
+        AgentType *t;
+
+        parse_bad("[Agent]\nExec=/bin/true\nEnvironment=NOTIFY_SOCKET=/x\n", 3, "Environment", "NOTIFY_SOCKET");
+        parse_bad("[Agent]\nExec=/bin/true\nEnvironment=A=1 WATCHDOG_PID=\n", 3, "Environment", "WATCHDOG_PID");
+        parse_bad("[Agent]\nExec=/bin/true\nEnvironment=WATCHDOG_USEC=1\n", 3, "Environment", "set by agentvisord");
+        parse_bad("[Agent]\nExec=/bin/true\nEnvironment=LISTEN_FDS=3\n", 3, "Environment", "LISTEN_FDS");
+        parse_bad("[Agent]\nExec=/bin/true\nEnvironment=INVOCATION_ID=x\n", 3, "Environment", "INVOCATION_ID");
+
+        t = parse_ok("[Agent]\nExec=/bin/true\nEnvironment=PATH=/opt/bin HOME=/srv LD_LIBRARY_PATH=/opt/lib "
+                     "WATCHDOGS=2\n");
+        assert_string_equal(strv_env_get(t->spec.environment, "PATH"), "/opt/bin");
+        assert_string_equal(strv_env_get(t->spec.environment, "LD_LIBRARY_PATH"), "/opt/lib");
+        assert_string_equal(strv_env_get(t->spec.environment, "WATCHDOGS"), "2");
+        agent_type_free(t);
+}
+
+/* An agent type whose user is in AdminGroup is refused at load, naming the
+ * file, the User= line and the user. */
+static void test_user_in_admin_group(void **state) {
+        struct passwd *pw = getpwnam("nobody");
+        struct group *gr = pw ? getgrgid(pw->pw_gid) : NULL;
+        DaemonConfig *c = NULL;
+        AgentType *t = NULL;
+        Diagnostic d = {};
+        char conf[256];
+
+        if (!gr)
+                skip();
+        snprintf(conf, sizeof conf, "[Daemon]\nAdminGroup=%s\nDefaultUser=root\n", gr->gr_name);
+        assert_int_equal(config_parse_string(conf, "/etc/agentvisor/agentvisor.conf", &c, &d), 0);
+        assert_int_equal(agent_type_parse_string("[Agent]\nExec=/bin/true\nUser=nobody\n", FILE_NAME, c, &t, &d),
+                         -EINVAL);
+        assert_null(t);
+        assert_string_equal(d.file, FILE_NAME);
+        assert_int_equal(d.line, 3);
+        assert_non_null(strstr(d.message, "nobody"));
+        assert_non_null(strstr(d.message, "AdminGroup"));
+        /* root (the DefaultUser here) is allowed. */
+        assert_int_equal(agent_type_parse_string("[Agent]\nExec=/bin/true\n", FILE_NAME, c, &t, &d), 0);
+        agent_type_free(t);
+        daemon_config_free(c);
+}
+
 static void test_watchdog_needs_notify(void **state) {
         AgentType *t;
 
@@ -384,6 +459,9 @@ int main(void) {
                 cmocka_unit_test(test_watchdog_needs_notify),
                 cmocka_unit_test(test_file_names),
                 cmocka_unit_test(test_spec_copy),
+                cmocka_unit_test(test_limits_out_of_range),
+                cmocka_unit_test(test_environment_daemon_names),
+                cmocka_unit_test(test_user_in_admin_group),
                 cmocka_unit_test(test_load_all),
                 cmocka_unit_test(test_load_file),
         };

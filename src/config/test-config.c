@@ -2,6 +2,8 @@
 /* Unit tests for agentvisor.conf: defaults, every key, inheritance, supervisor
  * ordering, and that each bad input is refused with the right file, line
  * and key. */
+#include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -417,6 +419,31 @@ static void test_load_file(void **state) {
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* A DefaultUser in AdminGroup could drive the API from inside an agent:
+ * refused at load, naming the line. Uses the host's user database (nobody
+ * has the group of gid 65534 as its primary group on every distribution). */
+static void test_default_user_in_admin_group(void **state) {
+        struct passwd *pw = getpwnam("nobody");
+        struct group *gr = pw ? getgrgid(pw->pw_gid) : NULL;
+        char text[512];
+        DaemonConfig *c;
+
+        if (!gr)
+                skip();
+        snprintf(text, sizeof text, "[Daemon]\nAdminGroup=%s\nDefaultUser=nobody\n", gr->gr_name);
+        parse_bad(text, 3, "DefaultUser", "AdminGroup");
+        /* The built-in default user is nobody too: named at AdminGroup=. */
+        snprintf(text, sizeof text, "[Daemon]\nAdminGroup=%s\n", gr->gr_name);
+        parse_bad(text, 2, "AdminGroup", "nobody");
+        /* root is allowed (User=root agents are, by the SPEC). */
+        snprintf(text, sizeof text, "[Daemon]\nAdminGroup=%s\nDefaultUser=root\n", gr->gr_name);
+        c = parse_ok(text);
+        assert_int_equal(config_user_in_admin_group(c, "nobody"), 1);
+        assert_int_equal(config_user_in_admin_group(c, "root"), 0);
+        assert_int_equal(config_user_in_admin_group(c, "agentvisor-no-such-user"), 0);
+        daemon_config_free(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_builtin_defaults),
@@ -435,6 +462,7 @@ int main(void) {
                 cmocka_unit_test(test_backoff),
                 cmocka_unit_test(test_enum_strings),
                 cmocka_unit_test(test_load_file),
+                cmocka_unit_test(test_default_user_in_admin_group),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,6 +140,11 @@ static void test_percent(void **state) {
         assert_int_equal(parse_percent("%", &v), -EINVAL);
         assert_int_equal(parse_percent("-5%", &v), -EINVAL);
         assert_int_equal(parse_percent("5%%", &v), -EINVAL);
+        /* Huge values are out of range, never wrapped into a small one: 2^32
+         * + 50 would be 50 as an unsigned, 2^64 + 50 as a uint64. */
+        assert_int_equal(parse_percent("4294967346%", &v), -ERANGE);
+        assert_int_equal(parse_percent("18446744073709551666%", &v), -ERANGE);
+        assert_int_equal(parse_percent("99999999999999999999999999999%", &v), -ERANGE);
         assert_int_equal(v, 7);
 }
 
