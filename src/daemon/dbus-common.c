@@ -6,9 +6,68 @@
 
 #include "dbus.h"
 #include "log.h"
+#include "strv.h"
 
 int bus_agent_path(const char *name, char **ret) {
         return sd_bus_path_encode(BUS_AGENT_PREFIX, name, ret);
+}
+
+/* One entry at a time, so that an array of 100,000 strings costs no more
+ * than the limit: sd_bus_message_read_strv() would read it whole (growing
+ * the vector an element at a time) before any count could be checked. */
+int bus_read_strv_bounded(sd_bus_message *msg, const char *what, size_t max_n, size_t *budget, char ***ret,
+                          sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = 0, allocated = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "s");
+        if (r <= 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s: expected an array of strings.", what);
+        for (;;) {
+                const char *s;
+                size_t len;
+
+                r = sd_bus_message_read_basic(msg, 's', &s);
+                if (r < 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s: malformed array of strings.",
+                                                 what);
+                if (r == 0)
+                        break;
+                if (n >= max_n)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "%s: more than %zu entries; at most %zu are allowed.", what, max_n,
+                                                 max_n);
+                len = strlen(s) + 1;
+                if (len > *budget)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "%s: the input exceeds %d KiB in all (arguments, environment and "
+                                                 "strings together).",
+                                                 what, BUS_INPUT_BYTES_MAX / 1024);
+                *budget -= len;
+                if (n + 2 > allocated) {
+                        size_t k = MIN(MAX(allocated * 2, (size_t) 16), max_n + 1);
+                        char **t = reallocarray(l, k, sizeof(char *));
+                        if (!t)
+                                return -ENOMEM;
+                        l = t;
+                        allocated = k;
+                }
+                l[n] = strdup(s);
+                if (!l[n])
+                        return -ENOMEM;
+                l[++n] = NULL;
+        }
+        r = sd_bus_message_exit_container(msg);
+        if (r < 0)
+                return r;
+        if (!l) {
+                l = calloc(1, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
 }
 
 /* The bus daemon's own account of the sender (GetConnectionCredentials):

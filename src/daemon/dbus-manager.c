@@ -6,43 +6,50 @@
 
 #include "agent.h"
 #include "dbus.h"
+#include "env-util.h"
 #include "log.h"
 #include "parse-util.h"
 #include "strv.h"
 
-#define ARGS_MAX 256
-#define ENV_MAX 256
-#define INPUT_BYTES_MAX (128 * 1024)
-
-/* Reads an "as" with the SPEC's input limits, adding its byte count to *bytes. */
-static int read_strv_limited(sd_bus_message *msg, const char *what, size_t max, size_t *bytes, char ***ret,
-                             sd_bus_error *error) {
-        _cleanup_strv_free_ char **l = NULL;
-        int r;
-
-        r = sd_bus_message_read_strv(msg, &l);
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s: expected an array of strings.", what);
-        if (strv_length(l) > max)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s: %zu entries, at most %zu allowed.",
-                                         what, strv_length(l), max);
-        STRV_FOREACH(s, l)
-                *bytes += strlen(*s) + 1;
-        if (*bytes > INPUT_BYTES_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "%s: arguments and environment exceed %d KiB in all.", what,
-                                         INPUT_BYTES_MAX / 1024);
-        *ret = TAKE_PTR(l);
+/* KEY=VALUE with a valid name is well formed (else InvalidArgs); a name
+ * the loader acts on or the daemon sets itself cannot be honoured from a
+ * caller (InvalidSpec), whatever the agent type allows. */
+static int check_environment(char **env, sd_bus_error *error) {
+        STRV_FOREACH(e, env) {
+                const char *eq = strchr(*e, '='), *why;
+                if (!eq || !env_name_is_valid(*e, (size_t) (eq - *e)))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Environment entry \"%s\" is not KEY=VALUE with a valid variable name.",
+                                                 *e);
+                why = env_refused_for_caller(*e);
+                if (why)
+                        return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC,
+                                                 "Environment variable %.*s %s; a caller may not set it.",
+                                                 (int) (eq - *e), *e, why);
+        }
         return 0;
 }
 
-static int check_environment(char **env, sd_bus_error *error) {
-        STRV_FOREACH(e, env) {
-                const char *eq = strchr(*e, '=');
-                if (!eq || eq == *e)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Environment entry \"%s\" is not KEY=VALUE.", *e);
-        }
+/* Each limit's valid range (config.h); UINT64_MAX is "none" for all. */
+static int check_limit_range(const char *key, uint64_t v, sd_bus_error *error) {
+        uint64_t min = 1, max;
+
+        if (v == UINT64_MAX)
+                return 0;
+        if (strcmp(key, "TasksMax") == 0)
+                max = LIMIT_TASKS_MAX;
+        else if (strcmp(key, "CPUQuotaPerSecUSec") == 0) {
+                min = LIMIT_CPU_QUOTA_MIN_USEC;
+                max = LIMIT_CPU_QUOTA_MAX_USEC;
+        } else if (strcmp(key, "MemoryMax") == 0)
+                max = UINT64_MAX - 1;
+        else
+                max = LIMIT_TIME_MAX_USEC;
+        if (v < min || v > max)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Option %s=%" PRIu64 " is out of range: expected %" PRIu64 "..%" PRIu64
+                                         ", or %" PRIu64 " (UINT64_MAX) for no limit.",
+                                         key, v, min, max, UINT64_MAX);
         return 0;
 }
 
@@ -50,9 +57,7 @@ static int read_limit(sd_bus_message *msg, const char *key, uint64_t *ret, sd_bu
         int r = sd_bus_message_read(msg, "v", "t", ret);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option %s must be of type t (uint64).", key);
-        if (*ret == 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option %s must be greater than 0.", key);
-        return 0;
+        return check_limit_range(key, *ret, error);
 }
 
 /* A tightened limit may only lower the type's value (UINT64_MAX = none). */
@@ -79,11 +84,34 @@ static uint64_t *limit_field(AgentSpec *spec, const char *key) {
         return NULL;
 }
 
-static int read_string_option(sd_bus_message *msg, const char *key, const char **ret, sd_bus_error *error) {
-        int r = sd_bus_message_read(msg, "v", "s", ret);
+static int read_string_option(sd_bus_message *msg, const char *key, size_t *budget, const char **ret,
+                              sd_bus_error *error) {
+        size_t len;
+        int r;
+
+        r = sd_bus_message_read(msg, "v", "s", ret);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option %s must be of type s (string).", key);
+        len = strlen(*ret) + 1;
+        if (len > *budget)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Option %s: the input exceeds %d KiB in all.", key, BUS_INPUT_BYTES_MAX / 1024);
+        *budget -= len;
         return 0;
+}
+
+/* An "as" option inside its variant. */
+static int read_strv_option(sd_bus_message *msg, const char *key, size_t max_n, size_t *budget, char ***ret,
+                            sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'v', "as");
+        if (r <= 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option %s must be of type as.", key);
+        r = bus_read_strv_bounded(msg, key, max_n, budget, ret, error);
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(msg);
 }
 
 static int set_string(char **field, const char *value) {
@@ -97,17 +125,19 @@ static int set_string(char **field, const char *value) {
 
 /* StartAgent's options (run=false) or RunAgent's properties (run=true)
  * applied to spec. Malformed input is InvalidArgs; input that is well formed
- * but cannot be honoured is InvalidSpec. */
-int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *spec, bool run,
+ * but cannot be honoured is InvalidSpec. Every array, and the dictionary
+ * itself, is read entry by entry and refused at the first entry beyond its
+ * limit; *budget is what is left of BUS_INPUT_BYTES_MAX. */
+int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *spec, bool run, size_t *budget,
                                    sd_bus_error *error) {
-        size_t bytes = 0;
+        const char *seen[BUS_OPTIONS_MAX];
+        size_t n_seen = 0;
         int r;
 
-        STRV_FOREACH(s, spec->exec)
-                bytes += strlen(*s) + 1;
         r = sd_bus_message_enter_container(msg, 'a', "{sv}");
-        if (r < 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Expected a{sv} options.");
+        if (r <= 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Expected a{sv} %s.",
+                                         run ? "properties" : "options");
         while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
                 const char *key, *s;
                 uint64_t *field, v;
@@ -115,6 +145,17 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                 r = sd_bus_message_read(msg, "s", &key);
                 if (r < 0)
                         return r;
+                /* Each key once: a repeated Environment would otherwise add
+                 * 256 entries per copy. The keys live in the message. */
+                for (size_t i = 0; i < n_seen; i++)
+                        if (strcmp(seen[i], key) == 0)
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                         "%s \"%s\" is given more than once.",
+                                                         run ? "Property" : "Option", key);
+                if (n_seen >= BUS_OPTIONS_MAX)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "More than %d %s.", BUS_OPTIONS_MAX, run ? "properties" : "options");
+                seen[n_seen++] = key;
                 if ((field = limit_field(spec, key))) {
                         r = read_limit(msg, key, &v, error);
                         if (r < 0)
@@ -124,11 +165,7 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                                 return r;
                 } else if (strcmp(key, "Environment") == 0) {
                         _cleanup_strv_free_ char **env = NULL;
-                        r = sd_bus_message_enter_container(msg, 'v', "as");
-                        if (r < 0)
-                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                         "Option Environment must be of type as.");
-                        r = read_strv_limited(msg, "Environment", ENV_MAX, &bytes, &env, error);
+                        r = read_strv_option(msg, key, BUS_ENV_MAX, budget, &env, error);
                         if (r < 0)
                                 return r;
                         r = check_environment(env, error);
@@ -139,26 +176,16 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                                 if (r < 0)
                                         return r;
                         }
-                        r = sd_bus_message_exit_container(msg);
-                        if (r < 0)
-                                return r;
                 } else if (!run && strcmp(key, "Arguments") == 0) {
                         _cleanup_strv_free_ char **args = NULL;
-                        r = sd_bus_message_enter_container(msg, 'v', "as");
-                        if (r < 0)
-                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                         "Option Arguments must be of type as.");
-                        r = read_strv_limited(msg, "Arguments", ARGS_MAX, &bytes, &args, error);
+                        r = read_strv_option(msg, key, BUS_ARGS_MAX, budget, &args, error);
                         if (r < 0)
                                 return r;
                         r = strv_extend_strv(&spec->exec, args);
                         if (r < 0)
                                 return r;
-                        r = sd_bus_message_exit_container(msg);
-                        if (r < 0)
-                                return r;
                 } else if (run && strcmp(key, "Policy") == 0) {
-                        r = read_string_option(msg, key, &s, error);
+                        r = read_string_option(msg, key, budget, &s, error);
                         if (r < 0)
                                 return r;
                         if (!name_is_valid(s))
@@ -166,7 +193,7 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                                                          "Policy \"%s\" is not a valid policy name.", s);
                         r = set_string(&spec->policy, s);
                 } else if (run && strcmp(key, "Restart") == 0) {
-                        r = read_string_option(msg, key, &s, error);
+                        r = read_string_option(msg, key, budget, &s, error);
                         if (r < 0)
                                 return r;
                         RestartType t = restart_type_from_string(s);
@@ -175,7 +202,7 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                                                          "Restart \"%s\": expected permanent, transient or temporary.", s);
                         spec->restart = t;
                 } else if (run && strcmp(key, "Type") == 0) {
-                        r = read_string_option(msg, key, &s, error);
+                        r = read_string_option(msg, key, budget, &s, error);
                         if (r < 0)
                                 return r;
                         ServiceType t = service_type_from_string(s);
@@ -184,7 +211,7 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                                                          "Type \"%s\": expected simple or notify.", s);
                         spec->type = t;
                 } else if (run && strcmp(key, "Supervisor") == 0) {
-                        r = read_string_option(msg, key, &s, error);
+                        r = read_string_option(msg, key, budget, &s, error);
                         if (r < 0)
                                 return r;
                         if (!name_is_valid(s))
@@ -192,7 +219,7 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                                                          "Supervisor \"%s\" is not a valid name.", s);
                         r = set_string(&spec->supervisor, s);
                 } else if (run && strcmp(key, "User") == 0) {
-                        r = read_string_option(msg, key, &s, error);
+                        r = read_string_option(msg, key, budget, &s, error);
                         if (r < 0)
                                 return r;
                         if (!user_name_is_valid(s))
@@ -200,7 +227,7 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                                                          "User \"%s\" is not a valid user name.", s);
                         r = set_string(&spec->user, s);
                 } else if (run && strcmp(key, "WorkingDirectory") == 0) {
-                        r = read_string_option(msg, key, &s, error);
+                        r = read_string_option(msg, key, budget, &s, error);
                         if (r < 0)
                                 return r;
                         if (s[0] != '/')
@@ -212,7 +239,7 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                         if (r < 0)
                                 return r;
                         if (key[0] == 'W')
-                                spec->watchdog_usec = v;
+                                spec->watchdog_usec = v == USEC_INFINITY ? 0 : v;
                         else
                                 spec->timeout_start_usec = v;
                 } else
@@ -229,9 +256,6 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
         r = sd_bus_message_exit_container(msg);
         if (r < 0)
                 return r;
-        if (bytes > INPUT_BYTES_MAX)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Arguments and environment exceed %d KiB in all.", INPUT_BYTES_MAX / 1024);
         if (spec->watchdog_usec > 0 && spec->type != SERVICE_NOTIFY)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "WatchdogUSec needs Type=notify: only notify agents send WATCHDOG=1.");
@@ -255,6 +279,14 @@ static int check_spec_honourable(Manager *m, const AgentSpec *spec, sd_bus_error
 
         if (manager_check_user(m, user) < 0)
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC, "User \"%s\" does not exist.", user);
+        r = config_user_in_admin_group(m->config, user);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC,
+                                         "User \"%s\" is a member of AdminGroup=%s, which may drive agentvisord's "
+                                         "API: agents may not run as such a user.",
+                                         user, m->config->admin_group);
         if (!manager_get_policy(m, spec->policy, &d, &r)) {
                 char buf[1024];
                 diag_format(&d, buf, sizeof buf);
@@ -312,6 +344,7 @@ static int method_start_agent(sd_bus_message *msg, void *userdata, sd_bus_error 
         Manager *m = userdata;
         _cleanup_free_ char *picked = NULL;
         const char *type, *name;
+        size_t budget = BUS_INPUT_BYTES_MAX;
         AgentSpec spec = {};
         AgentType *t;
         int r;
@@ -340,7 +373,7 @@ static int method_start_agent(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = agent_spec_copy(&t->spec, &spec);
         if (r < 0)
                 return r;
-        r = bus_agent_spec_from_properties(m, msg, &spec, false, error);
+        r = bus_agent_spec_from_properties(m, msg, &spec, false, &budget, error);
         if (r >= 0)
                 r = create_agent(m, msg, name, type, &spec, error);
         agent_spec_done(&spec);
@@ -351,8 +384,8 @@ static int method_run_agent(sd_bus_message *msg, void *userdata, sd_bus_error *e
         Manager *m = userdata;
         _cleanup_free_ char *picked = NULL;
         const char *name;
+        size_t budget = BUS_INPUT_BYTES_MAX;
         AgentSpec spec;
-        size_t bytes = 0;
         int r;
 
         r = bus_check_admin(m, msg, true, error);
@@ -366,14 +399,14 @@ static int method_run_agent(sd_bus_message *msg, void *userdata, sd_bus_error *e
                                          "\"%s\" is not a valid agent name: use [A-Za-z0-9][A-Za-z0-9_.@-]{0,63}.", name);
         agent_spec_init(&spec);
         spec.restart = RESTART_TEMPORARY;
-        r = read_strv_limited(msg, "argv", ARGS_MAX, &bytes, &spec.exec, error);
+        r = bus_read_strv_bounded(msg, "argv", BUS_ARGS_MAX, &budget, &spec.exec, error);
         if (r >= 0 && strv_length(spec.exec) == 0)
                 r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "argv must not be empty.");
         if (r >= 0 && spec.exec[0][0] != '/')
                 r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                       "argv[0] \"%s\" must be an absolute path.", spec.exec[0]);
         if (r >= 0)
-                r = bus_agent_spec_from_properties(m, msg, &spec, true, error);
+                r = bus_agent_spec_from_properties(m, msg, &spec, true, &budget, error);
         if (r >= 0)
                 r = agent_spec_fill_defaults(&spec);
         if (r >= 0 && !*name) {

@@ -49,7 +49,21 @@ void bus_emit_supervisor_changed(Supervisor *s);
 void bus_emit_manager_changed(Manager *m);
 
 int bus_agent_path(const char *name, char **ret);
-int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *spec, bool run,
+
+/* The SPEC's input limits: what a caller may send in one StartAgent or
+ * RunAgent, counted while reading (see bus_read_strv_bounded()). */
+#define BUS_ARGS_MAX 256
+#define BUS_ENV_MAX 256
+#define BUS_OPTIONS_MAX 64
+#define BUS_INPUT_BYTES_MAX (128 * 1024)
+
+/* Reads an "as" entry by entry into *ret, refusing (InvalidArgs, naming
+ * `what` and the limit) at the first entry beyond max_n or beyond the
+ * *budget bytes left (each string counts with its NUL; *budget shrinks by
+ * what was read). */
+int bus_read_strv_bounded(sd_bus_message *msg, const char *what, size_t max_n, size_t *budget, char ***ret,
+                          sd_bus_error *error);
+int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *spec, bool run, size_t *budget,
                                    sd_bus_error *error);
 
 int bus_manager_register_vtable(Manager *m);
