@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -49,9 +50,7 @@ typedef struct ChildContext {
         bool shared_files;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
-        bool restore_nofile;
-        uint64_t nofile_soft;
-        uint64_t nofile_hard;
+        struct rlimit64 rlimits[RLIM_NLIMITS]; /* every one, set in the child */
         int error;                           /* written by the child */
         const char *step;
 } ChildContext;
@@ -60,10 +59,6 @@ typedef struct ChildContext {
 long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
 static bool clone3_missing = false;
 #endif
-
-/* The soft NOFILE limit before spawn_raise_nofile(), which agents get back. */
-static bool nofile_raised = false;
-static uint64_t nofile_soft_orig;
 
 static bool fds_reserved = false;
 static int reserved_null_fd = -EBADF;
@@ -86,11 +81,10 @@ static _child_ void child_write_zero(ChildContext *ctx, int fd) {
                 child_fail(ctx, "cgroup");
 }
 
-static _child_ void child_setrlimit(ChildContext *ctx, int resource, uint64_t soft, uint64_t hard) {
-        struct rlimit64 rl = { .rlim_cur = soft, .rlim_max = hard };
-
-        if (syscall(SYS_prlimit64, 0, resource, &rl, NULL) < 0)
-                child_fail(ctx, "setrlimit");
+static _child_ void child_setrlimits(ChildContext *ctx) {
+        for (int i = 0; i < RLIM_NLIMITS; i++)
+                if (syscall(SYS_prlimit64, 0, i, &ctx->rlimits[i], NULL) < 0)
+                        child_fail(ctx, "setrlimit");
 }
 
 static _child_ void child_oom_score_adj(ChildContext *ctx, int value) {
@@ -207,14 +201,7 @@ static _child_ int child_main(void *userdata) {
         if (p->oom_score_adj_set)
                 child_oom_score_adj(ctx, p->oom_score_adj);
 
-        child_setrlimit(ctx, RLIMIT_CORE, p->rlimits.core == RLIM_UNSET ? 0 : p->rlimits.core,
-                        p->rlimits.core == RLIM_UNSET ? 0 : p->rlimits.core);
-        if (p->rlimits.nofile != RLIM_UNSET)
-                child_setrlimit(ctx, RLIMIT_NOFILE, p->rlimits.nofile, p->rlimits.nofile);
-        else if (ctx->restore_nofile)
-                child_setrlimit(ctx, RLIMIT_NOFILE, ctx->nofile_soft, ctx->nofile_hard);
-        if (p->rlimits.nproc != RLIM_UNSET)
-                child_setrlimit(ctx, RLIMIT_NPROC, p->rlimits.nproc, p->rlimits.nproc);
+        child_setrlimits(ctx);
 
         (void) syscall(SYS_umask, p->umask);
 
@@ -232,6 +219,10 @@ static _child_ int child_main(void *userdata) {
                         child_fail(ctx, "capability_bounding_set");
         if (syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
                 child_fail(ctx, "ambient_capabilities");
+        /* Also needs CAP_SETPCAP. Locked, so nothing in the agent can turn
+         * them back: */
+        if (syscall(SYS_prctl, PR_SET_SECUREBITS, SPAWN_SECUREBITS, 0, 0, 0) < 0)
+                child_fail(ctx, "securebits");
 
         if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
                 child_fail(ctx, "setresuid");
@@ -252,6 +243,58 @@ static _child_ int child_main(void *userdata) {
 
         (void) syscall(SYS_execve, p->path, p->argv, p->envp);
         child_fail(ctx, "execve");
+}
+
+/* Every resource limit an agent starts with, whatever the daemon holds (a
+ * unit's LimitMEMLOCK=infinity, the NOFILE the daemon raised for its
+ * pidfds): the kernel's defaults for the first process (what a service
+ * manager hands on), with NOFILE at systemd's 1024:524288 so that select()
+ * stays safe, and NPROC and SIGPENDING, whose defaults the kernel sizes to
+ * the machine, at the daemon's hard limit. No value exceeds the daemon's
+ * own hard limit: the limits the service manager set on the daemon bound
+ * its agents too. LimitCORE= (default 0), LimitNOFILE= and LimitNPROC=
+ * set soft and hard exactly. */
+static void rlimits_prepare(const RlimitSettings *settings, struct rlimit64 ret[static RLIM_NLIMITS]) {
+        static const struct {
+                uint64_t soft, hard;
+        } defaults[RLIM_NLIMITS] = {
+                [RLIMIT_CPU] = { RLIM64_INFINITY, RLIM64_INFINITY },
+                [RLIMIT_FSIZE] = { RLIM64_INFINITY, RLIM64_INFINITY },
+                [RLIMIT_DATA] = { RLIM64_INFINITY, RLIM64_INFINITY },
+                [RLIMIT_STACK] = { 8 << 20, RLIM64_INFINITY },
+                [RLIMIT_CORE] = { 0, 0 },
+                [RLIMIT_RSS] = { RLIM64_INFINITY, RLIM64_INFINITY },
+                [RLIMIT_NPROC] = { RLIM64_INFINITY, RLIM64_INFINITY },
+                [RLIMIT_NOFILE] = { 1024, 524288 },
+                [RLIMIT_MEMLOCK] = { 8 << 20, 8 << 20 },
+                [RLIMIT_AS] = { RLIM64_INFINITY, RLIM64_INFINITY },
+                [RLIMIT_LOCKS] = { RLIM64_INFINITY, RLIM64_INFINITY },
+                [RLIMIT_SIGPENDING] = { RLIM64_INFINITY, RLIM64_INFINITY },
+                [RLIMIT_MSGQUEUE] = { 819200, 819200 },
+                [RLIMIT_NICE] = { 0, 0 },
+                [RLIMIT_RTPRIO] = { 0, 0 },
+                [RLIMIT_RTTIME] = { RLIM64_INFINITY, RLIM64_INFINITY },
+        };
+        uint64_t set[RLIM_NLIMITS];
+
+        for (int i = 0; i < RLIM_NLIMITS; i++)
+                set[i] = RLIM_UNSET;
+        set[RLIMIT_CORE] = settings->core == RLIM_UNSET ? 0 : settings->core;
+        set[RLIMIT_NOFILE] = settings->nofile;
+        set[RLIMIT_NPROC] = settings->nproc;
+
+        for (int i = 0; i < RLIM_NLIMITS; i++) {
+                struct rlimit64 daemon;
+                uint64_t hard = defaults[i].hard;
+
+                if (set[i] != RLIM_UNSET) {
+                        ret[i] = (struct rlimit64) { .rlim_cur = set[i], .rlim_max = set[i] };
+                        continue;
+                }
+                if (prlimit64(0, (enum __rlimit_resource) i, NULL, &daemon) >= 0)
+                        hard = MIN(hard, (uint64_t) daemon.rlim_max);
+                ret[i] = (struct rlimit64) { .rlim_cur = MIN(defaults[i].soft, hard), .rlim_max = hard };
+        }
 }
 
 static int read_cap_last_cap(void) {
@@ -434,7 +477,6 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 .max_fd = (int) MIN(sysconf(_SC_OPEN_MAX), (long) INT32_MAX),
         };
         sigset_t all, saved;
-        struct rlimit rl;
         int pidfd = -EBADF, r;
         pid_t pid;
 
@@ -443,11 +485,7 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
             p->n_v1_procs_fds > _SPAWN_V1_MAX)
                 return -EINVAL;
 
-        if (nofile_raised && getrlimit(RLIMIT_NOFILE, &rl) >= 0) {
-                ctx.restore_nofile = true;
-                ctx.nofile_soft = MIN(nofile_soft_orig, (uint64_t) rl.rlim_max);
-                ctx.nofile_hard = rl.rlim_max;
-        }
+        rlimits_prepare(&p->rlimits, ctx.rlimits);
 
         r = stack_get();
         if (r < 0)
@@ -484,10 +522,6 @@ int spawn_raise_nofile(void) {
 
         if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
                 return -errno;
-        if (!nofile_raised) {
-                nofile_soft_orig = rl.rlim_cur;
-                nofile_raised = true;
-        }
         if (rl.rlim_cur == rl.rlim_max)
                 return 0;
         rl.rlim_cur = rl.rlim_max;

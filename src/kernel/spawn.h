@@ -2,12 +2,14 @@
 /* Starting an agent: clone3(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_INTO_CGROUP)
  * on a small stack, the way posix_spawn does, so the cost does not grow with
  * the daemon's size. The child uses raw syscalls only: new session, signals
- * reset, fds closed, v1 cgroups joined, oom_score_adj, rlimits, umask, groups,
- * uid/gid, capabilities dropped, no_new_privs, the ready seccomp filter, exec.
+ * reset, fds closed, v1 cgroups joined, oom_score_adj, every rlimit (see
+ * rlimits_prepare() in spawn.c), umask, groups, uid/gid, capabilities
+ * dropped and securebits locked, no_new_privs, the ready seccomp filter, exec.
  * Falls back to clone() + a cgroup.procs write where clone3 is missing. */
 #pragma once
 
 #include <linux/filter.h>
+#include <linux/securebits.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -40,6 +42,13 @@ typedef struct SpawnParams {
 } SpawnParams;
 
 #define SPAWN_PID_SLOT_SIZE 11
+
+/* The securebits every agent gets, locked: root gains no capabilities at
+ * exec (a User=root agent has none, as the SPEC says), ambient capabilities
+ * cannot be raised, and capabilities are not kept across a change of uid. */
+#define SPAWN_SECUREBITS                                                                                  \
+        (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | \
+         SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
 
 /* Returns 0 with the child's pid and pidfd (O_CLOEXEC). When the child
  * failed before exec, returns the negative errno of the failing step and, if

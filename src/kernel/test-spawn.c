@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -446,7 +448,114 @@ static void test_root_agent_protect_cgroups(void **state) {
                 free(files[i]);
 }
 
-int main(void) {
+/* The value columns of one line of /proc/PID/limits, e.g. "8388608 8388608". */
+static void expect_limit(pid_t pid, const char *name, const char *expected) {
+        char path[64], *text = NULL, *line, got[128];
+
+        snprintf(path, sizeof path, "/proc/%d/limits", (int) pid);
+        check(cgfs_read(AT_FDCWD, path, &text) == 0, "cannot read %s", path);
+        line = strstr(text, name);
+        check(line, "no \"%s\" in %s:\n%s", name, path, text);
+        /* Columns start at 26 (name) and are 21 wide (soft, hard). */
+        line += 26;
+        check(sscanf(line, "%20s", got) == 1, "cannot parse %s in %s", name, path);
+        strcat(got, " ");
+        check(sscanf(line + 21, "%20s", got + strlen(got)) == 1, "cannot parse %s in %s", name, path);
+        check(strcmp(got, expected) == 0, "%s of the agent: expected \"%s\", got \"%s\"", name, expected, got);
+        free(text);
+}
+
+static void format_limit(char *buf, size_t size, rlim_t soft, rlim_t hard) {
+        char a[32], b[32];
+
+        snprintf(a, sizeof a, "%llu", (unsigned long long) soft);
+        snprintf(b, sizeof b, "%llu", (unsigned long long) hard);
+        snprintf(buf, size, "%s %s", soft == RLIM_INFINITY ? "unlimited" : a, hard == RLIM_INFINITY ? "unlimited" : b);
+}
+
+/* Whatever the daemon holds, an agent starts from the documented defaults
+ * capped by the daemon's hard limits. Soft limits are changed here (no
+ * CAP_SYS_RESOURCE is needed for that): before the reset, agents inherited
+ * every one of them. */
+static void test_every_rlimit_is_reset(void **state) {
+        static const struct {
+                int resource;
+                const char *name;
+                rlim_t soft;            /* what the daemon's soft limit is set to */
+                rlim_t agent_soft, agent_hard; /* the default, capped by the hard limit */
+        } table[] = {
+                { RLIMIT_CPU, "Max cpu time", 1000, RLIM_INFINITY, RLIM_INFINITY },
+                { RLIMIT_FSIZE, "Max file size", 1 << 20, RLIM_INFINITY, RLIM_INFINITY },
+                { RLIMIT_AS, "Max address space", 1ULL << 40, RLIM_INFINITY, RLIM_INFINITY },
+                { RLIMIT_STACK, "Max stack size", RLIM_INFINITY, 8 << 20, RLIM_INFINITY },
+                { RLIMIT_CORE, "Max core file size", RLIM_INFINITY, 0, 0 },
+                { RLIMIT_MEMLOCK, "Max locked memory", 4096, 8 << 20, 8 << 20 },
+                { RLIMIT_MSGQUEUE, "Max msgqueue size", 4096, 819200, 819200 },
+                { RLIMIT_NOFILE, "Max open files", RLIM_INFINITY, 1024, 524288 },
+                { RLIMIT_NICE, "Max nice priority", 0, 0, 0 },
+                { RLIMIT_RTPRIO, "Max realtime priority", 0, 0, 0 },
+        };
+        struct rlimit saved[ELEMENTSOF(table)];
+        char *argv[] = { (char *) "sleep", (char *) "5", NULL };
+        SpawnParams p = params("/bin/sleep", argv);
+        const char *step = NULL;
+        char expected[64];
+        pid_t pid;
+        int pidfd, r;
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                struct rlimit rl;
+                check(getrlimit(table[i].resource, &saved[i]) == 0, "getrlimit: %m");
+                rl = (struct rlimit) { MIN(table[i].soft, saved[i].rlim_max), saved[i].rlim_max };
+                check(setrlimit(table[i].resource, &rl) == 0, "setrlimit(%s): %m", table[i].name);
+        }
+        p.uid = 65534;
+        p.gid = 65534;
+        r = spawn(&p, &pid, &pidfd, &step);
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                check(setrlimit(table[i].resource, &saved[i]) == 0, "restoring %s: %m", table[i].name);
+        check(r == 0, "spawn(/bin/sleep) failed at step %s: %s", step ? step : "?", strerror(-r));
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                rlim_t hard = MIN(table[i].agent_hard, saved[i].rlim_max);
+                format_limit(expected, sizeof expected, MIN(table[i].agent_soft, hard), hard);
+                expect_limit(pid, table[i].name, expected);
+        }
+
+        check(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
+        (void) wait_exit(pidfd);
+        close(pidfd);
+}
+
+/* The agent's securebits, read by a copy of this program that the test
+ * spawns as root (--print-securebits, see main()). */
+static void test_securebits_locked(void **state) {
+        char self[4096], *argv[] = { self, (char *) "--print-securebits", NULL };
+        SpawnParams p = params(self, argv);
+        const char *step = NULL, *out;
+        int pipefd[2], pidfd, r;
+        char expected[32];
+        ssize_t n;
+        pid_t pid;
+
+        n = readlink("/proc/self/exe", self, sizeof self - 1);
+        check(n > 0, "readlink /proc/self/exe: %m");
+        self[n] = 0;
+        check(pipe2(pipefd, O_CLOEXEC) == 0, "pipe2: %m");
+        p.stdout_fd = pipefd[1];
+        r = spawn(&p, &pid, &pidfd, &step);
+        close(pipefd[1]);
+        check(r == 0, "spawn(%s) failed at step %s: %s", self, step ? step : "?", strerror(-r));
+        out = read_pipe(pipefd[0]);
+        close(pipefd[0]);
+        snprintf(expected, sizeof expected, "securebits %d\n", SPAWN_SECUREBITS);
+        check(strcmp(out, expected) == 0, "expected \"%s\", the agent printed \"%s\"", expected, out);
+        siginfo_t si = wait_exit(pidfd);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "the securebits printer should exit 0");
+        close(pidfd);
+}
+
+int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_true_exits_zero, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_missing_executable, test_setup, test_teardown),
@@ -456,10 +565,16 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_pid_env_slot_gets_child_pid, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_shared_fd_table, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_root_agent_protect_cgroups, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_every_rlimit_is_reset, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_securebits_locked, test_setup, test_teardown),
         };
         char *mount = NULL;
         bool pure;
 
+        if (argc == 2 && strcmp(argv[1], "--print-securebits") == 0) {
+                printf("securebits %d\n", prctl(PR_GET_SECUREBITS));
+                return 0;
+        }
         if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0) {
                 fprintf(stderr, "skipped: needs root and a cgroup2 mount\n");
                 return 77;
