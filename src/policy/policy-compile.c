@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Generates the classic BPF program for a parsed policy.
  *
- * Layout: arch check, x32 check (x86-64), "above the highest known number"
- * check, a binary search over syscall-number ranges, per-syscall condition
- * blocks, return instructions. The program is written back to front: every
- * BPF jump goes forward, so each jump's target already exists when the jump
- * is written and its distance is known. A conditional jump reaches at most
- * 255 instructions; a farther target gets a trampoline right behind the jump
- * (a copy of the target when it is a return, else an unconditional `ja`).
+ * Layout: arch check, "above the highest known number" check (ENOSYS, or a
+ * kill for x32 numbers on x86-64), a binary search over syscall-number
+ * ranges, per-syscall condition blocks, return instructions. The program is
+ * written back to front: every BPF jump goes forward, so each jump's target
+ * already exists when the jump is written and its distance is known. A
+ * conditional jump reaches at most 255 instructions; a farther target gets a
+ * trampoline right behind the jump (a copy of the target when it is a
+ * return, else an unconditional `ja`).
  *
  * libseccomp is not used for this because it drops a syscall's conditional
  * rules when an unconditional one exists and cannot compare only the low 32
@@ -306,7 +307,7 @@ int policy_compile(Policy *p, Diagnostic *diag) {
         Emitter e = {};
         _cleanup_free_ Range *ranges = NULL;
         size_t n_ranges = 0;
-        Target entry;
+        Target entry, above;
         struct sock_filter *prog;
 
         ranges = calloc((size_t) t->max_nr + 2, sizeof(Range));
@@ -340,11 +341,19 @@ int policy_compile(Policy *p, Diagnostic *diag) {
         entry = n_ranges > 0 ? emit_search(&e, ranges, 0, n_ranges - 1)
                              : TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
         entry = TARGET_LABEL(emit_goto(&e, entry));
-        entry = TARGET_LABEL(emit_jump(&e, BPF_JGT, (uint32_t) t->max_nr,
-                                       TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS), entry));
+
+        /* Above the highest known number: ENOSYS, except that x32 syscalls
+         * (bit 30 set) kill. -1 has bit 30 set too but is no x32 call: the
+         * kernel answers it ENOSYS and libc probes with it, so it gets ENOSYS
+         * as libseccomp does. Only numbers above the table get here, which
+         * keeps these checks off the path of every known syscall. */
+        above = TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
 #if defined(__x86_64__) && !defined(__ILP32__)
-        entry = TARGET_LABEL(emit_jump(&e, BPF_JGE, X32_SYSCALL_BIT, TARGET_RET(SECCOMP_RET_KILL_PROCESS), entry));
+        above = TARGET_LABEL(emit_jump(&e, BPF_JEQ, UINT32_MAX, above, TARGET_RET(SECCOMP_RET_KILL_PROCESS)));
+        above = TARGET_LABEL(emit_jump(&e, BPF_JSET, X32_SYSCALL_BIT, above,
+                                       TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS)));
 #endif
+        entry = TARGET_LABEL(emit_jump(&e, BPF_JGT, (uint32_t) t->max_nr, above, entry));
         entry = TARGET_LABEL(emit_load(&e, (uint32_t) offsetof(struct seccomp_data, nr)));
         (void) emit_jump(&e, BPF_JEQ, t->audit_arch, entry, TARGET_RET(SECCOMP_RET_KILL_PROCESS));
         (void) emit_load(&e, (uint32_t) offsetof(struct seccomp_data, arch));

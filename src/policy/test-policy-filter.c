@@ -59,14 +59,24 @@ static void test_prologue(void **state) {
         data.arch = seccomp_arch_native() ^ 0x1;
         assert_int_equal(run_data(p, &data), SECCOMP_RET_KILL_PROCESS);
 
-#if defined(__x86_64__)
-        /* x32 syscalls carry bit 30 in the number. */
-        assert_int_equal(run(p, 0x40000000 | 1, NULL), SECCOMP_RET_KILL_PROCESS);
-        assert_int_equal(run(p, 0x40000000 | 520, NULL), SECCOMP_RET_KILL_PROCESS);
-#endif
-        /* Unknown numbers answer ENOSYS whatever the default. */
+        /* Unknown numbers answer ENOSYS whatever the default; -1 (which
+         * libc and the kernel treat as "no syscall") among them, also on
+         * x86-64 where it has the x32 bit set. */
         assert_int_equal(run(p, 1000, NULL), RET_ERRNO(ENOSYS));
         assert_int_equal(run(p, t->max_nr + 1, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(p, -1, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(p, 0x3fffffff, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(p, (int) 0x80000000U, NULL), RET_ERRNO(ENOSYS));
+#if defined(__x86_64__)
+        /* x32 syscalls carry bit 30 in the number, and stay killed. */
+        assert_int_equal(run(p, 0x40000000 | 1, NULL), SECCOMP_RET_KILL_PROCESS);
+        assert_int_equal(run(p, 0x40000000 | 520, NULL), SECCOMP_RET_KILL_PROCESS);
+        assert_int_equal(run(p, 0x40000000, NULL), SECCOMP_RET_KILL_PROCESS);
+        assert_int_equal(run(p, 0x7fffffff, NULL), SECCOMP_RET_KILL_PROCESS);
+        assert_int_equal(run(p, (int) 0xfffffffeU, NULL), SECCOMP_RET_KILL_PROCESS);
+#else
+        assert_int_equal(run(p, 0x40000000 | 1, NULL), RET_ERRNO(ENOSYS));
+#endif
         assert_int_equal(run(p, t->max_nr, NULL), RET_ALLOW);
         for (int nr = 0; nr <= t->max_nr; nr++)
                 if (!t->names[nr])
@@ -76,7 +86,11 @@ static void test_prologue(void **state) {
 
         _cleanup_(policy_freep) Policy *k = load_ok("default kill\n");
         assert_int_equal(run(k, 1000, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(k, -1, NULL), RET_ERRNO(ENOSYS));
         assert_int_equal(run(k, 0, NULL), SECCOMP_RET_KILL_PROCESS);
+#if defined(__x86_64__)
+        assert_int_equal(run(k, 0x40000000 | 39, NULL), SECCOMP_RET_KILL_PROCESS);
+#endif
 }
 
 static void test_ioctl_32bit(void **state) {

@@ -138,6 +138,7 @@ static int probe(const Policy *p, int which) {
         case 4: r = socket(AF_INET, SOCK_STREAM, 0); break;
         case 5: r = syscall(SYS_getpid | 0x40000000); break;
         case 6: r = syscall(SYS_personality, 0x0040000); break;
+        case 7: r = syscall(-1L); break;
         }
         _exit(r < 0 ? errno : 0);
 }
@@ -157,6 +158,8 @@ static void test_probes(void **state) {
         expect_probe("default", 0, EPERM, 0);   /* TIOCSTI with upper bits */
         expect_probe("default", 1, EPERM, 0);   /* unshare(CLONE_NEWUSER) */
         expect_probe("default", 2, ENOSYS, 0);  /* unknown number */
+        expect_probe("default", 7, ENOSYS, 0);  /* -1: not an x32 call */
+        expect_probe("strict", 7, ENOSYS, 0);
         expect_probe("default", 3, ENOSYS, 0);  /* clone3 */
         expect_probe("default", 6, EPERM, 0);   /* personality(ADDR_NO_RANDOMIZE) */
         expect_probe("no-network", 4, EPERM, 0);

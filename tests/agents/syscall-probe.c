@@ -173,6 +173,11 @@ static int try_sys1000(void) {
         return result_of(syscall(1000L));
 }
 
+static int try_sys_minus1(void) {
+        /* Number 0xffffffff: has the x32 bit, yet is no x32 call. */
+        return result_of(syscall(-1L));
+}
+
 static int try_file_io(void) {
         char dir[4096] = "/tmp", path[4200], buf[16] = "";
         const char *slash;
@@ -303,6 +308,7 @@ static const struct {
         { "clock_settime", try_clock_settime },
         { "chroot", try_chroot },
         { "sys1000", try_sys1000 },
+        { "sys-minus1", try_sys_minus1 },
         { "file-io", try_file_io },
         { "threads", try_threads },
         { "fork-child", try_fork_child },
