@@ -12,7 +12,7 @@
  *
  * libseccomp is not used for this because it drops a syscall's conditional
  * rules when an unconditional one exists and cannot compare only the low 32
- * bits of an argument. */
+ * (or 16) bits of an argument. */
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -211,13 +211,18 @@ static bool compare_static(PolicyOp op, uint64_t a, uint64_t b) {
         }
 }
 
-static Target emit_condition(Emitter *e, const PolicyCondition *c, bool arg32, Target t, Target f) {
+static Target emit_condition(Emitter *e, const PolicyCondition *c, unsigned width, Target t, Target f) {
         uint32_t vl = (uint32_t) c->value, vh = (uint32_t) (c->value >> 32);
         uint32_t ml = (uint32_t) c->mask, mh = (uint32_t) (c->mask >> 32);
         Target lo_entry;
 
-        /* The kernel ignores the upper half of a 32-bit argument; so do we. */
-        if (arg32)
+        /* The kernel ignores the bits above a narrow argument; so do we. A
+         * 16-bit one (umode_t) sits in the low half with its upper 16 bits
+         * masked off, whether the rule has a mask or not. */
+        if (width == 16)
+                return emit_half(e, c->arg, false, true, (c->masked ? ml : UINT32_MAX) & 0xffffU, c->op, vl,
+                                 t, f);
+        if (width == 32)
                 return emit_half(e, c->arg, false, c->masked, ml, c->op, vl, t, f);
 
         /* A mask without upper bits makes the upper half 0: the outcome of
@@ -259,12 +264,14 @@ static Target emit_condition(Emitter *e, const PolicyCondition *c, bool arg32, T
 }
 
 /* All conditions must hold: each one's success leads to the next. */
-static Target emit_rule(Emitter *e, const PolicyRule *rule, uint8_t arg32, Target no_match) {
+static Target emit_rule(Emitter *e, const PolicyRule *rule, uint8_t arg32, uint8_t arg16, Target no_match) {
         Target next = TARGET_RET(rule->action);
 
         for (unsigned j = rule->conditions->n_conditions; j > 0; j--) {
                 const PolicyCondition *c = &rule->conditions->conditions[j - 1];
-                next = emit_condition(e, c, arg32 & (1U << c->arg), next, no_match);
+                unsigned width = arg16 & (1U << c->arg) ? 16 : arg32 & (1U << c->arg) ? 32 : 64;
+
+                next = emit_condition(e, c, width, next, no_match);
         }
         return next;
 }
@@ -272,7 +279,8 @@ static Target emit_rule(Emitter *e, const PolicyRule *rule, uint8_t arg32, Targe
 /* Rules are checked from the last written to the first; the first that
  * matches decides, and when none does the default (or the syscall's
  * unconditional rule, which is always rules[0]) applies. */
-static Target emit_syscall(Emitter *e, const PolicyRuleList *l, uint8_t arg32, uint32_t default_action) {
+static Target emit_syscall(Emitter *e, const PolicyRuleList *l, uint8_t arg32, uint8_t arg16,
+                           uint32_t default_action) {
         Target next = TARGET_RET(default_action);
         unsigned first = 0;
 
@@ -281,7 +289,7 @@ static Target emit_syscall(Emitter *e, const PolicyRuleList *l, uint8_t arg32, u
                 first = 1;
         }
         for (unsigned i = first; i < l->n_rules; i++)
-                next = emit_rule(e, &l->rules[i], arg32, next);
+                next = emit_rule(e, &l->rules[i], arg32, arg16, next);
         return next;
 }
 
@@ -331,7 +339,7 @@ int policy_compile(Policy *p, Diagnostic *diag) {
                 else if (l->n_rules == 1 && !l->rules[0].conditions)
                         target = TARGET_RET(l->rules[0].action);
                 else
-                        target = emit_syscall(&e, l, t->arg32[nr], p->default_action);
+                        target = emit_syscall(&e, l, t->arg32[nr], t->arg16[nr], p->default_action);
 
                 if (n_ranges > 0 && target_eq(ranges[n_ranges - 1].target, target))
                         continue;

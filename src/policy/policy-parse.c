@@ -395,6 +395,11 @@ static bool fits_32bit(uint64_t v) {
         return v <= UINT32_MAX || v >= (uint64_t) INT32_MIN;
 }
 
+/* umode_t is unsigned: no negative values. */
+static bool fits_16bit(uint64_t v) {
+        return v <= UINT16_MAX;
+}
+
 static int rule_add(Policy *p, int nr, uint32_t action, const PolicyConditionSet *cs) {
         PolicyRuleList *l = &p->syscalls[nr];
         PolicyRule *rules;
@@ -416,14 +421,17 @@ static int rule_apply(Parser *ps, const Token *name, int nr, uint32_t action,
 
         for (unsigned j = 0; cs && j < cs->n_conditions; j++) {
                 const PolicyCondition *c = &cs->conditions[j];
+                bool narrow16 = t->arg16[nr] & (1U << c->arg);
+                bool (*fits)(uint64_t) = narrow16 ? fits_16bit : fits_32bit;
 
                 if (!(t->arg32[nr] & (1U << c->arg)))
                         continue;
-                if (!fits_32bit(c->value) || (c->masked && !fits_32bit(c->mask)))
+                /* A value the argument cannot hold could never match. */
+                if (!fits(c->value) || (c->masked && !fits(c->mask)))
                         return fail(ps, -EINVAL, value_columns[j],
-                                    "value 0x%" PRIx64 " does not fit in 32-bit argument arg%u of %s (named at column %u)",
-                                    c->masked && !fits_32bit(c->mask) ? c->mask : c->value,
-                                    c->arg, t->names[nr], name->column);
+                                    "value 0x%" PRIx64 " does not fit in %s argument arg%u of %s (named at column %u)",
+                                    c->masked && !fits(c->mask) ? c->mask : c->value,
+                                    narrow16 ? "16-bit" : "32-bit", c->arg, t->names[nr], name->column);
         }
         return rule_add(ps->policy, nr, action, cs);
 }
