@@ -139,6 +139,10 @@ static int probe(const Policy *p, int which) {
         case 5: r = syscall(SYS_getpid | 0x40000000); break;
         case 6: r = syscall(SYS_personality, 0x0040000); break;
         case 7: r = syscall(-1L); break;
+        case 8: r = socket(AF_PACKET, SOCK_DGRAM, 0); break;
+        case 9: r = socket(AF_NETLINK, SOCK_RAW, 0 /* NETLINK_ROUTE */); break;
+        case 10: r = syscall(SYS_ioctl, 0L, (unsigned long) TIOCSETD | (1UL << 32), &(int) { 0 }); break;
+        case 11: r = syscall(SYS_socket, (long) AF_VSOCK | (1L << 32), (long) SOCK_STREAM, 0L); break;
         }
         _exit(r < 0 ? errno : 0);
 }
@@ -162,7 +166,16 @@ static void test_probes(void **state) {
         expect_probe("strict", 7, ENOSYS, 0);
         expect_probe("default", 3, ENOSYS, 0);  /* clone3 */
         expect_probe("default", 6, EPERM, 0);   /* personality(ADDR_NO_RANDOMIZE) */
-        expect_probe("no-network", 4, EPERM, 0);
+        /* Unfiltered, AF_PACKET gives EPERM (or a socket to root) and
+         * AF_VSOCK a socket or EAFNOSUPPORT; so only the VSOCK probe with
+         * upper bits set cannot tell filter from kernel, and it is there to
+         * show that the upper bits do not get it through. */
+        expect_probe("default", 8, EAFNOSUPPORT, 0);
+        expect_probe("default", 9, 0, 0);
+        expect_probe("default", 10, EPERM, 0);  /* TIOCSETD with upper bits */
+        expect_probe("default", 11, EAFNOSUPPORT, 0);
+        expect_probe("no-network", 4, EAFNOSUPPORT, 0);
+        expect_probe("no-network", 9, EAFNOSUPPORT, 0);
         expect_probe("strict", 4, EPERM, 0);
 #if defined(__x86_64__)
         expect_probe("default", 5, 0, SIGSYS);  /* x32 entry point */

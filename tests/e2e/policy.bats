@@ -17,7 +17,7 @@ BATS_TEST_TIMEOUT=90
 
 REFUSED=(mount unshare-user setns ptrace keyctl add_key bpf perf_event_open
         io_uring_setup userfaultfd kexec_load init_module open_by_handle_at
-        personality ioctl-tiocsti ioctl-tiocsti-high tioclinux swapon reboot
+        personality ioctl-tiocsti ioctl-tiocsti-high tioclinux ioctl-tiocsetd swapon reboot
         clock_settime chroot clone-newuser)
 KILLED=(x32 int80)
 ENOSYS=(sys1000 sys-minus1 clone3)
@@ -123,6 +123,11 @@ check_results() {
         check_results default ok file-io threads fork-child "tcp-loopback:$AV_PORT"
 }
 
+@test "default: unix, inet, inet6 and netlink sockets work; other families answer EAFNOSUPPORT" {
+        check_results default ok socket-netlink
+        check_results default errno=EAFNOSUPPORT socket-packet
+}
+
 @test "no-network: the privileged and kernel-attack syscalls are refused" {
         check_refused no-network
 }
@@ -135,10 +140,10 @@ check_results() {
         check_enosys no-network
 }
 
-@test "no-network: file I/O, threads and a child process work; a loopback TCP connect is refused" {
+@test "no-network: file I/O, threads and a child process work; inet and netlink sockets answer EAFNOSUPPORT" {
         av_tcp_listener
         check_results no-network ok file-io threads fork-child
-        check_results no-network errno=EPERM "tcp-loopback:$AV_PORT"
+        check_results no-network errno=EAFNOSUPPORT "tcp-loopback:$AV_PORT" socket-netlink socket-packet
 }
 
 @test "strict: the privileged and kernel-attack syscalls are refused" {
