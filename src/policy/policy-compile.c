@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Generates the classic BPF program for a parsed policy.
  *
- * Layout: arch check, x32 check (x86-64), "above the highest known number"
- * check, a binary search over syscall-number ranges, per-syscall condition
- * blocks, return instructions. The program is written back to front: every
- * BPF jump goes forward, so each jump's target already exists when the jump
- * is written and its distance is known. A conditional jump reaches at most
- * 255 instructions; a farther target gets a trampoline right behind the jump
- * (a copy of the target when it is a return, else an unconditional `ja`).
+ * Layout: arch check, "above the highest known number" check (ENOSYS, or a
+ * kill for x32 numbers on x86-64), a binary search over syscall-number
+ * ranges, per-syscall condition blocks, return instructions. The program is
+ * written back to front: every BPF jump goes forward, so each jump's target
+ * already exists when the jump is written and its distance is known. A
+ * conditional jump reaches at most 255 instructions; a farther target gets a
+ * trampoline right behind the jump (a copy of the target when it is a
+ * return, else an unconditional `ja`).
  *
  * libseccomp is not used for this because it drops a syscall's conditional
  * rules when an unconditional one exists and cannot compare only the low 32
- * bits of an argument. */
+ * (or 16) bits of an argument. */
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -210,13 +211,18 @@ static bool compare_static(PolicyOp op, uint64_t a, uint64_t b) {
         }
 }
 
-static Target emit_condition(Emitter *e, const PolicyCondition *c, bool arg32, Target t, Target f) {
+static Target emit_condition(Emitter *e, const PolicyCondition *c, unsigned width, Target t, Target f) {
         uint32_t vl = (uint32_t) c->value, vh = (uint32_t) (c->value >> 32);
         uint32_t ml = (uint32_t) c->mask, mh = (uint32_t) (c->mask >> 32);
         Target lo_entry;
 
-        /* The kernel ignores the upper half of a 32-bit argument; so do we. */
-        if (arg32)
+        /* The kernel ignores the bits above a narrow argument; so do we. A
+         * 16-bit one (umode_t) sits in the low half with its upper 16 bits
+         * masked off, whether the rule has a mask or not. */
+        if (width == 16)
+                return emit_half(e, c->arg, false, true, (c->masked ? ml : UINT32_MAX) & 0xffffU, c->op, vl,
+                                 t, f);
+        if (width == 32)
                 return emit_half(e, c->arg, false, c->masked, ml, c->op, vl, t, f);
 
         /* A mask without upper bits makes the upper half 0: the outcome of
@@ -258,12 +264,14 @@ static Target emit_condition(Emitter *e, const PolicyCondition *c, bool arg32, T
 }
 
 /* All conditions must hold: each one's success leads to the next. */
-static Target emit_rule(Emitter *e, const PolicyRule *rule, uint8_t arg32, Target no_match) {
+static Target emit_rule(Emitter *e, const PolicyRule *rule, uint8_t arg32, uint8_t arg16, Target no_match) {
         Target next = TARGET_RET(rule->action);
 
         for (unsigned j = rule->conditions->n_conditions; j > 0; j--) {
                 const PolicyCondition *c = &rule->conditions->conditions[j - 1];
-                next = emit_condition(e, c, arg32 & (1U << c->arg), next, no_match);
+                unsigned width = arg16 & (1U << c->arg) ? 16 : arg32 & (1U << c->arg) ? 32 : 64;
+
+                next = emit_condition(e, c, width, next, no_match);
         }
         return next;
 }
@@ -271,7 +279,8 @@ static Target emit_rule(Emitter *e, const PolicyRule *rule, uint8_t arg32, Targe
 /* Rules are checked from the last written to the first; the first that
  * matches decides, and when none does the default (or the syscall's
  * unconditional rule, which is always rules[0]) applies. */
-static Target emit_syscall(Emitter *e, const PolicyRuleList *l, uint8_t arg32, uint32_t default_action) {
+static Target emit_syscall(Emitter *e, const PolicyRuleList *l, uint8_t arg32, uint8_t arg16,
+                           uint32_t default_action) {
         Target next = TARGET_RET(default_action);
         unsigned first = 0;
 
@@ -280,7 +289,7 @@ static Target emit_syscall(Emitter *e, const PolicyRuleList *l, uint8_t arg32, u
                 first = 1;
         }
         for (unsigned i = first; i < l->n_rules; i++)
-                next = emit_rule(e, &l->rules[i], arg32, next);
+                next = emit_rule(e, &l->rules[i], arg32, arg16, next);
         return next;
 }
 
@@ -306,7 +315,7 @@ int policy_compile(Policy *p, Diagnostic *diag) {
         Emitter e = {};
         _cleanup_free_ Range *ranges = NULL;
         size_t n_ranges = 0;
-        Target entry;
+        Target entry, above;
         struct sock_filter *prog;
 
         ranges = calloc((size_t) t->max_nr + 2, sizeof(Range));
@@ -330,7 +339,7 @@ int policy_compile(Policy *p, Diagnostic *diag) {
                 else if (l->n_rules == 1 && !l->rules[0].conditions)
                         target = TARGET_RET(l->rules[0].action);
                 else
-                        target = emit_syscall(&e, l, t->arg32[nr], p->default_action);
+                        target = emit_syscall(&e, l, t->arg32[nr], t->arg16[nr], p->default_action);
 
                 if (n_ranges > 0 && target_eq(ranges[n_ranges - 1].target, target))
                         continue;
@@ -340,11 +349,19 @@ int policy_compile(Policy *p, Diagnostic *diag) {
         entry = n_ranges > 0 ? emit_search(&e, ranges, 0, n_ranges - 1)
                              : TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
         entry = TARGET_LABEL(emit_goto(&e, entry));
-        entry = TARGET_LABEL(emit_jump(&e, BPF_JGT, (uint32_t) t->max_nr,
-                                       TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS), entry));
+
+        /* Above the highest known number: ENOSYS, except that x32 syscalls
+         * (bit 30 set) kill. -1 has bit 30 set too but is no x32 call: the
+         * kernel answers it ENOSYS and libc probes with it, so it gets ENOSYS
+         * as libseccomp does. Only numbers above the table get here, which
+         * keeps these checks off the path of every known syscall. */
+        above = TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
 #if defined(__x86_64__) && !defined(__ILP32__)
-        entry = TARGET_LABEL(emit_jump(&e, BPF_JGE, X32_SYSCALL_BIT, TARGET_RET(SECCOMP_RET_KILL_PROCESS), entry));
+        above = TARGET_LABEL(emit_jump(&e, BPF_JEQ, UINT32_MAX, above, TARGET_RET(SECCOMP_RET_KILL_PROCESS)));
+        above = TARGET_LABEL(emit_jump(&e, BPF_JSET, X32_SYSCALL_BIT, above,
+                                       TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS)));
 #endif
+        entry = TARGET_LABEL(emit_jump(&e, BPF_JGT, (uint32_t) t->max_nr, above, entry));
         entry = TARGET_LABEL(emit_load(&e, (uint32_t) offsetof(struct seccomp_data, nr)));
         (void) emit_jump(&e, BPF_JEQ, t->audit_arch, entry, TARGET_RET(SECCOMP_RET_KILL_PROCESS));
         (void) emit_load(&e, (uint32_t) offsetof(struct seccomp_data, arch));

@@ -72,9 +72,14 @@ typedef struct SyscallTable {
         int max_nr;
         const char **names;     /* indexed by number, NULL where none */
         uint8_t *arg32;         /* per number, bit N: argN compares on its low 32 bits */
+        uint8_t *arg16;         /* per number, bit N: argN compares on its low 16 bits (umode_t) */
 } SyscallTable;
 
 const SyscallTable *syscall_table_get(void);
+/* The i-th entry of the argument width table: its syscall name and one
+ * character per argument ('i' 32 bits, 'm' 16 bits, '.' 64 bits); NULL past
+ * the end. For tests. */
+const char *syscall_arg_widths(size_t i, const char **ret_name);
 
 /* Resolves a syscall name: >= 0 the native number; -ENOENT unknown on every
  * architecture libseccomp knows; -EPROTONOSUPPORT known but not native. */

@@ -395,6 +395,11 @@ static bool fits_32bit(uint64_t v) {
         return v <= UINT32_MAX || v >= (uint64_t) INT32_MIN;
 }
 
+/* umode_t is unsigned: no negative values. */
+static bool fits_16bit(uint64_t v) {
+        return v <= UINT16_MAX;
+}
+
 static int rule_add(Policy *p, int nr, uint32_t action, const PolicyConditionSet *cs) {
         PolicyRuleList *l = &p->syscalls[nr];
         PolicyRule *rules;
@@ -416,14 +421,17 @@ static int rule_apply(Parser *ps, const Token *name, int nr, uint32_t action,
 
         for (unsigned j = 0; cs && j < cs->n_conditions; j++) {
                 const PolicyCondition *c = &cs->conditions[j];
+                bool narrow16 = t->arg16[nr] & (1U << c->arg);
+                bool (*fits)(uint64_t) = narrow16 ? fits_16bit : fits_32bit;
 
                 if (!(t->arg32[nr] & (1U << c->arg)))
                         continue;
-                if (!fits_32bit(c->value) || (c->masked && !fits_32bit(c->mask)))
+                /* A value the argument cannot hold could never match. */
+                if (!fits(c->value) || (c->masked && !fits(c->mask)))
                         return fail(ps, -EINVAL, value_columns[j],
-                                    "value 0x%" PRIx64 " does not fit in 32-bit argument arg%u of %s (named at column %u)",
-                                    c->masked && !fits_32bit(c->mask) ? c->mask : c->value,
-                                    c->arg, t->names[nr], name->column);
+                                    "value 0x%" PRIx64 " does not fit in %s argument arg%u of %s (named at column %u)",
+                                    c->masked && !fits(c->mask) ? c->mask : c->value,
+                                    narrow16 ? "16-bit" : "32-bit", c->arg, t->names[nr], name->column);
         }
         return rule_add(ps->policy, nr, action, cs);
 }
@@ -474,8 +482,20 @@ static bool token_is_action_word(const Token *t) {
         return token_is(t, "allow") || token_is(t, "kill") || token_is(t, "log");
 }
 
+/* An action word that also names a syscall on some architecture (today
+ * only `kill`): after a deny's names it could be either. */
+static bool token_is_syscall_name(const Token *t) {
+        char buf[64];
+
+        if (t->len >= sizeof(buf))
+                return false;
+        memcpy(buf, t->s, t->len);
+        buf[t->len] = '\0';
+        return syscall_resolve(buf) != -ENOENT;
+}
+
 /* allow NAMES... [if COND [and COND]...]
- * deny NAMES... [ACTION] [if COND [and COND]...] */
+ * deny NAMES... [[action] ACTION] [if COND [and COND]...] */
 static int parse_rule(Parser *ps, bool deny) {
         const char *directive = deny ? "deny" : "allow";
         uint32_t action = deny ? SECCOMP_RET_ERRNO | EPERM : SECCOMP_RET_ALLOW;
@@ -498,15 +518,28 @@ static int parse_rule(Parser *ps, bool deny) {
                         if (r < 0)
                                 return r;
                         names_end -= 2;
+                        if (names_end >= 3 && token_is(&ps->tokens[names_end - 1], "action"))
+                                names_end--;
                 } else if (token_is_action_word(last)) {
+                        bool explicit = token_is(&ps->tokens[names_end - 2], "action");
+
                         if (token_is(last, "allow"))
                                 return fail(ps, -EINVAL, last->column,
                                             "'deny' cannot take the action 'allow'; write an 'allow' line");
+                        /* `deny tkill kill`: kill on tkill, or EPERM on tkill
+                         * and kill? Neither guess is safe to make silently. */
+                        if (!explicit && token_is_syscall_name(last))
+                                return fail(ps, -EINVAL, last->column,
+                                            "'%.*s' is both an action and a syscall: write 'action %.*s' to make it "
+                                            "the action, or end the line with an action (such as 'errno EPERM') "
+                                            "to refuse the syscall %.*s",
+                                            (int) last->len, last->s, (int) last->len, last->s,
+                                            (int) last->len, last->s);
                         size_t k = names_end - 1;
                         r = parse_action(ps, &k, directive, &action);
                         if (r < 0)
                                 return r;
-                        names_end--;
+                        names_end -= explicit ? 2 : 1;
                 } else if (token_is(last, "errno"))
                         return parse_errno_value(ps, names_end, &action);
         } else if (deny && names_end == 2 && token_is(&ps->tokens[1], "errno"))
@@ -519,7 +552,12 @@ static int parse_rule(Parser *ps, bool deny) {
         for (size_t k = 1; k < names_end; k++) {
                 const Token *t = &ps->tokens[k];
 
-                if (token_is(t, "errno") || (!deny && token_is(t, "log")) || token_is(t, "allow"))
+                if (deny && token_is(t, "action") && k == 1)
+                        return fail_expected(ps, k, what);
+                if (deny && token_is(t, "action"))
+                        return fail_expected(ps, k + 1, "an action (kill, log or errno NAME) after 'action'");
+                if (token_is(t, "errno") || (!deny && token_is(t, "log")) || token_is(t, "allow") ||
+                    token_is(t, "action"))
                         return fail(ps, -EINVAL, t->column,
                                     deny ? "the action of 'deny' goes after all names, got " TOKEN_FMT
                                          : "'allow' takes no action, got " TOKEN_FMT, TOKEN_ARG(t));

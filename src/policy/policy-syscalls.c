@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The native syscall table (names and numbers from libseccomp, read once per
- * process) and which syscall arguments the kernel takes as 32-bit values. */
+ * process) and which syscall arguments the kernel takes as 32- or 16-bit
+ * values. */
 #include <pthread.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -12,102 +13,324 @@
  * does not name is "unknown" to the compiler and answers ENOSYS. */
 #define SYSCALL_SCAN_MAX 1024
 
-/* Arguments the kernel declares as int/unsigned int (or pid_t, uid_t, ...).
- * On 64-bit architectures the upper half of the register is ignored by the
- * syscall, so a filter must ignore it too or `ioctl(fd, TIOCSTI | 1UL << 32)`
- * would slip past `arg1 == TIOCSTI`. Every other argument compares on all 64
- * bits (clone and unshare flags, mmap/mprotect flags, ptrace requests,
- * mount flags are unsigned long). Listed in agentvisor.policy(5). */
+/* How wide each argument is for the kernel, one character per argument:
+ * 'i' for 32 bits, 'm' for 16 bits, '.' (or nothing) for all 64.
+ *
+ * On 64-bit architectures a syscall's SYSCALL_DEFINE wrapper converts each
+ * register to the declared type, so the kernel never sees the upper half of
+ * an int, unsigned int, pid_t, uid_t, gid_t, clockid_t, key_serial_t,
+ * mqd_t, timer_t, qid_t, rwf_t or u32 argument, nor more than the low 16 bits
+ * of a umode_t. A filter comparing the whole register could be bypassed by
+ * setting the bits the kernel drops (`ioctl(fd, TIOCSTI | 1UL << 32)` would
+ * slip past `arg1 == TIOCSTI`), so the filter drops them too.
+ *
+ * A few unsigned long arguments are narrowed by the kernel itself and are
+ * listed as 32-bit here as well: clone's flags (kernel_clone_args takes
+ * lower_32_bits() of them), file descriptors declared unsigned long (fdget
+ * takes an unsigned int), and mmap's prot and flags, whose upper halves do
+ * not exist as flags and are ignored by do_mmap(). mprotect's prot is listed
+ * too: the kernel refuses upper bits there (EINVAL), so comparing only the
+ * low half cannot let anything through that the kernel would run.
+ *
+ * Every other argument is compared on all 64 bits: pointers, sizes and
+ * offsets, and flags that the kernel checks on all 64 bits and refuses
+ * unknown bits of (unshare, mremap, mseal, pkey_alloc; ptrace requests are
+ * long). Listed in agentvisor.policy(5). */
 static const struct {
         const char *name;
-        uint8_t args;   /* bit N: argN is 32-bit */
-} arg32_table[] = {
-        { "ioctl", 0x03 },              /* fd, request */
-        { "fcntl", 0x03 },              /* fd, cmd */
-        { "socket", 0x07 },             /* family, type, protocol */
-        { "socketpair", 0x07 },         /* family, type, protocol */
-        { "setsockopt", 0x17 },         /* fd, level, optname, optlen */
-        { "getsockopt", 0x07 },         /* fd, level, optname */
-        { "bind", 0x05 },               /* fd, addrlen */
-        { "connect", 0x05 },            /* fd, addrlen */
-        { "listen", 0x03 },             /* fd, backlog */
-        { "accept4", 0x09 },            /* fd, flags */
-        { "sendto", 0x29 },             /* fd, flags, addrlen */
-        { "recvfrom", 0x09 },           /* fd, flags */
-        { "sendmsg", 0x05 },            /* fd, flags */
-        { "recvmsg", 0x05 },            /* fd, flags */
-        { "shutdown", 0x03 },           /* fd, how */
-        { "personality", 0x01 },        /* persona */
-        { "prctl", 0x01 },              /* option */
-        { "arch_prctl", 0x01 },         /* option */
-        { "setns", 0x03 },              /* fd, nstype */
-        { "kill", 0x03 },               /* pid, sig */
-        { "tkill", 0x03 },              /* tid, sig */
-        { "tgkill", 0x07 },             /* tgid, tid, sig */
-        { "rt_sigqueueinfo", 0x03 },    /* pid, sig */
-        { "pidfd_send_signal", 0x0b },  /* pidfd, sig, flags */
-        { "pidfd_open", 0x03 },         /* pid, flags */
-        { "madvise", 0x04 },            /* advice */
-        { "mlock2", 0x04 },             /* flags */
-        { "mlockall", 0x01 },           /* flags */
-        { "open", 0x06 },               /* flags, mode */
-        { "openat", 0x0d },             /* dirfd, flags, mode */
-        { "creat", 0x02 },              /* mode */
-        { "umount2", 0x02 },            /* flags */
-        { "reboot", 0x07 },             /* magic, magic2, cmd */
-        { "bpf", 0x05 },                /* cmd, size */
-        { "seccomp", 0x03 },            /* operation, flags */
-        { "keyctl", 0x01 },             /* operation */
-        { "setuid", 0x01 },
-        { "setgid", 0x01 },
-        { "setfsuid", 0x01 },
-        { "setfsgid", 0x01 },
-        { "setreuid", 0x03 },
-        { "setregid", 0x03 },
-        { "setresuid", 0x07 },
-        { "setresgid", 0x07 },
-        { "chmod", 0x02 },              /* mode */
-        { "fchmod", 0x03 },             /* fd, mode */
-        { "fchmodat", 0x05 },           /* dirfd, mode */
-        { "chown", 0x06 },              /* uid, gid */
-        { "lchown", 0x06 },             /* uid, gid */
-        { "fchown", 0x07 },             /* fd, uid, gid */
-        { "fchownat", 0x1d },           /* dirfd, uid, gid, flags */
-        { "dup2", 0x03 },
-        { "dup3", 0x07 },
-        { "close", 0x01 },
-        { "setpriority", 0x07 },        /* which, who, prio */
-        { "getpriority", 0x03 },        /* which, who */
-        { "sched_setscheduler", 0x03 }, /* pid, policy */
-        { "ioprio_set", 0x07 },         /* which, who, ioprio */
-        { "memfd_create", 0x02 },       /* flags */
-        { "pipe2", 0x02 },              /* flags */
-        { "eventfd2", 0x03 },           /* initval, flags */
-        { "epoll_create1", 0x01 },      /* flags */
-        { "inotify_init1", 0x01 },      /* flags */
-        { "timerfd_create", 0x03 },     /* clockid, flags */
-        { "getrandom", 0x04 },          /* flags */
-        { "perf_event_open", 0x0e },    /* pid, cpu, group_fd */
-        { "process_vm_readv", 0x01 },   /* pid */
-        { "process_vm_writev", 0x01 },  /* pid */
-        { "kcmp", 0x07 },               /* pid1, pid2, type */
-        { "finit_module", 0x05 },       /* fd, flags */
-        { "userfaultfd", 0x01 },        /* flags */
-        { "wait4", 0x05 },              /* pid, options */
-        { "waitid", 0x0b },             /* idtype, id, options */
-        { "execveat", 0x11 },           /* dirfd, flags */
-        { "flock", 0x03 },              /* fd, operation */
-        { "lseek", 0x05 },              /* fd, whence */
-        { "umask", 0x01 },
-        { "setpgid", 0x03 },
-        { "quotactl", 0x05 },           /* cmd, id */
-        { "syslog", 0x05 },             /* type, len */
-        { "swapon", 0x02 },             /* flags */
-        { "io_uring_setup", 0x01 },     /* entries */
-        { "io_uring_enter", 0x0f },     /* fd, to_submit, min_complete, flags */
-        { "open_tree", 0x05 },          /* dirfd, flags */
-        { "fsopen", 0x02 },             /* flags */
-        { "fsmount", 0x07 },            /* fs_fd, flags, attr_flags */
+        const char *args;
+} arg_widths[] = {
+        /* files and descriptors */
+        { "read", "i" },
+        { "write", "i" },
+        { "open", ".im" },
+        { "openat", "i.im" },
+        { "openat2", "i" },
+        { "creat", ".m" },
+        { "close", "i" },
+        { "close_range", "iii" },
+        { "fstat", "i" },
+        { "newfstatat", "i..i" },
+        { "statx", "i.ii" },
+        { "fstatfs", "i" },
+        { "lseek", "i.i" },
+        { "pread64", "i" },
+        { "pwrite64", "i" },
+        { "readv", "i" },
+        { "writev", "i" },
+        { "preadv", "i" },
+        { "pwritev", "i" },
+        { "preadv2", "i....i" },
+        { "pwritev2", "i....i" },
+        { "sendfile", "ii" },
+        { "ioctl", "ii" },
+        { "fcntl", "ii" },
+        { "flock", "ii" },
+        { "fsync", "i" },
+        { "fdatasync", "i" },
+        { "syncfs", "i" },
+        { "sync_file_range", "i..i" },
+        { "ftruncate", "i" },
+        { "fallocate", "ii" },
+        { "fadvise64", "i..i" },
+        { "readahead", "i" },
+        { "getdents", "i.i" },
+        { "getdents64", "i.i" },
+        { "fchdir", "i" },
+        { "dup", "i" },
+        { "dup2", "ii" },
+        { "dup3", "iii" },
+        { "pipe2", ".i" },
+        { "access", ".i" },
+        { "faccessat", "i.i" },
+        { "faccessat2", "i.ii" },
+        { "readlink", "..i" },
+        { "readlinkat", "i..i" },
+        { "mkdir", ".m" },
+        { "mkdirat", "i.m" },
+        { "mknod", ".mi" },
+        { "mknodat", "i.mi" },
+        { "unlinkat", "i.i" },
+        { "renameat", "i.i" },
+        { "renameat2", "i.i.i" },
+        { "linkat", "i.i.i" },
+        { "symlinkat", ".i" },
+        { "chmod", ".m" },
+        { "fchmod", "im" },
+        { "fchmodat", "i.m" },
+        { "fchmodat2", "i.mi" },
+        { "chown", ".ii" },
+        { "lchown", ".ii" },
+        { "fchown", "iii" },
+        { "fchownat", "i.iii" },
+        { "umask", "i" },
+        { "utimensat", "i..i" },
+        { "futimesat", "i" },
+        { "setxattr", "....i" },
+        { "lsetxattr", "....i" },
+        { "fsetxattr", "i...i" },
+        { "fgetxattr", "i" },
+        { "flistxattr", "i" },
+        { "fremovexattr", "i" },
+        { "setxattrat", "i.i" },
+        { "getxattrat", "i.i" },
+        { "listxattrat", "i.i" },
+        { "removexattrat", "i.i" },
+        { "file_getattr", "i...i" },
+        { "file_setattr", "i...i" },
+        { "name_to_handle_at", "i...i" },
+        { "open_by_handle_at", "i.i" },
+        { "splice", "i.i..i" },
+        { "tee", "ii.i" },
+        { "vmsplice", "i..i" },
+        { "copy_file_range", "i.i..i" },
+        { "cachestat", "i..i" },
+        { "memfd_create", ".i" },
+        { "memfd_secret", "i" },
+        { "inotify_init1", "i" },
+        { "inotify_add_watch", "i.i" },
+        { "inotify_rm_watch", "ii" },
+        { "fanotify_init", "ii" },
+        { "fanotify_mark", "ii.i" },
+
+        /* polling, events, timers, clocks */
+        { "poll", ".ii" },
+        { "ppoll", ".i" },
+        { "select", "i" },
+        { "pselect6", "i" },
+        { "epoll_create", "i" },
+        { "epoll_create1", "i" },
+        { "epoll_ctl", "iii" },
+        { "epoll_wait", "i.ii" },
+        { "epoll_pwait", "i.ii" },
+        { "epoll_pwait2", "i.i" },
+        { "eventfd", "i" },
+        { "eventfd2", "ii" },
+        { "signalfd", "i" },
+        { "signalfd4", "i..i" },
+        { "timerfd_create", "ii" },
+        { "timerfd_settime", "ii" },
+        { "timerfd_gettime", "i" },
+        { "alarm", "i" },
+        { "getitimer", "i" },
+        { "setitimer", "i" },
+        { "timer_create", "i" },
+        { "timer_settime", "ii" },
+        { "timer_gettime", "i" },
+        { "timer_getoverrun", "i" },
+        { "timer_delete", "i" },
+        { "clock_settime", "i" },
+        { "clock_gettime", "i" },
+        { "clock_getres", "i" },
+        { "clock_nanosleep", "ii" },
+        { "clock_adjtime", "i" },
+
+        /* memory */
+        { "mmap", "..iii" },            /* prot, flags, fd */
+        { "mprotect", "..i" },          /* prot */
+        { "pkey_mprotect", "..ii" },    /* prot, pkey */
+        { "pkey_free", "i" },
+        { "msync", "..i" },
+        { "madvise", "..i" },
+        { "mlock2", "..i" },
+        { "mlockall", "i" },
+        { "mbind", ".....i" },
+        { "set_mempolicy", "i" },
+        { "migrate_pages", "i" },
+        { "move_pages", "i....i" },
+        { "map_shadow_stack", "..i" },
+        { "process_madvise", "i..ii" },
+        { "process_mrelease", "ii" },
+
+        /* processes, threads, signals */
+        { "clone", "i" },               /* flags: lower_32_bits() in the kernel */
+        { "exit", "i" },
+        { "exit_group", "i" },
+        { "wait4", "i.i" },
+        { "waitid", "ii.i" },
+        { "execveat", "i...i" },
+        { "kill", "ii" },
+        { "tkill", "ii" },
+        { "tgkill", "iii" },
+        { "rt_sigqueueinfo", "ii" },
+        { "rt_tgsigqueueinfo", "iii" },
+        { "rt_sigaction", "i" },
+        { "rt_sigprocmask", "i" },
+        { "pidfd_open", "ii" },
+        { "pidfd_send_signal", "ii.i" },
+        { "pidfd_getfd", "iii" },
+        { "futex", ".ii..i" },
+        { "futex_waitv", ".ii.i" },
+        { "futex_wake", "..ii" },
+        { "futex_wait", "...i.i" },
+        { "futex_requeue", ".iii" },
+        { "get_robust_list", "i" },
+        { "rseq", ".iii" },
+        { "membarrier", "iii" },
+        { "personality", "i" },
+        { "prctl", "i" },
+        { "arch_prctl", "i" },
+        { "seccomp", "ii" },
+        { "setns", "ii" },
+        { "setpgid", "ii" },
+        { "getpgid", "i" },
+        { "getsid", "i" },
+        { "setuid", "i" },
+        { "setgid", "i" },
+        { "setfsuid", "i" },
+        { "setfsgid", "i" },
+        { "setreuid", "ii" },
+        { "setregid", "ii" },
+        { "setresuid", "iii" },
+        { "setresgid", "iii" },
+        { "getgroups", "i" },
+        { "setgroups", "i" },
+        { "getrlimit", "i" },
+        { "setrlimit", "i" },
+        { "prlimit64", "ii" },
+        { "getrusage", "i" },
+        { "getpriority", "ii" },
+        { "setpriority", "iii" },
+        { "ioprio_get", "ii" },
+        { "ioprio_set", "iii" },
+        { "sched_setparam", "i" },
+        { "sched_getparam", "i" },
+        { "sched_setscheduler", "ii" },
+        { "sched_getscheduler", "i" },
+        { "sched_get_priority_max", "i" },
+        { "sched_get_priority_min", "i" },
+        { "sched_rr_get_interval", "i" },
+        { "sched_setaffinity", "ii" },
+        { "sched_getaffinity", "ii" },
+        { "sched_setattr", "i.i" },
+        { "sched_getattr", "i.ii" },
+        { "ptrace", ".i" },             /* pid; the request is a long */
+        { "process_vm_readv", "i" },
+        { "process_vm_writev", "i" },
+        { "kcmp", "iii" },
+        { "perf_event_open", ".iii" },
+        { "landlock_create_ruleset", "..i" },
+        { "landlock_add_rule", "ii.i" },
+        { "landlock_restrict_self", "ii" },
+        { "lsm_get_self_attr", "i..i" },
+        { "lsm_set_self_attr", "i.ii" },
+        { "lsm_list_modules", "..i" },
+
+        /* sockets */
+        { "socket", "iii" },
+        { "socketpair", "iii" },
+        { "bind", "i.i" },
+        { "connect", "i.i" },
+        { "listen", "ii" },
+        { "accept", "i" },
+        { "accept4", "i..i" },
+        { "getsockname", "i" },
+        { "getpeername", "i" },
+        { "setsockopt", "iii.i" },
+        { "getsockopt", "iii" },
+        { "sendto", "i..i.i" },
+        { "recvfrom", "i..i" },
+        { "sendmsg", "i.i" },
+        { "recvmsg", "i.i" },
+        { "sendmmsg", "i.ii" },
+        { "recvmmsg", "i.ii" },
+        { "shutdown", "ii" },
+
+        /* IPC */
+        { "shmget", "i.i" },
+        { "shmat", "i.i" },
+        { "shmctl", "ii" },
+        { "semget", "iii" },
+        { "semop", "i.i" },
+        { "semtimedop", "i.i" },
+        { "semctl", "iii" },
+        { "msgget", "ii" },
+        { "msgsnd", "i..i" },
+        { "msgrcv", "i...i" },
+        { "msgctl", "ii" },
+        { "mq_open", ".im" },
+        { "mq_timedsend", "i..i" },
+        { "mq_timedreceive", "i" },
+        { "mq_notify", "i" },
+        { "mq_getsetattr", "i" },
+
+        /* the system */
+        { "mount", "...i" },            /* flags: every MS_* is in the low half */
+        { "umount2", ".i" },
+        { "open_tree", "i.i" },
+        { "open_tree_attr", "i.i" },
+        { "move_mount", "i.i.i" },
+        { "fsopen", ".i" },
+        { "fsconfig", "ii..i" },
+        { "fsmount", "iii" },
+        { "fspick", "i.i" },
+        { "mount_setattr", "i.i" },
+        { "statmount", "...i" },
+        { "listmount", "...i" },
+        { "swapon", ".i" },
+        { "reboot", "iii" },
+        { "sethostname", ".i" },
+        { "setdomainname", ".i" },
+        { "syslog", "i.i" },
+        { "sysfs", "i" },
+        { "ustat", "i" },
+        { "quotactl", "i.i" },
+        { "quotactl_fd", "iii" },
+        { "delete_module", ".i" },
+        { "finit_module", "i.i" },
+        { "kexec_file_load", "ii" },
+        { "bpf", "i.i" },
+        { "keyctl", "i" },
+        { "add_key", "....i" },
+        { "request_key", "...i" },
+        { "userfaultfd", "i" },
+        { "iopl", "i" },
+        { "ioperm", "..i" },
+        { "modify_ldt", "i" },
+        { "io_setup", "i" },
+        { "io_uring_setup", "i" },
+        { "io_uring_enter", "iiii" },
+        { "io_uring_register", "ii.i" },
 };
 
 static SyscallTable table;
@@ -115,7 +338,7 @@ static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 static void table_build(void) {
         static const char *names[SYSCALL_SCAN_MAX];
-        static uint8_t arg32[SYSCALL_SCAN_MAX];
+        static uint8_t arg32[SYSCALL_SCAN_MAX], arg16[SYSCALL_SCAN_MAX];
 
         table.audit_arch = seccomp_arch_native();
         table.max_nr = -1;
@@ -127,14 +350,29 @@ static void table_build(void) {
                 if (name)
                         table.max_nr = nr;
         }
-        for (size_t i = 0; i < ELEMENTSOF(arg32_table); i++) {
-                int nr = seccomp_syscall_resolve_name(arg32_table[i].name);
+        for (size_t i = 0; i < ELEMENTSOF(arg_widths); i++) {
+                int nr = seccomp_syscall_resolve_name(arg_widths[i].name);
 
-                if (nr >= 0 && nr < SYSCALL_SCAN_MAX)
-                        arg32[nr] = arg32_table[i].args;
+                if (nr < 0 || nr >= SYSCALL_SCAN_MAX)
+                        continue;       /* not on this architecture */
+                for (unsigned a = 0; a < POLICY_ARGS_MAX && arg_widths[i].args[a]; a++) {
+                        /* 16 bits are within 32: both bits set. */
+                        if (arg_widths[i].args[a] == 'i' || arg_widths[i].args[a] == 'm')
+                                arg32[nr] |= 1U << a;
+                        if (arg_widths[i].args[a] == 'm')
+                                arg16[nr] |= 1U << a;
+                }
         }
         table.names = names;
         table.arg32 = arg32;
+        table.arg16 = arg16;
+}
+
+const char *syscall_arg_widths(size_t i, const char **ret_name) {
+        if (i >= ELEMENTSOF(arg_widths))
+                return NULL;
+        *ret_name = arg_widths[i].name;
+        return arg_widths[i].args;
 }
 
 const SyscallTable *syscall_table_get(void) {

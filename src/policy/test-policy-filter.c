@@ -59,14 +59,24 @@ static void test_prologue(void **state) {
         data.arch = seccomp_arch_native() ^ 0x1;
         assert_int_equal(run_data(p, &data), SECCOMP_RET_KILL_PROCESS);
 
-#if defined(__x86_64__)
-        /* x32 syscalls carry bit 30 in the number. */
-        assert_int_equal(run(p, 0x40000000 | 1, NULL), SECCOMP_RET_KILL_PROCESS);
-        assert_int_equal(run(p, 0x40000000 | 520, NULL), SECCOMP_RET_KILL_PROCESS);
-#endif
-        /* Unknown numbers answer ENOSYS whatever the default. */
+        /* Unknown numbers answer ENOSYS whatever the default; -1 (which
+         * libc and the kernel treat as "no syscall") among them, also on
+         * x86-64 where it has the x32 bit set. */
         assert_int_equal(run(p, 1000, NULL), RET_ERRNO(ENOSYS));
         assert_int_equal(run(p, t->max_nr + 1, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(p, -1, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(p, 0x3fffffff, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(p, (int) 0x80000000U, NULL), RET_ERRNO(ENOSYS));
+#if defined(__x86_64__)
+        /* x32 syscalls carry bit 30 in the number, and stay killed. */
+        assert_int_equal(run(p, 0x40000000 | 1, NULL), SECCOMP_RET_KILL_PROCESS);
+        assert_int_equal(run(p, 0x40000000 | 520, NULL), SECCOMP_RET_KILL_PROCESS);
+        assert_int_equal(run(p, 0x40000000, NULL), SECCOMP_RET_KILL_PROCESS);
+        assert_int_equal(run(p, 0x7fffffff, NULL), SECCOMP_RET_KILL_PROCESS);
+        assert_int_equal(run(p, (int) 0xfffffffeU, NULL), SECCOMP_RET_KILL_PROCESS);
+#else
+        assert_int_equal(run(p, 0x40000000 | 1, NULL), RET_ERRNO(ENOSYS));
+#endif
         assert_int_equal(run(p, t->max_nr, NULL), RET_ALLOW);
         for (int nr = 0; nr <= t->max_nr; nr++)
                 if (!t->names[nr])
@@ -76,7 +86,11 @@ static void test_prologue(void **state) {
 
         _cleanup_(policy_freep) Policy *k = load_ok("default kill\n");
         assert_int_equal(run(k, 1000, NULL), RET_ERRNO(ENOSYS));
+        assert_int_equal(run(k, -1, NULL), RET_ERRNO(ENOSYS));
         assert_int_equal(run(k, 0, NULL), SECCOMP_RET_KILL_PROCESS);
+#if defined(__x86_64__)
+        assert_int_equal(run(k, 0x40000000 | 39, NULL), SECCOMP_RET_KILL_PROCESS);
+#endif
 }
 
 static void test_ioctl_32bit(void **state) {
@@ -126,7 +140,9 @@ static uint64_t interesting(uint64_t *s, uint64_t near) {
         }
 }
 
-static void check_ops(const char *syscall, unsigned arg, bool arg32) {
+/* width: how many low bits of the argument the kernel uses (16, 32, 64). */
+static void check_ops(const char *syscall, unsigned arg, unsigned width) {
+        uint64_t keep = width == 64 ? UINT64_MAX : (1ULL << width) - 1;
         uint64_t seed = 0x9e3779b97f4a7c15ULL;
         int nr = syscall_resolve(syscall);
 
@@ -141,10 +157,8 @@ static void check_ops(const char *syscall, unsigned arg, bool arg32) {
                                         value &= 0xffffffffULL;
                                 if (round % 4 == 1)
                                         mask &= 0xffffffffULL;
-                                if (arg32) {
-                                        value &= 0xffffffffULL;
-                                        mask &= 0xffffffffULL;
-                                }
+                                value &= keep;
+                                mask &= keep;
                                 if (masked)
                                         value &= round % 2 ? mask : ~0ULL;
                                 if (masked)
@@ -161,9 +175,9 @@ static void check_ops(const char *syscall, unsigned arg, bool arg32) {
                                         bool deny;
 
                                         args[arg] = a;
-                                        seen = arg32 ? a & 0xffffffffULL : a;
+                                        seen = a & keep;
                                         if (masked)
-                                                seen &= arg32 ? mask & 0xffffffffULL : mask;
+                                                seen &= mask;
                                         deny = reference(op, seen, value);
                                         if (run(p, nr, args) != (deny ? RET_ERRNO(EPERM) : RET_ALLOW))
                                                 fail_msg("%s with arg%u = 0x%llx: expected %s\npolicy:\n%s", syscall, arg,
@@ -173,14 +187,107 @@ static void check_ops(const char *syscall, unsigned arg, bool arg32) {
 }
 
 static void test_ops_64bit(void **state) {
-        check_ops("mmap", 1, false);            /* length: size_t */
-        check_ops("clone", 0, false);           /* flags: unsigned long, compared as is */
+        check_ops("mmap", 1, 64);               /* length: size_t */
+        check_ops("unshare", 0, 64);            /* flags: upper bits are EINVAL in the kernel */
+        check_ops("mremap", 3, 64);             /* flags: likewise */
 }
 
 static void test_ops_32bit(void **state) {
-        check_ops("ioctl", 1, true);
-        check_ops("socket", 0, true);
-        check_ops("personality", 0, true);
+        check_ops("ioctl", 1, 32);
+        check_ops("socket", 0, 32);
+        check_ops("personality", 0, 32);
+        check_ops("clone", 0, 32);              /* unsigned long, but the kernel takes lower_32_bits() */
+        check_ops("mmap", 2, 32);               /* prot */
+        check_ops("mmap", 3, 32);               /* flags */
+        check_ops("mprotect", 2, 32);           /* prot */
+}
+
+static void test_ops_16bit(void **state) {
+        check_ops("chmod", 1, 16);              /* umode_t */
+        check_ops("openat", 3, 16);
+}
+
+/* A rule without a mask on a narrow argument holds however the bits the
+ * kernel drops are set. */
+static void test_high_bits(void **state) {
+        static const struct {
+                const char *rule;
+                const char *syscall;
+                unsigned arg;
+                uint64_t value;
+        } cases[] = {
+                { "deny clone if arg0 == 0x10000000", "clone", 0, 0x10000000 },        /* CLONE_NEWUSER */
+                { "deny clone if arg0 & CLONE_NEWUSER != 0", "clone", 0, 0x10000000 },
+                { "deny mmap if arg2 == 7", "mmap", 2, 7 },
+                { "deny mmap if arg3 == 0x22", "mmap", 3, 0x22 },
+                { "deny mprotect if arg2 == 4", "mprotect", 2, 4 },
+                { "deny socket if arg0 == AF_VSOCK", "socket", 0, 40 },
+                { "deny socketpair if arg0 == AF_VSOCK", "socketpair", 0, 40 },
+                { "deny ioctl if arg1 == TIOCSETD", "ioctl", 1, 0x5423 },
+                { "deny personality if arg0 == ADDR_NO_RANDOMIZE", "personality", 0, 0x0040000 },
+                { "deny prctl if arg0 == PR_SET_DUMPABLE", "prctl", 0, 4 },
+                { "deny kill if arg1 == 9", "kill", 1, 9 },
+                { "deny setuid if arg0 == 0", "setuid", 0, 0 },
+                { "deny chmod if arg1 == 04755", "chmod", 1, 04755 },
+                { "deny fchmodat if arg2 & 04000 != 0", "fchmodat", 2, 04755 },
+                { "deny openat if arg2 == 0x241", "openat", 2, 0x241 },
+                { "deny mount if arg3 == 0x1000", "mount", 3, 0x1000 },
+                { "deny ptrace if arg1 == 1", "ptrace", 1, 1 },
+                { "deny readv if arg0 == 3", "readv", 0, 3 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char text[256];
+                int nr = syscall_resolve(cases[i].syscall);
+                const SyscallTable *t = syscall_table_get();
+                bool narrow16 = t->arg16[nr] & (1U << cases[i].arg);
+                uint64_t dropped[] = { 1ULL << 32, 0xffffffffULL << 32, 0x8000000000000000ULL,
+                                       narrow16 ? 0xffff0000ULL : 0, narrow16 ? 0x10000ULL : 0 };
+
+                assert_true(nr >= 0);
+                snprintf(text, sizeof(text), "default allow\n%s\n", cases[i].rule);
+                _cleanup_(policy_freep) Policy *p = load_ok(text);
+
+                for (size_t j = 0; j < ELEMENTSOF(dropped); j++) {
+                        uint64_t args[6] = {};
+
+                        args[cases[i].arg] = cases[i].value | dropped[j];
+                        if (run(p, nr, args) != RET_ERRNO(EPERM))
+                                fail_msg("'%s' lets %s(arg%u = 0x%llx) through", cases[i].rule,
+                                         cases[i].syscall, cases[i].arg, (unsigned long long) args[cases[i].arg]);
+                }
+        }
+}
+
+/* The table names syscalls libseccomp knows, each once, and says nothing
+ * but 'i', 'm' and '.' for at most six arguments. Syscalls newer than
+ * libseccomp 2.5 are listed so that their widths apply once the build's
+ * libseccomp knows them; only those may be unknown here. */
+static void test_width_table(void **state) {
+        static const char *const newer[] = {
+                "setxattrat", "getxattrat", "listxattrat", "removexattrat", "file_getattr",
+                "file_setattr", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules",
+                "open_tree_attr", "statmount", "listmount",
+        };
+        const char *name, *args;
+        size_t n = 0;
+
+        for (size_t i = 0; (args = syscall_arg_widths(i, &name)); i++, n++) {
+                const char *other;
+                bool is_newer = false;
+
+                for (size_t j = 0; j < ELEMENTSOF(newer); j++)
+                        is_newer = is_newer || strcmp(newer[j], name) == 0;
+                if (!is_newer && seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name) < 0 &&
+                    seccomp_syscall_resolve_name_arch(SCMP_ARCH_AARCH64, name) < 0)
+                        fail_msg("argument width table: '%s' is a syscall on neither x86-64 nor aarch64", name);
+                if (strlen(args) > 6 || strspn(args, "im.") != strlen(args))
+                        fail_msg("argument width table: bad entry '%s' for %s", args, name);
+                for (size_t j = 0; j < i; j++)
+                        if (syscall_arg_widths(j, &other) && strcmp(other, name) == 0)
+                                fail_msg("argument width table: %s listed twice", name);
+        }
+        assert_true(n > 200);
 }
 
 /* Conditional rules on every syscall make a program of thousands of
@@ -254,6 +361,9 @@ int main(void) {
                 cmocka_unit_test(test_ioctl_32bit),
                 cmocka_unit_test(test_ops_64bit),
                 cmocka_unit_test(test_ops_32bit),
+                cmocka_unit_test(test_ops_16bit),
+                cmocka_unit_test(test_high_bits),
+                cmocka_unit_test(test_width_table),
                 cmocka_unit_test(test_long_jumps),
                 cmocka_unit_test(test_too_big),
                 cmocka_unit_test(test_small_program),

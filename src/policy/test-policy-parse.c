@@ -115,12 +115,15 @@ static void test_allow_deny(void **state) {
                 "default kill\n"
                 "allow read write\n"
                 "deny getpid\n"
-                "deny getppid kill\n"
+                "deny getppid action kill\n"
                 "deny gettid log\n"
                 "deny uname errno EACCES\n"
                 "deny sysinfo errno 99\n"
-                "deny kill\n"                   /* the syscall kill, denied with EPERM */
-                "deny tkill kill\n");           /* a trailing action word is the action */
+                "deny kill\n"                   /* the syscall kill (a deny needs a name), EPERM */
+                "deny tkill action kill\n"      /* explicitly the action */
+                "deny tgkill getsid errno EACCES\n"
+                "deny rt_sigqueueinfo kill errno EACCES\n"     /* the syscall: not last */
+                "deny getpgid action errno ENOENT\n");
 
         expect(p, "read", 0, 0, 0, RET_ALLOW);
         expect(p, "write", 0, 0, 0, RET_ALLOW);
@@ -129,8 +132,15 @@ static void test_allow_deny(void **state) {
         expect(p, "gettid", 0, 0, 0, RET_LOG);
         expect(p, "uname", 0, 0, 0, RET_ERRNO(EACCES));
         expect(p, "sysinfo", 0, 0, 0, RET_ERRNO(99));
-        expect(p, "kill", 0, 0, 0, RET_ERRNO(EPERM));
+        expect(p, "kill", 0, 0, 0, RET_ERRNO(EACCES));
         expect(p, "tkill", 0, 0, 0, RET_KILL);
+        expect(p, "tgkill", 0, 0, 0, RET_ERRNO(EACCES));
+        expect(p, "rt_sigqueueinfo", 0, 0, 0, RET_ERRNO(EACCES));
+        expect(p, "getpgid", 0, 0, 0, RET_ERRNO(ENOENT));
+
+        _cleanup_(policy_freep) Policy *k = load_ok("default allow\ndeny kill\n");
+        expect(k, "kill", 0, 0, 0, RET_ERRNO(EPERM));
+        expect(k, "tkill", 0, 0, 0, RET_ALLOW);
         expect(p, "close", 0, 0, 0, RET_KILL);
 }
 
@@ -146,7 +156,7 @@ static void test_override_order(void **state) {
                 "allow ioctl\n"
                 "deny ioctl if arg1 == 5\n"             /* layered on top of the allow */
                 "allow ioctl if arg1 == 5 and arg0 == 1\n"
-                "deny ioctl kill if arg1 == 6\n"
+                "deny ioctl action kill if arg1 == 6\n"
                 "deny mmap if arg2 == 7\n"
                 "allow mmap\n");                        /* unconditional: drops the condition */
 
@@ -280,6 +290,23 @@ static void test_errors(void **state) {
                   "test.policy:1:16: expected an errno name or number after 'errno', got end of line" },
                 { "deny read errno if arg0 == 1", -EINVAL,
                   "test.policy:1:17: expected an errno name or number after 'errno', got 'if'" },
+                { "deny tkill kill", -EINVAL,
+                  "test.policy:1:12: 'kill' is both an action and a syscall: write 'action kill' to make it the "
+                  "action, or end the line with an action (such as 'errno EPERM') to refuse the syscall kill" },
+                { "\ndeny tkill  kill if arg1 == 9", -EINVAL,
+                  "test.policy:2:13: 'kill' is both an action and a syscall: write 'action kill' to make it the "
+                  "action, or end the line with an action (such as 'errno EPERM') to refuse the syscall kill" },
+                { "deny kill kill", -EINVAL,
+                  "test.policy:1:11: 'kill' is both an action and a syscall: write 'action kill' to make it the "
+                  "action, or end the line with an action (such as 'errno EPERM') to refuse the syscall kill" },
+                { "deny tkill action", -EINVAL,
+                  "test.policy:1:18: expected an action (kill, log or errno NAME) after 'action', got end of line" },
+                { "deny tkill action tgkill", -EINVAL,
+                  "test.policy:1:19: expected an action (kill, log or errno NAME) after 'action', got 'tgkill'" },
+                { "deny action kill", -EINVAL,
+                  "test.policy:1:6: expected a syscall or @group name after 'deny', got 'action'" },
+                { "allow tkill action kill", -EINVAL,
+                  "test.policy:1:13: 'allow' takes no action, got 'action'" },
                 { "deny read allow", -EINVAL,
                   "test.policy:1:11: 'deny' cannot take the action 'allow'; write an 'allow' line" },
                 { "deny allow", -EINVAL,
@@ -327,6 +354,12 @@ static void test_errors(void **state) {
                   "test.policy:1:23: value 0x100005412 does not fit in 32-bit argument arg1 of ioctl (named at column 6)" },
                 { "deny ioctl if arg1 & 0x100000000 == 0", -EINVAL,
                   "test.policy:1:37: value 0x100000000 does not fit in 32-bit argument arg1 of ioctl (named at column 6)" },
+                { "deny clone if arg0 == 0x100000000", -EINVAL,
+                  "test.policy:1:23: value 0x100000000 does not fit in 32-bit argument arg0 of clone (named at column 6)" },
+                { "deny chmod if arg1 == 0x10000", -EINVAL,
+                  "test.policy:1:23: value 0x10000 does not fit in 16-bit argument arg1 of chmod (named at column 6)" },
+                { "deny fchmodat if arg2 & -1 == 04000", -EINVAL,
+                  "test.policy:1:31: value 0xffffffffffffffff does not fit in 16-bit argument arg2 of fchmodat (named at column 6)" },
                 { "include", -EINVAL,
                   "test.policy:1:8: expected a policy name or path after 'include', got end of line" },
                 { "include a b", -EINVAL,
@@ -382,7 +415,7 @@ static int setup_tmpdir(void **state) {
         snprintf(sub, sizeof(sub), "%s/sub", tmpdir);
         if (mkdir(sub, 0755) < 0)
                 return -1;
-        write_file("inner.policy", "allow read\ndeny write kill\n");
+        write_file("inner.policy", "allow read\ndeny write action kill\n");
         write_file("outer.policy", "default errno EPERM\ninclude inner\ndeny read\n");
         write_file("rel.policy", "default allow\ninclude sub/leaf.policy\n");
         write_file("sub/leaf.policy", "# leaf\ndeny getpid\n");
@@ -490,7 +523,7 @@ static void test_dump(void **state) {
         _cleanup_(policy_freep) Policy *p = load_ok(
                 "default errno EPERM\n"
                 "allow write read\n"
-                "deny ptrace kill\n"
+                "deny ptrace action kill\n"
                 "allow ioctl\n"
                 "deny ioctl if arg1 == TIOCSTI\n"
                 "deny ioctl errno EACCES if arg1 & 0xff00 == 0x5400 and arg0 > 2\n"

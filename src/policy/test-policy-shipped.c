@@ -23,6 +23,7 @@
 #define KILL SECCOMP_RET_KILL_PROCESS
 #define EPERM_ (SECCOMP_RET_ERRNO | EPERM)
 #define ENOSYS_ (SECCOMP_RET_ERRNO | ENOSYS)
+#define EAFNOSUPPORT_ (SECCOMP_RET_ERRNO | EAFNOSUPPORT)
 
 static char *search_path[] = { (char *) SOURCE_POLICYDIR, NULL };
 
@@ -128,6 +129,9 @@ static void check_common_denies(const Policy *p) {
         expect(p, "ioctl", 0, TIOCSTI | (1ULL << 32), EPERM_);
         expect(p, "ioctl", 0, TIOCLINUX, EPERM_);
         expect(p, "ioctl", 0, TIOCLINUX | (0xffULL << 40), EPERM_);
+        expect(p, "ioctl", 0, TIOCSETD, EPERM_);
+        expect(p, "ioctl", 0, TIOCSETD | (1ULL << 63), EPERM_);
+        expect(p, "ioctl", 0, TIOCGETD, ALLOW);
         expect(p, "ioctl", 0, TCGETS, ALLOW);
         expect(p, "ioctl", 0, FIONREAD, ALLOW);
 
@@ -167,17 +171,46 @@ static void test_base(void **state) {
         expect(p, "mount", 0, 0, KILL);
 }
 
+/* Families the default policy refuses; every one of them is refused by
+ * no-network too. */
+static const uint64_t refused_families[] = {
+        AF_UNSPEC, AF_PACKET, AF_VSOCK, AF_ALG, AF_BLUETOOTH, AF_KEY, AF_XDP, AF_CAN, AF_TIPC,
+        AF_RDS, AF_APPLETALK, AF_X25, AF_AX25, AF_IPX, AF_LLC, AF_NFC, AF_PPPOX, AF_SMC, AF_MCTP,
+        AF_MAX, 255, 0xffffffffULL,
+};
+
+static void check_refused_families(const Policy *p) {
+        for (size_t i = 0; i < ELEMENTSOF(refused_families); i++) {
+                uint64_t f = refused_families[i];
+
+                expect(p, "socket", f, SOCK_DGRAM, EAFNOSUPPORT_);
+                expect(p, "socketpair", f, SOCK_DGRAM, EAFNOSUPPORT_);
+                /* The kernel sees the family on 32 bits: upper bits do not help. */
+                expect(p, "socket", f | (1ULL << 32), SOCK_DGRAM, EAFNOSUPPORT_);
+                expect(p, "socketpair", f | (0xffffffffULL << 32), SOCK_DGRAM, EAFNOSUPPORT_);
+        }
+        expect(p, "socket", (uint64_t) AF_UNIX << 32, SOCK_DGRAM, EAFNOSUPPORT_);   /* the kernel sees 0 */
+}
+
 static void test_default(void **state) {
         _cleanup_(policy_freep) Policy *p = load("default");
+        static const uint64_t allowed[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
 
         assert_int_equal(p->default_action, EPERM_);
         check_base_allows(p);
         check_common_denies(p);
         expect_group(p, "@process", ALLOW, base_exceptions);
-        expect_group(p, "@network-io", ALLOW, NULL);
+        expect_group(p, "@network-io", ALLOW, (const char *const[]) { "socket", "socketpair", NULL });
         expect(p, "socket", AF_INET, SOCK_STREAM, ALLOW);
         expect(p, "socket", AF_INET6, SOCK_DGRAM, ALLOW);
         expect(p, "socket", AF_UNIX, SOCK_STREAM, ALLOW);
+        expect(p, "socket", AF_NETLINK, SOCK_RAW, ALLOW);
+        for (size_t i = 0; i < ELEMENTSOF(allowed); i++) {
+                expect(p, "socket", allowed[i], SOCK_DGRAM, ALLOW);
+                expect(p, "socketpair", allowed[i], SOCK_STREAM, ALLOW);
+                expect(p, "socket", allowed[i] | (1ULL << 32), SOCK_DGRAM, ALLOW);     /* the kernel sees it */
+        }
+        check_refused_families(p);
         /* fork() is clone with SIGCHLD and the tid flags. */
         expect(p, "clone", CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 17, 0, ALLOW);
         expect(p, "clone", CLONE_VM | CLONE_VFORK | 17, 0, ALLOW);
@@ -190,13 +223,15 @@ static void test_no_network(void **state) {
         check_common_denies(p);
         expect(p, "socket", AF_UNIX, SOCK_STREAM, ALLOW);
         expect(p, "socketpair", AF_UNIX, SOCK_STREAM, ALLOW);
-        expect(p, "socket", AF_INET, SOCK_STREAM, EPERM_);
-        expect(p, "socket", AF_INET6, SOCK_DGRAM, EPERM_);
-        expect(p, "socket", AF_NETLINK, SOCK_RAW, EPERM_);
-        expect(p, "socket", AF_PACKET, SOCK_RAW, EPERM_);
+        expect(p, "socket", AF_INET, SOCK_STREAM, EAFNOSUPPORT_);
+        expect(p, "socket", AF_INET6, SOCK_DGRAM, EAFNOSUPPORT_);
+        expect(p, "socket", AF_NETLINK, SOCK_RAW, EAFNOSUPPORT_);
+        expect(p, "socket", AF_PACKET, SOCK_RAW, EAFNOSUPPORT_);
         expect(p, "socket", AF_UNIX | (1ULL << 32), 0, ALLOW); /* the kernel sees AF_UNIX */
-        expect(p, "socket", AF_INET | (1ULL << 32), 0, EPERM_);
-        expect(p, "socketpair", AF_INET, SOCK_STREAM, EPERM_);
+        expect(p, "socket", AF_INET | (1ULL << 32), 0, EAFNOSUPPORT_);
+        expect(p, "socketpair", AF_INET, SOCK_STREAM, EAFNOSUPPORT_);
+        expect(p, "socketpair", AF_NETLINK, SOCK_STREAM, EAFNOSUPPORT_);
+        check_refused_families(p);
         expect(p, "connect", 0, 0, ALLOW);      /* only AF_UNIX sockets can exist */
 }
 
@@ -209,6 +244,8 @@ static void test_strict(void **state) {
         check_common_denies(p);
         expect_group(p, "@network-io", EPERM_, NULL);
         expect(p, "socket", AF_UNIX, SOCK_STREAM, EPERM_);
+        expect(p, "socket", AF_VSOCK, SOCK_STREAM, EPERM_);    /* no socket at all: EPERM */
+        expect(p, "socketpair", AF_UNIX, SOCK_STREAM, EPERM_);
         expect(p, "fork", 0, 0, EPERM_);
         expect(p, "vfork", 0, 0, EPERM_);
         expect(p, "clone", thread, 0, ALLOW);

@@ -130,6 +130,31 @@ static int try_tioclinux(void) {
         return result_of(ioctl(0, TIOCLINUX, &c));
 }
 
+static int try_tiocsetd(void) {
+        int ldisc = 0;
+
+        /* A line discipline change; upper bits set, which the kernel drops.
+         * stdin is /dev/null: ENOTTY when allowed. */
+        return result_of(syscall(SYS_ioctl, 0L, (unsigned long) TIOCSETD | (1UL << 32), &ldisc));
+}
+
+static int try_socket(int family, int type) {
+        int fd = socket(family, type | SOCK_CLOEXEC, 0);
+
+        if (fd >= 0)
+                close(fd);
+        return result_of(fd);
+}
+
+/* Unfiltered, AF_PACKET gives EPERM to non-root and a socket to root. */
+static int try_socket_packet(void) {
+        return try_socket(AF_PACKET, SOCK_DGRAM);
+}
+
+static int try_socket_netlink(void) {
+        return try_socket(AF_NETLINK, SOCK_RAW);
+}
+
 static int try_x32(void) {
         /* getpid through the x32 ABI. */
         return result_of(syscall(0x40000000L | 39L));
@@ -171,6 +196,11 @@ static int try_chroot(void) {
 
 static int try_sys1000(void) {
         return result_of(syscall(1000L));
+}
+
+static int try_sys_minus1(void) {
+        /* Number 0xffffffff: has the x32 bit, yet is no x32 call. */
+        return result_of(syscall(-1L));
 }
 
 static int try_file_io(void) {
@@ -296,6 +326,9 @@ static const struct {
         { "ioctl-tiocsti", try_tiocsti },
         { "ioctl-tiocsti-high", try_tiocsti_high },
         { "tioclinux", try_tioclinux },
+        { "ioctl-tiocsetd", try_tiocsetd },
+        { "socket-packet", try_socket_packet },
+        { "socket-netlink", try_socket_netlink },
         { "x32", try_x32 },
         { "int80", try_int80 },
         { "swapon", try_swapon },
@@ -303,6 +336,7 @@ static const struct {
         { "clock_settime", try_clock_settime },
         { "chroot", try_chroot },
         { "sys1000", try_sys1000 },
+        { "sys-minus1", try_sys_minus1 },
         { "file-io", try_file_io },
         { "threads", try_threads },
         { "fork-child", try_fork_child },

@@ -166,7 +166,7 @@ assert_end() {
         cat >"$T/policies/test-kill.policy" <<EOF
 # The default policy, but chroot kills.
 include default
-deny chroot kill
+deny chroot action kill
 EOF
         av_config Supervisor.AgentTimeoutSec=2 "Daemon.PolicyPath=$T/policies:$POLICY_DIR"
         temp_type chrooter Policy=test-kill -- "$SYSCALL_PROBE" chroot
