@@ -12,7 +12,10 @@
 #include "strv.h"
 
 /* The Manager's PolicyPath when a daemon answers on the bus the arguments
- * name; -ENXIO (quietly) when there is none to ask. */
+ * name. -ENXIO, quietly, when there is no daemon to ask or it predates
+ * PolicyPath: then the install path is the answer. Any other failure is
+ * printed: a guess from another path could show a policy the daemon does
+ * not run. */
 static int daemon_policy_path(const CtlArgs *a, char ***ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
@@ -33,9 +36,15 @@ static int daemon_policy_path(const CtlArgs *a, char ***ret) {
         r = sd_bus_message_append(m, "ss", AV_MANAGER, "PolicyPath");
         if (r < 0)
                 return r;
-        /* No daemon, or one from before PolicyPath: the install path it is. */
-        if (sd_bus_call(bus, m, 5 * 1000 * 1000, &error, &reply) < 0)
-                return -ENXIO;
+        r = sd_bus_call(bus, m, 0, &error, &reply);
+        if (r < 0) {
+                if (sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                           SD_BUS_ERROR_UNKNOWN_PROPERTY, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                        return -ENXIO;
+                fprintf(stderr, "agentctl: Failed to read the daemon's PolicyPath: %s\n",
+                        error.message ?: strerror(ERRNO_VALUE(r)));
+                return -EIO;
+        }
         r = sd_bus_message_enter_container(reply, 'v', "as");
         if (r < 0)
                 return r;
@@ -158,6 +167,8 @@ static int policy_show(const CtlArgs *a, const char *what) {
         }
 
         r = search_path(a, NULL, &path);
+        if (r == -EIO) /* the daemon did not answer, and it was said why */
+                return CTL_EXIT_UNREACHABLE;
         if (r < 0) {
                 fprintf(stderr, "agentctl: %s\n", strerror(ERRNO_VALUE(r)));
                 return CTL_EXIT_FAILURE;
