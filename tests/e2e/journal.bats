@@ -81,11 +81,14 @@ start_journald() {
         [[ -n $JOURNALD ]] || skip "systemd-journald is not installed"
         # Volatile storage in the namespace's /run; nothing forwarded to the
         # host's syslog, console, kmsg or terminals; journald's own messages
-        # to its stderr instead of the host's kmsg.
+        # to its stderr instead of the host's kmsg. Without the audit
+        # capabilities it cannot switch the host's kernel auditing on or
+        # off (journald 252 does one or the other at start).
         printf '%s\n' '[Journal]' Storage=volatile ReadKMsg=no ForwardToSyslog=no \
                 ForwardToKMsg=no ForwardToConsole=no ForwardToWall=no RateLimitBurst=0 |
                 ns tee /run/systemd/journald.conf.d/zz-avtest.conf >/dev/null
-        ns env -u NOTIFY_SOCKET SYSTEMD_LOG_TARGET=console "$JOURNALD" \
+        ns setpriv --bounding-set=-audit_control,-audit_write,-audit_read \
+                env -u NOTIFY_SOCKET SYSTEMD_LOG_TARGET=console "$JOURNALD" \
                 </dev/null >"$T/journald.log" 2>&1 3>&- &
         JD_PID=$!
         av_wait_until 10 "systemd-journald's stdout socket in the test's namespace" \
