@@ -249,3 +249,19 @@ EOF
         grep -q 'output file chatter.log reached [0-9]* bytes: moved to chatter.log.1' "$T/daemon.log" ||
                 av_fail "the daemon did not log the rotation:" "$(tail -n 20 "$T/daemon.log")"
 }
+
+@test "a FIFO in place of the output file neither stalls the daemon nor receives output" {
+        mkfifo "$T/log/talker.log"
+        av_start
+        # Opening a FIFO for writing without a reader would block: the call
+        # must come back, and the daemon keep answering.
+        timeout 10 busctl --address="$AV_BUS" -- call org.agentvisor1 /org/agentvisor1 \
+                org.agentvisor1.Manager StartAgent 'ssa{sv}' talker talker 0 >/dev/null ||
+                av_fail "StartAgent did not return within 10 s with a FIFO as talker.log"
+        av_wait_prop talker State running
+        timeout 5 busctl --address="$AV_BUS" -- call org.agentvisor1 /org/agentvisor1 \
+                org.agentvisor1.Manager ListAgents >/dev/null || av_fail "ListAgents did not answer within 5 s"
+        grep -q 'talker.log: it is not a regular file' "$T/daemon.log" ||
+                av_fail "the daemon did not say why it refused the FIFO:" "$(tail -n 20 "$T/daemon.log")"
+        [[ -p $T/log/talker.log ]] || av_fail "the FIFO was replaced"
+}
