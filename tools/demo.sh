@@ -4,14 +4,21 @@
 # with examples/agentvisor.conf, starts a few agents and shows them through
 # busctl and agentctl: the object tree, properties, the sandbox an agent
 # runs in, a crash-looping agent escalating its supervisor, and a clean
-# shutdown that leaves no cgroup behind. Run as root: sudo tools/demo.sh
+# shutdown that leaves no cgroup behind. Run as root: tools/demo.sh (from
+# another user: sudo tools/demo.sh)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 top=$PWD
 
 if [[ $(id -u) -ne 0 ]]; then
-        echo "demo.sh: needs root (cgroups, agents as other users); run: sudo $0" >&2
+        # Minimal images run as root and have no sudo: only other users are
+        # pointed to it.
+        if command -v sudo >/dev/null; then
+                echo "demo.sh: needs root (cgroups, agents as other users); run it as root, or from this user: sudo $0" >&2
+        else
+                echo "demo.sh: needs root (cgroups, agents as other users); run it as root (there is no sudo here: su -c $0)" >&2
+        fi
         exit 1
 fi
 

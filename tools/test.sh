@@ -5,13 +5,20 @@
 #   build-sanitize  ASan+UBSan, suites unit, kernel, e2e
 #   build-fuzz      clang + libFuzzer, suite fuzz
 # Prints "N passed, M failed" per build and exits non-zero if anything
-# failed. Run as root from anywhere: sudo tools/test.sh
+# failed. Run as root from anywhere: tools/test.sh (from another user:
+# sudo tools/test.sh)
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 
 if [[ $(id -u) -ne 0 ]]; then
-        echo "test.sh: the kernel and e2e suites need root (cgroups, seccomp, other users); run: sudo $0" >&2
+        # Minimal images run as root and have no sudo: only other users are
+        # pointed to it.
+        if command -v sudo >/dev/null; then
+                echo "test.sh: the kernel and e2e suites need root (cgroups, seccomp, other users); run it as root, or from this user: sudo $0" >&2
+        else
+                echo "test.sh: the kernel and e2e suites need root (cgroups, seccomp, other users); run it as root (there is no sudo here: su -c $0)" >&2
+        fi
         exit 1
 fi
 

@@ -138,7 +138,8 @@ static const CtlOption options[] = {
           "      --service-type=TYPE   simple or notify (READY=1 over NOTIFY_SOCKET)" },
         { { "policy-path", required_argument, NULL, ARG_POLICY_PATH }, VERB_BIT(VERB_POLICY), false,
           "      --policy-path=DIRS    colon-separated directories searched for policies and includes\n"
-          "                            (default: " POLICYDIR ")" },
+          "                            (default: for show, the running daemon's PolicyPath;\n"
+          "                            offline and for check, " POLICYDIR ")" },
 };
 
 const char *verb_to_string(Verb v) {

@@ -1,16 +1,63 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* `agentctl policy check|show`: the policy compiler run locally, no bus. */
+/* `agentctl policy check|show`: the policy compiler run locally. `show`
+ * asks a reachable daemon for its PolicyPath; nothing else uses the bus. */
 
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ctl-bus.h"
 #include "ctl-verbs.h"
 #include "policy.h"
 #include "strv.h"
 
+/* The Manager's PolicyPath when a daemon answers on the bus the arguments
+ * name. -ENXIO, quietly, when there is no daemon to ask or it predates
+ * PolicyPath: then the install path is the answer. Any other failure is
+ * printed: a guess from another path could show a policy the daemon does
+ * not run. */
+static int daemon_policy_path(const CtlArgs *a, char ***ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        char **l = NULL;
+        int r;
+
+        if (ctl_bus_open(a, &bus) < 0)
+                return -ENXIO;
+        r = sd_bus_message_new_method_call(bus, &m, AV_SERVICE, AV_PATH, "org.freedesktop.DBus.Properties",
+                                           "Get");
+        if (r < 0)
+                return r;
+        /* Asking where policies are must not start a daemon. */
+        r = sd_bus_message_set_auto_start(m, false);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", AV_MANAGER, "PolicyPath");
+        if (r < 0)
+                return r;
+        r = sd_bus_call(bus, m, 0, &error, &reply);
+        if (r < 0) {
+                if (sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
+                                           SD_BUS_ERROR_UNKNOWN_PROPERTY, SD_BUS_ERROR_UNKNOWN_INTERFACE))
+                        return -ENXIO;
+                fprintf(stderr, "agentctl: Failed to read the daemon's PolicyPath: %s\n",
+                        error.message ?: strerror(ERRNO_VALUE(r)));
+                return -EIO;
+        }
+        r = sd_bus_message_enter_container(reply, 'v', "as");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_strv(reply, &l);
+        if (r < 0)
+                return r;
+        *ret = l;
+        return 0;
+}
+
 /* The directories searched for policies and includes: for a file being
- * checked its own directory first, then --policy-path (or POLICYDIR). */
+ * checked its own directory first, then --policy-path, else (for show) the
+ * daemon's PolicyPath, else POLICYDIR. */
 static int search_path(const CtlArgs *a, const char *file, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_free_ char *copy = NULL, *dirs = NULL;
@@ -23,6 +70,21 @@ static int search_path(const CtlArgs *a, const char *file, char ***ret) {
                         return -ENOMEM;
                 r = strv_extend(&l, dirname(copy));
                 if (r < 0)
+                        return r;
+        }
+
+        if (!file && !a->policy_path) {
+                r = daemon_policy_path(a, &l);
+                if (r >= 0) {
+                        if (!l) {
+                                l = calloc(1, sizeof(char *));
+                                if (!l)
+                                        return -ENOMEM;
+                        }
+                        *ret = TAKE_PTR(l);
+                        return 0;
+                }
+                if (r != -ENXIO)
                         return r;
         }
 
@@ -105,6 +167,8 @@ static int policy_show(const CtlArgs *a, const char *what) {
         }
 
         r = search_path(a, NULL, &path);
+        if (r == -EIO) /* the daemon did not answer, and it was said why */
+                return CTL_EXIT_UNREACHABLE;
         if (r < 0) {
                 fprintf(stderr, "agentctl: %s\n", strerror(ERRNO_VALUE(r)));
                 return CTL_EXIT_FAILURE;

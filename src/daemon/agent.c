@@ -13,10 +13,10 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <systemd/sd-journal.h>
 
 #include "agent-env.h"
 #include "agent.h"
+#include "agent-output.h"
 #include "dbus.h"
 #include "log.h"
 #include "notify-message.h"
@@ -407,28 +407,6 @@ static void agent_spawn_failed(Agent *a, int error, const char *step) {
         report_exit(a);
 }
 
-/* Agent output goes to the journal under the agent's name, else to
- * LogDirectory/NAME.log; never to the daemon's own terminal. */
-static int open_output(Agent *a) {
-        Manager *m = a->manager;
-        _cleanup_free_ char *path = NULL;
-        int fd;
-
-        if (m->journal) {
-                fd = sd_journal_stream_fd(a->name, LOG_INFO, true);
-                if (fd >= 0)
-                        return fd;
-        }
-        if (!m->config->log_directory)
-                return -EBADF;
-        if (asprintf(&path, "%s/%s.log", m->config->log_directory, a->name) < 0)
-                return -ENOMEM;
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-        if (fd < 0)
-                return -errno;
-        return fd;
-}
-
 typedef struct Identity {
         uid_t uid;
         gid_t gid;
@@ -674,7 +652,7 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 health_result(a, false, strerror(-r));
                 return 0;
         }
-        out = open_output(a);
+        out = agent_output_open(a, /* invocation= */ false);
         p.stdout_fd = p.stderr_fd = out;
         r = spawn(&p, &a->check_pid, &a->check_pidfd, &step);
         safe_close(out);
@@ -790,7 +768,7 @@ void agent_spawn(Agent *a) {
                 return;
         }
         a->has_filter = p.filter != NULL;
-        out = open_output(a);
+        out = agent_output_open(a, /* invocation= */ true);
         p.stdout_fd = p.stderr_fd = out;
         r = spawn(&p, &a->pid, &a->pidfd, &step);
         safe_close(out);

@@ -696,6 +696,10 @@ static int property_get_manager(sd_bus *bus, const char *path, const char *inter
                 return sd_bus_message_append(reply, "t", m->notify_dropped);
         if (strcmp(property, "ControlGroup") == 0)
                 return sd_bus_message_append(reply, "s", cgroup_root_path(m->cgroup_root));
+        if (strcmp(property, "PolicyPath") == 0)
+                /* Where this daemon finds policies, so that `agentctl policy
+                 * show` shows the daemon's, not the install path's. */
+                return sd_bus_message_append_strv(reply, m->config->policy_path);
         return -ENOENT;
 }
 
@@ -716,6 +720,7 @@ static const sd_bus_vtable manager_vtable[] = {
         MANAGER_PROPERTY("NotifySocket", "s", SD_BUS_VTABLE_PROPERTY_CONST),
         MANAGER_PROPERTY("NotifyMessagesDropped", "t", 0),
         MANAGER_PROPERTY("ControlGroup", "s", SD_BUS_VTABLE_PROPERTY_CONST),
+        MANAGER_PROPERTY("PolicyPath", "as", SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_ARGS("StartAgent", SD_BUS_ARGS("s", type, "s", name, "a{sv}", options),
                                 SD_BUS_RESULT("o", agent), method_start_agent, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RunAgent", SD_BUS_ARGS("s", name, "as", argv, "a{sv}", properties),

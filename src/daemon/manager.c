@@ -491,7 +491,7 @@ int manager_startup(Manager *m) {
                                     m->config->admin_group);
         }
         /* Agent output goes to journald's stream socket where it listens,
-         * else to LogDirectory (agent.c: open_output()). */
+         * else to LogDirectory (agent-output.c). */
         m->journal = access("/run/systemd/journal/stdout", F_OK) == 0;
         if (!m->journal && m->config->log_directory)
                 (void) mkdir(m->config->log_directory, 0750);

@@ -323,6 +323,36 @@ ctl_wait_json() {
         [ "$status" -eq 0 ]
 }
 
+@test "policy show NAME resolves NAME in the daemon's PolicyPath, and in the install path offline" {
+        mkdir -p "$T/policies"
+        printf '# only this daemon has it\ndefault errno EACCES\nallow read write exit_group\n' \
+                >"$T/policies/only-here.policy"
+        av_stop_daemon
+        [ "$AV_DAEMON_STATUS" = 0 ]
+        av_config "Daemon.PolicyPath=$T/policies:$POLICY_DIR" \
+                "[Supervisor workers]" "Parent=root" "Restart=temporary" "MaxRestarts=0"
+        av_start
+
+        path=$(busctl --address="$AV_BUS" --json=short get-property org.agentvisor1 /org/agentvisor1 \
+                org.agentvisor1.Manager PolicyPath | jq -c .data)
+        [ "$path" = "[\"$T/policies\",\"$POLICY_DIR\"]" ] || av_fail "PolicyPath is $path"
+
+        run "$AGENTCTL" policy show only-here
+        [ "$status" -eq 0 ] || av_fail "policy show only-here exited $status: $output"
+        [[ $output == *"policy only-here"* && $output == *"errno EACCES"* ]] ||
+                av_fail "policy show only-here printed: $output"
+        # A policy found along the daemon's path, not only the first directory.
+        run "$AGENTCTL" policy show strict
+        [ "$status" -eq 0 ] || av_fail "policy show strict exited $status: $output"
+
+        # --policy-path still decides when given.
+        run "$AGENTCTL" policy show only-here --policy-path "$POLICY_DIR"
+        [ "$status" -eq 4 ] || av_fail "with --policy-path, policy show only-here exited $status: $output"
+        # Offline (no daemon on the named bus): the install path, which lacks it.
+        run "$AGENTCTL" --address "unix:path=$T/no-such-bus" policy show only-here
+        [ "$status" -eq 4 ] || av_fail "offline, policy show only-here exited $status: $output"
+}
+
 @test "__complete prints agent, type and supervisor names for the shell" {
         "$AGENTCTL" start sleeper comp1
         run "$AGENTCTL" __complete agents

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Agent output. With journald, the child writes straight into a stdout
+ * stream whose identifier is the agent's name, at priority info with level
+ * prefixes off: a line starting "<0>" is text, not a request to log at emerg.
+ * A stream cannot carry a field per line that the sender chooses (journald
+ * stamps only what it learns from the peer), so each invocation is tied to
+ * its lines twice: the daemon sends a record with the fields AGENT= and
+ * AGENT_INVOCATION_ID=, and writes the stream's first line, "agentvisor:
+ * invocation ID", so that `journalctl _STREAM_ID=` of that line selects
+ * exactly the lines of that invocation (journald processes its sockets in
+ * its own order, so the record's position says nothing exact).
+ *
+ * Without journald, the child writes into a pipe and the daemon appends
+ * what it reads to LogDirectory/NAME.log: a file the child held itself
+ * could not be capped (RLIMIT_FSIZE would kill it with SIGXFSZ, and a file
+ * renamed under it keeps growing). The daemon opens the file with
+ * O_NOFOLLOW, writes only to a regular file, and rotates it to NAME.log.1
+ * before it passes AGENT_OUTPUT_FILE_MAX. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include "agent-output.h"
+#include "log.h"
+
+/* One pipe from one child (an invocation or a health check) to the file.
+ * It lives as long as anyone holds the pipe's write end, which can be longer
+ * than the Agent: it copies what it needs and is owned by the event loop. */
+typedef struct OutputPipe {
+        char *name;          /* the agent's, for the daemon's own log */
+        char *file;          /* NAME.log, relative to dir_fd */
+        char *rotated;       /* NAME.log.1 */
+        int dir_fd;
+        int file_fd;
+        bool failed;         /* writing failed once (and was logged): drop the rest */
+} OutputPipe;
+
+static void output_pipe_free(void *userdata) {
+        OutputPipe *p = userdata;
+
+        if (!p)
+                return;
+        safe_close(p->file_fd);
+        safe_close(p->dir_fd);
+        free(p->name);
+        free(p->file);
+        free(p->rotated);
+        free(p);
+}
+
+static void output_pipe_freep(OutputPipe **p) {
+        output_pipe_free(*p);
+}
+
+static int open_output_file(OutputPipe *p) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        /* O_NONBLOCK: a FIFO planted here must not stall the open. */
+        fd = openat(p->dir_fd, p->file,
+                    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0640);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        p->file_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static const char *open_error(int r) {
+        switch (r) {
+        case -ELOOP:
+                return "it is a symbolic link";
+        case -EBADFD:
+        case -ENXIO:
+                return "it is not a regular file";
+        default:
+                return strerror(-r);
+        }
+}
+
+/* Makes file_fd the current NAME.log with room for n more bytes: reopens
+ * when another pipe rotated the file away, rotates when it is full. */
+static int output_pipe_prepare(OutputPipe *p, size_t n) {
+        struct stat st, cur;
+        int r;
+
+        if (p->file_fd >= 0) {
+                if (fstat(p->file_fd, &st) < 0)
+                        return -errno;
+                if (fstatat(p->dir_fd, p->file, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
+                    cur.st_dev == st.st_dev && cur.st_ino == st.st_ino) {
+                        if (st.st_size == 0 || (uint64_t) st.st_size + n <= AGENT_OUTPUT_FILE_MAX)
+                                return 0;
+                        if (renameat(p->dir_fd, p->file, p->dir_fd, p->rotated) < 0)
+                                return -errno;
+                        log_agent_notice(p->name, "output file %s reached %ju bytes: moved to %s, "
+                                         "replacing older output", p->file, (uintmax_t) st.st_size,
+                                         p->rotated);
+                }
+                p->file_fd = safe_close(p->file_fd);
+        }
+        r = open_output_file(p);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+static void output_pipe_write(OutputPipe *p, const char *buf, size_t n) {
+        int r;
+
+        if (p->failed)
+                return;
+        r = output_pipe_prepare(p, n);
+        while (r >= 0 && n > 0) {
+                ssize_t k = write(p->file_fd, buf, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                buf += k;
+                n -= (size_t) k;
+        }
+        if (r < 0) {
+                /* The child keeps running; what it writes from now on is read
+                 * and dropped, so that it never blocks on a full pipe. */
+                p->failed = true;
+                log_agent_warning(p->name, "cannot write its output to %s: %s; dropping the rest of it",
+                                  p->file, open_error(r));
+        }
+}
+
+static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        OutputPipe *p = userdata;
+        char buf[16384];
+
+        /* A bounded amount per wakeup: a chatty agent must not keep the loop
+         * from its timers and callers (the source is level-triggered). */
+        for (int i = 0; i < 4; i++) {
+                ssize_t k = read(fd, buf, sizeof buf);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0 && errno == EAGAIN)
+                        return 0;
+                if (k <= 0) {
+                        /* Every writer is gone: take the source back from the
+                         * loop and free it, which closes the pipe and frees p. */
+                        sd_event_source_ref(s);
+                        (void) sd_event_source_set_floating(s, false);
+                        sd_event_source_disable_unref(s);
+                        return 0;
+                }
+                output_pipe_write(p, buf, (size_t) k);
+        }
+        return 0;
+}
+
+static int output_pipe_open(Agent *a) {
+        Manager *m = a->manager;
+        _cleanup_(output_pipe_freep) OutputPipe *p = NULL;
+        _cleanup_close_ int read_fd = -EBADF, write_fd = -EBADF;
+        int pipe_fds[2];
+        sd_event_source *s = NULL;
+        int r;
+
+        p = calloc(1, sizeof *p);
+        if (!p)
+                return -ENOMEM;
+        p->dir_fd = p->file_fd = -EBADF;
+        p->name = strdup(a->name);
+        if (!p->name || asprintf(&p->file, "%s.log", a->name) < 0 ||
+            asprintf(&p->rotated, "%s.log.1", a->name) < 0)
+                return -ENOMEM;
+        p->dir_fd = open(m->config->log_directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (p->dir_fd < 0) {
+                r = -errno;
+                log_agent_warning(a->name, "output goes nowhere: cannot open LogDirectory=%s: %s",
+                                  m->config->log_directory, strerror(-r));
+                return r;
+        }
+        /* Opened now, so that a refused file is reported at the start. */
+        r = open_output_file(p);
+        if (r < 0) {
+                log_agent_warning(a->name, "output goes nowhere: refusing %s/%s: %s",
+                                  m->config->log_directory, p->file, open_error(r));
+                return r;
+        }
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                return -errno;
+        read_fd = pipe_fds[0];
+        write_fd = pipe_fds[1];
+        if (fcntl(read_fd, F_SETFL, O_NONBLOCK) < 0)
+                return -errno;
+
+        r = sd_event_add_io(m->event, &s, read_fd, EPOLLIN, on_output, p);
+        if (r < 0)
+                return r;
+        TAKE_FD(read_fd);
+        (void) sd_event_source_set_io_fd_own(s, true);
+        (void) sd_event_source_set_destroy_callback(s, output_pipe_free);
+        TAKE_PTR(p);
+        /* Below the bus and the timers: output waits, the child blocks on a
+         * full pipe meanwhile, as it would on a slow journald. */
+        (void) sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE);
+        r = sd_event_source_set_floating(s, true);
+        sd_event_source_unref(s);
+        if (r < 0)
+                return r;
+        return TAKE_FD(write_fd);
+}
+
+/* See the top of the file. The stream is fresh (its buffer is empty), and
+ * MSG_DONTWAIT keeps even a stalled journald from blocking the daemon. */
+static void journal_announce(Agent *a, int fd) {
+        char id[SD_ID128_STRING_MAX], line[128];
+        int n;
+
+        (void) sd_id128_to_string(a->invocation_id, id);
+        (void) sd_journal_send("MESSAGE=agent %s: invocation %s writes its output under identifier %s",
+                               a->name, id, a->name,
+                               "PRIORITY=%d", LOG_INFO,
+                               "AGENT=%s", a->name,
+                               "AGENT_INVOCATION_ID=%s", id,
+                               NULL);
+        n = snprintf(line, sizeof line, "agentvisor: invocation %s\n", id);
+        (void) send(fd, line, (size_t) n, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+int agent_output_open(Agent *a, bool invocation) {
+        Manager *m = a->manager;
+        int fd;
+
+        if (m->journal) {
+                fd = sd_journal_stream_fd(a->name, LOG_INFO, /* level_prefix= */ 0);
+                if (fd >= 0) {
+                        if (invocation)
+                                journal_announce(a, fd);
+                        return fd;
+                }
+        }
+        if (!m->config->log_directory)
+                return -EBADF;
+        return output_pipe_open(a);
+}

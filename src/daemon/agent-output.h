@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Where an agent's stdout and stderr go: a journald stream named after the
+ * agent, else a size-capped file in LogDirectory written by the daemon. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "agent.h"
+
+/* Each output file is rotated to NAME.log.1 before it would grow past this,
+ * so an agent holds at most twice this much of the disk. */
+#define AGENT_OUTPUT_FILE_MAX (16U * 1024U * 1024U)
+
+/* Returns an fd for the child's stdout and stderr (the caller closes it
+ * after the spawn), or a negative errno when the output has nowhere to go
+ * (the child then writes to /dev/null). `invocation` is true for the start
+ * of an invocation, false for a health check of the running one. */
+int agent_output_open(Agent *a, bool invocation);
