@@ -421,6 +421,22 @@ static uint64_t supervisor_max_descendants(Manager *m, size_t idx) {
         return n;
 }
 
+/* The safe defaults are for hosts that can enforce them; where a controller
+ * is missing (a delegated v2 subtree without it), an agent type that asks
+ * for such a limit itself is still refused at start (EOPNOTSUPP). */
+static void drop_unenforceable_defaults(Manager *m) {
+        if (m->config->default_tasks_max != UINT64_MAX &&
+            !cgroup_root_has_controller(m->cgroup_root, CGROUP_V1_PIDS)) {
+                log_warning("no pids controller: DefaultTasksMax= is not applied");
+                m->config->default_tasks_max = UINT64_MAX;
+        }
+        if (m->config->default_memory_max != UINT64_MAX &&
+            !cgroup_root_has_controller(m->cgroup_root, CGROUP_V1_MEMORY)) {
+                log_warning("no memory controller: DefaultMemoryMax= is not applied");
+                m->config->default_memory_max = UINT64_MAX;
+        }
+}
+
 static int setup_supervisors(Manager *m) {
         int r;
 
@@ -451,7 +467,11 @@ static int setup_supervisors(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to set up supervisor %s: %m", c->name);
                 r = cgroup_supervisor_new(m->cgroup_root, parent ? parent->cgroup : NULL, c->name,
-                                          supervisor_max_descendants(m, i), &s->cgroup);
+                                          supervisor_max_descendants(m, i), &c->limits, &s->cgroup);
+                if (r == -EOPNOTSUPP)
+                        return log_error_errno(r, "Failed to create the cgroup of supervisor %s: its TasksMax=, "
+                                               "MemoryMax= or CPUQuota= needs a controller this host does not "
+                                               "offer", c->name);
                 if (r < 0)
                         return log_error_errno(r, "Failed to create the cgroup of supervisor %s: %m", c->name);
                 r = hashmap_put(m->supervisors_by_name, s->config.name, s);
@@ -491,11 +511,6 @@ int manager_startup(Manager *m) {
                 log_diag("invalid configuration", &d);
                 return r;
         }
-        r = load_types(m, &m->types, &m->policies, &d);
-        if (r < 0) {
-                log_diag("invalid agent types or policies", &d);
-                return r;
-        }
         if (m->config->admin_group) {
                 struct group *g = getgrnam(m->config->admin_group);
                 if (g) {
@@ -521,6 +536,13 @@ int manager_startup(Manager *m) {
         r = cgroup_root_open(m->config->control_group, &m->cgroup_root);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the cgroup subtree: %m");
+        /* Types get the defaults when parsed: only those this host enforces. */
+        drop_unenforceable_defaults(m);
+        r = load_types(m, &m->types, &m->policies, &d);
+        if (r < 0) {
+                log_diag("invalid agent types or policies", &d);
+                return r;
+        }
         r = setup_supervisors(m);
         if (r < 0)
                 return r;
