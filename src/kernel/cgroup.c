@@ -22,6 +22,9 @@
 /* ... and larger ones than this (its bandwidth arithmetic has 44 bits of
  * microseconds); a quota above it is more CPU than any machine has: none. */
 #define CPU_QUOTA_MAX_USEC ((1ULL << 44) - 1)
+/* pids.max refuses values from PID_MAX_LIMIT + 1 on (EINVAL); there cannot
+ * be more tasks than that anyway. */
+#define TASKS_MAX_KERNEL (4ULL * 1024 * 1024)
 #define STALE_WAIT_USEC (2 * USEC_PER_SEC)
 #define STALE_POLL_USEC (10 * USEC_PER_MSEC)
 /* Killing by pid (no cgroup.kill): rounds until cgroup.procs is empty, each
@@ -113,6 +116,12 @@ static uint64_t cpu_quota(const Limits *l) {
         if (q > CPU_QUOTA_MAX_USEC)
                 return UINT64_MAX;
         return MAX(q, CPU_QUOTA_MIN_USEC);
+}
+
+/* TasksMax as pids.max takes it: any value is safe, those past what the
+ * kernel can count are no limit ("max"). */
+static uint64_t tasks_max(const Limits *l) {
+        return l->tasks_max > TASKS_MAX_KERNEL ? UINT64_MAX : l->tasks_max;
 }
 
 static int populated_at(int dfd, const char *dir) {
@@ -511,7 +520,7 @@ static int write_v2_limits(Cgroup *c, const Limits *l) {
         int k;
 
         if (limit_needs(l, CGROUP_V1_PIDS)) {
-                k = cgfs_write_uint64(c->fd, "pids.max", l->tasks_max);
+                k = cgfs_write_uint64(c->fd, "pids.max", tasks_max(l));
                 if (k < 0)
                         return k;
         }
@@ -570,7 +579,7 @@ static int make_v1(Cgroup *c, CgroupV1Controller k, const Limits *l) {
 
         switch (k) {
         case CGROUP_V1_PIDS:
-                q = limit_needs(l, k) ? cgfs_write_uint64(dfd, "pids.max", l->tasks_max) : 0;
+                q = limit_needs(l, k) ? cgfs_write_uint64(dfd, "pids.max", tasks_max(l)) : 0;
                 break;
         case CGROUP_V1_MEMORY:
                 if (!limit_needs(l, k)) {

@@ -431,8 +431,10 @@ static void test_cpu_quota_extremes(void **state) {
         if (!cgroup_root_has_controller(root, CGROUP_V1_CPU))
                 skip();
         l.cpu_quota_per_sec_usec = UINT64_MAX - 1;
+        if (cgroup_root_has_controller(root, CGROUP_V1_PIDS))
+                l.tasks_max = UINT64_MAX - 1;               /* pids.max refuses more than 2^22 */
         r = cgroup_agent_new(root, top, "huge", &l, &a);
-        check(r == 0, "CPUQuotaPerSecUSec=2^64-2: %s", strerror(-r));
+        check(r == 0, "CPUQuotaPerSecUSec=2^64-2, TasksMax=2^64-2: %s", strerror(-r));
         /* 2^64/10 overflowed the old multiplication into a small quota. */
         l.cpu_quota_per_sec_usec = UINT64_MAX / 10;
         r = cgroup_agent_new(root, top, "tenth", &l, &b);
@@ -442,6 +444,8 @@ static void test_cpu_quota_extremes(void **state) {
 
                 expect_file(d, "cpu.max", "max 100000");
                 expect_file(e, "cpu.max", "max 100000");
+                if (cgroup_root_has_controller(root, CGROUP_V1_PIDS))
+                        expect_file(d, "pids.max", "max");
                 free(d);
                 free(e);
         } else {
@@ -450,6 +454,11 @@ static void test_cpu_quota_extremes(void **state) {
 
                 expect_file(d, "cpu.cfs_quota_us", "-1");
                 expect_file(e, "cpu.cfs_quota_us", "-1");
+                if (cgroup_root_has_controller(root, CGROUP_V1_PIDS)) {
+                        char *pd = v1_dir(CGROUP_V1_PIDS, root_name, "huge.agent");
+                        expect_file(pd, "pids.max", "max");
+                        free(pd);
+                }
                 free(d);
                 free(e);
         }
