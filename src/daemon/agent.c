@@ -268,8 +268,9 @@ void agent_stop(Agent *a, ExitReason reason) {
                                   on_stop_timeout);
                 if (r < 0) {
                         /* Without the timer nothing would bound the stop. */
-                        log_agent_full(LOG_ERR, a->name, "cannot arm its %s timer, killing its cgroup at once: %s",
-                                        "AgentTimeoutSec", strerror(-r));
+                        log_agent_full(LOG_ERR, a->name,
+                                       "cannot arm its %s timer, killing its cgroup at once: %s",
+                                       "AgentTimeoutSec", strerror(-r));
                         (void) cgroup_kill(a->cgroup);
                 }
         }
