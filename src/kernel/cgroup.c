@@ -586,7 +586,12 @@ static int make_v1(Cgroup *c, CgroupV1Controller k, const Limits *l) {
                         q = 0;
                         break;
                 }
-                q = cgfs_write_uint64(dfd, "memory.limit_in_bytes", l->memory_max);
+                /* memsw (memory+swap) may never be below the memory limit:
+                 * lifted first, so that a higher limit can be written. */
+                q = cgfs_write(dfd, "memory.memsw.limit_in_bytes", "-1");
+                q = q == -ENOENT ? 0 : q;
+                if (q >= 0)
+                        q = cgfs_write_uint64(dfd, "memory.limit_in_bytes", l->memory_max);
                 /* memsw counts memory+swap: the same value means no swap. */
                 if (q >= 0) {
                         q = cgfs_write_uint64(dfd, "memory.memsw.limit_in_bytes", l->memory_max);
@@ -637,6 +642,45 @@ static int apply_limits(Cgroup *c, const Limits *l) {
         return k;
 }
 
+/* The root group is reused from one daemon to the next, not made afresh:
+ * limits an earlier configuration set there go before this one's apply. */
+static int reset_root_limits(Cgroup *c) {
+        static const char *const v1_files[_CGROUP_V1_MAX][2] = {
+                [CGROUP_V1_PIDS] = { "pids.max", "max" },
+                [CGROUP_V1_MEMORY] = { "memory.memsw.limit_in_bytes", "memory.limit_in_bytes" },
+                [CGROUP_V1_CPU] = { "cpu.cfs_quota_us", NULL },
+        };
+        CgroupRoot *r = c->root;
+        int k = 0;
+
+        if (r->unified) {
+                if (r->has[CGROUP_V1_PIDS])
+                        k = cgfs_write(c->fd, "pids.max", "max");
+                if (k >= 0 && r->has[CGROUP_V1_MEMORY])
+                        k = cgfs_write(c->fd, "memory.max", "max");
+                if (k >= 0 && r->has[CGROUP_V1_CPU])
+                        k = cgfs_write(c->fd, "cpu.max", "max");
+                return k;
+        }
+        for (CgroupV1Controller i = 0; i < _CGROUP_V1_MAX && k >= 0; i++) {
+                _cleanup_close_ int dfd = -EBADF;
+
+                if (!r->v1_dir[i])
+                        continue;
+                dfd = open(r->v1_dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0)
+                        return -errno;
+                if (i == CGROUP_V1_PIDS)
+                        k = cgfs_write(dfd, v1_files[i][0], v1_files[i][1]);
+                else
+                        for (size_t j = 0; j < 2 && k >= 0 && v1_files[i][j]; j++) {
+                                k = cgfs_write(dfd, v1_files[i][j], "-1");
+                                k = k == -ENOENT ? 0 : k;
+                        }
+        }
+        return k;
+}
+
 int cgroup_supervisor_new(CgroupRoot *r, Cgroup *parent, const char *name, uint64_t max_descendants,
                           const Limits *limits, Cgroup **ret) {
         _cleanup_(cgroup_freep) Cgroup *c = NULL;
@@ -661,6 +705,8 @@ int cgroup_supervisor_new(CgroupRoot *r, Cgroup *parent, const char *name, uint6
         }
         if (k >= 0)
                 k = cgroup_set_max_descendants(c, max_descendants);
+        if (k >= 0 && !*c->rel)
+                k = reset_root_limits(c);
         if (k >= 0)
                 k = apply_limits(c, limits);
         if (k < 0) {

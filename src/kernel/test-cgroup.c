@@ -521,6 +521,84 @@ static void test_kill_by_pids(void **state) {
         check(left == 0, "%zu processes were left after cgroup_kill_by_pids()", left);
 }
 
+/* A restart with a configuration that dropped the root supervisor's limits
+ * leaves none behind on the reused root group. */
+static void test_root_limits_reset(void **state) {
+        const Limits l = {
+                .memory_max = 256ULL * 1024 * 1024,
+                .tasks_max = 33,
+                .cpu_quota_per_sec_usec = 250000,
+                .runtime_max_usec = USEC_INFINITY,
+                .cpu_time_max_usec = USEC_INFINITY,
+        };
+        char name[80], *p;
+        CgroupRoot *r1 = NULL;
+        Cgroup *sup = NULL, *keep = NULL;
+        int r;
+
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++)
+                if (!cgroup_root_has_controller(root, c))
+                        skip();
+        snprintf(name, sizeof name, "agentvisor-test-reset-%d", (int) getpid());
+        char *pids_file[2] = {}, *cpu_file[2] = {}, *pids_max[2] = {}, *cpu_max[2] = {};
+        int rs[2] = { -EIO, -EIO };
+        bool v2 = false;
+
+        /* Read in both rounds, then checked: a failed check must not leave
+         * the groups of round 0 behind. */
+        for (int round = 0; round < 2; round++) {
+                r = cgroup_root_open(name, &r1);
+                if (r < 0)
+                        break;
+                v2 = cgroup_root_is_unified(r1);
+                r = rs[round] = cgroup_supervisor_new(r1, NULL, NULL, 10, round == 0 ? &l : NULL, &sup);
+                if (r == 0) {
+                        p = v2 ? v2_dir(name, "") : v1_dir(CGROUP_V1_PIDS, name, "");
+                        check(asprintf(&pids_file[round], "%s/pids.max", p) > 0, "oom");
+                        free(p);
+                        p = v2 ? v2_dir(name, "") : v1_dir(CGROUP_V1_CPU, name, "");
+                        check(asprintf(&cpu_file[round], "%s/%s", p, v2 ? "cpu.max" : "cpu.cfs_quota_us") > 0,
+                              "oom");
+                        free(p);
+                        (void) cgfs_read(AT_FDCWD, pids_file[round], &pids_max[round]);
+                        (void) cgfs_read(AT_FDCWD, cpu_file[round], &cpu_max[round]);
+                        /* The daemon's "crash": a group left inside keeps the
+                         * root groups for the next open (which removes it). */
+                        if (round == 0)
+                                (void) cgroup_supervisor_new(r1, sup, "keep", 1, NULL, &keep);
+                }
+                cgroup_free(keep);
+                keep = NULL;
+                cgroup_free(sup);
+                sup = NULL;
+                cgroup_root_free(r1);
+                r1 = NULL;
+        }
+        for (int round = 0; round < 2; round++) {
+                check(rs[round] == 0, "root supervisor group, round %d: %s", round, strerror(-rs[round]));
+                check(pids_max[round] && cpu_max[round], "round %d: cannot read the limits", round);
+                pids_max[round][strcspn(pids_max[round], "\n")] = 0;
+                cpu_max[round][strcspn(cpu_max[round], "\n")] = 0;
+                check(strcmp(pids_max[round], round == 0 ? "33" : "max") == 0, "round %d: %s is %s", round,
+                      pids_file[round], pids_max[round]);
+                check(strcmp(cpu_max[round], round == 0 ? (v2 ? "25000 100000" : "25000")
+                                                        : (v2 ? "max 100000" : "-1")) == 0,
+                      "round %d: %s is %s", round, cpu_file[round], cpu_max[round]);
+                free(pids_file[round]);
+                free(cpu_file[round]);
+                free(pids_max[round]);
+                free(cpu_max[round]);
+        }
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
+                p = v1_dir(c, name, "");
+                check(!exists(p), "%s should be gone", p);
+                free(p);
+        }
+        p = v2_dir(name, "");
+        check(!exists(p), "%s should be gone", p);
+        free(p);
+}
+
 /* An earlier daemon died and left an agent running: the next open kills it
  * and removes its groups in every hierarchy. */
 static void test_stale_cleanup(void **state) {
@@ -602,6 +680,7 @@ int main(void) {
                 cmocka_unit_test(test_cpu_quota_extremes),
                 cmocka_unit_test(test_kill_by_pids),
                 cmocka_unit_test(test_stale_cleanup),
+                cmocka_unit_test(test_root_limits_reset),
                 cmocka_unit_test(test_root_free_leaves_nothing),
         };
         char *mount = NULL;
