@@ -60,6 +60,8 @@ else
         [[ $exec_args == *"--bus system"* ]] || fail "service: ExecStart lacks '--bus system': $exec_start"
         [[ $exec_args == *"--config /"*"/agentvisor/agentvisor.conf"* ]] ||
                 fail "service: ExecStart lacks '--config SYSCONFDIR/agentvisor/agentvisor.conf': $exec_start"
+        tasks_max=$(key "$service" TasksMax)
+        [[ $tasks_max =~ ^[0-9]+$ ]] || fail "service: TasksMax=$tasks_max must be a finite number (issue 11)"
         stop_timeout=$(key "$service" TimeoutStopSec)
         [[ ${stop_timeout%s} =~ ^[0-9]+$ && ${stop_timeout%s} -gt 30 ]] ||
                 fail "service: TimeoutStopSec=$stop_timeout must exceed the default AgentTimeoutSec=30"

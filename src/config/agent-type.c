@@ -382,6 +382,7 @@ int agent_type_parse_string(const char *text, const char *filename, const Daemon
         if (!t)
                 return -ENOMEM;
         agent_spec_init(&t->spec);
+        daemon_config_default_limits(c, &t->spec.limits);
 
         if (!filename) {
                 diag_set(diag, "<string>", 0, 0, "", "an agent type needs a file name NAME.agent");

@@ -11,6 +11,7 @@
 #include "ini.h"
 #include "parse-util.h"
 #include "strv.h"
+#include "time-util.h"
 
 /* Supervisor keys a nested supervisor inherits from its parent when unset. */
 typedef enum InheritedField {
@@ -57,6 +58,7 @@ static void supervisor_config_defaults(SupervisorConfig *s) {
                 .restart_delay_usec = 0,
                 .restart_max_delay_usec = 0,
                 .on_escalation = ON_ESCALATION_STOP,
+                .limits = LIMITS_NONE,
         };
 }
 
@@ -90,6 +92,22 @@ const SupervisorConfig *daemon_config_find_supervisor(const DaemonConfig *c, con
         return NULL;
 }
 
+/* Physical memory in bytes; 0 when the system cannot tell. */
+static uint64_t physical_memory(void) {
+        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+        if (pages <= 0 || size <= 0)
+                return 0;
+        return u64_mul_sat((uint64_t) pages, (uint64_t) size);
+}
+
+void daemon_config_default_limits(const DaemonConfig *c, Limits *l) {
+        if (!c)
+                return;
+        l->tasks_max = c->default_tasks_max;
+        l->memory_max = c->default_memory_max;
+}
+
 /* The config with everything but paths set to its defaults. */
 static DaemonConfig *daemon_config_new(void) {
         DaemonConfig *c;
@@ -100,6 +118,12 @@ static DaemonConfig *daemon_config_new(void) {
         c->log_directory = strdup("/var/log/agentvisor");
         c->default_user = strdup("nobody");
         c->control_group = strdup("agentvisor");
+        /* Safe defaults: a fork bomb or a leak in one agent cannot take the
+         * host. Where RAM is unknown there is no default memory limit. */
+        c->default_tasks_max = DEFAULT_TASKS_MAX;
+        c->default_memory_max = physical_memory() > 0
+                                        ? u64_muldiv_sat(physical_memory(), DEFAULT_MEMORY_MAX_PERCENT, 100)
+                                        : UINT64_MAX;
         if (!c->log_directory || !c->default_user || !c->control_group)
                 return daemon_config_free(c);
         return c;
@@ -195,9 +219,87 @@ static int set_string(char **field, const char *value) {
         return 0;
 }
 
+static int bad_value(const ConfigParser *p, unsigned line, const char *key, const char *value, int r,
+                     const char *expected, Diagnostic *diag);
+
+/* Resource limits: the daemon's defaults for agents, and a supervisor's for
+ * its whole group. Each is a uint64_t, UINT64_MAX ("infinity") for none. */
+typedef enum LimitKind {
+        LIMIT_TASKS,
+        LIMIT_MEMORY,
+        LIMIT_CPU_QUOTA,
+} LimitKind;
+
+typedef struct LimitKey {
+        const char *key;
+        LimitKind kind;
+        bool daemon;                    /* offset into DaemonConfig, else into SupervisorConfig */
+        size_t offset;
+} LimitKey;
+
+static const LimitKey limit_keys[] = {
+        { "DefaultTasksMax", LIMIT_TASKS, true, offsetof(DaemonConfig, default_tasks_max) },
+        { "DefaultMemoryMax", LIMIT_MEMORY, true, offsetof(DaemonConfig, default_memory_max) },
+        { "TasksMax", LIMIT_TASKS, false, offsetof(SupervisorConfig, limits.tasks_max) },
+        { "MemoryMax", LIMIT_MEMORY, false, offsetof(SupervisorConfig, limits.memory_max) },
+        { "CPUQuota", LIMIT_CPU_QUOTA, false, offsetof(SupervisorConfig, limits.cpu_quota_per_sec_usec) },
+};
+
+static const LimitKey *find_limit_key(const char *key, bool daemon) {
+        for (size_t i = 0; i < ELEMENTSOF(limit_keys); i++)
+                if (limit_keys[i].daemon == daemon && strcmp(limit_keys[i].key, key) == 0)
+                        return &limit_keys[i];
+        return NULL;
+}
+
+static int parse_limit(const ConfigParser *p, unsigned line, const LimitKey *k, const char *value, void *base,
+                       Diagnostic *diag) {
+        static const char *const expected[] = {
+                [LIMIT_TASKS] = "a number of tasks (1 or more) or infinity",
+                [LIMIT_MEMORY] = "a size above zero such as 512M, a share of physical memory from 1% to 100%, "
+                                 "or infinity",
+                [LIMIT_CPU_QUOTA] = "a percentage from 1% to 10000% such as 50% (100% is one CPU), or infinity",
+        };
+        uint64_t v = 0;
+        unsigned pct;
+        int r = 0;
+
+        if (strcmp(value, "infinity") == 0)
+                v = UINT64_MAX;
+        else if (k->kind == LIMIT_TASKS) {
+                r = parse_uint64(value, &v);
+                if (r == 0 && (v == 0 || v == UINT64_MAX))
+                        r = -ERANGE;
+        } else if (k->kind == LIMIT_MEMORY && value[0] && value[strlen(value) - 1] == '%') {
+                r = parse_percent(value, &pct);
+                if (r == 0 && pct > 100)
+                        r = -ERANGE;
+                if (r == 0) {
+                        v = u64_muldiv_sat(physical_memory(), pct, 100);
+                        if (v == 0 || v == UINT64_MAX)
+                                r = -ERANGE;         /* RAM unknown */
+                }
+        } else if (k->kind == LIMIT_MEMORY) {
+                r = parse_size(value, &v);
+                if (r == 0 && v == 0)
+                        r = -ERANGE;
+        } else {
+                r = parse_percent(value, &pct);
+                v = (uint64_t) pct * (USEC_PER_SEC / 100);
+        }
+        if (r < 0)
+                return bad_value(p, line, k->key, value, r, expected[k->kind], diag);
+        *(uint64_t *) ((uint8_t *) base + k->offset) = v;
+        return 0;
+}
+
 static int parse_daemon_key(ConfigParser *p, unsigned line, const char *key, const char *value,
                             Diagnostic *diag) {
         DaemonConfig *c = p->config;
+        const LimitKey *lk;
+
+        if ((lk = find_limit_key(key, true)))
+                return parse_limit(p, line, lk, value, c, diag);
 
         if (strcmp(key, "AgentsDirectory") == 0) {
                 if (*value == '\0') {
@@ -308,9 +410,13 @@ static int parse_supervisor_key(ConfigParser *p, unsigned line, const char *key,
         SupervisorConfig *s = &d->config;
         bool is_root = strcmp(s->name, "root") == 0;
         const TimeKey *tk;
+        const LimitKey *lk;
         InheritedField field;
         int r;
 
+        /* Not inherited: a nested group is bounded by its parent's anyway. */
+        if ((lk = find_limit_key(key, false)))
+                return parse_limit(p, line, lk, value, s, diag);
         if (strcmp(key, "Parent") == 0) {
                 if (is_root) {
                         diag_set(diag, p->file, line, 0, key, "the root supervisor has no Parent=");

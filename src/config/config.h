@@ -140,6 +140,10 @@ typedef struct SupervisorConfig {
         usec_t restart_delay_usec;       /* default 0 */
         usec_t restart_max_delay_usec;   /* default 0 */
         OnEscalation on_escalation;      /* root only */
+        Limits limits;                   /* TasksMax= MemoryMax= CPUQuota= of the whole group (the
+                                          * root's: all agents together); not inherited (the
+                                          * cgroup tree bounds nested groups); the time fields
+                                          * stay USEC_INFINITY */
 } SupervisorConfig;
 
 typedef struct DaemonConfig {
@@ -151,6 +155,8 @@ typedef struct DaemonConfig {
         char *admin_group;               /* NULL = none (only root may mutate) */
         char *default_user;              /* default "nobody" */
         char *control_group;             /* ControlGroup=, default "agentvisor" */
+        uint64_t default_tasks_max;      /* DefaultTasksMax=, default 4096; UINT64_MAX = none */
+        uint64_t default_memory_max;     /* DefaultMemoryMax= in bytes, default 50% of RAM */
         SupervisorConfig *supervisors;   /* [0] is root; parents before children */
         size_t n_supervisors;
 } DaemonConfig;
@@ -171,6 +177,12 @@ DaemonConfig *daemon_config_free(DaemonConfig *c);
 int config_user_in_admin_group(const DaemonConfig *c, const char *user);
 DEFINE_TRIVIAL_CLEANUP_FUNC(DaemonConfig *, daemon_config_free);
 const SupervisorConfig *daemon_config_find_supervisor(const DaemonConfig *c, const char *name);
+/* The daemon's DefaultTasksMax=/DefaultMemoryMax= into l: applied to an agent
+ * type or RunAgent spec before its own keys, which may lower, raise or
+ * (infinity) drop them. */
+void daemon_config_default_limits(const DaemonConfig *c, Limits *l);
+#define DEFAULT_TASKS_MAX 4096
+#define DEFAULT_MEMORY_MAX_PERCENT 50
 
 /* One agents.d file. Supervisor= must name one in `c` (if c != NULL). The
  * type's name is the file's basename without ".agent". */

@@ -74,8 +74,10 @@ static void test_minimal_defaults(void **state) {
         assert_string_equal(s->working_directory, "/");
         assert_int_equal(s->type, SERVICE_SIMPLE);
         assert_true(s->timeout_start_usec == 10 * USEC_PER_SEC);
-        assert_true(s->limits.memory_max == UINT64_MAX);
-        assert_true(s->limits.tasks_max == UINT64_MAX);
+        /* The daemon's DefaultMemoryMax= (50% of RAM) and DefaultTasksMax= (4096). */
+        assert_true(s->limits.memory_max ==
+                    (uint64_t) sysconf(_SC_PHYS_PAGES) * (uint64_t) sysconf(_SC_PAGESIZE) / 2);
+        assert_true(s->limits.tasks_max == DEFAULT_TASKS_MAX);
         assert_true(s->limits.cpu_quota_per_sec_usec == UINT64_MAX);
         assert_true(s->limits.runtime_max_usec == USEC_INFINITY);
         assert_true(s->limits.cpu_time_max_usec == USEC_INFINITY);

@@ -342,6 +342,89 @@ static void test_bad_values(void **state) {
         parse_bad("[Daemon]\nLogDirectory=\n", 2, "LogDirectory", "needs a directory");
 }
 
+static uint64_t ram(void) {
+        return (uint64_t) sysconf(_SC_PHYS_PAGES) * (uint64_t) sysconf(_SC_PAGESIZE);
+}
+
+/* Agents without limits get DefaultTasksMax=4096 and DefaultMemoryMax=50% of
+ * RAM; supervisors have no limits of their own unless set. */
+static void test_limit_defaults(void **state) {
+        DaemonConfig *c = NULL;
+        Diagnostic d = {};
+        Limits l = LIMITS_NONE;
+
+        assert_int_equal(config_load(NULL, &c, &d), 0);
+        assert_true(c->default_tasks_max == 4096);
+        assert_true(c->default_memory_max == ram() / 2);
+        assert_true(sup(c, "root")->limits.tasks_max == UINT64_MAX);
+        assert_true(sup(c, "root")->limits.memory_max == UINT64_MAX);
+        assert_true(sup(c, "root")->limits.cpu_quota_per_sec_usec == UINT64_MAX);
+        daemon_config_default_limits(c, &l);
+        assert_true(l.tasks_max == 4096 && l.memory_max == ram() / 2);
+        /* The rest stays as it was. */
+        assert_true(l.cpu_quota_per_sec_usec == UINT64_MAX && l.runtime_max_usec == USEC_INFINITY);
+        daemon_config_free(c);
+
+        c = parse_ok("[Daemon]\nControlGroup=x\n");
+        assert_true(c->default_tasks_max == 4096 && c->default_memory_max == ram() / 2);
+        daemon_config_free(c);
+}
+
+static void test_limit_keys(void **state) {
+        DaemonConfig *c = parse_ok("[Daemon]\n"
+                                   "DefaultTasksMax=100\n"
+                                   "DefaultMemoryMax=25%\n"
+                                   "[Supervisor]\n"
+                                   "TasksMax=1000\n"
+                                   "MemoryMax=2G\n"
+                                   "CPUQuota=150%\n"
+                                   "[Supervisor w]\n"
+                                   "Parent=root\n"
+                                   "TasksMax=64\n"
+                                   "MemoryMax=infinity\n"
+                                   "[Supervisor x]\n"
+                                   "Parent=w\n");
+        const SupervisorConfig *root = sup(c, "root"), *w = sup(c, "w"), *x = sup(c, "x");
+
+        assert_true(c->default_tasks_max == 100);
+        assert_true(c->default_memory_max == ram() / 4);
+        assert_true(root->limits.tasks_max == 1000);
+        assert_true(root->limits.memory_max == 2ULL << 30);
+        assert_true(root->limits.cpu_quota_per_sec_usec == 1500000);
+        assert_true(w->limits.tasks_max == 64);
+        assert_true(w->limits.memory_max == UINT64_MAX);
+        assert_true(w->limits.cpu_quota_per_sec_usec == UINT64_MAX);
+        /* Not inherited: the cgroup tree already bounds x by w and root. */
+        assert_true(x->limits.tasks_max == UINT64_MAX);
+        assert_true(x->limits.memory_max == UINT64_MAX);
+        daemon_config_free(c);
+
+        c = parse_ok("[Daemon]\nDefaultTasksMax=infinity\nDefaultMemoryMax=infinity\n"
+                     "[Supervisor]\nCPUQuota=infinity\n");
+        assert_true(c->default_tasks_max == UINT64_MAX && c->default_memory_max == UINT64_MAX);
+        assert_true(sup(c, "root")->limits.cpu_quota_per_sec_usec == UINT64_MAX);
+        daemon_config_free(c);
+
+        c = parse_ok("[Daemon]\nDefaultMemoryMax=512M\n");
+        assert_true(c->default_memory_max == 512ULL << 20);
+        daemon_config_free(c);
+}
+
+static void test_bad_limits(void **state) {
+        parse_bad("[Daemon]\nDefaultTasksMax=0\n", 2, "DefaultTasksMax", "out of range");
+        parse_bad("[Daemon]\nDefaultTasksMax=lots\n", 2, "DefaultTasksMax", "a number of tasks");
+        parse_bad("[Daemon]\nDefaultTasksMax=18446744073709551616\n", 2, "DefaultTasksMax", "out of range");
+        parse_bad("[Daemon]\nDefaultMemoryMax=0\n", 2, "DefaultMemoryMax", "out of range");
+        parse_bad("[Daemon]\nDefaultMemoryMax=101%\n", 2, "DefaultMemoryMax", "1% to 100%");
+        parse_bad("[Daemon]\nDefaultMemoryMax=half\n", 2, "DefaultMemoryMax", "invalid");
+        parse_bad("[Daemon]\nTasksMax=5\n", 2, "TasksMax", "unknown key");
+        parse_bad("[Supervisor]\nTasksMax=-3\n", 2, "TasksMax", "invalid");
+        parse_bad("[Supervisor]\nMemoryMax=0%\n", 2, "MemoryMax", "out of range");
+        parse_bad("[Supervisor w]\nParent=root\nCPUQuota=0%\n", 3, "CPUQuota", "out of range");
+        parse_bad("[Supervisor]\nCPUQuota=50\n", 2, "CPUQuota", "such as 50%");
+        parse_bad("[Supervisor]\nDefaultTasksMax=5\n", 2, "DefaultTasksMax", "unknown key");
+}
+
 static void test_backoff(void **state) {
         DaemonConfig *c;
 
@@ -459,6 +542,9 @@ int main(void) {
                 cmocka_unit_test(test_bad_parents),
                 cmocka_unit_test(test_bad_root_only_keys),
                 cmocka_unit_test(test_bad_values),
+                cmocka_unit_test(test_limit_defaults),
+                cmocka_unit_test(test_limit_keys),
+                cmocka_unit_test(test_bad_limits),
                 cmocka_unit_test(test_backoff),
                 cmocka_unit_test(test_enum_strings),
                 cmocka_unit_test(test_load_file),

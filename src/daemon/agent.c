@@ -22,6 +22,7 @@
 #include "notify-message.h"
 #include "spawn.h"
 #include "strv.h"
+#include "time-util.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -90,9 +91,15 @@ int agent_new(Manager *m, const char *name, const char *type, AgentSpec *spec, S
         return 0;
 }
 
+static void timer_off(sd_event_source *s) {
+        if (s)
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+}
+
 static void check_clear(Agent *a) {
         a->check_source = sd_event_source_disable_unref(a->check_source);
-        a->check_timeout = sd_event_source_disable_unref(a->check_timeout);
+        /* Kept for the next check: timers_clear() drops it. */
+        timer_off(a->check_timeout);
         if (a->check_pidfd >= 0) {
                 /* The check belongs to this invocation; reap it if it still runs. */
                 (void) pidfd_send(a->check_pidfd, SIGKILL);
@@ -110,6 +117,7 @@ static void timers_clear(Agent *a) {
         a->start_timer = sd_event_source_disable_unref(a->start_timer);
         a->watchdog_timer = sd_event_source_disable_unref(a->watchdog_timer);
         a->health_timer = sd_event_source_disable_unref(a->health_timer);
+        a->check_timeout = sd_event_source_disable_unref(a->check_timeout);
 }
 
 Agent *agent_free(Agent *a) {
@@ -181,22 +189,48 @@ static void agent_set_health(Agent *a, AgentHealth h) {
         bus_emit_health_changed(a);
 }
 
+/* Creating a time source is what can fail (timerfd, epoll, memory):
+ * agent_spawn() creates every timer an invocation needs before the process
+ * exists, so that a start whose limits cannot be enforced fails as a whole
+ * (spawn-failed). Creating one leaves it off. */
+static int timer_new(Agent *a, sd_event_source **s, sd_event_time_handler_t cb) {
+        int r;
+
+        if (*s)
+                return 0;
+        r = sd_event_add_time(a->manager->event, s, CLOCK_MONOTONIC, USEC_INFINITY, 0, cb, a);
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_enabled(*s, SD_EVENT_OFF);
+        if (r < 0)
+                *s = sd_event_source_disable_unref(*s);
+        return r;
+}
+
+/* Arms *s for `when`; USEC_INFINITY (a deadline past the end of time, see
+ * usec_add()) turns it off: no limit. */
 static int timer_set(Agent *a, sd_event_source **s, usec_t when, usec_t accuracy,
                      sd_event_time_handler_t cb) {
         int r;
 
-        if (*s) {
-                r = sd_event_source_set_time(*s, when);
-                if (r >= 0)
-                        r = sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+        r = timer_new(a, s, cb);
+        if (r < 0)
                 return r;
-        }
-        return sd_event_add_time(a->manager->event, s, CLOCK_MONOTONIC, when, accuracy, cb, a);
+        if (when == USEC_INFINITY)
+                return sd_event_source_set_enabled(*s, SD_EVENT_OFF);
+        r = sd_event_source_set_time(*s, when);
+        if (r >= 0 && accuracy > 0)
+                r = sd_event_source_set_time_accuracy(*s, accuracy);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(*s, SD_EVENT_ONESHOT);
+        return r;
 }
 
-static void timer_off(sd_event_source *s) {
-        if (s)
-                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+/* A limit that can no longer be enforced ends the agent rather than leaving
+ * it unbounded; `reason` is the limit's own exit reason. */
+static void timer_failed(Agent *a, const char *what, int r, ExitReason reason) {
+        log_agent_full(LOG_ERR, a->name, "cannot arm its %s timer, ending it: %s", what, strerror(-r));
+        agent_terminate(a, reason);
 }
 
 static usec_t agent_stop_timeout(const Agent *a) {
@@ -232,9 +266,17 @@ void agent_stop(Agent *a, ExitReason reason) {
 
         if (a->main_exited || a->pidfd < 0 || pidfd_send(a->pidfd, SIGTERM) < 0)
                 (void) cgroup_kill(a->cgroup);
-        else if (!a->stop_timer || sd_event_source_get_enabled(a->stop_timer, NULL) <= 0)
-                (void) timer_set(a, &a->stop_timer, now_monotonic() + agent_stop_timeout(a), 0,
-                                 on_stop_timeout);
+        else if (!a->stop_timer || sd_event_source_get_enabled(a->stop_timer, NULL) <= 0) {
+                int r = timer_set(a, &a->stop_timer, usec_add(now_monotonic(), agent_stop_timeout(a)), 0,
+                                  on_stop_timeout);
+                if (r < 0) {
+                        /* Without the timer nothing would bound the stop. */
+                        log_agent_full(LOG_ERR, a->name,
+                                       "cannot arm its %s timer, killing its cgroup at once: %s",
+                                       "AgentTimeoutSec", strerror(-r));
+                        (void) cgroup_kill(a->cgroup);
+                }
+        }
         agent_update_state(a);
 }
 
@@ -398,6 +440,7 @@ static void agent_spawn_failed(Agent *a, int error, const char *step) {
         ExitFacts f = { .spawn_failed = true, .spawn_errno = error };
 
         log_agent_warning(a->name, "cannot start: %s%s%s", step ?: "", step ? ": " : "", strerror(error));
+        timers_clear(a);
         if (a->cgroup) {
                 hashmap_remove(m->agents_by_cgroup, cgroup_path(a->cgroup));
                 (void) cgroup_remove(a->cgroup);
@@ -545,27 +588,30 @@ static int on_watchdog_timeout(sd_event_source *s, uint64_t usec, void *userdata
 
 /* The earliest moment the CPU budget can run out is when the group burns
  * the rest at its highest possible rate: all CPUs, or its quota. */
-static void cpu_schedule(Agent *a);
+static int cpu_schedule(Agent *a);
 
 static int on_cpu_check(sd_event_source *s, uint64_t usec, void *userdata) {
         Agent *a = userdata;
         nsec_t used = 0;
+        int r;
 
         if (cgroup_read_cpu_usage(a->cgroup, &used) >= 0 &&
             used / NSEC_PER_USEC >= a->spec.limits.cpu_time_max_usec) {
                 agent_terminate(a, EXIT_REASON_CPU_TIMEOUT);
                 return 0;
         }
-        cpu_schedule(a);
+        r = cpu_schedule(a);
+        if (r < 0)
+                timer_failed(a, "CPUTimeMaxSec", r, EXIT_REASON_CPU_TIMEOUT);
         return 0;
 }
 
-static void cpu_schedule(Agent *a) {
+static int cpu_schedule(Agent *a) {
         nsec_t used = 0;
         usec_t budget = a->spec.limits.cpu_time_max_usec, remaining, rate_ppm, wait;
 
         if (budget == USEC_INFINITY)
-                return;
+                return 0;
         (void) cgroup_read_cpu_usage(a->cgroup, &used);
         remaining = used / NSEC_PER_USEC >= budget ? 0 : budget - used / NSEC_PER_USEC;
         /* rate in CPU-microseconds per second of wall clock */
@@ -574,9 +620,11 @@ static void cpu_schedule(Agent *a) {
                 rate_ppm = MIN(rate_ppm, a->spec.limits.cpu_quota_per_sec_usec);
         if (rate_ppm == 0)
                 rate_ppm = 1;
-        wait = remaining * USEC_PER_SEC / rate_ppm;
+        /* A budget near 2^64 must not wrap into an early check: wait
+         * saturates, and so does the deadline (infinity: no check). */
+        wait = u64_muldiv_sat(remaining, USEC_PER_SEC, rate_ppm);
         /* Never spin: at least 10 ms between checks. */
-        (void) timer_set(a, &a->cpu_timer, now_monotonic() + MAX(wait, 10 * USEC_PER_MSEC),
+        return timer_set(a, &a->cpu_timer, usec_add(now_monotonic(), MAX(wait, 10 * USEC_PER_MSEC)),
                          MIN(MAX(wait / 20, USEC_PER_MSEC), 250 * USEC_PER_MSEC), on_cpu_check);
 }
 
@@ -584,7 +632,13 @@ static usec_t health_interval(const Agent *a) {
         return a->spec.health_check_interval_usec ?: a->supervisor->config.health_check_interval_usec;
 }
 
-static void health_schedule(Agent *a);
+static int health_schedule(Agent *a);
+
+static void health_reschedule(Agent *a) {
+        int r = health_schedule(a);
+        if (r < 0)
+                timer_failed(a, "health check", r, EXIT_REASON_UNHEALTHY);
+}
 
 static void health_result(Agent *a, bool ok, const char *what) {
         if (ok) {
@@ -593,7 +647,7 @@ static void health_result(Agent *a, bool ok, const char *what) {
                         bus_emit_agent_changed(a, "HealthCheckFailures", NULL);
                 }
                 agent_set_health(a, AGENT_HEALTH_HEALTHY);
-                health_schedule(a);
+                health_reschedule(a);
                 return;
         }
         a->check_failures++;
@@ -605,7 +659,7 @@ static void health_result(Agent *a, bool ok, const char *what) {
                 agent_terminate(a, EXIT_REASON_UNHEALTHY);
                 return;
         }
-        health_schedule(a);
+        health_reschedule(a);
 }
 
 static int on_check_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -616,7 +670,8 @@ static int on_check_exit(sd_event_source *s, int fd, uint32_t revents, void *use
         if (waitid((idtype_t) P_PIDFD, (id_t) a->check_pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
                 return 0;
         a->check_source = sd_event_source_disable_unref(a->check_source);
-        a->check_timeout = sd_event_source_disable_unref(a->check_timeout);
+        /* Kept for the next check: timers_clear() drops it. */
+        timer_off(a->check_timeout);
         a->check_pidfd = safe_close(a->check_pidfd);
         a->check_pid = 0;
         if (si.si_code == CLD_EXITED)
@@ -663,9 +718,10 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 return 0;
         }
         r = sd_event_add_io(a->manager->event, &a->check_source, a->check_pidfd, EPOLLIN, on_check_exit, a);
+        /* Absolute and saturated: a relative time near 2^64 is EOVERFLOW. */
         if (r >= 0)
-                r = sd_event_add_time_relative(a->manager->event, &a->check_timeout, CLOCK_MONOTONIC,
-                                               a->spec.health_check_timeout_usec, 0, on_check_timeout, a);
+                r = timer_set(a, &a->check_timeout, usec_add(now_monotonic(), a->spec.health_check_timeout_usec),
+                              0, on_check_timeout);
         if (r < 0) {
                 check_clear(a);
                 health_result(a, false, strerror(-r));
@@ -673,33 +729,48 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static void health_schedule(Agent *a) {
+static bool health_wanted(const Agent *a) {
+        usec_t iv = health_interval(a);
+        return a->spec.health_check && iv != 0 && iv != USEC_INFINITY;
+}
+
+static int health_schedule(Agent *a) {
         usec_t iv = health_interval(a);
 
-        if (!a->spec.health_check || iv == 0 || iv == USEC_INFINITY)
-                return;
+        if (!health_wanted(a))
+                return 0;
         /* Health checks tolerate a second of slack so that many agents' timers
          * coalesce into few wakeups. */
-        (void) timer_set(a, &a->health_timer, now_monotonic() + iv, MIN(iv / 10, USEC_PER_SEC),
+        return timer_set(a, &a->health_timer, usec_add(now_monotonic(), iv), MIN(iv / 10, USEC_PER_SEC),
                          on_health_timer);
 }
 
-static void watchdog_schedule(Agent *a) {
-        if (a->watchdog_usec == 0 || a->watchdog_usec == USEC_INFINITY)
-                return;
-        (void) timer_set(a, &a->watchdog_timer, now_monotonic() + a->watchdog_usec,
+static bool watchdog_wanted(const Agent *a) {
+        return a->watchdog_usec != 0 && a->watchdog_usec != USEC_INFINITY;
+}
+
+static int watchdog_schedule(Agent *a) {
+        if (!watchdog_wanted(a))
+                return 0;
+        return timer_set(a, &a->watchdog_timer, usec_add(now_monotonic(), a->watchdog_usec),
                          MIN(a->watchdog_usec / 20, 250 * USEC_PER_MSEC), on_watchdog_timeout);
 }
 
 /* Running (READY=1 for notify agents, at once for simple ones). */
 static void agent_enter_running(Agent *a) {
+        int r;
+
         timer_off(a->start_timer);
         a->ready = true;
         agent_update_state(a);
         if (!a->spec.health_check)
                 agent_set_health(a, AGENT_HEALTH_HEALTHY);
-        watchdog_schedule(a);
-        health_schedule(a);
+        r = watchdog_schedule(a);
+        if (r < 0) {
+                timer_failed(a, "watchdog", r, EXIT_REASON_WATCHDOG);
+                return;
+        }
+        health_reschedule(a);
 }
 
 void agent_notify(Agent *a, const void *msg) {
@@ -725,10 +796,63 @@ void agent_notify(Agent *a, const void *msg) {
                 agent_terminate(a, EXIT_REASON_WATCHDOG);
                 return;
         }
-        if (n->watchdog_ping && a->ready)
-                watchdog_schedule(a);
+        if (n->watchdog_ping && a->ready) {
+                int r = watchdog_schedule(a);
+                if (r < 0) {
+                        timer_failed(a, "watchdog", r, EXIT_REASON_WATCHDOG);
+                        return;
+                }
+        }
         if (n->stopping)
                 log_agent_info(a->name, "reports it is stopping");
+}
+
+/* Every timer of the invocation exists, and the ones that run from the start
+ * are armed, before the process does: a limit that cannot be enforced fails
+ * the start (spawn-failed, status = errno) instead of being skipped. The
+ * deadlines count from just before the spawn; they saturate, so that a limit
+ * near 2^64 means no deadline rather than one in the past. */
+static int timers_arm_start(Agent *a, const char **ret_step) {
+        usec_t now = now_monotonic();
+        int r;
+
+        *ret_step = "AgentTimeoutSec timer";
+        r = timer_new(a, &a->stop_timer, on_stop_timeout);
+        if (r < 0)
+                return r;
+        *ret_step = "RuntimeMaxSec timer";
+        r = timer_set(a, &a->runtime_timer, usec_add(now, a->spec.limits.runtime_max_usec), 0,
+                      on_runtime_timeout);
+        if (r < 0)
+                return r;
+        *ret_step = "TimeoutStartSec timer";
+        if (a->spec.type == SERVICE_NOTIFY && a->spec.timeout_start_usec > 0) {
+                r = timer_set(a, &a->start_timer, usec_add(now, a->spec.timeout_start_usec), 0,
+                              on_start_timeout);
+                if (r < 0)
+                        return r;
+        }
+        *ret_step = "CPUTimeMaxSec timer";
+        r = cpu_schedule(a);
+        if (r < 0)
+                return r;
+        *ret_step = "watchdog timer";
+        if (watchdog_wanted(a)) {
+                r = timer_new(a, &a->watchdog_timer, on_watchdog_timeout);
+                if (r < 0)
+                        return r;
+        }
+        *ret_step = "health check timer";
+        if (health_wanted(a)) {
+                r = timer_new(a, &a->health_timer, on_health_timer);
+                if (r < 0)
+                        return r;
+                r = timer_new(a, &a->check_timeout, on_check_timeout);
+                if (r < 0)
+                        return r;
+        }
+        *ret_step = NULL;
+        return 0;
 }
 
 void agent_spawn(Agent *a) {
@@ -767,6 +891,11 @@ void agent_spawn(Agent *a) {
                 agent_spawn_failed(a, -r, r == -ESRCH ? "user lookup" : "prepare");
                 return;
         }
+        r = timers_arm_start(a, &step);
+        if (r < 0) {
+                agent_spawn_failed(a, -r, step);
+                return;
+        }
         a->has_filter = p.filter != NULL;
         out = agent_output_open(a, /* invocation= */ true);
         p.stdout_fd = p.stderr_fd = out;
@@ -798,14 +927,6 @@ void agent_spawn(Agent *a) {
                 sv_agent_spawned(m->sv, a->sv, a->started_monotonic);
         log_agent_info(a->name, "started as pid %d in %s", (int) a->pid, cgroup_path(a->cgroup));
 
-        if (a->spec.limits.runtime_max_usec != USEC_INFINITY)
-                (void) timer_set(a, &a->runtime_timer, a->started_monotonic + a->spec.limits.runtime_max_usec,
-                                 0, on_runtime_timeout);
-        cpu_schedule(a);
-        if (a->spec.type == SERVICE_NOTIFY && a->spec.timeout_start_usec != USEC_INFINITY &&
-            a->spec.timeout_start_usec > 0)
-                (void) timer_set(a, &a->start_timer, a->started_monotonic + a->spec.timeout_start_usec, 0,
-                                 on_start_timeout);
 
         bus_emit_agent_started(a);
         bus_emit_agent_changed(a, "State", "MainPID", "InvocationID", "StartedUSec", "ControlGroup",

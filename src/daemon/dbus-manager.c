@@ -398,6 +398,7 @@ static int method_run_agent(sd_bus_message *msg, void *userdata, sd_bus_error *e
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "\"%s\" is not a valid agent name: use [A-Za-z0-9][A-Za-z0-9_.@-]{0,63}.", name);
         agent_spec_init(&spec);
+        daemon_config_default_limits(m->config, &spec.limits);
         spec.restart = RESTART_TEMPORARY;
         r = bus_read_strv_bounded(msg, "argv", BUS_ARGS_MAX, &budget, &spec.exec, error);
         if (r >= 0 && strv_length(spec.exec) == 0)

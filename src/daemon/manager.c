@@ -18,6 +18,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "spawn.h"
+#include "time-util.h"
 
 static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_STARTING] = "starting",
@@ -249,19 +250,25 @@ static int on_sv_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* The supervision core's timers (restart backoff, group restarts) share one
+ * source, made at startup (manager_startup()) so that arming it only moves
+ * it. USEC_INFINITY (a deadline that saturated) is no timer. */
 void manager_arm_sv_timer(Manager *m) {
         usec_t next = sv_next_deadline(m->sv);
+        int r;
 
-        if (next == USEC_INFINITY) {
-                if (m->sv_timer)
-                        (void) sd_event_source_set_enabled(m->sv_timer, SD_EVENT_OFF);
+        if (!m->sv_timer)
                 return;
+        if (next == USEC_INFINITY)
+                r = sd_event_source_set_enabled(m->sv_timer, SD_EVENT_OFF);
+        else {
+                r = sd_event_source_set_time(m->sv_timer, next);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->sv_timer, SD_EVENT_ONESHOT);
         }
-        if (m->sv_timer) {
-                (void) sd_event_source_set_time(m->sv_timer, next);
-                (void) sd_event_source_set_enabled(m->sv_timer, SD_EVENT_ONESHOT);
-        } else
-                (void) sd_event_add_time(m->event, &m->sv_timer, CLOCK_MONOTONIC, next, 0, on_sv_timer, m);
+        if (r < 0)
+                log_error("cannot arm the restart and backoff timer: %s; a delayed restart may not happen",
+                          strerror(-r));
 }
 
 static const char *agent_name_cb(void *userdata) {
@@ -344,7 +351,8 @@ static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata
 }
 
 void manager_begin_shutdown(Manager *m, int exit_code) {
-        usec_t longest = 0;
+        usec_t longest = 0, deadline;
+        int r;
 
         if (m->state == MANAGER_STOPPING)
                 return;
@@ -355,8 +363,15 @@ void manager_begin_shutdown(Manager *m, int exit_code) {
         bus_emit_manager_changed(m);
         for (size_t i = 0; i < m->n_supervisors; i++)
                 longest = MAX(longest, m->supervisors[i]->config.agent_timeout_usec);
-        (void) sd_event_add_time_relative(m->event, &m->shutdown_timer, CLOCK_MONOTONIC,
-                                          longest + 5 * USEC_PER_SEC, 0, on_shutdown_timeout, m);
+        /* AgentTimeoutSec=infinity: no second round of kills. */
+        deadline = usec_add(now_monotonic(), usec_add(longest, 5 * USEC_PER_SEC));
+        if (deadline != USEC_INFINITY) {
+                r = sd_event_add_time(m->event, &m->shutdown_timer, CLOCK_MONOTONIC, deadline, 0,
+                                      on_shutdown_timeout, m);
+                if (r < 0)
+                        log_error("cannot arm the shutdown timer (%s): agents that ignore SIGTERM are "
+                                  "killed when their AgentTimeoutSec passes", strerror(-r));
+        }
         sv_shutdown(m->sv, now_monotonic());
         manager_dispatch_actions(m);
 }
@@ -406,6 +421,22 @@ static uint64_t supervisor_max_descendants(Manager *m, size_t idx) {
         return n;
 }
 
+/* The safe defaults are for hosts that can enforce them; where a controller
+ * is missing (a delegated v2 subtree without it), an agent type that asks
+ * for such a limit itself is still refused at start (EOPNOTSUPP). */
+static void drop_unenforceable_defaults(Manager *m) {
+        if (m->config->default_tasks_max != UINT64_MAX &&
+            !cgroup_root_has_controller(m->cgroup_root, CGROUP_V1_PIDS)) {
+                log_warning("no pids controller: DefaultTasksMax= is not applied");
+                m->config->default_tasks_max = UINT64_MAX;
+        }
+        if (m->config->default_memory_max != UINT64_MAX &&
+            !cgroup_root_has_controller(m->cgroup_root, CGROUP_V1_MEMORY)) {
+                log_warning("no memory controller: DefaultMemoryMax= is not applied");
+                m->config->default_memory_max = UINT64_MAX;
+        }
+}
+
 static int setup_supervisors(Manager *m) {
         int r;
 
@@ -436,7 +467,11 @@ static int setup_supervisors(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to set up supervisor %s: %m", c->name);
                 r = cgroup_supervisor_new(m->cgroup_root, parent ? parent->cgroup : NULL, c->name,
-                                          supervisor_max_descendants(m, i), &s->cgroup);
+                                          supervisor_max_descendants(m, i), &c->limits, &s->cgroup);
+                if (r == -EOPNOTSUPP)
+                        return log_error_errno(r, "Failed to create the cgroup of supervisor %s: its TasksMax=, "
+                                               "MemoryMax= or CPUQuota= needs a controller this host does not "
+                                               "offer", c->name);
                 if (r < 0)
                         return log_error_errno(r, "Failed to create the cgroup of supervisor %s: %m", c->name);
                 r = hashmap_put(m->supervisors_by_name, s->config.name, s);
@@ -476,11 +511,6 @@ int manager_startup(Manager *m) {
                 log_diag("invalid configuration", &d);
                 return r;
         }
-        r = load_types(m, &m->types, &m->policies, &d);
-        if (r < 0) {
-                log_diag("invalid agent types or policies", &d);
-                return r;
-        }
         if (m->config->admin_group) {
                 struct group *g = getgrnam(m->config->admin_group);
                 if (g) {
@@ -506,9 +536,22 @@ int manager_startup(Manager *m) {
         r = cgroup_root_open(m->config->control_group, &m->cgroup_root);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the cgroup subtree: %m");
+        /* Types get the defaults when parsed: only those this host enforces. */
+        drop_unenforceable_defaults(m);
+        r = load_types(m, &m->types, &m->policies, &d);
+        if (r < 0) {
+                log_diag("invalid agent types or policies", &d);
+                return r;
+        }
         r = setup_supervisors(m);
         if (r < 0)
                 return r;
+        /* Made now, off: arming it later cannot fail for want of memory. */
+        r = sd_event_add_time(m->event, &m->sv_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0, on_sv_timer, m);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->sv_timer, SD_EVENT_OFF);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the restart timer: %m");
 
         m->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (m->inotify_fd < 0)

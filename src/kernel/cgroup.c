@@ -9,16 +9,28 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include "cgroup.h"
 #include "cgroupfs.h"
 #include "log.h"
+#include "time-util.h"
 
 #define CPU_PERIOD_USEC 100000ULL
 #define CPU_QUOTA_MIN_USEC 1000ULL      /* the kernel refuses smaller quotas */
+/* ... and larger ones than this (its bandwidth arithmetic has 44 bits of
+ * microseconds); a quota above it is more CPU than any machine has: none. */
+#define CPU_QUOTA_MAX_USEC ((1ULL << 44) - 1)
+/* pids.max refuses values from PID_MAX_LIMIT + 1 on (EINVAL); there cannot
+ * be more tasks than that anyway. */
+#define TASKS_MAX_KERNEL (4ULL * 1024 * 1024)
 #define STALE_WAIT_USEC (2 * USEC_PER_SEC)
 #define STALE_POLL_USEC (10 * USEC_PER_MSEC)
+/* Killing by pid (no cgroup.kill): rounds until cgroup.procs is empty, each
+ * after a short pause; bounded, as it runs on the daemon's loop. */
+#define KILL_ROUNDS_MAX 50
+#define KILL_ROUND_PAUSE_USEC (2 * USEC_PER_MSEC)
 
 static const char *const controller_names[_CGROUP_V1_MAX] = {
         [CGROUP_V1_PIDS] = "pids",
@@ -41,7 +53,10 @@ struct Cgroup {
         char *path;
         int fd;                              /* v2 directory, O_PATH */
         bool agent;
-        bool v1_made[_CGROUP_V1_MAX];        /* agents: v1 groups created for limits */
+        bool v1_made[_CGROUP_V1_MAX];        /* agents: v1 groups created (every mounted hierarchy) */
+        uint64_t cpu_quota;                  /* per period, the lowest of this group's and its
+                                              * ancestors' (v1 refuses a child above its parent);
+                                              * UINT64_MAX: none */
         int v1_procs_fds[_CGROUP_V1_MAX];
         size_t n_v1_procs_fds;
 };
@@ -89,9 +104,24 @@ static bool limit_needs(const Limits *l, CgroupV1Controller c) {
         }
 }
 
+/* CPUQuota is CPU time per second; the kernel wants it per period. Any
+ * value a caller can send is safe: no product overflows, and a quota the
+ * kernel cannot hold is no quota (UINT64_MAX). */
 static uint64_t cpu_quota(const Limits *l) {
-        /* CPUQuota is CPU time per second; the kernel wants it per period. */
-        return MAX(l->cpu_quota_per_sec_usec * CPU_PERIOD_USEC / USEC_PER_SEC, CPU_QUOTA_MIN_USEC);
+        uint64_t q;
+
+        if (!l || l->cpu_quota_per_sec_usec == UINT64_MAX)
+                return UINT64_MAX;
+        q = u64_muldiv_sat(l->cpu_quota_per_sec_usec, CPU_PERIOD_USEC, USEC_PER_SEC);
+        if (q > CPU_QUOTA_MAX_USEC)
+                return UINT64_MAX;
+        return MAX(q, CPU_QUOTA_MIN_USEC);
+}
+
+/* TasksMax as pids.max takes it: any value is safe, those past what the
+ * kernel can count are no limit ("max"). */
+static uint64_t tasks_max(const Limits *l) {
+        return l->tasks_max > TASKS_MAX_KERNEL ? UINT64_MAX : l->tasks_max;
 }
 
 static int populated_at(int dfd, const char *dir) {
@@ -107,21 +137,66 @@ static int populated_at(int dfd, const char *dir) {
         return v > 0;
 }
 
-static int kill_procs_at(int dfd, const char *dir) {
-        _cleanup_free_ char *file = NULL;
-        _cleanup_free_ pid_t *pids = NULL;
-        size_t n;
+static bool pid_listed(const pid_t *pids, size_t n, pid_t pid) {
+        for (size_t i = 0; i < n; i++)
+                if (pids[i] == pid)
+                        return true;
+        return false;
+}
+
+/* One round of SIGKILL by pid: a pidfd is opened for each process listed,
+ * then the list is read again, and only a pidfd whose pid is still listed is
+ * signalled: the pidfd pins the process it was opened for, so a pid that was
+ * reused in between (by a process elsewhere) is never hit. Returns how many
+ * processes were listed at first (0: the group is empty) or -errno. */
+static int kill_round_at(int dfd, const char *procs) {
+        _cleanup_free_ pid_t *pids = NULL, *again = NULL;
+        _cleanup_free_ int *fds = NULL;
+        size_t n, m;
         int r;
 
-        if (path_join(dir, "cgroup.procs", &file) < 0)
-                return -ENOMEM;
-        r = cgfs_read_pids(dfd, file, &pids, &n);
-        if (r < 0)
+        r = cgfs_read_pids(dfd, procs, &pids, &n);
+        if (r < 0 || n == 0)
                 return r;
+        fds = malloc(n * sizeof(int));
+        if (!fds)
+                return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                if (kill(pids[i], SIGKILL) < 0 && errno != ESRCH)
-                        return -errno;
-        return (int) MIN(n, (size_t) INT32_MAX);
+                fds[i] = (int) syscall(SYS_pidfd_open, pids[i], 0);
+        r = cgfs_read_pids(dfd, procs, &again, &m);
+        for (size_t i = 0; i < n; i++) {
+                if (fds[i] < 0)
+                        continue;        /* gone already */
+                if (r >= 0 && pid_listed(again, m, pids[i]) &&
+                    syscall(SYS_pidfd_send_signal, fds[i], SIGKILL, NULL, 0) < 0 && errno != ESRCH && r >= 0)
+                        r = -errno;
+                safe_close(fds[i]);
+        }
+        return r < 0 ? r : (int) MIN(n, (size_t) INT32_MAX);
+}
+
+/* dir "" with dfd names the directory dfd itself. */
+static int kill_by_pids_at(int dfd, const char *dir) {
+        _cleanup_free_ char *procs = NULL, *freeze = NULL;
+        int r = 0;
+
+        if (path_join(dir, "cgroup.procs", &procs) < 0 || path_join(dir, "cgroup.freeze", &freeze) < 0)
+                return -ENOMEM;
+        /* Frozen (v2, 5.2+), nothing forks while we read and kill; SIGKILL
+         * still ends a frozen task. The group stays frozen: it is going. */
+        (void) cgfs_write(dfd, freeze, "1");
+        for (unsigned round = 0; round < KILL_ROUNDS_MAX; round++) {
+                if (round > 0)
+                        sleep_usec(KILL_ROUND_PAUSE_USEC);
+                r = kill_round_at(dfd, procs);
+                if (r <= 0)
+                        return r;
+        }
+        return -EBUSY;
+}
+
+int cgroup_kill_by_pids(Cgroup *c) {
+        return kill_by_pids_at(c->fd, "");
 }
 
 /* dir "" with dfd names the directory dfd itself. */
@@ -134,8 +209,7 @@ static int kill_at(int dfd, const char *dir) {
         r = cgfs_write(dfd, file, "1");
         if (r != -ENOENT)
                 return r;
-        r = kill_procs_at(dfd, dir);
-        return r < 0 ? r : 0;
+        return kill_by_pids_at(dfd, dir);
 }
 
 /* A stale group: everything in it is killed, waited for (bounded) and the
@@ -150,8 +224,13 @@ static int stale_group_remove(const char *dir, bool v2) {
                         r = populated_at(AT_FDCWD, dir);
                         if (r == 1)
                                 r = kill_at(AT_FDCWD, dir);
-                } else
-                        r = kill_procs_at(AT_FDCWD, dir);
+                } else {
+                        _cleanup_free_ char *procs = NULL;
+
+                        if (path_join(dir, "cgroup.procs", &procs) < 0)
+                                return -ENOMEM;
+                        r = kill_round_at(AT_FDCWD, procs);
+                }
                 if (r < 0)
                         return r;
                 if (r == 0 && cgfs_rmdir(dir) >= 0)
@@ -389,6 +468,7 @@ static int cgroup_new(CgroupRoot *r, Cgroup *parent, const char *name, const cha
                 return -ENOMEM;
         c->root = r;
         c->fd = -EBADF;
+        c->cpu_quota = parent ? parent->cpu_quota : UINT64_MAX;
         for (size_t i = 0; i < _CGROUP_V1_MAX; i++)
                 c->v1_procs_fds[i] = -EBADF;
 
@@ -436,10 +516,179 @@ int cgroup_set_max_descendants(Cgroup *c, uint64_t max) {
         return cgfs_write_uint64(c->fd, "cgroup.max.descendants", max);
 }
 
+static int write_v2_limits(Cgroup *c, const Limits *l) {
+        int k;
+
+        if (limit_needs(l, CGROUP_V1_PIDS)) {
+                k = cgfs_write_uint64(c->fd, "pids.max", tasks_max(l));
+                if (k < 0)
+                        return k;
+        }
+        if (limit_needs(l, CGROUP_V1_MEMORY)) {
+                k = cgfs_write_uint64(c->fd, "memory.max", l->memory_max);
+                if (k < 0)
+                        return k;
+                /* Swap would let the agent run past MemoryMax. */
+                k = cgfs_write(c->fd, "memory.swap.max", "0");
+                if (k < 0 && k != -ENOENT)
+                        return k;
+        }
+        if (limit_needs(l, CGROUP_V1_CPU)) {
+                char buf[64];
+
+                if (cpu_quota(l) == UINT64_MAX)
+                        snprintf(buf, sizeof buf, "max %llu", CPU_PERIOD_USEC);
+                else
+                        snprintf(buf, sizeof buf, "%" PRIu64 " %llu", cpu_quota(l), CPU_PERIOD_USEC);
+                k = cgfs_write(c->fd, "cpu.max", buf);
+                if (k < 0)
+                        return k;
+        }
+        /* An OOM kill takes the whole agent, not one process of it. (cgroup
+         * v1 has no such switch: there the kernel kills one process and the
+         * daemon ends the rest once the main process is gone.) */
+        if (c->agent && c->root->has[CGROUP_V1_MEMORY]) {
+                k = cgfs_write(c->fd, "memory.oom.group", "1");
+                if (k < 0 && k != -ENOENT)
+                        return k;
+        }
+        return 0;
+}
+
+/* The v1 group of controller k for c (hybrid): made in every mounted
+ * hierarchy, limits or not, so that the supervision tree is the same tree in
+ * each, a supervisor's limits bound all its agents, and every agent is
+ * accounted for (pids.current, memory.usage_in_bytes). Agents also get the
+ * cgroup.procs fd their child joins through. */
+static int make_v1(Cgroup *c, CgroupV1Controller k, const Limits *l) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        uint64_t quota;
+        int q;
+
+        if (c->agent)
+                c->v1_made[k] = true;        /* cgroup_remove() cleans up even half-made groups */
+        q = cgfs_mkdir_p(c->root->v1_dir[k], c->rel);
+        if (q < 0)
+                return q;
+        if (cgroup_v1_dir(c, k, &dir) < 0)
+                return -ENOMEM;
+        dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+
+        switch (k) {
+        case CGROUP_V1_PIDS:
+                q = limit_needs(l, k) ? cgfs_write_uint64(dfd, "pids.max", tasks_max(l)) : 0;
+                break;
+        case CGROUP_V1_MEMORY:
+                if (!limit_needs(l, k)) {
+                        q = 0;
+                        break;
+                }
+                /* memsw (memory+swap) may never be below the memory limit:
+                 * lifted first, so that a higher limit can be written. */
+                q = cgfs_write(dfd, "memory.memsw.limit_in_bytes", "-1");
+                q = q == -ENOENT ? 0 : q;
+                if (q >= 0)
+                        q = cgfs_write_uint64(dfd, "memory.limit_in_bytes", l->memory_max);
+                /* memsw counts memory+swap: the same value means no swap. */
+                if (q >= 0) {
+                        q = cgfs_write_uint64(dfd, "memory.memsw.limit_in_bytes", l->memory_max);
+                        if (q == -ENOENT)
+                                q = 0;
+                }
+                break;
+        case CGROUP_V1_CPU:
+                /* v1 refuses a quota above an ancestor's: the lower one holds. */
+                quota = MIN(cpu_quota(l), c->cpu_quota);
+                if (quota == UINT64_MAX) {
+                        q = 0;
+                        break;
+                }
+                q = cgfs_write_uint64(dfd, "cpu.cfs_period_us", CPU_PERIOD_USEC);
+                if (q >= 0)
+                        q = cgfs_write_uint64(dfd, "cpu.cfs_quota_us", quota);
+                break;
+        default:
+                q = -EINVAL;
+        }
+        if (q < 0 || !c->agent)
+                return q;
+
+        q = openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (q < 0)
+                return -errno;
+        c->v1_procs_fds[c->n_v1_procs_fds++] = q;
+        return 0;
+}
+
+/* Limits in every hierarchy; refused (-EOPNOTSUPP) where the host cannot
+ * enforce them. */
+static int apply_limits(Cgroup *c, const Limits *l) {
+        CgroupRoot *r = c->root;
+        int k = 0;
+
+        for (CgroupV1Controller i = 0; i < _CGROUP_V1_MAX; i++)
+                if (limit_needs(l, i) && !r->has[i])
+                        return -EOPNOTSUPP;
+        c->cpu_quota = MIN(c->cpu_quota, cpu_quota(l));
+
+        if (r->unified)
+                return write_v2_limits(c, l);
+        for (CgroupV1Controller i = 0; i < _CGROUP_V1_MAX && k >= 0; i++)
+                if (r->v1_dir[i])
+                        k = make_v1(c, i, l);
+        return k;
+}
+
+/* The root group is reused from one daemon to the next, not made afresh:
+ * limits an earlier configuration set there go before this one's apply. */
+static int reset_root_limits(Cgroup *c) {
+        static const char *const v1_files[_CGROUP_V1_MAX][2] = {
+                [CGROUP_V1_PIDS] = { "pids.max", "max" },
+                [CGROUP_V1_MEMORY] = { "memory.memsw.limit_in_bytes", "memory.limit_in_bytes" },
+                [CGROUP_V1_CPU] = { "cpu.cfs_quota_us", NULL },
+        };
+        CgroupRoot *r = c->root;
+        int k = 0;
+
+        if (r->unified) {
+                if (r->has[CGROUP_V1_PIDS])
+                        k = cgfs_write(c->fd, "pids.max", "max");
+                if (k >= 0 && r->has[CGROUP_V1_MEMORY])
+                        k = cgfs_write(c->fd, "memory.max", "max");
+                if (k >= 0 && r->has[CGROUP_V1_CPU])
+                        k = cgfs_write(c->fd, "cpu.max", "max");
+                return k;
+        }
+        for (CgroupV1Controller i = 0; i < _CGROUP_V1_MAX && k >= 0; i++) {
+                _cleanup_close_ int dfd = -EBADF;
+
+                if (!r->v1_dir[i])
+                        continue;
+                dfd = open(r->v1_dir[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0)
+                        return -errno;
+                if (i == CGROUP_V1_PIDS)
+                        k = cgfs_write(dfd, v1_files[i][0], v1_files[i][1]);
+                else
+                        for (size_t j = 0; j < 2 && k >= 0 && v1_files[i][j]; j++) {
+                                k = cgfs_write(dfd, v1_files[i][j], "-1");
+                                k = k == -ENOENT ? 0 : k;
+                        }
+        }
+        return k;
+}
+
 int cgroup_supervisor_new(CgroupRoot *r, Cgroup *parent, const char *name, uint64_t max_descendants,
-                          Cgroup **ret) {
+                          const Limits *limits, Cgroup **ret) {
         _cleanup_(cgroup_freep) Cgroup *c = NULL;
         int k;
+
+        for (CgroupV1Controller i = 0; i < _CGROUP_V1_MAX; i++)
+                if (limit_needs(limits, i) && !r->has[i])
+                        return -EOPNOTSUPP;
 
         k = cgroup_new(r, parent, parent ? name : NULL, ".supervisor", &c);
         if (k < 0)
@@ -456,78 +705,15 @@ int cgroup_supervisor_new(CgroupRoot *r, Cgroup *parent, const char *name, uint6
         }
         if (k >= 0)
                 k = cgroup_set_max_descendants(c, max_descendants);
+        if (k >= 0 && !*c->rel)
+                k = reset_root_limits(c);
+        if (k >= 0)
+                k = apply_limits(c, limits);
         if (k < 0) {
                 (void) cgroup_remove(c);
                 return k;
         }
         *ret = TAKE_PTR(c);
-        return 0;
-}
-
-static int write_v2_limits(Cgroup *c, const Limits *l) {
-        int k;
-
-        if (limit_needs(l, CGROUP_V1_PIDS)) {
-                k = cgfs_write_uint64(c->fd, "pids.max", l->tasks_max);
-                if (k < 0)
-                        return k;
-        }
-        if (limit_needs(l, CGROUP_V1_MEMORY)) {
-                k = cgfs_write_uint64(c->fd, "memory.max", l->memory_max);
-                if (k < 0)
-                        return k;
-                /* Swap would let the agent run past MemoryMax. */
-                k = cgfs_write(c->fd, "memory.swap.max", "0");
-                if (k < 0 && k != -ENOENT)
-                        return k;
-        }
-        if (limit_needs(l, CGROUP_V1_CPU)) {
-                char buf[64];
-
-                snprintf(buf, sizeof buf, "%" PRIu64 " %llu", cpu_quota(l), CPU_PERIOD_USEC);
-                k = cgfs_write(c->fd, "cpu.max", buf);
-                if (k < 0)
-                        return k;
-        }
-        return 0;
-}
-
-static int write_v1_limits(Cgroup *c, CgroupV1Controller k, const char *dir, const Limits *l) {
-        _cleanup_close_ int dfd = -EBADF;
-        int q;
-
-        dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-                return -errno;
-
-        switch (k) {
-        case CGROUP_V1_PIDS:
-                q = cgfs_write_uint64(dfd, "pids.max", l->tasks_max);
-                break;
-        case CGROUP_V1_MEMORY:
-                q = cgfs_write_uint64(dfd, "memory.limit_in_bytes", l->memory_max);
-                /* memsw counts memory+swap: the same value means no swap. */
-                if (q >= 0) {
-                        q = cgfs_write_uint64(dfd, "memory.memsw.limit_in_bytes", l->memory_max);
-                        if (q == -ENOENT)
-                                q = 0;
-                }
-                break;
-        case CGROUP_V1_CPU:
-                q = cgfs_write_uint64(dfd, "cpu.cfs_period_us", CPU_PERIOD_USEC);
-                if (q >= 0)
-                        q = cgfs_write_uint64(dfd, "cpu.cfs_quota_us", cpu_quota(l));
-                break;
-        default:
-                q = -EINVAL;
-        }
-        if (q < 0)
-                return q;
-
-        q = openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (q < 0)
-                return -errno;
-        c->v1_procs_fds[c->n_v1_procs_fds++] = q;
         return 0;
 }
 
@@ -549,22 +735,7 @@ int cgroup_agent_new(CgroupRoot *r, Cgroup *parent, const char *name, const Limi
         k = cgroup_make_v2(c);
         if (k < 0)
                 return k;
-
-        if (r->unified)
-                k = write_v2_limits(c, limits);
-        else
-                for (CgroupV1Controller i = 0; i < _CGROUP_V1_MAX && k >= 0; i++) {
-                        _cleanup_free_ char *dir = NULL;
-
-                        if (!limit_needs(limits, i))
-                                continue;
-                        c->v1_made[i] = true;
-                        k = cgfs_mkdir_p(r->v1_dir[i], c->rel);
-                        if (k >= 0)
-                                k = cgroup_v1_dir(c, i, &dir);
-                        if (k >= 0)
-                                k = write_v1_limits(c, i, dir, limits);
-                }
+        k = apply_limits(c, limits);
         if (k < 0) {
                 (void) cgroup_remove(c);
                 return k;

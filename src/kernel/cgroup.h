@@ -47,12 +47,16 @@ bool cgroup_root_has_controller(const CgroupRoot *r, CgroupV1Controller c);
  * no new directory). max_descendants: written to cgroup.max.descendants
  * (UINT64_MAX: "max"). `name` is the bare name: the directory is
  * NAME.supervisor (NAME.agent for agents); -EEXIST if it is there already,
- * -EAGAIN when an ancestor's cgroup.max.descendants is reached. */
+ * -EAGAIN when an ancestor's cgroup.max.descendants is reached. limits
+ * (TasksMax/MemoryMax/CPUQuota; NULL: none) bound every agent beneath it
+ * together; on hybrid hosts the group is made in every v1 hierarchy too. */
 int cgroup_supervisor_new(CgroupRoot *r, Cgroup *parent, const char *name, uint64_t max_descendants,
-                          Cgroup **ret);
+                          const Limits *limits, Cgroup **ret);
 int cgroup_set_max_descendants(Cgroup *c, uint64_t max);
-/* An agent's group. v1 groups (hybrid) are only made when `limits` needs a
- * controller, so that an agent without limits costs one mkdir. */
+/* An agent's group. On hybrid hosts it is made in every mounted v1 hierarchy,
+ * limits or not: beneath its supervisor's there (whose limits then hold),
+ * and accounted for (pids.current, memory usage). On v2 with the memory
+ * controller, memory.oom.group is set. */
 int cgroup_agent_new(CgroupRoot *r, Cgroup *parent, const char *name, const Limits *limits,
                      Cgroup **ret);
 /* Removes the directories (all hierarchies); -EBUSY if still populated. */
@@ -62,13 +66,19 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);
 
 const char *cgroup_path(const Cgroup *c);                  /* v2 path as /proc/PID/cgroup "0::" shows */
 int cgroup_dir_fd(const Cgroup *c);                        /* v2 directory, O_PATH|O_DIRECTORY, for CLONE_INTO_CGROUP */
-/* fds of v1 cgroup.procs files the child writes "0" into before exec (hybrid
- * with limits); n = 0 otherwise. */
+/* fds of v1 cgroup.procs files the child writes "0" into before exec
+ * (hybrid); n = 0 otherwise. */
 size_t cgroup_v1_procs_fds(const Cgroup *c, const int **ret);
 /* fd of cgroup.events (for inotify/IN_MODIFY) */
 int cgroup_events_path(const Cgroup *c, char **ret);
 int cgroup_is_populated(const Cgroup *c);                 /* 1, 0 or -errno */
-int cgroup_kill(Cgroup *c);                                /* cgroup.kill, or SIGKILL to each pid where missing */
+int cgroup_kill(Cgroup *c);                                /* cgroup.kill, or cgroup_kill_by_pids() where missing */
+/* The fallback for kernels without cgroup.kill (before 5.14): freezes the
+ * group where cgroup.freeze exists, then SIGKILLs each process through a
+ * pidfd, opened before the pid is checked to still be in the group (never a
+ * reused pid), round after round until cgroup.procs is empty (bounded).
+ * 0 when empty, -EBUSY if processes were still there after the last round. */
+int cgroup_kill_by_pids(Cgroup *c);
 int cgroup_pids(const Cgroup *c, pid_t **ret, size_t *ret_n);
 
 typedef struct CgroupStats {

@@ -109,7 +109,7 @@ static int setup(void **state) {
                 print_error("cgroup_root_open(%s): %s\n", root_name, strerror(-r));
                 return -1;
         }
-        r = cgroup_supervisor_new(root, NULL, NULL, UINT64_MAX, &top);
+        r = cgroup_supervisor_new(root, NULL, NULL, UINT64_MAX, NULL, &top);
         if (r < 0) {
                 print_error("cgroup_supervisor_new(root): %s\n", strerror(-r));
                 return -1;
@@ -142,7 +142,7 @@ static void test_max_descendants(void **state) {
         char *dir;
         int r;
 
-        r = cgroup_supervisor_new(root, top, "s", 2, &sup);
+        r = cgroup_supervisor_new(root, top, "s", 2, NULL, &sup);
         check(r == 0, "cgroup_supervisor_new(s): %s", strerror(-r));
         check(strcmp(cgroup_path(sup) + strlen(cgroup_root_path(root)), "/s.supervisor") == 0,
               "a nested supervisor should be NAME.supervisor beneath the root group, is %s", cgroup_path(sup));
@@ -188,7 +188,7 @@ static void test_limits_written(void **state) {
                 if (!cgroup_root_has_controller(root, c))
                         skip();          /* before anything is made that skip() would leave */
 
-        r = cgroup_supervisor_new(root, top, "w", UINT64_MAX, &sup);
+        r = cgroup_supervisor_new(root, top, "w", UINT64_MAX, NULL, &sup);
         check(r == 0, "cgroup_supervisor_new(w): %s", strerror(-r));
         r = cgroup_agent_new(root, sup, "lim", &test_limits, &agent);
         check(r == 0, "cgroup_agent_new with limits: %s", strerror(-r));
@@ -227,11 +227,20 @@ static void test_limits_written(void **state) {
                 free(cpu);
         }
 
-        /* Without limits an agent costs one directory, in v2 only. */
+        /* Without limits an agent still has its group in every hierarchy
+         * (accounting, and its supervisor's limits), but no limit in it. */
         r = cgroup_agent_new(root, sup, "plain", NULL, &plain);
         check(r == 0, "cgroup_agent_new without limits: %s", strerror(-r));
-        check(cgroup_v1_procs_fds(plain, &fds) == 0, "an agent without limits needs no v1 groups");
-        expect_group("w.supervisor/plain.agent", true, false);
+        if (cgroup_root_is_unified(root))
+                check(cgroup_v1_procs_fds(plain, &fds) == 0, "pure v2 needs no v1 cgroup.procs fds");
+        else {
+                char *pids = v1_dir(CGROUP_V1_PIDS, root_name, "w.supervisor/plain.agent");
+
+                check(cgroup_v1_procs_fds(plain, &fds) == 3, "an agent without limits joins all three v1 groups");
+                expect_file(pids, "pids.max", "max");
+                free(pids);
+        }
+        expect_group("w.supervisor/plain.agent", true, true);
 
         check(cgroup_remove(plain) == 0 && cgroup_remove(agent) == 0, "removing the agents");
         expect_group("w.supervisor/lim.agent", false, false);
@@ -243,10 +252,9 @@ static void test_limits_written(void **state) {
         cgroup_free(sup);
 }
 
-static pid_t spawn_sleep(Cgroup *c, int *ret_pidfd) {
-        char *argv[] = { (char *) "sleep", (char *) "30", NULL };
+static pid_t spawn_argv(Cgroup *c, char **argv, int *ret_pidfd) {
         SpawnParams p = {
-                .path = "/bin/sleep",
+                .path = argv[0],
                 .argv = argv,
                 .envp = no_env,
                 .cgroup_fd = cgroup_dir_fd(c),
@@ -262,8 +270,13 @@ static pid_t spawn_sleep(Cgroup *c, int *ret_pidfd) {
 
         p.n_v1_procs_fds = cgroup_v1_procs_fds(c, &p.v1_procs_fds);
         r = spawn(&p, &pid, ret_pidfd, &step);
-        check(r == 0, "spawn(/bin/sleep) failed at step %s: %s", step ? step : "?", strerror(-r));
+        check(r == 0, "spawn(%s) failed at step %s: %s", argv[0], step ? step : "?", strerror(-r));
         return pid;
+}
+
+static pid_t spawn_sleep(Cgroup *c, int *ret_pidfd) {
+        char *argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        return spawn_argv(c, argv, ret_pidfd);
 }
 
 static void reap(int pidfd) {
@@ -351,6 +364,241 @@ static void test_agent_lifecycle(void **state) {
         cgroup_free(agent);
 }
 
+/* A supervisor's limits are on its own group, in every hierarchy, so that
+ * they bound its agents together; an agent asking for more CPU than its
+ * supervisor has gets the supervisor's (cgroup v1 refuses a child quota
+ * above its parent's). */
+static void test_supervisor_limits(void **state) {
+        const Limits sup_limits = {
+                .memory_max = 128ULL * 1024 * 1024,
+                .tasks_max = 50,
+                .cpu_quota_per_sec_usec = 500000,          /* 50% */
+                .runtime_max_usec = USEC_INFINITY,
+                .cpu_time_max_usec = USEC_INFINITY,
+        };
+        Limits more = LIMITS_NONE;
+        Cgroup *sup = NULL, *agent = NULL;
+        int r;
+
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++)
+                if (!cgroup_root_has_controller(root, c))
+                        skip();
+
+        r = cgroup_supervisor_new(root, top, "lim", UINT64_MAX, &sup_limits, &sup);
+        check(r == 0, "cgroup_supervisor_new with limits: %s", strerror(-r));
+        more.cpu_quota_per_sec_usec = 2000000;              /* 200%: above the supervisor's */
+        r = cgroup_agent_new(root, sup, "greedy", &more, &agent);
+        check(r == 0, "an agent asking for more CPU than its supervisor: %s", strerror(-r));
+
+        if (cgroup_root_is_unified(root)) {
+                char *dir = v2_dir(root_name, "lim.supervisor");
+                char *adir = v2_dir(root_name, "lim.supervisor/greedy.agent");
+
+                expect_file(dir, "pids.max", "50");
+                expect_file(dir, "memory.max", "134217728");
+                expect_file(dir, "cpu.max", "50000 100000");
+                expect_file(adir, "memory.oom.group", "1");
+                free(dir);
+                free(adir);
+        } else {
+                char *pids = v1_dir(CGROUP_V1_PIDS, root_name, "lim.supervisor");
+                char *mem = v1_dir(CGROUP_V1_MEMORY, root_name, "lim.supervisor");
+                char *cpu = v1_dir(CGROUP_V1_CPU, root_name, "lim.supervisor");
+                char *acpu = v1_dir(CGROUP_V1_CPU, root_name, "lim.supervisor/greedy.agent");
+
+                expect_file(pids, "pids.max", "50");
+                expect_file(mem, "memory.limit_in_bytes", "134217728");
+                expect_file(cpu, "cpu.cfs_quota_us", "50000");
+                expect_file(acpu, "cpu.cfs_quota_us", "50000");
+                free(pids);
+                free(mem);
+                free(cpu);
+                free(acpu);
+        }
+        check(cgroup_remove(agent) == 0 && cgroup_remove(sup) == 0, "removing agent and supervisor");
+        expect_group("lim.supervisor", false, false);
+        cgroup_free(agent);
+        cgroup_free(sup);
+}
+
+/* Any CPUQuotaPerSecUSec a caller can send: no overflow into a tiny or
+ * refused quota; past what the kernel can hold it is no quota. */
+static void test_cpu_quota_extremes(void **state) {
+        Limits l = LIMITS_NONE;
+        Cgroup *a = NULL, *b = NULL;
+        int r;
+
+        if (!cgroup_root_has_controller(root, CGROUP_V1_CPU))
+                skip();
+        l.cpu_quota_per_sec_usec = UINT64_MAX - 1;
+        if (cgroup_root_has_controller(root, CGROUP_V1_PIDS))
+                l.tasks_max = UINT64_MAX - 1;               /* pids.max refuses more than 2^22 */
+        r = cgroup_agent_new(root, top, "huge", &l, &a);
+        check(r == 0, "CPUQuotaPerSecUSec=2^64-2, TasksMax=2^64-2: %s", strerror(-r));
+        /* 2^64/10 overflowed the old multiplication into a small quota. */
+        l.cpu_quota_per_sec_usec = UINT64_MAX / 10;
+        r = cgroup_agent_new(root, top, "tenth", &l, &b);
+        check(r == 0, "CPUQuotaPerSecUSec=2^64/10: %s", strerror(-r));
+        if (cgroup_root_is_unified(root)) {
+                char *d = v2_dir(root_name, "huge.agent"), *e = v2_dir(root_name, "tenth.agent");
+
+                expect_file(d, "cpu.max", "max 100000");
+                expect_file(e, "cpu.max", "max 100000");
+                if (cgroup_root_has_controller(root, CGROUP_V1_PIDS))
+                        expect_file(d, "pids.max", "max");
+                free(d);
+                free(e);
+        } else {
+                char *d = v1_dir(CGROUP_V1_CPU, root_name, "huge.agent");
+                char *e = v1_dir(CGROUP_V1_CPU, root_name, "tenth.agent");
+
+                expect_file(d, "cpu.cfs_quota_us", "-1");
+                expect_file(e, "cpu.cfs_quota_us", "-1");
+                if (cgroup_root_has_controller(root, CGROUP_V1_PIDS)) {
+                        char *pd = v1_dir(CGROUP_V1_PIDS, root_name, "huge.agent");
+                        expect_file(pd, "pids.max", "max");
+                        free(pd);
+                }
+                free(d);
+                free(e);
+        }
+        check(cgroup_remove(a) == 0 && cgroup_remove(b) == 0, "removing");
+        cgroup_free(a);
+        cgroup_free(b);
+}
+
+/* The kill for kernels without cgroup.kill, forced here: a shell that keeps
+ * forking is gone with all its children, and an agent without limits is
+ * accounted for (tasks and memory) on every host. */
+static void test_kill_by_pids(void **state) {
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c",
+                         (char *) "for i in 1 2 3 4 5 6 7 8; do sleep 60 & done; "
+                                  "while :; do sleep 60 & sleep 60 & wait -n 2>/dev/null || sleep 0.01; done",
+                         NULL };
+        Cgroup *agent = NULL;
+        CgroupStats st = {};
+        pid_t *pids = NULL;
+        size_t n = 0, forked = 0, left;
+        int pidfd, r, r_stats, r_kill;
+
+        r = cgroup_agent_new(root, top, "forker", NULL, &agent);
+        check(r == 0, "cgroup_agent_new(forker): %s", strerror(-r));
+        (void) spawn_argv(agent, argv, &pidfd);
+        for (unsigned i = 0; i < 500 && forked < 10; i++) {
+                if (cgroup_pids(agent, &pids, &n) == 0)
+                        forked = n;
+                free(pids);
+                pids = NULL;
+                usleep(10000);
+        }
+        r_stats = cgroup_read_stats(agent, &st);
+
+        r_kill = cgroup_kill_by_pids(agent);
+        left = cgroup_pids(agent, &pids, &n) == 0 ? n : SIZE_MAX;
+        free(pids);
+
+        /* Whatever the outcome, nothing stays behind (cgroup.kill exists on
+         * the kernels the tests run on); the checks follow. */
+        (void) cgroup_kill(agent);
+        for (unsigned i = 0; i < 500 && cgroup_is_populated(agent) != 0; i++)
+                usleep(10000);
+        reap(pidfd);
+        check(cgroup_is_populated(agent) == 0, "the group should be empty");
+        r = cgroup_remove(agent);
+        check(r == 0, "removing the emptied group: %s", strerror(-r));
+        cgroup_free(agent);
+
+        check(forked >= 10, "the shell should have forked its children, %zu processes", forked);
+        check(r_stats == 0, "cgroup_read_stats: %s", strerror(-r_stats));
+        check(st.tasks_current >= 10 && st.tasks_current != UINT64_MAX, "TasksCurrent is %llu",
+              (unsigned long long) st.tasks_current);
+        if (cgroup_root_has_controller(root, CGROUP_V1_MEMORY)) {
+                check(st.memory_current != UINT64_MAX && st.memory_current > 0,
+                      "MemoryCurrent of an agent without limits should be known");
+                check(st.memory_peak != UINT64_MAX, "MemoryPeak of an agent without limits should be known");
+        }
+        check(r_kill == 0, "cgroup_kill_by_pids: %s", strerror(-r_kill));
+        check(left == 0, "%zu processes were left after cgroup_kill_by_pids()", left);
+}
+
+/* A restart with a configuration that dropped the root supervisor's limits
+ * leaves none behind on the reused root group. */
+static void test_root_limits_reset(void **state) {
+        const Limits l = {
+                .memory_max = 256ULL * 1024 * 1024,
+                .tasks_max = 33,
+                .cpu_quota_per_sec_usec = 250000,
+                .runtime_max_usec = USEC_INFINITY,
+                .cpu_time_max_usec = USEC_INFINITY,
+        };
+        char name[80], *p;
+        CgroupRoot *r1 = NULL;
+        Cgroup *sup = NULL, *keep = NULL;
+        int r;
+
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++)
+                if (!cgroup_root_has_controller(root, c))
+                        skip();
+        snprintf(name, sizeof name, "agentvisor-test-reset-%d", (int) getpid());
+        char *pids_file[2] = {}, *cpu_file[2] = {}, *pids_max[2] = {}, *cpu_max[2] = {};
+        int rs[2] = { -EIO, -EIO };
+        bool v2 = false;
+
+        /* Read in both rounds, then checked: a failed check must not leave
+         * the groups of round 0 behind. */
+        for (int round = 0; round < 2; round++) {
+                r = cgroup_root_open(name, &r1);
+                if (r < 0)
+                        break;
+                v2 = cgroup_root_is_unified(r1);
+                r = rs[round] = cgroup_supervisor_new(r1, NULL, NULL, 10, round == 0 ? &l : NULL, &sup);
+                if (r == 0) {
+                        p = v2 ? v2_dir(name, "") : v1_dir(CGROUP_V1_PIDS, name, "");
+                        check(asprintf(&pids_file[round], "%s/pids.max", p) > 0, "oom");
+                        free(p);
+                        p = v2 ? v2_dir(name, "") : v1_dir(CGROUP_V1_CPU, name, "");
+                        check(asprintf(&cpu_file[round], "%s/%s", p, v2 ? "cpu.max" : "cpu.cfs_quota_us") > 0,
+                              "oom");
+                        free(p);
+                        (void) cgfs_read(AT_FDCWD, pids_file[round], &pids_max[round]);
+                        (void) cgfs_read(AT_FDCWD, cpu_file[round], &cpu_max[round]);
+                        /* The daemon's "crash": a group left inside keeps the
+                         * root groups for the next open (which removes it). */
+                        if (round == 0)
+                                (void) cgroup_supervisor_new(r1, sup, "keep", 1, NULL, &keep);
+                }
+                cgroup_free(keep);
+                keep = NULL;
+                cgroup_free(sup);
+                sup = NULL;
+                cgroup_root_free(r1);
+                r1 = NULL;
+        }
+        for (int round = 0; round < 2; round++) {
+                check(rs[round] == 0, "root supervisor group, round %d: %s", round, strerror(-rs[round]));
+                check(pids_max[round] && cpu_max[round], "round %d: cannot read the limits", round);
+                pids_max[round][strcspn(pids_max[round], "\n")] = 0;
+                cpu_max[round][strcspn(cpu_max[round], "\n")] = 0;
+                check(strcmp(pids_max[round], round == 0 ? "33" : "max") == 0, "round %d: %s is %s", round,
+                      pids_file[round], pids_max[round]);
+                check(strcmp(cpu_max[round], round == 0 ? (v2 ? "25000 100000" : "25000")
+                                                        : (v2 ? "max 100000" : "-1")) == 0,
+                      "round %d: %s is %s", round, cpu_file[round], cpu_max[round]);
+                free(pids_file[round]);
+                free(cpu_file[round]);
+                free(pids_max[round]);
+                free(cpu_max[round]);
+        }
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
+                p = v1_dir(c, name, "");
+                check(!exists(p), "%s should be gone", p);
+                free(p);
+        }
+        p = v2_dir(name, "");
+        check(!exists(p), "%s should be gone", p);
+        free(p);
+}
+
 /* An earlier daemon died and left an agent running: the next open kills it
  * and removes its groups in every hierarchy. */
 static void test_stale_cleanup(void **state) {
@@ -362,7 +610,7 @@ static void test_stale_cleanup(void **state) {
 
         snprintf(name, sizeof name, "agentvisor-test-stale-%d", (int) getpid());
         check(cgroup_root_open(name, &r1) == 0, "first open of %s", name);
-        check(cgroup_supervisor_new(r1, NULL, NULL, UINT64_MAX, &sup) == 0, "root supervisor group");
+        check(cgroup_supervisor_new(r1, NULL, NULL, UINT64_MAX, NULL, &sup) == 0, "root supervisor group");
         r = cgroup_agent_new(r1, sup, "old", cgroup_root_has_controller(r1, CGROUP_V1_PIDS) ? &(Limits) {
                 .memory_max = UINT64_MAX, .tasks_max = 8, .cpu_quota_per_sec_usec = UINT64_MAX,
                 .runtime_max_usec = USEC_INFINITY, .cpu_time_max_usec = USEC_INFINITY } : NULL, &agent);
@@ -399,8 +647,8 @@ static void test_root_free_leaves_nothing(void **state) {
 
         snprintf(name, sizeof name, "agentvisor-test-free-%d", (int) getpid());
         check(cgroup_root_open(name, &r1) == 0, "open of %s", name);
-        check(cgroup_supervisor_new(r1, NULL, NULL, 10, &sup) == 0, "root supervisor group");
-        check(cgroup_supervisor_new(r1, sup, "n", 5, &nested) == 0, "nested supervisor group");
+        check(cgroup_supervisor_new(r1, NULL, NULL, 10, NULL, &sup) == 0, "root supervisor group");
+        check(cgroup_supervisor_new(r1, sup, "n", 5, NULL, &nested) == 0, "nested supervisor group");
         r = cgroup_agent_new(r1, nested, "x", &test_limits, &agent);
         if (r == -EOPNOTSUPP)
                 r = cgroup_agent_new(r1, nested, "x", NULL, &agent);
@@ -428,7 +676,11 @@ int main(void) {
                 cmocka_unit_test(test_max_descendants),
                 cmocka_unit_test(test_limits_written),
                 cmocka_unit_test(test_agent_lifecycle),
+                cmocka_unit_test(test_supervisor_limits),
+                cmocka_unit_test(test_cpu_quota_extremes),
+                cmocka_unit_test(test_kill_by_pids),
                 cmocka_unit_test(test_stale_cleanup),
+                cmocka_unit_test(test_root_limits_reset),
                 cmocka_unit_test(test_root_free_leaves_nothing),
         };
         char *mount = NULL;
