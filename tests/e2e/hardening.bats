@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Hostile agents and callers (issue 11): an fd whose last close() blocks for
+# an hour, passed to the notify socket or attached to a bus call, must not
+# stall the daemon; a flood of STATUS= must not flood the bus.
+
+load helpers
+
+BATS_TEST_TIMEOUT=90
+
+setup() {
+        av_setup
+        av_config Supervisor.AgentTimeoutSec=2
+}
+
+teardown() {
+        [[ -n ${AV_DAEMON_PID:-} ]] && kill -CONT "$AV_DAEMON_PID" 2>/dev/null
+        av_teardown
+}
+
+# ListAgents must answer within a second; prints the time it took.
+assert_list_agents_answers() {
+        local t0 elapsed out
+        t0=$(av_now_ms)
+        out=$(av_busctl --timeout=1 -- call org.agentvisor1 /org/agentvisor1 org.agentvisor1.Manager ListAgents 2>&1) ||
+                av_fail "ListAgents did not answer within 1 s: $out" || return 1
+        elapsed=$(($(av_now_ms) - t0))
+        echo "ListAgents answered in ${elapsed} ms"
+        [[ $elapsed -lt 1000 ]] || av_fail "ListAgents took ${elapsed} ms"
+        [[ -z ${1:-} || $out == *"\"$1\""* ]] || av_fail "ListAgents does not list $1: $out"
+}
+
+# An agent property read that gives up after a second (av_prop would wait
+# for busctl's 25 s default on a stalled daemon).
+prop_quick() {
+        local path
+        path=$(av_busctl --timeout=1 --json=short -- call org.agentvisor1 /org/agentvisor1 org.agentvisor1.Manager \
+                GetAgent s "$1" | jq -er '.data[0]') || return 1
+        av_busctl --timeout=1 --json=short get-property org.agentvisor1 "$path" org.agentvisor1.Agent "$2" |
+                jq -r '.data | tostring'
+}
+
+prop_quick_is() {
+        [[ $(prop_quick "$1" "$2" 2>/dev/null) == "$3" ]]
+}
+
+# wait_deadline SEC DESCRIPTION CMD...: like av_wait_until, but bounded by
+# the clock, for commands that may themselves take a second.
+wait_deadline() {
+        local sec=$1 what=$2 end
+        end=$(($(av_now_ms) + sec * 1000))
+        shift 2
+        while [[ $(av_now_ms) -lt $end ]]; do
+                "$@" && return 0
+                sleep 0.05
+        done
+        av_fail "timed out after $sec s waiting for $what"
+}
+
+# Inodes of the TCP sockets (IPv4 and IPv6) the daemon has open.
+daemon_tcp_sockets() {
+        local link inode
+        for link in /proc/"$AV_DAEMON_PID"/fd/*; do
+                inode=$(readlink "$link" 2>/dev/null) || continue
+                [[ $inode == socket:* ]] || continue
+                inode=${inode#socket:[}
+                inode=${inode%]}
+                awk -v i="$inode" 'NR > 1 && $10 == i { found = 1 } END { exit !found }' \
+                        /proc/net/tcp /proc/net/tcp6 && echo "$inode"
+        done
+        true
+}
+
+@test "a socket lingering for an hour, passed to the notify socket, stalls nothing" {
+        av_type linger <<EOF
+[Agent]
+Exec=$PROBE linger-notify $T/out/linger --marker $AV_TOKEN
+Restart=temporary
+EOF
+        av_start
+        av_start_agent linger l1
+        av_wait_until 10 "the agent to set up its lingering socket" grep -qx armed "$T/out/linger"
+
+        # Held still while the agent sends and drops its copy, the daemon's
+        # copy becomes the last one (an attacker arranges the same by timing).
+        kill -STOP "$AV_DAEMON_PID"
+        touch "$T/out/linger.go"
+        av_wait_until 10 "the agent to pass its socket" grep -qE '^(sent|refused)' "$T/out/linger"
+        kill -CONT "$AV_DAEMON_PID"
+        echo "the agent's sendmsg(SCM_RIGHTS): $(cat "$T/out/linger")"
+
+        # The agent's next message, sent after the fd, has been handled...
+        wait_deadline 5 "StatusText linger-done (the daemon handling the messages after the fd)" \
+                prop_quick_is l1 StatusText linger-done
+        # ...and the daemon answers at once.
+        assert_list_agents_answers l1
+        av_wait_until 5 "the daemon to hold no TCP socket" test -z "$(daemon_tcp_sockets)"
+
+        av_busctl --timeout=5 -- call org.agentvisor1 /org/agentvisor1 org.agentvisor1.Manager StopAgent s l1
+        wait_deadline 10 "the agent to stop" prop_quick_is l1 State exited
+        assert_list_agents_answers l1
+}
+
+@test "a bus call with an fd attached is refused by the bus, not by the daemon" {
+        av_start
+        # Any method will do: the bus refuses before the daemon sees it.
+        run python3 "$BATS_TEST_DIRNAME/bus-fd-call.py" "$AV_BUS" reply
+        echo "a call carrying an fd: $output"
+        [[ $status == 0 && $output == "error "* ]] || av_fail "a call carrying an fd was not refused: $output"
+        [[ $output != *org.freedesktop.DBus.Error.InvalidArgs* ]] ||
+                av_fail "the daemon itself answered (it received the fd): $output"
+        assert_list_agents_answers
+}
+
+@test "an fd attached to a bus call never reaches the daemon" {
+        av_start
+        # With the daemon held still, a call that no one waits for is either
+        # queued for it with its fd, or refused by the bus at once. The write
+        # end of a pipe tells which: the read end sees EOF only once every
+        # copy of the write end is closed.
+        kill -STOP "$AV_DAEMON_PID"
+        run python3 "$BATS_TEST_DIRNAME/bus-fd-call.py" "$AV_BUS" pipe
+        kill -CONT "$AV_DAEMON_PID"
+        echo "the fd of a call to the stopped daemon: $output"
+        [[ $status == 0 && $output == dropped ]] || av_fail "the fd was kept for the daemon: $output"
+        assert_list_agents_answers
+}
