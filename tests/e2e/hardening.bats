@@ -125,3 +125,34 @@ EOF
         [[ $status == 0 && $output == dropped ]] || av_fail "the fd was kept for the daemon: $output"
         assert_list_agents_answers
 }
+
+@test "under a service manager's watchdog the daemon sends WATCHDOG=1" {
+        # A service manager's side: a notify socket that records what comes.
+        python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(0.2)
+end = time.monotonic() + 20
+with open(sys.argv[2], "a", buffering=1) as out:
+    while time.monotonic() < end:
+        try:
+            out.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+        except socket.timeout:
+            pass
+' "$T/manager.sock" "$T/manager.log" </dev/null >/dev/null 2>&1 3>&- &
+        AV_BG_PIDS+=($!)
+        av_wait_until 5 "the notify socket to be bound" test -S "$T/manager.sock"
+
+        # WATCHDOG_PID names the daemon itself, as systemd sets it.
+        NOTIFY_SOCKET=$T/manager.sock WATCHDOG_USEC=400000 \
+                bash -c 'WATCHDOG_PID=$$ exec "$@"' _ "$AGENTVISORD" --config "$T/agentvisor.conf" --bus "$AV_BUS" \
+                </dev/null >>"$T/daemon.log" 2>&1 3>&- &
+        AV_DAEMON_PID=$!
+        av_wait_until 10 "READY=1 from the daemon" grep -q 'READY=1' "$T/manager.log"
+        sleep 2
+        pings=$(grep -c 'WATCHDOG=1' "$T/manager.log" || true)
+        echo "WATCHDOG=1 messages in the first 2 s after READY=1: $pings (WatchdogSec=0.4s)"
+        [[ $pings -ge 4 ]] || av_fail "only $pings WATCHDOG=1 in 2 s with WATCHDOG_USEC=400000:" "$(cat "$T/manager.log")"
+        assert_list_agents_answers
+}
