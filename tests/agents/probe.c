@@ -2,7 +2,8 @@
 /* A multi-purpose test agent for the end-to-end tests: the first argument
  * picks a behaviour (exit, crash, sleep, resist SIGTERM, escape by double
  * fork, fork bomb, eat memory or CPU, record its start time, describe its
- * sandbox, pass a lingering socket to the notify socket). Built statically where possible so that its startup makes few
+ * sandbox, pass a lingering socket to the notify socket, flood it with
+ * STATUS=). Built statically where possible so that its startup makes few
  * syscalls and no loader work. A trailing "--marker TOKEN" is ignored; it
  * only makes the process findable by its command line. */
 
@@ -38,7 +39,7 @@ static _Noreturn void usage(void) {
                 "  exit N | signal NAME | sleep [SECS] | ignore-term\n"
                 "  double-fork TOKEN [ignore-term] | forkbomb [MAX] | memhog MB\n"
                 "  cpuburn | record FILE [MODE ARGS...] | inspect FILE\n"
-                "  crash-after SECS CODE | linger-notify FILE\n");
+                "  crash-after SECS CODE | linger-notify FILE | status-flood N\n");
         exit(64);
 }
 
@@ -476,6 +477,31 @@ static _Noreturn void do_linger_notify(const char *path) {
         sleep_forever();
 }
 
+/* Sends N datagrams "STATUS=flood I\nERRNO=I" (I = 1..N) to $NOTIFY_SOCKET
+ * as fast as the daemon takes them, then sleeps. */
+static _Noreturn void do_status_flood(long count) {
+        struct sockaddr_un ua;
+        socklen_t ualen;
+        char text[64];
+        int u;
+
+        if (count < 1 || count > 100000)
+                usage();
+        u = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (u < 0 || notify_socket_address(&ua, &ualen) < 0) {
+                fprintf(stderr, "probe status-flood: no notify socket: %s\n", strerror(errno));
+                exit(71);
+        }
+        for (long i = 1; i <= count; i++) {
+                int n = snprintf(text, sizeof text, "STATUS=flood %ld\nERRNO=%ld", i, i);
+                if (sendto(u, text, (size_t) n, MSG_NOSIGNAL, (struct sockaddr *) &ua, ualen) < 0) {
+                        fprintf(stderr, "probe status-flood: sendto: %s\n", strerror(errno));
+                        exit(71);
+                }
+        }
+        sleep_forever();
+}
+
 /* Strips a trailing "--marker TOKEN" and returns the new argc. */
 static int strip_marker(int argc, char **argv) {
         if (argc >= 3 && strcmp(argv[argc - 2], "--marker") == 0)
@@ -526,6 +552,8 @@ static _Noreturn void run_mode(int argc, char **argv) {
                 do_record(argc, argv);
         if (strcmp(mode, "inspect") == 0 && argc == 2)
                 do_inspect(argv[1]);
+        if (strcmp(mode, "status-flood") == 0 && argc == 2)
+                do_status_flood(parse_long(argv[1]));
         if (strcmp(mode, "linger-notify") == 0 && argc == 2)
                 do_linger_notify(argv[1]);
         if (strcmp(mode, "crash-after") == 0 && argc == 3) {

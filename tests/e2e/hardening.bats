@@ -156,3 +156,25 @@ with open(sys.argv[2], "a", buffering=1) as out:
         [[ $pings -ge 4 ]] || av_fail "only $pings WATCHDOG=1 in 2 s with WATCHDOG_USEC=400000:" "$(cat "$T/manager.log")"
         assert_list_agents_answers
 }
+
+@test "a flood of STATUS= and ERRNO= makes a few PropertiesChanged, and the last values stick" {
+        av_type flood <<EOF2
+[Agent]
+Exec=$PROBE status-flood 1000 --marker $AV_TOKEN
+EOF2
+        av_start
+        av_monitor_start
+        av_start_agent flood f1
+        av_wait_prop f1 StatusText 'flood 1000' 15
+        [[ $(av_prop f1 StatusErrno) == 1000 ]] || av_fail "StatusErrno is $(av_prop f1 StatusErrno), not 1000"
+        # The last values are signalled too, at most 250 ms later.
+        av_monitor_wait "'StatusText': <'flood 1000'>" 5
+        av_monitor_wait "'StatusErrno': <1000>" 5
+        texts=$(av_monitor_count "'StatusText': <'flood ")
+        errnos=$(av_monitor_count "'StatusErrno': <")
+        echo "1000 STATUS=/ERRNO= pairs: $texts StatusText and $errnos StatusErrno changes signalled"
+        [[ $texts -le 12 ]] || av_fail "$texts PropertiesChanged for StatusText for 1000 STATUS= lines"
+        [[ $errnos -le 12 ]] || av_fail "$errnos PropertiesChanged for StatusErrno for 1000 ERRNO= lines"
+        last=$(grep -oE "'StatusText': <'flood [0-9]+'>" "$AV_MON" | tail -n 1)
+        [[ $last == "'StatusText': <'flood 1000'>" ]] || av_fail "the last StatusText signalled is $last"
+}
