@@ -178,3 +178,78 @@ EOF2
         last=$(grep -oE "'StatusText': <'flood [0-9]+'>" "$AV_MON" | tail -n 1)
         [[ $last == "'StatusText': <'flood 1000'>" ]] || av_fail "the last StatusText signalled is $last"
 }
+
+@test "a notify message is not credited to the process that reuses its sender's pid" {
+        # Before Linux 6.5 (no SO_PASSPIDFD) the daemon can only trust the pid.
+        local kv
+        kv=$(uname -r)
+        [[ ${kv%%.*} -gt 6 || (${kv%%.*} -eq 6 && $(cut -d. -f2 <<<"$kv" | tr -dc 0-9) -ge 5) ]] ||
+                skip "SO_PASSPIDFD needs Linux 6.5, this is $kv"
+        av_type sleeper <<EOF2
+[Agent]
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+EOF2
+        av_start
+        av_start_agent sleeper s1
+        av_wait_prop s1 State running
+        cgdir=$(av_cgroup_dir s1)
+        sock=$(av_mprop NotifySocket)
+        dropped=$(av_mprop NotifyMessagesDropped)
+
+        # With the daemon held still: an outsider sends STATUS=forged and is
+        # reaped; its pid goes (ns_last_pid) to a process that then joins the
+        # agent's cgroup. By pid and /proc alone, the message is the agent's.
+        cat >"$T/reuse.py" <<'PY'
+import os, signal, socket, sys, time
+sock, cgdir, tmp = sys.argv[1:]
+sender = os.fork()
+if sender == 0:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.sendto(b"STATUS=forged", "\0" + sock[1:])
+    os._exit(0)
+os.waitpid(sender, 0)
+reuser = None
+for _ in range(100):  # other processes on the host may take the pid first
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(sender - 1))
+    child = os.fork()
+    if child == 0:
+        if os.getpid() == sender:
+            time.sleep(60)
+        os._exit(0)
+    if child == sender:
+        reuser = child
+        break
+    os.waitpid(child, 0)
+if reuser is None:
+    print("no-reuse: pid", sender, "was taken by another process")
+    sys.exit(0)
+with open(cgdir + "/cgroup.procs", "w") as f:
+    f.write(str(reuser))
+print("reused", reuser, flush=True)
+for _ in range(300):
+    if os.path.exists(tmp + "/reuse.done"):
+        break
+    time.sleep(0.1)
+os.kill(reuser, signal.SIGKILL)
+os.waitpid(reuser, 0)
+PY
+        kill -STOP "$AV_DAEMON_PID"
+        python3 "$T/reuse.py" "$sock" "$cgdir" "$T" </dev/null >"$T/reuse.log" 2>&1 3>&- &
+        AV_BG_PIDS+=($!)
+        av_wait_until 10 "the sender's pid to be reused" grep -qE '^(reused|no-reuse)' "$T/reuse.log" ||
+                { kill -CONT "$AV_DAEMON_PID"; cat "$T/reuse.log"; return 1; }
+        kill -CONT "$AV_DAEMON_PID"
+        cat "$T/reuse.log"
+        grep -q '^reused' "$T/reuse.log" || skip "could not reuse the pid: $(cat "$T/reuse.log")"
+
+        handled() {
+                [[ $(av_mprop NotifyMessagesDropped) -gt $dropped || $(av_prop s1 StatusText) == forged ]]
+        }
+        av_wait_until 5 "the daemon to handle the message" handled
+        touch "$T/reuse.done"
+        [[ $(av_prop s1 StatusText) != forged ]] ||
+                av_fail "the agent s1 was credited with the message of a process that had been reaped"
+        [[ $(av_mprop NotifyMessagesDropped) -eq $((dropped + 1)) ]] ||
+                av_fail "NotifyMessagesDropped is $(av_mprop NotifyMessagesDropped), expected $((dropped + 1))"
+}
