@@ -60,8 +60,20 @@ else
         [[ $exec_args == *"--bus system"* ]] || fail "service: ExecStart lacks '--bus system': $exec_start"
         [[ $exec_args == *"--config /"*"/agentvisor/agentvisor.conf"* ]] ||
                 fail "service: ExecStart lacks '--config SYSCONFDIR/agentvisor/agentvisor.conf': $exec_start"
+        # The daemon's loop answers the service manager's watchdog
+        # (sd_event_set_watchdog): a stalled daemon must be caught.
+        watchdog=$(key "$service" WatchdogSec)
+        if [[ ${watchdog%s} =~ ^[0-9]+$ && ${watchdog%s} -gt 0 ]]; then
+                pass "service: WatchdogSec=$watchdog"
+        else
+                fail "service: WatchdogSec='$watchdog' must be a positive number of seconds (a stall must be caught)"
+        fi
         tasks_max=$(key "$service" TasksMax)
-        [[ $tasks_max =~ ^[0-9]+$ ]] || fail "service: TasksMax=$tasks_max must be a finite number (issue 11)"
+        if [[ $tasks_max =~ ^[0-9]+$ && $tasks_max -gt 0 ]]; then
+                pass "service: TasksMax=$tasks_max"
+        else
+                fail "service: TasksMax='$tasks_max' must be a finite number (it bounds the daemon and all its agents)"
+        fi
         stop_timeout=$(key "$service" TimeoutStopSec)
         [[ ${stop_timeout%s} =~ ^[0-9]+$ && ${stop_timeout%s} -gt 30 ]] ||
                 fail "service: TimeoutStopSec=$stop_timeout must exceed the default AgentTimeoutSec=30"

@@ -124,6 +124,7 @@ Agent *agent_free(Agent *a) {
         if (!a)
                 return NULL;
         timers_clear(a);
+        a->status_timer = sd_event_source_disable_unref(a->status_timer);
         check_clear(a);
         if (a->pid > 0)
                 hashmap_remove(a->manager->agents_by_pid, HASHMAP_UINT(a->pid));
@@ -773,6 +774,45 @@ static void agent_enter_running(Agent *a) {
         health_reschedule(a);
 }
 
+/* An agent may send STATUS= and ERRNO= thousands of times a second; the bus
+ * hears of them at most once per STATUS_SIGNAL_INTERVAL per agent, and
+ * always of the last value (a timer sends what is pending). Reading the
+ * properties gives the current value at any time. */
+#define STATUS_SIGNAL_INTERVAL (250 * USEC_PER_MSEC)
+
+static void status_emit(Agent *a) {
+        bool text = a->status_text_changed, err = a->status_errno_changed;
+
+        a->status_text_changed = a->status_errno_changed = false;
+        a->status_emitted = now_monotonic();
+        if (text && err)
+                bus_emit_agent_changed(a, "StatusText", "StatusErrno", NULL);
+        else if (text)
+                bus_emit_agent_changed(a, "StatusText", NULL);
+        else if (err)
+                bus_emit_agent_changed(a, "StatusErrno", NULL);
+}
+
+static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        status_emit(userdata);
+        return 0;
+}
+
+static void status_changed(Agent *a) {
+        usec_t next = a->status_emitted + STATUS_SIGNAL_INTERVAL;
+        int enabled = SD_EVENT_OFF;
+
+        if (now_monotonic() >= next) {
+                status_emit(a);
+                return;
+        }
+        if (a->status_timer && sd_event_source_get_enabled(a->status_timer, &enabled) >= 0 && enabled != SD_EVENT_OFF)
+                return;
+        /* Without a timer, too many signals rather than a lost one. */
+        if (timer_set(a, &a->status_timer, next, STATUS_SIGNAL_INTERVAL / 5, on_status_timer) < 0)
+                status_emit(a);
+}
+
 void agent_notify(Agent *a, const void *msg) {
         const NotifyMessage *n = msg;
 
@@ -783,13 +823,15 @@ void agent_notify(Agent *a, const void *msg) {
                 if (t) {
                         free(a->status_text);
                         a->status_text = t;
-                        bus_emit_agent_changed(a, "StatusText", NULL);
+                        a->status_text_changed = true;
                 }
         }
         if (n->has_errno && a->status_errno != n->errno_value) {
                 a->status_errno = n->errno_value;
-                bus_emit_agent_changed(a, "StatusErrno", NULL);
+                a->status_errno_changed = true;
         }
+        if (a->status_text_changed || a->status_errno_changed)
+                status_changed(a);
         if (n->ready && !a->ready)
                 agent_enter_running(a);
         if (n->watchdog_trigger) {

@@ -44,6 +44,10 @@ struct Agent {
         AgentHealth health;
         char *status_text;
         int status_errno;
+        /* PropertiesChanged for them is coalesced (agent_notify). */
+        bool status_text_changed, status_errno_changed;
+        usec_t status_emitted;
+        sd_event_source *status_timer;
 
         /* The current invocation. */
         sd_id128_t invocation_id;

@@ -2,6 +2,8 @@
 /* Bus connection, the access check for mutating calls, and the signals the
  * daemon emits. */
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dbus.h"
@@ -322,27 +324,64 @@ void bus_emit_manager_changed(Manager *m) {
                                                       "Escalated", NULL);
 }
 
+/* The address sd_bus_open_system() and sd_bus_open_user() would use. */
+static int bus_default_address(const char *which, char **ret) {
+        const char *e;
+
+        if (strcmp(which, "system") == 0) {
+                e = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+                *ret = strdup(e ?: "unix:path=/run/dbus/system_bus_socket");
+                return *ret ? 0 : -ENOMEM;
+        }
+        e = secure_getenv("DBUS_SESSION_BUS_ADDRESS");
+        if (e) {
+                *ret = strdup(e);
+                return *ret ? 0 : -ENOMEM;
+        }
+        e = secure_getenv("XDG_RUNTIME_DIR");
+        if (!e)
+                return -ENOMEDIUM;
+        /* Unescaped: a runtime directory is /run/user/UID. */
+        if (strpbrk(e, ",;=%"))
+                return -EINVAL;
+        return asprintf(ret, "unix:path=%s/bus", e) < 0 ? -ENOMEM : 0;
+}
+
 static int bus_open(Manager *m) {
+        _cleanup_free_ char *address = NULL;
+        bool system = strcmp(m->bus_address, "system") == 0;
         int r;
 
-        if (strcmp(m->bus_address, "system") == 0)
-                r = sd_bus_open_system(&m->bus);
-        else if (strcmp(m->bus_address, "user") == 0)
-                r = sd_bus_open_user(&m->bus);
-        else {
+        if (system || strcmp(m->bus_address, "user") == 0)
+                r = bus_default_address(m->bus_address, &address);
+        else
+                r = (address = strdup(m->bus_address)) ? 0 : -ENOMEM;
+        /* Not sd_bus_open_system(): it starts the connection at once, and fd
+         * passing can only be declined before. A caller's fd would be closed
+         * by the daemon when the message is freed, and its last close() may
+         * block as long as the caller likes (a TCP socket lingering on a full
+         * send buffer): the bus then refuses such calls itself. */
+        if (r >= 0)
                 r = sd_bus_new(&m->bus);
-                if (r >= 0)
-                        r = sd_bus_set_address(m->bus, m->bus_address);
-                if (r >= 0)
-                        r = sd_bus_set_bus_client(m->bus, true);
-                if (r >= 0)
-                        r = sd_bus_start(m->bus);
-        }
+        if (r >= 0)
+                r = sd_bus_set_address(m->bus, address);
+        if (r >= 0)
+                r = sd_bus_set_bus_client(m->bus, true);
+        if (r >= 0)
+                r = sd_bus_negotiate_fds(m->bus, false);
+        /* What sd_bus_open_system() sets: per-method access checks, and the
+         * credentials they need. */
+        if (r >= 0 && system)
+                r = sd_bus_set_trusted(m->bus, false);
+        if (r >= 0 && system)
+                r = sd_bus_negotiate_creds(m->bus, true,
+                                           SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID | SD_BUS_CREDS_EFFECTIVE_CAPS);
+        if (r >= 0)
+                r = sd_bus_start(m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", m->bus_address);
         return 0;
 }
-
 
 int bus_setup(Manager *m) {
         int r;

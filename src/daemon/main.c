@@ -73,6 +73,13 @@ int main(int argc, char *argv[]) {
         r = manager_new(config, bus, &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the manager: %m"), 1;
+        /* Under a service manager's WatchdogSec= (WATCHDOG_USEC, WATCHDOG_PID),
+         * each loop iteration sends WATCHDOG=1 as needed: a stall that still
+         * happens gets the daemon killed and restarted instead of leaving
+         * every agent unsupervised. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Cannot enable the service watchdog (%m); a stalled daemon will not be caught");
         r = manager_startup(m);
         if (r < 0)
                 return 1;

@@ -2,7 +2,8 @@
 /* A multi-purpose test agent for the end-to-end tests: the first argument
  * picks a behaviour (exit, crash, sleep, resist SIGTERM, escape by double
  * fork, fork bomb, eat memory or CPU, record its start time, describe its
- * sandbox). Built statically where possible so that its startup makes few
+ * sandbox, pass a lingering socket to the notify socket, flood it with
+ * STATUS=). Built statically where possible so that its startup makes few
  * syscalls and no loader work. A trailing "--marker TOKEN" is ignored; it
  * only makes the process findable by its command line. */
 
@@ -11,13 +12,17 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,7 +39,7 @@ static _Noreturn void usage(void) {
                 "  exit N | signal NAME | sleep [SECS] | ignore-term\n"
                 "  double-fork TOKEN [ignore-term] | forkbomb [MAX] | memhog MB\n"
                 "  cpuburn | record FILE [MODE ARGS...] | inspect FILE\n"
-                "  crash-after SECS CODE\n");
+                "  crash-after SECS CODE | linger-notify FILE | status-flood N\n");
         exit(64);
 }
 
@@ -354,6 +359,149 @@ static _Noreturn void do_inspect(const char *path) {
         sleep_forever();
 }
 
+/* Replaces FILE with TEXT (write to FILE.tmp, then rename), or exits. */
+static void write_report(const char *path, const char *text) {
+        char tmp[4096];
+        FILE *f;
+
+        snprintf(tmp, sizeof tmp, "%s.tmp", path);
+        f = fopen(tmp, "we");
+        if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path) < 0) {
+                fprintf(stderr, "probe: writing %s: %s\n", path, strerror(errno));
+                exit(79);
+        }
+}
+
+static int notify_socket_address(struct sockaddr_un *sa, socklen_t *len) {
+        const char *e = getenv("NOTIFY_SOCKET");
+        size_t n;
+
+        if (!e || (e[0] != '/' && e[0] != '@'))
+                return -1;
+        n = strlen(e);
+        if (n >= sizeof sa->sun_path)
+                return -1;
+        *sa = (struct sockaddr_un) { .sun_family = AF_UNIX };
+        memcpy(sa->sun_path, e, n);
+        if (e[0] == '@')
+                sa->sun_path[0] = 0;
+        *len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + n + (e[0] == '/'));
+        return 0;
+}
+
+/* The lingering-fd attack of issue 11: a TCP socket whose last close()
+ * blocks for an hour (SO_LINGER on a connection whose peer never reads, send
+ * buffer full) goes to $NOTIFY_SOCKET with SCM_RIGHTS, and this process
+ * drops its copy. Writes "armed" to FILE, then waits (60 s at most) for
+ * FILE.go, so that the test can hold the daemon still and make the daemon's
+ * copy the last one; then sends, writes "sent" or "refused ERRNO" to FILE,
+ * sends STATUS=linger-done and sleeps. The listener stays open (never
+ * accepting) until the process ends. */
+static _Noreturn void do_linger_notify(const char *path) {
+        struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t inlen = sizeof in, ualen;
+        struct linger lg = { .l_onoff = 1, .l_linger = 3600 };
+        static char chunk[65536];
+        struct sockaddr_un ua;
+        char go[4096], report[256];
+        int l, c, u, err = 0;
+
+        l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (l < 0 || bind(l, (struct sockaddr *) &in, sizeof in) < 0 || listen(l, 1) < 0 ||
+            getsockname(l, (struct sockaddr *) &in, &inlen) < 0) {
+                fprintf(stderr, "probe linger-notify: listener: %s\n", strerror(errno));
+                exit(71);
+        }
+        c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (c < 0 || connect(c, (struct sockaddr *) &in, inlen) < 0 ||
+            fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK) < 0) {
+                fprintf(stderr, "probe linger-notify: connect: %s\n", strerror(errno));
+                exit(71);
+        }
+        /* Bounded at 256 MiB; loopback buffers fill after a few MiB. */
+        for (int i = 0; i < 4096; i++)
+                if (write(c, chunk, sizeof chunk) < 0) {
+                        if (errno == EAGAIN)
+                                break;
+                        fprintf(stderr, "probe linger-notify: filling: %s\n", strerror(errno));
+                        exit(71);
+                }
+        if (setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg) < 0 || notify_socket_address(&ua, &ualen) < 0) {
+                fprintf(stderr, "probe linger-notify: SO_LINGER or NOTIFY_SOCKET: %s\n", strerror(errno));
+                exit(71);
+        }
+        write_report(path, "armed\n");
+
+        snprintf(go, sizeof go, "%s.go", path);
+        for (int i = 0; access(go, F_OK) < 0; i++) {
+                if (i >= 1200)
+                        exit(75);
+                sleep_seconds(0.05);
+        }
+
+        u = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        {
+                char text[] = "STATUS=linger-fd";
+                union {
+                        struct cmsghdr h;
+                        char buf[CMSG_SPACE(sizeof(int))];
+                } control = {};
+                struct iovec iov = { text, sizeof text - 1 };
+                struct msghdr mh = {
+                        .msg_name = &ua, .msg_namelen = ualen, .msg_iov = &iov, .msg_iovlen = 1,
+                        .msg_control = &control, .msg_controllen = sizeof control,
+                };
+                struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(cm), &c, sizeof c);
+                if (u < 0 || sendmsg(u, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+                        err = errno;
+        }
+        if (err != 0) {
+                /* Refused: this copy is the last, and this process must not
+                 * hang on it either. */
+                lg.l_onoff = 0;
+                (void) setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        }
+        close(c);
+        if (u >= 0)
+                (void) sendto(u, "STATUS=linger-done", 18, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *) &ua, ualen);
+        if (err != 0)
+                snprintf(report, sizeof report, "refused %d %s\n", err, strerror(err));
+        else
+                snprintf(report, sizeof report, "sent\n");
+        write_report(path, report);
+        sleep_forever();
+}
+
+/* Sends N datagrams "STATUS=flood I\nERRNO=I" (I = 1..N) to $NOTIFY_SOCKET
+ * as fast as the daemon takes them, then sleeps. */
+static _Noreturn void do_status_flood(long count) {
+        struct sockaddr_un ua;
+        socklen_t ualen;
+        char text[64];
+        int u;
+
+        if (count < 1 || count > 100000)
+                usage();
+        u = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (u < 0 || notify_socket_address(&ua, &ualen) < 0) {
+                fprintf(stderr, "probe status-flood: no notify socket: %s\n", strerror(errno));
+                exit(71);
+        }
+        for (long i = 1; i <= count; i++) {
+                int n = snprintf(text, sizeof text, "STATUS=flood %ld\nERRNO=%ld", i, i);
+                if (sendto(u, text, (size_t) n, MSG_NOSIGNAL, (struct sockaddr *) &ua, ualen) < 0) {
+                        fprintf(stderr, "probe status-flood: sendto: %s\n", strerror(errno));
+                        exit(71);
+                }
+        }
+        sleep_forever();
+}
+
 /* Strips a trailing "--marker TOKEN" and returns the new argc. */
 static int strip_marker(int argc, char **argv) {
         if (argc >= 3 && strcmp(argv[argc - 2], "--marker") == 0)
@@ -404,6 +552,10 @@ static _Noreturn void run_mode(int argc, char **argv) {
                 do_record(argc, argv);
         if (strcmp(mode, "inspect") == 0 && argc == 2)
                 do_inspect(argv[1]);
+        if (strcmp(mode, "status-flood") == 0 && argc == 2)
+                do_status_flood(parse_long(argv[1]));
+        if (strcmp(mode, "linger-notify") == 0 && argc == 2)
+                do_linger_notify(argv[1]);
         if (strcmp(mode, "crash-after") == 0 && argc == 3) {
                 sleep_seconds(parse_seconds(argv[1]));
                 exit((int) parse_long(argv[2]));
