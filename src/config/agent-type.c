@@ -159,6 +159,13 @@ static int parse_rlimit(const AgentParser *p, unsigned line, const char *key, co
         r = parse_size(value, &v);
         if (r < 0)
                 return invalid(p, line, key, value, r, "a number, a number with K/M/G, or infinity", diag);
+        /* The kernel caps open files at fs.nr_open (at most 2^31-64 on any
+         * host); infinity there would fail every start of the agent. */
+        if (strcmp(key, "LimitNOFILE") == 0 && v > RLIMIT_NOFILE_MAX)
+                return invalid(p, line, key, value, -ERANGE,
+                               "a number of files no larger than the kernel's fs.nr_open (at most 2147483584)", diag);
+        if (v == RLIM_UNSET)
+                return invalid(p, line, key, value, -ERANGE, "a number below 2^64-2, or infinity", diag);
         *field = v;
         return 0;
 }

@@ -745,23 +745,30 @@ static int apply_path_defaults(ConfigParser *p) {
         return 0;
 }
 
+/* An early, friendly error at load; the daemon checks again, failing
+ * closed, on the ids each agent really gets when it starts. The
+ * non-reentrant lookups size their own buffers: a group with many members
+ * does not fit a fixed one. */
 int config_user_in_admin_group(const DaemonConfig *c, const char *user) {
         _cleanup_free_ gid_t *groups = NULL;
-        struct passwd pw, *pwp = NULL;
-        struct group gr, *grp = NULL;
-        char pwbuf[4096], grbuf[16384];
+        const struct passwd *pwp;
+        const struct group *grp;
         int n = 64;
 
         if (!c->admin_group || !user)
                 return 0;
-        if (getgrnam_r(c->admin_group, &gr, grbuf, sizeof grbuf, &grp) != 0 || !grp)
+        grp = getgrnam(c->admin_group);
+        if (!grp)
                 return 0;
-        if (getpwnam_r(user, &pw, pwbuf, sizeof pwbuf, &pwp) != 0 || !pwp)
+        gid_t admin_gid = grp->gr_gid;
+        pwp = getpwnam(user);
+        if (!pwp)
                 return 0;
         /* root has the API anyway, and User=root agents are allowed (SPEC). */
         if (pwp->pw_uid == 0)
                 return 0;
-        if (pwp->pw_gid == grp->gr_gid)
+        gid_t user_gid = pwp->pw_gid;
+        if (user_gid == admin_gid)
                 return 1;
         /* Twice at most: the first call says how many groups there are. */
         for (unsigned attempt = 0; attempt < 2; attempt++) {
@@ -769,9 +776,9 @@ int config_user_in_admin_group(const DaemonConfig *c, const char *user) {
                 if (!t)
                         return -ENOMEM;
                 groups = t;
-                if (getgrouplist(user, pwp->pw_gid, groups, &n) >= 0) {
+                if (getgrouplist(user, user_gid, groups, &n) >= 0) {
                         for (int i = 0; i < n; i++)
-                                if (groups[i] == grp->gr_gid)
+                                if (groups[i] == admin_gid)
                                         return 1;
                         return 0;
                 }

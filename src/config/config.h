@@ -77,9 +77,12 @@ typedef struct Limits {
                     .runtime_max_usec = USEC_INFINITY,          \
                     .cpu_time_max_usec = USEC_INFINITY })
 
-/* Resource limits for setrlimit(); RLIM_UNSET keeps the inherited value
- * (except core, which defaults to 0). */
-#define RLIM_UNSET UINT64_MAX
+/* Resource limits for setrlimit(); RLIM_UNSET gives the documented default
+ * (spawn.c; core dumps off). It is not RLIM64_INFINITY (UINT64_MAX), which
+ * a key may ask for: LimitCORE=infinity means unlimited, not "unset". */
+#define RLIM_UNSET (UINT64_MAX - 1)
+/* The kernel's sysctl_nr_open_max on 64-bit hosts. */
+#define RLIMIT_NOFILE_MAX UINT64_C(2147483584)
 typedef struct RlimitSettings {
         uint64_t nofile;
         uint64_t core;     /* default 0: core dumps off */

@@ -150,7 +150,8 @@ static void test_every_key(void **state) {
         assert_true(s->health_check_interval_usec == 15 * USEC_PER_SEC);
         assert_true(s->health_check_timeout_usec == 2 * USEC_PER_SEC);
         assert_true(s->rlimits.nofile == 1024);
-        assert_true(s->rlimits.core == UINT64_MAX);
+        assert_true(s->rlimits.core == UINT64_MAX); /* infinity, not "unset" */
+        assert_true(s->rlimits.core != RLIM_UNSET);
         assert_true(s->rlimits.nproc == 100);
         assert_int_equal(s->umask, 0027);
         assert_int_equal(s->oom_score_adj, -500);
@@ -226,6 +227,10 @@ static void test_bad_values(void **state) {
         parse_bad("[Agent]\nExec=/bin/true\nHealthCheckTimeoutSec=0\n", 3, "HealthCheckTimeoutSec", "out of range");
         parse_bad("[Agent]\nExec=/bin/true\nLimitNOFILE=many\n", 3, "LimitNOFILE", "invalid");
         parse_bad("[Agent]\nExec=/bin/true\nLimitCORE=-1\n", 3, "LimitCORE", "invalid");
+        /* The kernel allows no unlimited open files: refused at load, not at
+         * every start. */
+        parse_bad("[Agent]\nExec=/bin/true\nLimitNOFILE=infinity\n", 3, "LimitNOFILE", "out of range");
+        parse_bad("[Agent]\nExec=/bin/true\nLimitNOFILE=3G\n", 3, "LimitNOFILE", "fs.nr_open");
         parse_bad("[Agent]\nExec=/bin/true\nLimitNPROC=1.5\n", 3, "LimitNPROC", "invalid");
         parse_bad("[Agent]\nExec=/bin/true\nUMask=0800\n", 3, "UMask", "octal");
         parse_bad("[Agent]\nExec=/bin/true\nUMask=01777\n", 3, "UMask", "out of range");

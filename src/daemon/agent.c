@@ -500,9 +500,26 @@ static int resolve_user(Manager *m, const char *user, Identity *ret) {
         return 0;
 }
 
+/* A user whose groups include AdminGroup may drive the API: an agent run as
+ * one could stop, start or reconfigure its neighbours. Checked on the ids
+ * the agent would really get, so a lookup that fails is a refusal too.
+ * root is allowed (SPEC: agents run as root only when User=root is
+ * written, and then without capabilities). */
+static int identity_check_admin(const Manager *m, const Identity *id) {
+        if (id->uid == 0 || !m->have_admin_gid)
+                return 0;
+        if (id->gid == m->admin_gid)
+                return -EPERM;
+        for (int i = 0; i < id->n_groups; i++)
+                if (id->groups[i] == m->admin_gid)
+                        return -EPERM;
+        return 0;
+}
+
 int manager_check_user(Manager *m, const char *user) {
         Identity id;
-        return resolve_user(m, user, &id);
+        int r = resolve_user(m, user, &id);
+        return r < 0 ? r : identity_check_admin(m, &id);
 }
 
 void manager_identities_clear(Manager *m) {
@@ -538,6 +555,12 @@ static int agent_prepare_spawn(Agent *a, char * const *argv, Identity *id, char 
         r = resolve_user(a->manager, agent_user(a), id);
         if (r < 0)
                 return r;
+        r = identity_check_admin(m, id);
+        if (r < 0) {
+                log_agent_warning(a->name, "user %s is a member of AdminGroup=%s, which may drive the API: "
+                                "refusing to run an agent as that user", agent_user(a), m->config->admin_group);
+                return r;
+        }
         *ret_policy = manager_get_policy(m, a->spec.policy, &d, &r);
         if (!*ret_policy)
                 return r;
@@ -930,7 +953,7 @@ void agent_spawn(Agent *a) {
 
         r = agent_prepare_spawn(a, a->spec.exec, &id, &env, &policy, &p);
         if (r < 0) {
-                agent_spawn_failed(a, -r, r == -ESRCH ? "user lookup" : "prepare");
+                agent_spawn_failed(a, -r, r == -ESRCH ? "user lookup" : r == -EPERM ? "user check" : "prepare");
                 return;
         }
         r = timers_arm_start(a, &step);

@@ -12,9 +12,10 @@
 #include "strv.h"
 
 /* KEY=VALUE with a valid name is well formed (else InvalidArgs); a name
- * the loader acts on or the daemon sets itself cannot be honoured from a
- * caller (InvalidSpec), whatever the agent type allows. */
-static int check_environment(char **env, sd_bus_error *error) {
+ * the loader or an interpreter acts on, one the daemon sets itself, or one
+ * the agent type already sets cannot be honoured from a caller
+ * (InvalidSpec): the type's author chose those values. */
+static int check_environment(char **env, char **type_env, sd_bus_error *error) {
         STRV_FOREACH(e, env) {
                 const char *eq = strchr(*e, '='), *why;
                 if (!eq || !env_name_is_valid(*e, (size_t) (eq - *e)))
@@ -26,6 +27,12 @@ static int check_environment(char **env, sd_bus_error *error) {
                         return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC,
                                                  "Environment variable %.*s %s; a caller may not set it.",
                                                  (int) (eq - *e), *e, why);
+                STRV_FOREACH(t, type_env)
+                        if (strncmp(*t, *e, (size_t) (eq - *e) + 1) == 0)
+                                return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC,
+                                                         "Environment variable %.*s is set by the agent type; "
+                                                         "a caller may not change it.",
+                                                         (int) (eq - *e), *e);
         }
         return 0;
 }
@@ -168,7 +175,7 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
                         r = read_strv_option(msg, key, BUS_ENV_MAX, budget, &env, error);
                         if (r < 0)
                                 return r;
-                        r = check_environment(env, error);
+                        r = check_environment(env, run ? NULL : spec->environment, error);
                         if (r < 0)
                                 return r;
                         STRV_FOREACH(e, env) {
@@ -277,12 +284,13 @@ static int check_spec_honourable(Manager *m, const AgentSpec *spec, sd_bus_error
         Diagnostic d = {};
         int r = 0;
 
-        if (manager_check_user(m, user) < 0)
+        r = manager_check_user(m, user);
+        if (r == -ESRCH)
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC, "User \"%s\" does not exist.", user);
-        r = config_user_in_admin_group(m->config, user);
-        if (r < 0)
-                return r;
-        if (r > 0)
+        if (r < 0 && r != -EPERM)
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC, "User \"%s\" cannot be resolved: %s.", user,
+                                         strerror(-r));
+        if (r == -EPERM)
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC,
                                          "User \"%s\" is a member of AdminGroup=%s, which may drive agentvisord's "
                                          "API: agents may not run as such a user.",

@@ -527,6 +527,28 @@ static void test_every_rlimit_is_reset(void **state) {
         close(pidfd);
 }
 
+/* A key's infinity is unlimited, not "unset": LimitCORE=infinity gives
+ * unlimited core dumps, where unset gives none. */
+static void test_rlimit_infinity_is_unlimited(void **state) {
+        char *argv[] = { (char *) "sleep", (char *) "5", NULL };
+        SpawnParams p = params("/bin/sleep", argv);
+        const char *step = NULL;
+        struct rlimit daemon;
+        pid_t pid;
+        int pidfd, r;
+
+        check(getrlimit(RLIMIT_CORE, &daemon) == 0, "getrlimit: %m");
+        if (daemon.rlim_max != RLIM_INFINITY)
+                skip();
+        p.rlimits.core = UINT64_MAX;
+        r = spawn(&p, &pid, &pidfd, &step);
+        check(r == 0, "spawn(/bin/sleep) failed at step %s: %s", step ? step : "?", strerror(-r));
+        expect_limit(pid, "Max core file size", "unlimited unlimited");
+        check(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
+        (void) wait_exit(pidfd);
+        close(pidfd);
+}
+
 /* The agent's securebits, read by a copy of this program that the test
  * spawns as root (--print-securebits, see main()). */
 static void test_securebits_locked(void **state) {
@@ -566,6 +588,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_shared_fd_table, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_root_agent_protect_cgroups, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_every_rlimit_is_reset, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_rlimit_infinity_is_unlimited, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_securebits_locked, test_setup, test_teardown),
         };
         char *mount = NULL;

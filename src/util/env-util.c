@@ -62,6 +62,28 @@ bool env_name_is_loaders(const char *s, size_t n) {
         return false;
 }
 
+bool env_name_is_interpreters(const char *s, size_t n) {
+        /* Each names code or a module path that a shell, a language runtime
+         * or a library loads at start, before the program's own code runs. */
+        static const char *const names[] = {
+                "BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "PS4", "IFS", "CDPATH",
+                "PERL5OPT", "PERL5LIB", "PERLLIB", "PERL5DB",
+                "NODE_OPTIONS", "NODE_PATH", "RUBYOPT", "RUBYLIB",
+                "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH",
+                "TCLLIBPATH", "OPENSSL_CONF", "OPENSSL_MODULES", "OPENSSL_ENGINES",
+                "GIO_EXTRA_MODULES", "GTK_MODULES", "GST_PLUGIN_PATH", "SSLKEYLOGFILE",
+        };
+        static const char *const prefixes[] = { "PYTHON", "LUA_INIT", "LUA_PATH", "LUA_CPATH", "GUILE_" };
+
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (name_is(s, n, names[i]))
+                        return true;
+        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
+                if (name_has_prefix(s, n, prefixes[i]))
+                        return true;
+        return false;
+}
+
 const char *env_refused_for_caller(const char *assignment) {
         static const char *const identity[] = { "PATH", "HOME", "USER", "LOGNAME" };
         const char *eq = strchr(assignment, '=');
@@ -69,6 +91,8 @@ const char *env_refused_for_caller(const char *assignment) {
 
         if (env_name_is_loaders(assignment, n))
                 return "is read by the dynamic loader or the C library to load code or data";
+        if (env_name_is_interpreters(assignment, n))
+                return "makes a shell, a language runtime or a library load code at start";
         if (env_name_is_daemons(assignment, n))
                 return "is set by agentvisord itself";
         for (size_t i = 0; i < ELEMENTSOF(identity); i++)

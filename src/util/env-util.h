@@ -21,6 +21,12 @@ bool env_name_is_daemons(const char *s, size_t n);
  * files go or which zone is shown. */
 bool env_name_is_loaders(const char *s, size_t n);
 
+/* Read by a shell, a language runtime or a common library to load code
+ * or modules before the program runs (BASH_ENV, PYTHON*, NODE_OPTIONS,
+ * PERL5OPT, OPENSSL_CONF, ...). A deny-list cannot be complete: it covers
+ * the shells, runtimes and libraries a Debian system ships. */
+bool env_name_is_interpreters(const char *s, size_t n);
+
 /* NULL when a bus caller may set this KEY=VALUE entry; otherwise why not,
  * as a phrase ("is read by the dynamic loader", ...). The caller must
  * already have checked that it is KEY=VALUE with a valid name. PATH, HOME,

@@ -97,7 +97,9 @@ expect_error() {
 @test "callers may not set the loader's variables or the daemon's own: InvalidSpec naming the variable" {
         av_start
         for var in LD_PRELOAD LD_LIBRARY_PATH LD_AUDIT LD_ANYTHING GCONV_PATH GLIBC_TUNABLES \
-                NOTIFY_SOCKET WATCHDOG_PID WATCHDOG_USEC LISTEN_FDS LISTEN_PID PATH HOME USER LOGNAME INVOCATION_ID; do
+                NOTIFY_SOCKET WATCHDOG_PID WATCHDOG_USEC LISTEN_FDS LISTEN_PID PATH HOME USER LOGNAME INVOCATION_ID \
+                BASH_ENV ENV SHELLOPTS PS4 PYTHONPATH PYTHONSTARTUP PERL5OPT NODE_OPTIONS RUBYOPT \
+                JAVA_TOOL_OPTIONS OPENSSL_CONF LUA_INIT; do
                 run av_gdbus StartAgent "'sleeper'" "'e-$var'" "{'Environment': <['A=1', '$var=/tmp/x']>}"
                 [[ $status != 0 && $output == *"org.agentvisor1.Error.InvalidSpec: "*"$var"* ]] ||
                         av_fail "StartAgent with Environment $var= gave: $output"
@@ -121,6 +123,24 @@ EOF
         # The type's own Environment= may set PATH.
         grep -qx 'env: PATH=/opt/type-path' "$T/out/inspect.txt" ||
                 av_fail "the type's PATH is not the agent's: $(grep ^env: "$T/out/inspect.txt")"
+}
+
+@test "a caller may not change a variable the agent type sets" {
+        av_type typed <<EOF
+[Agent]
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+Environment=APP_CONFIG=/etc/app.conf
+EOF
+        av_start
+        run av_gdbus StartAgent "'typed'" "'t1'" "{'Environment': <['APP_CONFIG=/tmp/evil.conf']>}"
+        [[ $status != 0 && $output == *"org.agentvisor1.Error.InvalidSpec: "*APP_CONFIG*"set by the agent type"* ]] ||
+                av_fail "StartAgent overriding the type's APP_CONFIG gave: $output"
+        [[ $(av_mprop NAgents) == 0 ]] || av_fail "an agent was created: NAgents $(av_mprop NAgents)"
+        # A name the type does not set is still the caller's to add.
+        av_start_agent typed t2 Environment as 1 APP_CONFIG_EXTRA=1
+        av_wait_prop t2 State running
+        av_call StopAgent s t2
+        av_wait_prop t2 State 'exited|failed'
 }
 
 @test "an agent type may not set the daemon's variables: the load fails naming file and line" {
