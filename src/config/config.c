@@ -256,8 +256,8 @@ static int parse_limit(const ConfigParser *p, unsigned line, const LimitKey *k, 
                        Diagnostic *diag) {
         static const char *const expected[] = {
                 [LIMIT_TASKS] = "a number of tasks (1 or more) or infinity",
-                [LIMIT_MEMORY] = "a size above zero such as 512M, a share of physical memory from 1% to 100%, "
-                                 "or infinity",
+                [LIMIT_MEMORY] = ("a size above zero such as 512M, a share of physical memory from 1% to 100%, "
+                                  "or infinity"),
                 [LIMIT_CPU_QUOTA] = "a percentage from 1% to 10000% such as 50% (100% is one CPU), or infinity",
         };
         uint64_t v = 0;
