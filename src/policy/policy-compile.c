@@ -361,10 +361,10 @@ int policy_compile(Policy *p, Diagnostic *diag) {
          * < X32_NR_syscalls, about 550), and answers ENOSYS for any other
          * number with bit 30 set, such as 0x7fffffff or 0xc0000000. So the
          * kill covers [0x40000000, 0x40000000 + 1024): every x32 number
-         * there is or will be for a long time (1024 is also our native
-         * table's bound), and nothing the kernel would refuse anyway.
-         * Testing only "bit 30 set, bit 31 clear" would kill the agent for
-         * numbers the kernel merely refuses. Only numbers above the table
+         * there is, with room for the x32 table to grow (1024 is also our
+         * native table's bound); only that margin kills for numbers the
+         * kernel would merely refuse. Testing "bit 30 set, bit 31 clear"
+         * instead would kill for about a billion such numbers. Only numbers above the table
          * get here, which keeps these checks off the path of every known
          * syscall. */
         above = TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
