@@ -2,7 +2,7 @@
 /* Generates the classic BPF program for a parsed policy.
  *
  * Layout: arch check, "above the highest known number" check (ENOSYS, or a
- * kill for x32 numbers on x86-64), a binary search over syscall-number
+ * kill for real x32 numbers on x86-64), a binary search over syscall-number
  * ranges, per-syscall condition blocks, return instructions. The program is
  * written back to front: every BPF jump goes forward, so each jump's target
  * already exists when the jump is written and its distance is known. A
@@ -21,6 +21,8 @@
 #include "policy-internal.h"
 
 #define X32_SYSCALL_BIT 0x40000000U
+/* x32 syscall numbers are X32_SYSCALL_BIT + n with n below this. */
+#define X32_SYSCALL_MAX 1024U
 #define JUMP_MAX 255U
 
 /* A jump target: an emitted instruction (by its index from the end of the
@@ -350,16 +352,27 @@ int policy_compile(Policy *p, Diagnostic *diag) {
                              : TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
         entry = TARGET_LABEL(emit_goto(&e, entry));
 
-        /* Above the highest known number: ENOSYS, except that x32 syscalls
-         * (bit 30 set) kill. -1 has bit 30 set too but is no x32 call: the
-         * kernel answers it ENOSYS and libc probes with it, so it gets ENOSYS
-         * as libseccomp does. Only numbers above the table get here, which
-         * keeps these checks off the path of every known syscall. */
+        /* Above the highest known number: ENOSYS, as the kernel answers
+         * (-1, which libc probes with, and every other bogus or negative
+         * number), except real x32 syscalls on x86-64, which kill.
+         *
+         * The kernel runs an x32 syscall for 0x40000000 + n only when n is
+         * below its x32 table size (do_syscall_x32(): nr - __X32_SYSCALL_BIT
+         * < X32_NR_syscalls, about 550), and answers ENOSYS for any other
+         * number with bit 30 set, such as 0x7fffffff or 0xc0000000. So the
+         * kill covers [0x40000000, 0x40000000 + 1024): every x32 number
+         * there is, with room for the x32 table to grow (1024 is also our
+         * native table's bound); only that margin kills for numbers the
+         * kernel would merely refuse. Testing "bit 30 set, bit 31 clear"
+         * instead would kill for about a billion such numbers. Only numbers above the table
+         * get here, which keeps these checks off the path of every known
+         * syscall. */
         above = TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
 #if defined(__x86_64__) && !defined(__ILP32__)
-        above = TARGET_LABEL(emit_jump(&e, BPF_JEQ, UINT32_MAX, above, TARGET_RET(SECCOMP_RET_KILL_PROCESS)));
-        above = TARGET_LABEL(emit_jump(&e, BPF_JSET, X32_SYSCALL_BIT, above,
-                                       TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS)));
+        above = TARGET_LABEL(emit_jump(&e, BPF_JGE, X32_SYSCALL_BIT, TARGET_RET(SECCOMP_RET_KILL_PROCESS),
+                                       above));
+        above = TARGET_LABEL(emit_jump(&e, BPF_JGE, X32_SYSCALL_BIT + X32_SYSCALL_MAX,
+                                       TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS), above));
 #endif
         entry = TARGET_LABEL(emit_jump(&e, BPF_JGT, (uint32_t) t->max_nr, above, entry));
         entry = TARGET_LABEL(emit_load(&e, (uint32_t) offsetof(struct seccomp_data, nr)));

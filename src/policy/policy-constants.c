@@ -2,6 +2,7 @@
 /* Symbolic names a policy may use for argument values and errno actions.
  * Values come from the system headers of the build, so they are the native
  * architecture's. */
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -34,7 +35,15 @@ static const struct {
         C(AF_CAN), C(AF_TIPC), C(AF_RDS), C(AF_APPLETALK), C(AF_X25), C(AF_AX25),
         C(AF_IPX), C(AF_LLC), C(AF_NFC), C(AF_PPPOX), C(AF_SMC), C(AF_MCTP),
         C(SOCK_STREAM), C(SOCK_DGRAM), C(SOCK_RAW), C(SOCK_SEQPACKET), C(SOCK_RDM),
-        C(SOCK_NONBLOCK), C(SOCK_CLOEXEC),
+        C(SOCK_PACKET), C(SOCK_NONBLOCK), C(SOCK_CLOEXEC),
+        /* The type bits of socket()'s type argument, below SOCK_NONBLOCK and
+         * SOCK_CLOEXEC; the kernel's name (include/linux/net.h), not in the
+         * C library's headers. */
+        { "SOCK_TYPE_MASK", 0xf },
+
+        /* netlink protocols */
+        C(NETLINK_ROUTE), C(NETLINK_SOCK_DIAG), C(NETLINK_AUDIT), C(NETLINK_KOBJECT_UEVENT),
+        C(NETLINK_GENERIC),
 
         /* personality(2) */
         C(PER_LINUX), C(PER_LINUX_32BIT), C(PER_LINUX32), C(PER_LINUX32_3GB), C(PER_SVR4),

@@ -174,7 +174,7 @@ static const struct {
         { "madvise", "..i" },
         { "mlock2", "..i" },
         { "mlockall", "i" },
-        { "mbind", ".....i" },
+        { "mbind", "..i..i" },          /* mode: the kernel keeps `int lmode = mode` */
         { "set_mempolicy", "i" },
         { "migrate_pages", "i" },
         { "move_pages", "i....i" },
@@ -313,6 +313,7 @@ static const struct {
         { "setdomainname", ".i" },
         { "syslog", "i.i" },
         { "sysfs", "i" },
+        { "getrandom", "..i" },         /* flags */
         { "ustat", "i" },
         { "quotactl", "i.i" },
         { "quotactl_fd", "iii" },

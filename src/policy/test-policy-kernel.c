@@ -169,6 +169,12 @@ static int probe(const Policy *p, int which) {
         case 10: r = syscall(SYS_ioctl, 0L, (unsigned long) TIOCSETD | (1UL << 32), &(int) { 0 }); break;
         case 11: r = syscall(SYS_socket, (long) AF_VSOCK | (1L << 32), (long) SOCK_STREAM, 0L); break;
         case 12: r = int80_getpid(); break;
+        case 13: r = socket(AF_INET, SOCK_PACKET | SOCK_CLOEXEC, 0); break;
+        case 14: r = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 9 /* NETLINK_AUDIT */); break;
+        case 15: r = socketpair(AF_INET, SOCK_PACKET, 0, (int[2]) {}); break;
+        case 16: r = syscall(-2L); break;
+        case 17: r = syscall((long) (int) 0x80000000U); break;
+        case 18: r = syscall(0x7fffffffL); break;
         }
         _exit(r < 0 ? errno : 0);
 }
@@ -203,6 +209,19 @@ static void test_probes(void **state) {
         expect_probe("no-network", 4, EAFNOSUPPORT, 0);
         expect_probe("no-network", 9, EAFNOSUPPORT, 0);
         expect_probe("strict", 4, EPERM, 0);
+        /* AF_INET with SOCK_PACKET is an AF_PACKET socket for the kernel:
+         * unfiltered, root gets one and others EPERM. */
+        expect_probe("default", 13, EAFNOSUPPORT, 0);
+        expect_probe("default", 15, EAFNOSUPPORT, 0);
+        expect_probe("no-network", 13, EAFNOSUPPORT, 0);
+        /* Netlink only with NETLINK_ROUTE; audit is answered as missing. */
+        expect_probe("default", 14, EPROTONOSUPPORT, 0);
+        expect_probe("no-network", 14, EAFNOSUPPORT, 0);
+        /* Bogus numbers other than -1: ENOSYS as from the kernel, no kill. */
+        expect_probe("default", 16, ENOSYS, 0);
+        expect_probe("default", 17, ENOSYS, 0);
+        expect_probe("default", 18, ENOSYS, 0);
+        expect_probe("strict", 16, ENOSYS, 0);
 #if defined(__x86_64__)
         expect_probe("default", 5, 0, SIGSYS);  /* x32 entry point */
 #endif

@@ -3,6 +3,7 @@
  * resolved rule set is what its header comment promises, checked by running
  * the compiled filter for the syscalls and arguments that matter. */
 #include <dirent.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #define EPERM_ (SECCOMP_RET_ERRNO | EPERM)
 #define ENOSYS_ (SECCOMP_RET_ERRNO | ENOSYS)
 #define EAFNOSUPPORT_ (SECCOMP_RET_ERRNO | EAFNOSUPPORT)
+#define EPROTONOSUPPORT_ (SECCOMP_RET_ERRNO | EPROTONOSUPPORT)
 
 static char *search_path[] = { (char *) SOURCE_POLICYDIR, NULL };
 
@@ -40,8 +42,9 @@ static Policy *load(const char *name) {
         return p;
 }
 
-static void expect_nr(const Policy *p, int nr, const char *what, uint64_t a0, uint64_t a1, uint32_t want) {
-        struct seccomp_data data = { .nr = nr, .arch = seccomp_arch_native(), .args = { a0, a1 } };
+static void expect_nr3(const Policy *p, int nr, const char *what, uint64_t a0, uint64_t a1, uint64_t a2,
+                       uint32_t want) {
+        struct seccomp_data data = { .nr = nr, .arch = seccomp_arch_native(), .args = { a0, a1, a2 } };
         uint32_t got = 0;
         char g[64], w[64];
 
@@ -50,17 +53,25 @@ static void expect_nr(const Policy *p, int nr, const char *what, uint64_t a0, ui
                 return;
         policy_action_format(got, g, sizeof(g));
         policy_action_format(want, w, sizeof(w));
-        fail_msg("policy %s: %s(0x%llx, 0x%llx) should be %s, is %s", policy_name(p), what,
-                 (unsigned long long) a0, (unsigned long long) a1, w, g);
+        fail_msg("policy %s: %s(0x%llx, 0x%llx, 0x%llx) should be %s, is %s", policy_name(p), what,
+                 (unsigned long long) a0, (unsigned long long) a1, (unsigned long long) a2, w, g);
 }
 
-static void expect(const Policy *p, const char *syscall, uint64_t a0, uint64_t a1, uint32_t want) {
+static void expect_nr(const Policy *p, int nr, const char *what, uint64_t a0, uint64_t a1, uint32_t want) {
+        expect_nr3(p, nr, what, a0, a1, 0, want);
+}
+
+static void expect3(const Policy *p, const char *syscall, uint64_t a0, uint64_t a1, uint64_t a2, uint32_t want) {
         int nr = syscall_resolve(syscall);
 
         if (nr == -EPROTONOSUPPORT)
                 return;         /* not on this architecture */
         assert_true(nr >= 0);
-        expect_nr(p, nr, syscall, a0, a1, want);
+        expect_nr3(p, nr, syscall, a0, a1, a2, want);
+}
+
+static void expect(const Policy *p, const char *syscall, uint64_t a0, uint64_t a1, uint32_t want) {
+        expect3(p, syscall, a0, a1, 0, want);
 }
 
 /* Every native member of `group` gets `want` (arguments zero), except the
@@ -137,6 +148,10 @@ static void check_common_denies(const Policy *p) {
 
         /* The fixed prologue: unknown numbers and x32. */
         expect_nr(p, 1000, "syscall 1000", 0, 0, ENOSYS_);
+        expect_nr(p, -1, "syscall -1", 0, 0, ENOSYS_);
+        expect_nr(p, (int) 0xfffffffeU, "syscall 0xfffffffe", 0, 0, ENOSYS_);
+        expect_nr(p, (int) 0x80000000U, "syscall 0x80000000", 0, 0, ENOSYS_);
+        expect_nr(p, 0x7fffffff, "syscall 0x7fffffff", 0, 0, ENOSYS_);
 #if defined(__x86_64__)
         expect_nr(p, 0x40000000 | 39, "x32 getpid", 0, 0, KILL);
 #endif
@@ -192,6 +207,38 @@ static void check_refused_families(const Policy *p) {
         expect(p, "socket", (uint64_t) AF_UNIX << 32, SOCK_DGRAM, EAFNOSUPPORT_);   /* the kernel sees 0 */
 }
 
+/* socket(AF_INET, SOCK_PACKET) is turned into an AF_PACKET socket by the
+ * kernel (__sock_create), so a policy that refuses AF_PACKET must refuse it
+ * too, whatever the flags (SOCK_CLOEXEC, SOCK_NONBLOCK) above the type bits;
+ * socketpair() creates its sockets the same way. */
+static void check_sock_packet(const Policy *p, uint32_t want) {
+        static const uint64_t types[] = {
+                SOCK_PACKET, SOCK_PACKET | SOCK_CLOEXEC, SOCK_PACKET | SOCK_NONBLOCK,
+                SOCK_PACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, SOCK_PACKET | (1ULL << 32),
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                expect(p, "socket", AF_INET, types[i], want);
+                expect(p, "socketpair", AF_INET, types[i], want);
+        }
+}
+
+/* Netlink protocols other than NETLINK_ROUTE: each unregistered one makes
+ * the kernel load the module net-pf-16-proto-N for anybody. */
+static void check_netlink_protocols(const Policy *p, uint32_t want) {
+        static const uint64_t protocols[] = {
+                1, 2, 4 /* NETLINK_SOCK_DIAG */, 9 /* NETLINK_AUDIT */, 15 /* NETLINK_KOBJECT_UEVENT */,
+                16 /* NETLINK_GENERIC */, 21 /* NETLINK_SMC */, 31, 32, 0xffffffffULL,
+                1ULL << 32 | 9,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(protocols); i++) {
+                expect3(p, "socket", AF_NETLINK, SOCK_RAW, protocols[i], want);
+                expect3(p, "socket", AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, protocols[i], want);
+                expect3(p, "socketpair", AF_NETLINK, SOCK_RAW, protocols[i], want);
+        }
+}
+
 static void test_default(void **state) {
         _cleanup_(policy_freep) Policy *p = load("default");
         static const uint64_t allowed[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
@@ -211,6 +258,23 @@ static void test_default(void **state) {
                 expect(p, "socket", allowed[i] | (1ULL << 32), SOCK_DGRAM, ALLOW);     /* the kernel sees it */
         }
         check_refused_families(p);
+
+        /* AF_INET, but with the type the kernel turns into AF_PACKET. */
+        check_sock_packet(p, EAFNOSUPPORT_);
+        expect(p, "socket", AF_INET, SOCK_STREAM | SOCK_CLOEXEC, ALLOW);
+        expect(p, "socket", AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, ALLOW);
+        expect(p, "socket", AF_INET, SOCK_RAW, ALLOW);
+        expect(p, "socketpair", AF_INET, SOCK_STREAM, ALLOW);
+        expect(p, "socket", AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, ALLOW);
+        expect(p, "socket", AF_UNIX, SOCK_PACKET, ALLOW);      /* the kernel refuses it, no module */
+
+        /* Netlink: only NETLINK_ROUTE, as the C library uses it. */
+        expect3(p, "socket", AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE, ALLOW);
+        expect3(p, "socket", AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE, ALLOW);
+        expect3(p, "socket", AF_NETLINK, SOCK_RAW, NETLINK_ROUTE | (1ULL << 32), ALLOW);   /* the kernel sees 0 */
+        expect3(p, "socketpair", AF_NETLINK, SOCK_RAW, NETLINK_ROUTE, ALLOW);
+        check_netlink_protocols(p, EPROTONOSUPPORT_);
+
         /* fork() is clone with SIGCHLD and the tid flags. */
         expect(p, "clone", CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 17, 0, ALLOW);
         expect(p, "clone", CLONE_VM | CLONE_VFORK | 17, 0, ALLOW);
@@ -232,6 +296,8 @@ static void test_no_network(void **state) {
         expect(p, "socketpair", AF_INET, SOCK_STREAM, EAFNOSUPPORT_);
         expect(p, "socketpair", AF_NETLINK, SOCK_STREAM, EAFNOSUPPORT_);
         check_refused_families(p);
+        check_sock_packet(p, EAFNOSUPPORT_);
+        check_netlink_protocols(p, EAFNOSUPPORT_);
         expect(p, "connect", 0, 0, ALLOW);      /* only AF_UNIX sockets can exist */
 }
 
@@ -246,6 +312,9 @@ static void test_strict(void **state) {
         expect(p, "socket", AF_UNIX, SOCK_STREAM, EPERM_);
         expect(p, "socket", AF_VSOCK, SOCK_STREAM, EPERM_);    /* no socket at all: EPERM */
         expect(p, "socketpair", AF_UNIX, SOCK_STREAM, EPERM_);
+        check_sock_packet(p, EPERM_);
+        check_netlink_protocols(p, EPERM_);
+        expect3(p, "socket", AF_NETLINK, SOCK_RAW, NETLINK_ROUTE, EPERM_);
         expect(p, "fork", 0, 0, EPERM_);
         expect(p, "vfork", 0, 0, EPERM_);
         expect(p, "clone", thread, 0, ALLOW);

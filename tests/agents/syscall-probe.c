@@ -155,6 +155,22 @@ static int try_socket_netlink(void) {
         return try_socket(AF_NETLINK, SOCK_RAW);
 }
 
+/* The kernel turns AF_INET with SOCK_PACKET into an AF_PACKET socket:
+ * unfiltered, root gets one and others EPERM. */
+static int try_socket_inet_packet(void) {
+        return try_socket(AF_INET, SOCK_PACKET);
+}
+
+/* A netlink protocol other than NETLINK_ROUTE: unfiltered, a socket (or
+ * EPROTONOSUPPORT on a kernel without audit). */
+static int try_socket_netlink_audit(void) {
+        int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 9 /* NETLINK_AUDIT */);
+
+        if (fd >= 0)
+                close(fd);
+        return result_of(fd);
+}
+
 static int try_x32(void) {
         /* getpid through the x32 ABI. */
         return result_of(syscall(0x40000000L | 39L));
@@ -201,6 +217,20 @@ static int try_sys1000(void) {
 static int try_sys_minus1(void) {
         /* Number 0xffffffff: has the x32 bit, yet is no x32 call. */
         return result_of(syscall(-1L));
+}
+
+static int try_sys_minus2(void) {
+        /* Negative, with the x32 bit, yet no x32 call: the kernel says ENOSYS. */
+        return result_of(syscall(-2L));
+}
+
+static int try_sys_bit31(void) {
+        return result_of(syscall((long) (int) 0x80000000U));
+}
+
+static int try_sys_7fffffff(void) {
+        /* The x32 bit, but far above any x32 syscall: ENOSYS from the kernel. */
+        return result_of(syscall(0x7fffffffL));
 }
 
 static int try_file_io(void) {
@@ -329,6 +359,8 @@ static const struct {
         { "ioctl-tiocsetd", try_tiocsetd },
         { "socket-packet", try_socket_packet },
         { "socket-netlink", try_socket_netlink },
+        { "socket-inet-packet", try_socket_inet_packet },
+        { "socket-netlink-audit", try_socket_netlink_audit },
         { "x32", try_x32 },
         { "int80", try_int80 },
         { "swapon", try_swapon },
@@ -337,6 +369,9 @@ static const struct {
         { "chroot", try_chroot },
         { "sys1000", try_sys1000 },
         { "sys-minus1", try_sys_minus1 },
+        { "sys-minus2", try_sys_minus2 },
+        { "sys-bit31", try_sys_bit31 },
+        { "sys-7fffffff", try_sys_7fffffff },
         { "file-io", try_file_io },
         { "threads", try_threads },
         { "fork-child", try_fork_child },

@@ -25,7 +25,7 @@ REFUSED=(mount unshare-user setns ptrace keyctl add_key bpf perf_event_open
         personality ioctl-tiocsti ioctl-tiocsti-high tioclinux ioctl-tiocsetd swapon reboot
         clock_settime chroot clone-newuser)
 KILLED=(x32 int80)
-ENOSYS=(sys1000 sys-minus1 clone3)
+ENOSYS=(sys1000 sys-minus1 sys-minus2 sys-bit31 sys-7fffffff clone3)
 
 setup() {
         av_setup
@@ -142,7 +142,7 @@ check_results() {
         check_killed default
 }
 
-@test "default: unknown syscall numbers (1000, -1) and clone3 answer ENOSYS" {
+@test "default: unknown syscall numbers (1000, -1, -2, 0x80000000, 0x7fffffff) and clone3 answer ENOSYS" {
         check_enosys default
 }
 
@@ -151,9 +151,10 @@ check_results() {
         check_results default ok file-io threads fork-child "tcp-loopback:$AV_PORT"
 }
 
-@test "default: unix, inet, inet6 and netlink sockets work; other families answer EAFNOSUPPORT" {
+@test "default: unix, inet, inet6 and netlink route sockets work; other families and AF_INET/SOCK_PACKET answer EAFNOSUPPORT, other netlink protocols EPROTONOSUPPORT" {
         check_results default ok socket-netlink
-        check_results default errno=EAFNOSUPPORT socket-packet
+        check_results default errno=EAFNOSUPPORT socket-packet socket-inet-packet
+        check_results default errno=EPROTONOSUPPORT socket-netlink-audit
 }
 
 @test "no-network: the privileged and kernel-attack syscalls are refused" {
@@ -164,14 +165,15 @@ check_results() {
         check_killed no-network
 }
 
-@test "no-network: an unknown syscall number and clone3 answer ENOSYS" {
+@test "no-network: unknown syscall numbers and clone3 answer ENOSYS" {
         check_enosys no-network
 }
 
 @test "no-network: file I/O, threads and a child process work; inet and netlink sockets answer EAFNOSUPPORT" {
         av_tcp_listener
         check_results no-network ok file-io threads fork-child
-        check_results no-network errno=EAFNOSUPPORT "tcp-loopback:$AV_PORT" socket-netlink socket-packet
+        check_results no-network errno=EAFNOSUPPORT "tcp-loopback:$AV_PORT" socket-netlink socket-packet \
+                socket-inet-packet socket-netlink-audit
 }
 
 @test "strict: the privileged and kernel-attack syscalls are refused" {
@@ -182,7 +184,7 @@ check_results() {
         check_killed strict
 }
 
-@test "strict: an unknown syscall number and clone3 answer ENOSYS" {
+@test "strict: unknown syscall numbers and clone3 answer ENOSYS" {
         check_enosys strict
 }
 
