@@ -4,6 +4,7 @@
  * architecture's. */
 #include <linux/netlink.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
@@ -42,6 +43,8 @@ static const struct {
         { "SOCK_TYPE_MASK", 0xf },
 
         /* netlink protocols */
+        C(IPPROTO_IP), C(IPPROTO_ICMP), C(IPPROTO_TCP), C(IPPROTO_UDP), C(IPPROTO_ICMPV6), C(IPPROTO_SCTP),
+        C(IPPROTO_UDPLITE), C(IPPROTO_MPTCP),
         C(NETLINK_ROUTE), C(NETLINK_SOCK_DIAG), C(NETLINK_AUDIT), C(NETLINK_KOBJECT_UEVENT),
         C(NETLINK_GENERIC),
 

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <linux/netlink.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +240,23 @@ static void check_netlink_protocols(const Policy *p, uint32_t want) {
         }
 }
 
+/* IPv4 and IPv6 protocols that are modules on many kernels: each makes the
+ * kernel load net-pf-N-proto-P for anybody. */
+static void check_inet_protocols(const Policy *p, uint32_t want) {
+        static const uint64_t families[] = { AF_INET, AF_INET6 };
+        static const uint64_t protocols[] = {
+                IPPROTO_SCTP, 33 /* DCCP */, IPPROTO_UDPLITE, 115 /* L2TP */, IPPROTO_MPTCP, 255, 0xffffffffULL,
+                1ULL << 32 | IPPROTO_SCTP,
+        };
+
+        for (size_t f = 0; f < ELEMENTSOF(families); f++)
+                for (size_t i = 0; i < ELEMENTSOF(protocols); i++) {
+                        expect3(p, "socket", families[f], SOCK_STREAM, protocols[i], want);
+                        expect3(p, "socket", families[f], SOCK_SEQPACKET | SOCK_CLOEXEC, protocols[i], want);
+                        expect3(p, "socketpair", families[f], SOCK_STREAM, protocols[i], want);
+                }
+}
+
 static void test_default(void **state) {
         _cleanup_(policy_freep) Policy *p = load("default");
         static const uint64_t allowed[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
@@ -274,6 +292,17 @@ static void test_default(void **state) {
         expect3(p, "socket", AF_NETLINK, SOCK_RAW, NETLINK_ROUTE | (1ULL << 32), ALLOW);   /* the kernel sees 0 */
         expect3(p, "socketpair", AF_NETLINK, SOCK_RAW, NETLINK_ROUTE, ALLOW);
         check_netlink_protocols(p, EPROTONOSUPPORT_);
+
+        /* IPv4 and IPv6: only the protocols every kernel has built in. */
+        expect3(p, "socket", AF_INET, SOCK_STREAM, IPPROTO_TCP, ALLOW);
+        expect3(p, "socket", AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP, ALLOW);
+        expect3(p, "socket", AF_INET, SOCK_DGRAM, IPPROTO_ICMP, ALLOW);
+        expect3(p, "socket", AF_INET6, SOCK_STREAM, IPPROTO_TCP, ALLOW);
+        expect3(p, "socket", AF_INET6, SOCK_DGRAM, IPPROTO_UDP, ALLOW);
+        expect3(p, "socket", AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6, ALLOW);
+        expect3(p, "socket", AF_INET, SOCK_STREAM, IPPROTO_TCP | (1ULL << 32), ALLOW);     /* the kernel sees TCP */
+        expect3(p, "socket", AF_INET6, SOCK_DGRAM, IPPROTO_ICMP, EPROTONOSUPPORT_);
+        check_inet_protocols(p, EPROTONOSUPPORT_);
 
         /* fork() is clone with SIGCHLD and the tid flags. */
         expect(p, "clone", CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 17, 0, ALLOW);
