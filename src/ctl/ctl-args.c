@@ -12,13 +12,13 @@
 
 #include "ctl-args.h"
 #include "parse-util.h"
+#include "string-table.h"
 #include "strv.h"
 
 #define VERB_BIT(v) (1u << (v))
 #define ALL_VERBS UINT32_MAX
 
 typedef struct VerbInfo {
-        const char *name;
         const char *usage;
         const char *summary;
         unsigned min_args;
@@ -28,40 +28,59 @@ typedef struct VerbInfo {
         bool hidden;
 } VerbInfo;
 
+static const char *const verb_table[_VERB_MAX] = {
+        [VERB_LIST] = "list",
+        [VERB_STATUS] = "status",
+        [VERB_START] = "start",
+        [VERB_RUN] = "run",
+        [VERB_STOP] = "stop",
+        [VERB_KILL] = "kill",
+        [VERB_RESTART] = "restart",
+        [VERB_REMOVE] = "remove",
+        [VERB_RESET] = "reset",
+        [VERB_TYPES] = "types",
+        [VERB_SUPERVISORS] = "supervisors",
+        [VERB_MONITOR] = "monitor",
+        [VERB_POLICY] = "policy",
+        [VERB_COMPLETE] = "__complete",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(verb, Verb);
+
 static const VerbInfo verbs[_VERB_MAX] = {
-        [VERB_LIST] = { "list", "list", "List agents: state, health, PID, restarts",
+        [VERB_LIST] = { "list", "List agents: state, health, PID, restarts",
                         0, 0, true, false, false },
-        [VERB_STATUS] = { "status", "status [NAME]",
+        [VERB_STATUS] = { "status [NAME]",
                           "Show an agent, or the daemon overview",
                           0, 1, true, false, false },
-        [VERB_START] = { "start", "start TYPE [NAME] [-- ARGS...]",
+        [VERB_START] = { "start TYPE [NAME] [-- ARGS...]",
                          "Start an agent of a configured type",
                          1, 2, true, true, false },
-        [VERB_RUN] = { "run", "run [OPTIONS] -- CMD [ARGS...]",
+        [VERB_RUN] = { "run [OPTIONS] -- CMD [ARGS...]",
                        "Run a transient agent (root only)",
                        0, UINT32_MAX, true, true, false },
-        [VERB_STOP] = { "stop", "stop NAME...", "Stop agents",
+        [VERB_STOP] = { "stop NAME...", "Stop agents",
                         1, UINT32_MAX, true, false, false },
-        [VERB_KILL] = { "kill", "kill [-s SIGNAL] NAME...", "Send a signal to agents",
+        [VERB_KILL] = { "kill [-s SIGNAL] NAME...", "Send a signal to agents",
                         1, UINT32_MAX, true, false, false },
-        [VERB_RESTART] = { "restart", "restart NAME...", "Restart agents",
+        [VERB_RESTART] = { "restart NAME...", "Restart agents",
                            1, UINT32_MAX, true, false, false },
-        [VERB_REMOVE] = { "remove", "remove NAME...", "Forget agents that are not running",
+        [VERB_REMOVE] = { "remove NAME...", "Forget agents that are not running",
                           1, UINT32_MAX, true, false, false },
-        [VERB_RESET] = { "reset", "reset [SUPERVISOR]",
+        [VERB_RESET] = { "reset [SUPERVISOR]",
                          "Clear an escalated supervisor (root)",
                          0, 1, true, false, false },
-        [VERB_TYPES] = { "types", "types", "List the configured agent types", 0, 0, true, false, false },
-        [VERB_SUPERVISORS] = { "supervisors", "supervisors",
+        [VERB_TYPES] = { "types", "List the configured agent types", 0, 0, true, false, false },
+        [VERB_SUPERVISORS] = { "supervisors",
                                "List supervisors and escalations",
                                0, 0, true, false, false },
-        [VERB_MONITOR] = { "monitor", "monitor",
+        [VERB_MONITOR] = { "monitor",
                            "Follow agent events as they happen",
                            0, 0, true, false, false },
-        [VERB_POLICY] = { "policy", "policy check FILE | policy show NAME|@GROUP",
+        [VERB_POLICY] = { "policy check FILE | policy show NAME|@GROUP",
                           "Check a policy file; show a policy or group",
                           2, 2, false, false, false },
-        [VERB_COMPLETE] = { "__complete", "__complete agents|types|supervisors|groups",
+        [VERB_COMPLETE] = { "__complete agents|types|supervisors|groups",
                             "Print names for shell completion", 1, 1, true, false, true },
 };
 
@@ -141,19 +160,6 @@ static const CtlOption options[] = {
           "                            (default: for show, the running daemon's PolicyPath;\n"
           "                            offline and for check, " POLICYDIR ")" },
 };
-
-const char *verb_to_string(Verb v) {
-        if (v < 0 || v >= _VERB_MAX)
-                return NULL;
-        return verbs[v].name;
-}
-
-Verb verb_from_string(const char *s) {
-        for (Verb v = 0; v < _VERB_MAX; v++)
-                if (strcmp(verbs[v].name, s) == 0)
-                        return v;
-        return _VERB_INVALID;
-}
 
 bool verb_needs_bus(Verb v) {
         return v >= 0 && v < _VERB_MAX && verbs[v].bus;
@@ -351,7 +357,7 @@ static int check_arity(const CtlArgs *a, bool dashdash, char *err, size_t size) 
         size_t n = strv_length(a->positional);
 
         if (dashdash && !info->dashdash)
-                return usage_error(err, size, "'%s' takes no '--' arguments", info->name);
+                return usage_error(err, size, "'%s' takes no '--' arguments", verb_to_string(a->verb));
         if (n < info->min_args || n > info->max_args)
                 return usage_error(err, size, "usage: agentctl %s", info->usage);
 

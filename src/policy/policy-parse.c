@@ -13,6 +13,7 @@
 
 #include "fileio.h"
 #include "policy-internal.h"
+#include "string-table.h"
 
 typedef struct Token {
         const char *s;
@@ -40,7 +41,7 @@ typedef struct Parser {
         unsigned end_column;    /* column just past the line's last token */
 } Parser;
 
-static const char *const op_names[_POLICY_OP_MAX] = {
+static const char *const policy_op_table[_POLICY_OP_MAX] = {
         [POLICY_OP_EQ] = "==",
         [POLICY_OP_NE] = "!=",
         [POLICY_OP_LT] = "<",
@@ -49,9 +50,7 @@ static const char *const op_names[_POLICY_OP_MAX] = {
         [POLICY_OP_GE] = ">=",
 };
 
-const char *policy_op_to_string(PolicyOp op) {
-        return op >= 0 && op < _POLICY_OP_MAX ? op_names[op] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(policy_op, PolicyOp);
 
 static const char *cur_file(const Parser *ps) {
         return ps->stack[ps->depth - 1].path;
@@ -295,14 +294,19 @@ static int parse_value(Parser *ps, size_t *i, const char *after, uint64_t *ret, 
 }
 
 static int parse_op(const Token *t, PolicyOp *ret) {
-        if (!t->op)
+        char buf[3];
+        PolicyOp op;
+
+        /* Operators are one or two characters; '&' and '|' are not in the table. */
+        if (!t->op || t->len >= sizeof(buf))
                 return -EINVAL;
-        for (PolicyOp op = 0; op < _POLICY_OP_MAX; op++)
-                if (token_is_op(t, op_names[op])) {
-                        *ret = op;
-                        return 0;
-                }
-        return -EINVAL;
+        memcpy(buf, t->s, t->len);
+        buf[t->len] = '\0';
+        op = policy_op_from_string(buf);
+        if (op < 0)
+                return op;
+        *ret = op;
+        return 0;
 }
 
 static void condition_set_free(PolicyConditionSet *cs) {
@@ -344,14 +348,14 @@ static int parse_condition(Parser *ps, size_t *i, PolicyCondition *c, unsigned *
         (*i)++;
 
         *value_column = *i < ps->n_tokens ? ps->tokens[*i].column : ps->end_column;
-        r = parse_value(ps, i, op_names[c->op], &c->value, &value_text);
+        r = parse_value(ps, i, policy_op_to_string(c->op), &c->value, &value_text);
         if (r < 0)
                 return r;
 
         if (c->masked)
-                r = asprintf(&text, "arg%u & %s %s %s", c->arg, mask_text, op_names[c->op], value_text);
+                r = asprintf(&text, "arg%u & %s %s %s", c->arg, mask_text, policy_op_to_string(c->op), value_text);
         else
-                r = asprintf(&text, "arg%u %s %s", c->arg, op_names[c->op], value_text);
+                r = asprintf(&text, "arg%u %s %s", c->arg, policy_op_to_string(c->op), value_text);
         if (r < 0)
                 return -ENOMEM;
         c->text = text;
