@@ -12,6 +12,7 @@
 #include "ctl-verbs.h"
 #include "parse-util.h"
 #include "strv.h"
+#include "time-util.h"
 
 #define LABEL "%11s "
 #define STATES_MAX 16
@@ -23,13 +24,6 @@ static const char *dot(const CtlContext *c, const char *color) {
                 return "●";
         snprintf(buf, sizeof(buf), "%s●%s", color, ANSI_NORMAL);
         return buf;
-}
-
-static usec_t now_realtime(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
 }
 
 /* The supervisor's object path, found through ListSupervisors so that the
@@ -111,13 +105,13 @@ static int status_agent(CtlContext *c, const char *name) {
         r = bus_get_agent_path(c->bus, name, &path, &error);
         if (r < 0)
                 return ctl_report_error(r, &error, "Failed to look up the agent");
-        r = bus_get_all(c->bus, path, AV_AGENT, &l, &error);
+        r = bus_get_all(c->bus, path, BUS_AGENT_IFACE, &l, &error);
         if (r < 0)
                 return ctl_report_error(r, &error, "Failed to read the agent's properties");
 
         supervisor = prop_list_get_string(&l, "Supervisor", "");
         if (*supervisor && supervisor_path(c->bus, supervisor, &sup_path) >= 0)
-                (void) bus_get_all(c->bus, sup_path, AV_SUPERVISOR, &sup, NULL);
+                (void) bus_get_all(c->bus, sup_path, BUS_SUPERVISOR_IFACE, &sup, NULL);
 
         cg = prop_list_get_string(&l, "ControlGroup", "");
         if (*cg)
@@ -282,7 +276,7 @@ static int status_manager(CtlContext *c) {
         JsonWriter w;
         char buf[64];
 
-        r = bus_get_all(c->bus, AV_PATH, AV_MANAGER, &m, &error);
+        r = bus_get_all(c->bus, BUS_PATH, BUS_MANAGER_IFACE, &m, &error);
         if (r < 0)
                 return ctl_report_error(r, &error, "Failed to read the manager's properties");
         r = count_agent_states(c->bus, counts, &n_counts, &total, &error);
@@ -326,7 +320,7 @@ static int status_manager(CtlContext *c) {
                                         &path)) > 0) {
                 _cleanup_(prop_list_done) PropList s = {};
 
-                (void) bus_get_all(c->bus, path, AV_SUPERVISOR, &s, NULL);
+                (void) bus_get_all(c->bus, path, BUS_SUPERVISOR_IFACE, &s, NULL);
                 if (c->args->json) {
                         json_begin_object(&w);
                         if (s.n > 0)

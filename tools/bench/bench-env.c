@@ -175,7 +175,7 @@ int env_next_record(BenchEnv *e, Record *ret, uint64_t deadline) {
 
                 if (bench_interrupted)
                         return -EINTR;
-                now = now_ns();
+                now = now_nsec(CLOCK_MONOTONIC);
                 if (now >= deadline)
                         return -ETIME;
                 timeout = (int) MIN((deadline - now) / 1000000 + 1, 100ULL);
@@ -341,10 +341,10 @@ static unsigned cleanup_daemon_cgroups(BenchEnv *e) {
 
 static int wait_pidfd(int pidfd, unsigned timeout_ms) {
         struct pollfd p = { .fd = pidfd, .events = POLLIN };
-        uint64_t deadline = now_ns() + (uint64_t) timeout_ms * 1000000;
+        uint64_t deadline = now_nsec(CLOCK_MONOTONIC) + (uint64_t) timeout_ms * 1000000;
 
         for (;;) {
-                uint64_t now = now_ns();
+                uint64_t now = now_nsec(CLOCK_MONOTONIC);
                 int r;
 
                 if (now >= deadline)
