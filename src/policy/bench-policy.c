@@ -81,7 +81,8 @@ int main(int argc, char *argv[]) {
         start = now_nsec(CLOCK_MONOTONIC);
         if (load("default", search_path, &p) < 0)
                 return EXIT_FAILURE;
-        printf("first load (default, with syscall table): %8.1f us\n", (double) (now_nsec(CLOCK_MONOTONIC) - start) / 1000.0);
+        printf("first load (default, with syscall table): %8.1f us\n",
+               (double) (now_nsec(CLOCK_MONOTONIC) - start) / 1000.0);
         policy_free(p);
 
         printf("%-12s %12s %8s\n", "policy", "compile(us)", "insns");
