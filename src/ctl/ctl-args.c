@@ -381,16 +381,56 @@ static int check_arity(const CtlArgs *a, bool dashdash, char *err, size_t size) 
         return 0;
 }
 
-int ctl_args_parse(int argc, char **argv, CtlArgs *ret, char *err, size_t err_size) {
+/* The options before the verb; returns the verb's index in argv (argc when
+ * there is none). */
+static int parse_global_options(CtlArgs *a, int argc, char **argv, char *err, size_t size) {
         struct option longopts[ELEMENTSOF(options) + 1];
         char shortopts[2 * ELEMENTSOF(options) + 3];
+        int c, r;
+
+        build_options(_VERB_INVALID, longopts, shortopts);
+        optind = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) >= 0) {
+                if (c == '?' || c == ':')
+                        return getopt_error(c, argv, err, size);
+                r = apply_option(a, c, optarg, err, size);
+                if (r < 0)
+                        return r;
+        }
+        return optind;
+}
+
+/* The verb's own options and its arguments (argv[0] is the verb): "-" keeps
+ * positionals in order, as code 1. */
+static int parse_verb_options(CtlArgs *a, int argc, char **argv, char *err, size_t size) {
+        struct option longopts[ELEMENTSOF(options) + 1];
+        char shortopts[2 * ELEMENTSOF(options) + 3];
+        int c, r;
+
+        build_options(a->verb, longopts, shortopts);
+        optind = 0;
+        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) >= 0) {
+                if (c == '?' || c == ':')
+                        return getopt_error(c, argv, err, size);
+                if (c == 1)
+                        r = strv_extend(&a->positional, optarg);
+                else
+                        r = apply_option(a, c, optarg, err, size);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int ctl_args_parse(int argc, char **argv, CtlArgs *ret, char *err, size_t err_size) {
         _cleanup_strv_free_ char **before = NULL;
         CtlArgs a = {
                 .verb = _VERB_INVALID,
                 .signal = SIGTERM,
         };
         bool dashdash = false;
-        int r, c, split = argc, verb_index;
+        int r, split = argc, verb_index;
 
         for (int i = 1; i < argc; i++)
                 if (strcmp(argv[i], "--") == 0) {
@@ -406,20 +446,10 @@ int ctl_args_parse(int argc, char **argv, CtlArgs *ret, char *err, size_t err_si
         if (r < 0)
                 goto fail;
 
-        build_options(_VERB_INVALID, longopts, shortopts);
-        optind = 0;
-        opterr = 0;
-        while ((c = getopt_long(split, before, shortopts, longopts, NULL)) >= 0) {
-                if (c == '?' || c == ':') {
-                        r = getopt_error(c, before, err, err_size);
-                        goto fail;
-                }
-                r = apply_option(&a, c, optarg, err, err_size);
-                if (r < 0)
-                        goto fail;
-        }
-        verb_index = optind;
-
+        r = parse_global_options(&a, split, before, err, err_size);
+        if (r < 0)
+                goto fail;
+        verb_index = r;
         if (verb_index >= split) {
                 if (dashdash) {
                         r = usage_error(err, err_size, "'--' without a verb");
@@ -434,22 +464,9 @@ int ctl_args_parse(int argc, char **argv, CtlArgs *ret, char *err, size_t err_si
                 r = usage_error(err, err_size, "unknown verb '%s' (see agentctl --help)", before[verb_index]);
                 goto fail;
         }
-
-        /* The verb's own options: "-" keeps positionals in order, as code 1. */
-        build_options(a.verb, longopts, shortopts);
-        optind = 0;
-        while ((c = getopt_long(split - verb_index, before + verb_index, shortopts, longopts, NULL)) >= 0) {
-                if (c == '?' || c == ':') {
-                        r = getopt_error(c, before + verb_index, err, err_size);
-                        goto fail;
-                }
-                if (c == 1)
-                        r = strv_extend(&a.positional, optarg);
-                else
-                        r = apply_option(&a, c, optarg, err, err_size);
-                if (r < 0)
-                        goto fail;
-        }
+        r = parse_verb_options(&a, split - verb_index, before + verb_index, err, err_size);
+        if (r < 0)
+                goto fail;
 
         for (int i = split + 1; i < argc; i++) {
                 r = strv_extend(&a.command, argv[i]);
