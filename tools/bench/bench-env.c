@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cgroupfs.h"
 
 static int copy_executable(const char *src, const char *dst) {
         _cleanup_close_ int in = -EBADF, out = -EBADF;
@@ -50,37 +51,19 @@ static bool is_cgroup2(const char *path) {
 }
 
 int env_read_own_cgroup(char **ret_v2_base) {
-        _cleanup_free_ char *line = NULL;
-        const char *mount;
-        size_t size = 0;
-        FILE *f;
-        int r = -ENOENT;
+        _cleanup_free_ char *mount = NULL, *own = NULL;
+        bool pure;
+        int r;
 
-        if (is_cgroup2("/sys/fs/cgroup"))
-                mount = "/sys/fs/cgroup";
-        else if (is_cgroup2("/sys/fs/cgroup/unified"))
-                mount = "/sys/fs/cgroup/unified";
-        else
-                return -ENOMEDIUM;
-
-        f = fopen("/proc/self/cgroup", "re");
-        if (!f)
-                return -errno;
-        while (getline(&line, &size, f) > 0) {
-                char *path;
-
-                if (strncmp(line, "0::", 3) != 0)
-                        continue;
-                path = line + 3;
-                path[strcspn(path, "\n")] = '\0';
-                if (asprintf(ret_v2_base, "%s%s", mount, strcmp(path, "/") == 0 ? "" : path) < 0)
-                        r = -ENOMEM;
-                else
-                        r = 0;
-                break;
-        }
-        fclose(f);
-        return r;
+        r = cgfs_find_unified(&mount, &pure);
+        if (r < 0)
+                return r == -EOPNOTSUPP ? -ENOMEDIUM : r;
+        r = cgfs_own_path(NULL, &own);
+        if (r < 0)
+                return r;
+        if (asprintf(ret_v2_base, "%s%s", mount, strcmp(own, "/") == 0 ? "" : own) < 0)
+                return -ENOMEM;
+        return 0;
 }
 
 int env_setup(BenchEnv *e, const BenchOptions *o) {
