@@ -10,6 +10,7 @@
 #include "fileio.h"
 #include "ini.h"
 #include "parse-util.h"
+#include "path-util.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -129,16 +130,6 @@ static DaemonConfig *daemon_config_new(void) {
         return c;
 }
 
-static char *path_join(const char *dir, const char *path) {
-        char *p;
-
-        if (path[0] == '/')
-                return strdup(path);
-        if (asprintf(&p, "%s/%s", dir, path) < 0)
-                return NULL;
-        return p;
-}
-
 /* The absolute directory of `file`, or the working directory when it has none. */
 static int base_directory(const char *file, char **ret) {
         _cleanup_free_ char *cwd = NULL, *dir = NULL;
@@ -173,7 +164,7 @@ static int base_directory(const char *file, char **ret) {
 }
 
 static int set_path(ConfigParser *p, char **field, const char *value) {
-        char *v = path_join(p->base_dir, value);
+        char *v = path_make_absolute(value, p->base_dir);
 
         if (!v)
                 return -ENOMEM;
@@ -192,7 +183,7 @@ static int parse_policy_path(ConfigParser *p, const char *value) {
         if (!copy || !l)
                 return -ENOMEM;
         for (char *e = strtok_r(copy, ":", &state); e; e = strtok_r(NULL, ":", &state)) {
-                char *v = path_join(p->base_dir, e);
+                char *v = path_make_absolute(e, p->base_dir);
                 int r;
 
                 if (!v)
@@ -728,12 +719,12 @@ static int apply_path_defaults(ConfigParser *p) {
         DaemonConfig *c = p->config;
 
         if (!p->agents_directory_set) {
-                c->agents_directory = path_join(p->base_dir, "agents.d");
+                c->agents_directory = path_make_absolute("agents.d", p->base_dir);
                 if (!c->agents_directory)
                         return -ENOMEM;
         }
         if (!p->policy_path_set) {
-                char *beside = path_join(p->base_dir, "policies");
+                char *beside = path_make_absolute("policies", p->base_dir);
 
                 if (!beside || strv_push(&c->policy_path, beside) < 0) {
                         free(beside);

@@ -12,13 +12,13 @@
 
 #include "ctl-args.h"
 #include "parse-util.h"
+#include "string-table.h"
 #include "strv.h"
 
 #define VERB_BIT(v) (1u << (v))
 #define ALL_VERBS UINT32_MAX
 
 typedef struct VerbInfo {
-        const char *name;
         const char *usage;
         const char *summary;
         unsigned min_args;
@@ -28,40 +28,59 @@ typedef struct VerbInfo {
         bool hidden;
 } VerbInfo;
 
+static const char *const verb_table[_VERB_MAX] = {
+        [VERB_LIST] = "list",
+        [VERB_STATUS] = "status",
+        [VERB_START] = "start",
+        [VERB_RUN] = "run",
+        [VERB_STOP] = "stop",
+        [VERB_KILL] = "kill",
+        [VERB_RESTART] = "restart",
+        [VERB_REMOVE] = "remove",
+        [VERB_RESET] = "reset",
+        [VERB_TYPES] = "types",
+        [VERB_SUPERVISORS] = "supervisors",
+        [VERB_MONITOR] = "monitor",
+        [VERB_POLICY] = "policy",
+        [VERB_COMPLETE] = "__complete",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(verb, Verb);
+
 static const VerbInfo verbs[_VERB_MAX] = {
-        [VERB_LIST] = { "list", "list", "List agents: state, health, PID, restarts",
+        [VERB_LIST] = { "list", "List agents: state, health, PID, restarts",
                         0, 0, true, false, false },
-        [VERB_STATUS] = { "status", "status [NAME]",
+        [VERB_STATUS] = { "status [NAME]",
                           "Show an agent, or the daemon overview",
                           0, 1, true, false, false },
-        [VERB_START] = { "start", "start TYPE [NAME] [-- ARGS...]",
+        [VERB_START] = { "start TYPE [NAME] [-- ARGS...]",
                          "Start an agent of a configured type",
                          1, 2, true, true, false },
-        [VERB_RUN] = { "run", "run [OPTIONS] -- CMD [ARGS...]",
+        [VERB_RUN] = { "run [OPTIONS] -- CMD [ARGS...]",
                        "Run a transient agent (root only)",
                        0, UINT32_MAX, true, true, false },
-        [VERB_STOP] = { "stop", "stop NAME...", "Stop agents",
+        [VERB_STOP] = { "stop NAME...", "Stop agents",
                         1, UINT32_MAX, true, false, false },
-        [VERB_KILL] = { "kill", "kill [-s SIGNAL] NAME...", "Send a signal to agents",
+        [VERB_KILL] = { "kill [-s SIGNAL] NAME...", "Send a signal to agents",
                         1, UINT32_MAX, true, false, false },
-        [VERB_RESTART] = { "restart", "restart NAME...", "Restart agents",
+        [VERB_RESTART] = { "restart NAME...", "Restart agents",
                            1, UINT32_MAX, true, false, false },
-        [VERB_REMOVE] = { "remove", "remove NAME...", "Forget agents that are not running",
+        [VERB_REMOVE] = { "remove NAME...", "Forget agents that are not running",
                           1, UINT32_MAX, true, false, false },
-        [VERB_RESET] = { "reset", "reset [SUPERVISOR]",
+        [VERB_RESET] = { "reset [SUPERVISOR]",
                          "Clear an escalated supervisor (root)",
                          0, 1, true, false, false },
-        [VERB_TYPES] = { "types", "types", "List the configured agent types", 0, 0, true, false, false },
-        [VERB_SUPERVISORS] = { "supervisors", "supervisors",
+        [VERB_TYPES] = { "types", "List the configured agent types", 0, 0, true, false, false },
+        [VERB_SUPERVISORS] = { "supervisors",
                                "List supervisors and escalations",
                                0, 0, true, false, false },
-        [VERB_MONITOR] = { "monitor", "monitor",
+        [VERB_MONITOR] = { "monitor",
                            "Follow agent events as they happen",
                            0, 0, true, false, false },
-        [VERB_POLICY] = { "policy", "policy check FILE | policy show NAME|@GROUP",
+        [VERB_POLICY] = { "policy check FILE | policy show NAME|@GROUP",
                           "Check a policy file; show a policy or group",
                           2, 2, false, false, false },
-        [VERB_COMPLETE] = { "__complete", "__complete agents|types|supervisors|groups",
+        [VERB_COMPLETE] = { "__complete agents|types|supervisors|groups",
                             "Print names for shell completion", 1, 1, true, false, true },
 };
 
@@ -141,19 +160,6 @@ static const CtlOption options[] = {
           "                            (default: for show, the running daemon's PolicyPath;\n"
           "                            offline and for check, " POLICYDIR ")" },
 };
-
-const char *verb_to_string(Verb v) {
-        if (v < 0 || v >= _VERB_MAX)
-                return NULL;
-        return verbs[v].name;
-}
-
-Verb verb_from_string(const char *s) {
-        for (Verb v = 0; v < _VERB_MAX; v++)
-                if (strcmp(verbs[v].name, s) == 0)
-                        return v;
-        return _VERB_INVALID;
-}
 
 bool verb_needs_bus(Verb v) {
         return v >= 0 && v < _VERB_MAX && verbs[v].bus;
@@ -351,7 +357,7 @@ static int check_arity(const CtlArgs *a, bool dashdash, char *err, size_t size) 
         size_t n = strv_length(a->positional);
 
         if (dashdash && !info->dashdash)
-                return usage_error(err, size, "'%s' takes no '--' arguments", info->name);
+                return usage_error(err, size, "'%s' takes no '--' arguments", verb_to_string(a->verb));
         if (n < info->min_args || n > info->max_args)
                 return usage_error(err, size, "usage: agentctl %s", info->usage);
 
@@ -375,16 +381,56 @@ static int check_arity(const CtlArgs *a, bool dashdash, char *err, size_t size) 
         return 0;
 }
 
-int ctl_args_parse(int argc, char **argv, CtlArgs *ret, char *err, size_t err_size) {
+/* The options before the verb; returns the verb's index in argv (argc when
+ * there is none). */
+static int parse_global_options(CtlArgs *a, int argc, char **argv, char *err, size_t size) {
         struct option longopts[ELEMENTSOF(options) + 1];
         char shortopts[2 * ELEMENTSOF(options) + 3];
+        int c, r;
+
+        build_options(_VERB_INVALID, longopts, shortopts);
+        optind = 0;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) >= 0) {
+                if (c == '?' || c == ':')
+                        return getopt_error(c, argv, err, size);
+                r = apply_option(a, c, optarg, err, size);
+                if (r < 0)
+                        return r;
+        }
+        return optind;
+}
+
+/* The verb's own options and its arguments (argv[0] is the verb): "-" keeps
+ * positionals in order, as code 1. */
+static int parse_verb_options(CtlArgs *a, int argc, char **argv, char *err, size_t size) {
+        struct option longopts[ELEMENTSOF(options) + 1];
+        char shortopts[2 * ELEMENTSOF(options) + 3];
+        int c, r;
+
+        build_options(a->verb, longopts, shortopts);
+        optind = 0;
+        while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) >= 0) {
+                if (c == '?' || c == ':')
+                        return getopt_error(c, argv, err, size);
+                if (c == 1)
+                        r = strv_extend(&a->positional, optarg);
+                else
+                        r = apply_option(a, c, optarg, err, size);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int ctl_args_parse(int argc, char **argv, CtlArgs *ret, char *err, size_t err_size) {
         _cleanup_strv_free_ char **before = NULL;
         CtlArgs a = {
                 .verb = _VERB_INVALID,
                 .signal = SIGTERM,
         };
         bool dashdash = false;
-        int r, c, split = argc, verb_index;
+        int r, split = argc, verb_index;
 
         for (int i = 1; i < argc; i++)
                 if (strcmp(argv[i], "--") == 0) {
@@ -400,20 +446,10 @@ int ctl_args_parse(int argc, char **argv, CtlArgs *ret, char *err, size_t err_si
         if (r < 0)
                 goto fail;
 
-        build_options(_VERB_INVALID, longopts, shortopts);
-        optind = 0;
-        opterr = 0;
-        while ((c = getopt_long(split, before, shortopts, longopts, NULL)) >= 0) {
-                if (c == '?' || c == ':') {
-                        r = getopt_error(c, before, err, err_size);
-                        goto fail;
-                }
-                r = apply_option(&a, c, optarg, err, err_size);
-                if (r < 0)
-                        goto fail;
-        }
-        verb_index = optind;
-
+        r = parse_global_options(&a, split, before, err, err_size);
+        if (r < 0)
+                goto fail;
+        verb_index = r;
         if (verb_index >= split) {
                 if (dashdash) {
                         r = usage_error(err, err_size, "'--' without a verb");
@@ -428,22 +464,9 @@ int ctl_args_parse(int argc, char **argv, CtlArgs *ret, char *err, size_t err_si
                 r = usage_error(err, err_size, "unknown verb '%s' (see agentctl --help)", before[verb_index]);
                 goto fail;
         }
-
-        /* The verb's own options: "-" keeps positionals in order, as code 1. */
-        build_options(a.verb, longopts, shortopts);
-        optind = 0;
-        while ((c = getopt_long(split - verb_index, before + verb_index, shortopts, longopts, NULL)) >= 0) {
-                if (c == '?' || c == ':') {
-                        r = getopt_error(c, before + verb_index, err, err_size);
-                        goto fail;
-                }
-                if (c == 1)
-                        r = strv_extend(&a.positional, optarg);
-                else
-                        r = apply_option(&a, c, optarg, err, err_size);
-                if (r < 0)
-                        goto fail;
-        }
+        r = parse_verb_options(&a, split - verb_index, before + verb_index, err, err_size);
+        if (r < 0)
+                goto fail;
 
         for (int i = split + 1; i < argc; i++) {
                 r = strv_extend(&a.command, argv[i]);

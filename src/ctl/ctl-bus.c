@@ -72,7 +72,7 @@ int ctl_call_manager(sd_bus *bus, const char *method, sd_bus_error *error, sd_bu
         va_list ap;
         int r;
 
-        r = sd_bus_message_new_method_call(bus, &m, AV_SERVICE, AV_PATH, AV_MANAGER, method);
+        r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, method);
         if (r < 0)
                 return r;
 
@@ -241,7 +241,7 @@ int bus_get_all(sd_bus *bus, const char *path, const char *interface, PropList *
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, AV_SERVICE, path, "org.freedesktop.DBus.Properties", "GetAll", error,
+        r = sd_bus_call_method(bus, BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", error,
                                &reply, "s", interface);
         if (r < 0)
                 return r;

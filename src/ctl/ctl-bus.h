@@ -5,14 +5,9 @@
 
 #include <systemd/sd-bus.h>
 
+#include "bus-names.h"
 #include "ctl-args.h"
 #include "props.h"
-
-#define AV_SERVICE "org.agentvisor1"
-#define AV_PATH "/org/agentvisor1"
-#define AV_MANAGER "org.agentvisor1.Manager"
-#define AV_AGENT "org.agentvisor1.Agent"
-#define AV_SUPERVISOR "org.agentvisor1.Supervisor"
 
 /* Connects as the arguments say: --system, --user, --address, else
  * $AGENTCTL_BUS_ADDRESS, else the system bus. */

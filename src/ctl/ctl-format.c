@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bus-names.h"
 #include "ctl-args.h"
 #include "ctl-format.h"
 #include "parse-util.h"
@@ -279,8 +280,8 @@ int proc_tree_render(const ProcEntry *procs, size_t n, const char *prefix, size_
 
 int ctl_exit_code_for_error(const char *error_name, int error) {
         if (error_name && !strncmp(error_name, "org.", 4)) {
-                if (STR_IN_SET(error_name, "org.agentvisor1.Error.NoSuchAgent", "org.agentvisor1.Error.NoSuchType",
-                               "org.agentvisor1.Error.NoSuchSupervisor"))
+                if (STR_IN_SET(error_name, BUS_ERROR_NO_SUCH_AGENT, BUS_ERROR_NO_SUCH_TYPE,
+                               BUS_ERROR_NO_SUCH_SUPERVISOR))
                         return CTL_EXIT_NOT_FOUND;
                 if (STR_IN_SET(error_name, "org.freedesktop.DBus.Error.ServiceUnknown",
                                "org.freedesktop.DBus.Error.NameHasNoOwner", "org.freedesktop.DBus.Error.NoServer",

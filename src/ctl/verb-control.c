@@ -12,7 +12,7 @@
 static void print_agent_name(sd_bus *bus, const char *path, const char *fallback) {
         _cleanup_free_ char *name = NULL;
 
-        if (sd_bus_get_property_string(bus, AV_SERVICE, path, AV_AGENT, "Name", NULL, &name) >= 0 && name)
+        if (sd_bus_get_property_string(bus, BUS_NAME, path, BUS_AGENT_IFACE, "Name", NULL, &name) >= 0 && name)
                 printf("%s\n", name);
         else
                 printf("%s\n", fallback && *fallback ? fallback : path);
@@ -30,7 +30,7 @@ int verb_start(CtlContext *c) {
         if (c->args->command && prop_list_add_strv(&options, "Arguments", c->args->command) < 0)
                 return ctl_oom();
 
-        r = sd_bus_message_new_method_call(c->bus, &m, AV_SERVICE, AV_PATH, AV_MANAGER, "StartAgent");
+        r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, "StartAgent");
         if (r >= 0)
                 r = sd_bus_message_append(m, "ss", type, name);
         if (r >= 0)
@@ -56,7 +56,7 @@ int verb_run(CtlContext *c) {
         const char *name = c->args->name ?: "", *path;
         int r;
 
-        r = sd_bus_message_new_method_call(c->bus, &m, AV_SERVICE, AV_PATH, AV_MANAGER, "RunAgent");
+        r = sd_bus_message_new_method_call(c->bus, &m, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, "RunAgent");
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", name);
         if (r >= 0)

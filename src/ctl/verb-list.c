@@ -138,7 +138,7 @@ static int supervisor_properties(sd_bus *bus, const char *name, const char *stra
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        (void) bus_get_all(bus, path, AV_SUPERVISOR, l, &error);
+        (void) bus_get_all(bus, path, BUS_SUPERVISOR_IFACE, l, &error);
 
         r = 0;
         if (!prop_list_get(l, "Name"))

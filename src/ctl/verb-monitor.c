@@ -10,15 +10,14 @@
 #include "ctl-bus.h"
 #include "ctl-verbs.h"
 #include "monitor-event.h"
+#include "time-util.h"
 
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         const CtlContext *c = userdata;
         MonitorEvent e = { .signal = sd_bus_message_get_member(m) };
-        struct timespec ts;
         int r;
 
-        clock_gettime(CLOCK_REALTIME, &ts);
-        e.timestamp = (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
+        e.timestamp = now_realtime();
 
         if (!e.signal)
                 return 0;
@@ -72,13 +71,13 @@ int verb_monitor(CtlContext *c) {
         if (r < 0)
                 return ctl_report_error(r, NULL, "Failed to watch for signals");
 
-        r = sd_bus_match_signal(c->bus, NULL, AV_SERVICE, AV_PATH, AV_MANAGER, NULL, on_signal, c);
+        r = sd_bus_match_signal(c->bus, NULL, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, NULL, on_signal, c);
         if (r < 0)
                 return ctl_report_error(r, NULL, "Failed to subscribe to agentvisord's signals");
 
         /* Only now is the daemon asked whether it is there: once this returns,
          * no event can be missed any more. */
-        r = sd_bus_call_method(c->bus, AV_SERVICE, AV_PATH, "org.freedesktop.DBus.Peer", "Ping", &error, NULL,
+        r = sd_bus_call_method(c->bus, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Peer", "Ping", &error, NULL,
                                NULL);
         if (r < 0)
                 return ctl_report_error(r, &error, "Failed to reach agentvisord");

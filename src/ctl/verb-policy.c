@@ -25,7 +25,7 @@ static int daemon_policy_path(const CtlArgs *a, char ***ret) {
 
         if (ctl_bus_open(a, &bus) < 0)
                 return -ENXIO;
-        r = sd_bus_message_new_method_call(bus, &m, AV_SERVICE, AV_PATH, "org.freedesktop.DBus.Properties",
+        r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Properties",
                                            "Get");
         if (r < 0)
                 return r;
@@ -33,7 +33,7 @@ static int daemon_policy_path(const CtlArgs *a, char ***ret) {
         r = sd_bus_message_set_auto_start(m, false);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "ss", AV_MANAGER, "PolicyPath");
+        r = sd_bus_message_append(m, "ss", BUS_MANAGER_IFACE, "PolicyPath");
         if (r < 0)
                 return r;
         r = sd_bus_call(bus, m, 0, &error, &reply);

@@ -12,6 +12,7 @@
 #include "ctl-verbs.h"
 #include "parse-util.h"
 #include "strv.h"
+#include "time-util.h"
 
 #define LABEL "%11s "
 #define STATES_MAX 16
@@ -23,13 +24,6 @@ static const char *dot(const CtlContext *c, const char *color) {
                 return "●";
         snprintf(buf, sizeof(buf), "%s●%s", color, ANSI_NORMAL);
         return buf;
-}
-
-static usec_t now_realtime(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / NSEC_PER_USEC;
 }
 
 /* The supervisor's object path, found through ListSupervisors so that the
@@ -95,79 +89,55 @@ static void print_processes(const ProcEntry *procs, size_t n) {
                 proc_tree_render(procs, n, "            ", 0, stdout);
 }
 
-static int status_agent(CtlContext *c, const char *name) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(prop_list_done) PropList l = {}, sup = {};
-        _cleanup_free_ char *path = NULL, *sup_path = NULL;
-        ProcEntry *procs = NULL;
-        size_t n_procs = 0;
-        const char *state, *health, *cg, *status_text, *supervisor, *type;
-        const Prop *exec;
-        const Prop *inv;
-        uint64_t started, pid, cpu, mem, mem_max, tasks, tasks_max;
-        char buf[256], buf2[64];
-        int r;
+static void print_agent_json(const PropList *l, const char *path, const ProcEntry *procs, size_t n_procs) {
+        JsonWriter w;
 
-        r = bus_get_agent_path(c->bus, name, &path, &error);
-        if (r < 0)
-                return ctl_report_error(r, &error, "Failed to look up the agent");
-        r = bus_get_all(c->bus, path, AV_AGENT, &l, &error);
-        if (r < 0)
-                return ctl_report_error(r, &error, "Failed to read the agent's properties");
-
-        supervisor = prop_list_get_string(&l, "Supervisor", "");
-        if (*supervisor && supervisor_path(c->bus, supervisor, &sup_path) >= 0)
-                (void) bus_get_all(c->bus, sup_path, AV_SUPERVISOR, &sup, NULL);
-
-        cg = prop_list_get_string(&l, "ControlGroup", "");
-        if (*cg)
-                (void) cgroup_read_processes(cg, &procs, &n_procs);
-
-        if (c->args->json) {
-                JsonWriter w;
-
-                json_writer_init(&w, stdout);
+        json_writer_init(&w, stdout);
+        json_begin_object(&w);
+        prop_list_json(l, &w);
+        json_field_string(&w, "object_path", path);
+        json_key(&w, "processes");
+        json_begin_array(&w);
+        for (size_t i = 0; i < n_procs; i++) {
                 json_begin_object(&w);
-                prop_list_json(&l, &w);
-                json_field_string(&w, "object_path", path);
-                json_key(&w, "processes");
-                json_begin_array(&w);
-                for (size_t i = 0; i < n_procs; i++) {
-                        json_begin_object(&w);
-                        json_field_int(&w, "pid", procs[i].pid);
-                        json_field_int(&w, "ppid", procs[i].ppid);
-                        json_field_string(&w, "command", procs[i].cmdline);
-                        json_end_object(&w);
-                }
-                json_end_array(&w);
+                json_field_int(&w, "pid", procs[i].pid);
+                json_field_int(&w, "ppid", procs[i].ppid);
+                json_field_string(&w, "command", procs[i].cmdline);
                 json_end_object(&w);
-                fputc('\n', stdout);
-                proc_entries_free(procs, n_procs);
-                return CTL_EXIT_OK;
         }
+        json_end_array(&w);
+        json_end_object(&w);
+        fputc('\n', stdout);
+}
 
-        state = prop_list_get_string(&l, "State", "unknown");
-        health = prop_list_get_string(&l, "Health", "unknown");
-        status_text = prop_list_get_string(&l, "StatusText", "");
-        type = prop_list_get_string(&l, "Type", "");
-        printf("%s %s - %s\n", dot(c, ctl_state_color(state, health)), prop_list_get_string(&l, "Name", name),
+/* The title line, state, health, main PID, invocation and start time. */
+static void print_agent_state(const CtlContext *c, const PropList *l, const char *name) {
+        const char *state = prop_list_get_string(l, "State", "unknown");
+        const char *health = prop_list_get_string(l, "Health", "unknown");
+        const char *status_text = prop_list_get_string(l, "StatusText", "");
+        const char *type = prop_list_get_string(l, "Type", "");
+        const Prop *inv;
+        uint64_t started, pid;
+        char buf[256], buf2[64];
+
+        printf("%s %s - %s\n", dot(c, ctl_state_color(state, health)), prop_list_get_string(l, "Name", name),
                *type ? type : "transient");
 
         printf(LABEL "%s%s%s%s\n", "State:", state, *status_text ? " (" : "", status_text, *status_text ? ")" : "");
         printf(LABEL "%s", "Health:", health);
-        if (prop_list_get_uint64(&l, "HealthCheckFailures", 0) > 0)
-                printf(" (%" PRIu64 " failed checks)", prop_list_get_uint64(&l, "HealthCheckFailures", 0));
+        if (prop_list_get_uint64(l, "HealthCheckFailures", 0) > 0)
+                printf(" (%" PRIu64 " failed checks)", prop_list_get_uint64(l, "HealthCheckFailures", 0));
         fputc('\n', stdout);
 
-        pid = prop_list_get_uint64(&l, "MainPID", 0);
+        pid = prop_list_get_uint64(l, "MainPID", 0);
         if (pid > 0)
                 printf(LABEL "%" PRIu64 "\n", "Main PID:", pid);
 
-        inv = prop_list_get(&l, "InvocationID");
+        inv = prop_list_get(l, "InvocationID");
         if (inv && inv->type == PROP_BYTES && inv->array.n > 0)
                 printf(LABEL "%s\n", "Invocation:", ctl_format_hex(buf, sizeof(buf), inv->array.data, inv->array.n));
 
-        started = prop_list_get_uint64(&l, "StartedUSec", 0);
+        started = prop_list_get_uint64(l, "StartedUSec", 0);
         if (started > 0 && started != UINT64_MAX) {
                 usec_t now = now_realtime();
 
@@ -176,44 +146,84 @@ static int status_agent(CtlContext *c, const char *name) {
                         printf("; %s ago", ctl_format_uptime(buf2, sizeof(buf2), now - started));
                 fputc('\n', stdout);
         }
+}
 
-        print_restarts(c, &l, sup.n > 0 ? &sup : NULL);
-        print_last_exit(&l);
+/* Like systemctl, a line only where something is known or limited. */
+static void print_agent_resources(const PropList *l) {
+        uint64_t cpu, mem, mem_max, tasks, tasks_max;
+        char buf[256], buf2[64];
 
-        /* Like systemctl, a line only where something is known or limited. */
-        mem = prop_list_get_uint64(&l, "MemoryCurrent", UINT64_MAX);
-        mem_max = prop_list_get_uint64(&l, "MemoryMax", UINT64_MAX);
+        mem = prop_list_get_uint64(l, "MemoryCurrent", UINT64_MAX);
+        mem_max = prop_list_get_uint64(l, "MemoryMax", UINT64_MAX);
         if (mem != UINT64_MAX || mem_max != UINT64_MAX) {
-                uint64_t peak = prop_list_get_uint64(&l, "MemoryPeak", UINT64_MAX);
+                uint64_t peak = prop_list_get_uint64(l, "MemoryPeak", UINT64_MAX);
 
                 printf(LABEL "%s", "Memory:", ctl_format_usage(buf, sizeof(buf), mem, mem_max, true));
                 if (peak != UINT64_MAX)
                         printf(", peak %s", format_size(buf2, sizeof(buf2), peak));
                 fputc('\n', stdout);
         }
-        tasks = prop_list_get_uint64(&l, "TasksCurrent", UINT64_MAX);
-        tasks_max = prop_list_get_uint64(&l, "TasksMax", UINT64_MAX);
+        tasks = prop_list_get_uint64(l, "TasksCurrent", UINT64_MAX);
+        tasks_max = prop_list_get_uint64(l, "TasksMax", UINT64_MAX);
         if (tasks != UINT64_MAX || tasks_max != UINT64_MAX)
                 printf(LABEL "%s\n", "Tasks:", ctl_format_usage(buf, sizeof(buf), tasks, tasks_max, false));
-        cpu = prop_list_get_uint64(&l, "CPUUsageNSec", UINT64_MAX);
+        cpu = prop_list_get_uint64(l, "CPUUsageNSec", UINT64_MAX);
         if (cpu != UINT64_MAX)
                 printf(LABEL "%s\n", "CPU:", ctl_format_uptime(buf, sizeof(buf), cpu / NSEC_PER_USEC));
+}
 
-        exec = prop_list_get(&l, "ExecStart");
+/* Command, user, policy and the cgroup with its processes. */
+static void print_agent_exec(const PropList *l, const char *cg, const ProcEntry *procs, size_t n_procs) {
+        const Prop *exec = prop_list_get(l, "ExecStart");
+
         if (exec && exec->type == PROP_STRV && exec->strv && exec->strv[0]) {
                 _cleanup_free_ char *cmdline = strv_join(exec->strv, " ");
 
                 if (cmdline)
                         printf(LABEL "%s\n", "Command:", cmdline);
         }
-        if (*prop_list_get_string(&l, "User", ""))
-                printf(LABEL "%s\n", "User:", prop_list_get_string(&l, "User", ""));
-        printf(LABEL "%s\n", "Policy:", prop_list_get_string(&l, "Policy", "?"));
+        if (*prop_list_get_string(l, "User", ""))
+                printf(LABEL "%s\n", "User:", prop_list_get_string(l, "User", ""));
+        printf(LABEL "%s\n", "Policy:", prop_list_get_string(l, "Policy", "?"));
         if (*cg) {
                 printf(LABEL "%s\n", "CGroup:", cg);
                 print_processes(procs, n_procs);
         }
+}
 
+static int status_agent(CtlContext *c, const char *name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(prop_list_done) PropList l = {}, sup = {};
+        _cleanup_free_ char *path = NULL, *sup_path = NULL;
+        ProcEntry *procs = NULL;
+        size_t n_procs = 0;
+        const char *cg, *supervisor;
+        int r;
+
+        r = bus_get_agent_path(c->bus, name, &path, &error);
+        if (r < 0)
+                return ctl_report_error(r, &error, "Failed to look up the agent");
+        r = bus_get_all(c->bus, path, BUS_AGENT_IFACE, &l, &error);
+        if (r < 0)
+                return ctl_report_error(r, &error, "Failed to read the agent's properties");
+
+        supervisor = prop_list_get_string(&l, "Supervisor", "");
+        if (*supervisor && supervisor_path(c->bus, supervisor, &sup_path) >= 0)
+                (void) bus_get_all(c->bus, sup_path, BUS_SUPERVISOR_IFACE, &sup, NULL);
+
+        cg = prop_list_get_string(&l, "ControlGroup", "");
+        if (*cg)
+                (void) cgroup_read_processes(cg, &procs, &n_procs);
+
+        if (c->args->json)
+                print_agent_json(&l, path, procs, n_procs);
+        else {
+                print_agent_state(c, &l, name);
+                print_restarts(c, &l, sup.n > 0 ? &sup : NULL);
+                print_last_exit(&l);
+                print_agent_resources(&l);
+                print_agent_exec(&l, cg, procs, n_procs);
+        }
         proc_entries_free(procs, n_procs);
         return CTL_EXIT_OK;
 }
@@ -269,20 +279,90 @@ static const char *manager_color(const char *state) {
         return ANSI_YELLOW;
 }
 
+static void print_manager(const CtlContext *c, const PropList *m, const StateCount *counts, size_t n_counts,
+                          unsigned total) {
+        const char *state = prop_list_get_string(m, "State", "unknown");
+        char buf[64];
+
+        printf("%s agentvisord %s\n", dot(c, manager_color(state)), prop_list_get_string(m, "Version", "?"));
+        printf(LABEL "%s\n", "State:", state);
+        printf(LABEL "%" PRIu64 " (max %" PRIu64 ")", "Agents:", prop_list_get_uint64(m, "NAgents", total),
+               prop_list_get_uint64(m, "MaxChildren", 0));
+        for (size_t i = 0, shown = 0; i < n_counts; i++) {
+                if (counts[i].count == 0)
+                        continue;
+                printf("%s%u %s", shown++ == 0 ? ": " : ", ", counts[i].count, counts[i].state);
+        }
+        fputc('\n', stdout);
+        printf(LABEL "%s, %" PRIu64 " restarts in %s\n", "Strategy:",
+               prop_list_get_string(m, "Strategy", "?"), prop_list_get_uint64(m, "MaxRestarts", 0),
+               ctl_format_uptime(buf, sizeof(buf), prop_list_get_uint64(m, "RestartWindowUSec", 0)));
+        printf("%11s\n", "Supervisors:");
+}
+
+typedef struct SupervisorEntry {
+        const char *name, *strategy, *path;
+        int escalated;
+        uint32_t agents, max_children;
+} SupervisorEntry;
+
+/* One supervisor of ListSupervisors, with its properties where they could
+ * be read. */
+static void print_supervisor(const CtlContext *c, JsonWriter *w, const SupervisorEntry *e) {
+        _cleanup_(prop_list_done) PropList s = {};
+
+        (void) bus_get_all(c->bus, e->path, BUS_SUPERVISOR_IFACE, &s, NULL);
+        if (c->args->json) {
+                json_begin_object(w);
+                if (s.n > 0)
+                        prop_list_json(&s, w);
+                else {
+                        json_field_string(w, "name", e->name);
+                        json_field_string(w, "strategy", e->strategy);
+                        json_field_bool(w, "escalated", e->escalated);
+                        json_field_uint(w, "n_agents", e->agents);
+                        json_field_uint(w, "max_children", e->max_children);
+                }
+                json_field_string(w, "object_path", e->path);
+                json_end_object(w);
+                return;
+        }
+
+        printf("%11s %s %-16s %-13s %" PRIu32 "/%" PRIu32 " agents", "",
+               dot(c, e->escalated ? ANSI_RED : ANSI_GREEN), e->name, e->strategy, e->agents, e->max_children);
+        if (e->escalated)
+                printf("  %sescalated: %s%s", c->color ? ANSI_RED : "",
+                       prop_list_get_string(&s, "EscalationReason", "(no reason given)"),
+                       c->color ? ANSI_NORMAL : "");
+        fputc('\n', stdout);
+}
+
+static void print_agent_counts_json(JsonWriter *w, const StateCount *counts, size_t n_counts, unsigned total) {
+        json_key(w, "agents");
+        json_begin_object(w);
+        json_field_uint(w, "total", total);
+        json_key(w, "states");
+        json_begin_object(w);
+        for (size_t i = 0; i < n_counts; i++) {
+                json_key(w, counts[i].state);
+                json_uint(w, counts[i].count);
+        }
+        json_end_object(w);
+        json_end_object(w);
+}
+
 static int status_manager(CtlContext *c) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(prop_list_done) PropList m = {};
         StateCount counts[STATES_MAX];
+        SupervisorEntry e;
         size_t n_counts;
         unsigned total;
-        const char *name, *strategy, *path, *state;
-        uint32_t agents, max_children;
-        int escalated, r;
         JsonWriter w;
-        char buf[64];
+        int r;
 
-        r = bus_get_all(c->bus, AV_PATH, AV_MANAGER, &m, &error);
+        r = bus_get_all(c->bus, BUS_PATH, BUS_MANAGER_IFACE, &m, &error);
         if (r < 0)
                 return ctl_report_error(r, &error, "Failed to read the manager's properties");
         r = count_agent_states(c->bus, counts, &n_counts, &total, &error);
@@ -295,7 +375,6 @@ static int status_manager(CtlContext *c) {
         if (r < 0)
                 return ctl_report_error(r, NULL, "Failed to parse the supervisor list");
 
-        state = prop_list_get_string(&m, "State", "unknown");
         json_writer_init(&w, stdout);
         if (c->args->json) {
                 json_begin_object(&w);
@@ -305,73 +384,21 @@ static int status_manager(CtlContext *c) {
                 json_end_object(&w);
                 json_key(&w, "supervisors");
                 json_begin_array(&w);
-        } else {
-                printf("%s agentvisord %s\n", dot(c, manager_color(state)), prop_list_get_string(&m, "Version", "?"));
-                printf(LABEL "%s\n", "State:", state);
-                printf(LABEL "%" PRIu64 " (max %" PRIu64 ")", "Agents:", prop_list_get_uint64(&m, "NAgents", total),
-                       prop_list_get_uint64(&m, "MaxChildren", 0));
-                for (size_t i = 0, shown = 0; i < n_counts; i++) {
-                        if (counts[i].count == 0)
-                                continue;
-                        printf("%s%u %s", shown++ == 0 ? ": " : ", ", counts[i].count, counts[i].state);
-                }
-                fputc('\n', stdout);
-                printf(LABEL "%s, %" PRIu64 " restarts in %s\n", "Strategy:",
-                       prop_list_get_string(&m, "Strategy", "?"), prop_list_get_uint64(&m, "MaxRestarts", 0),
-                       ctl_format_uptime(buf, sizeof(buf), prop_list_get_uint64(&m, "RestartWindowUSec", 0)));
-                printf("%11s\n", "Supervisors:");
-        }
+        } else
+                print_manager(c, &m, counts, n_counts, total);
 
-        while ((r = sd_bus_message_read(reply, "(ssbuuo)", &name, &strategy, &escalated, &agents, &max_children,
-                                        &path)) > 0) {
-                _cleanup_(prop_list_done) PropList s = {};
-
-                (void) bus_get_all(c->bus, path, AV_SUPERVISOR, &s, NULL);
-                if (c->args->json) {
-                        json_begin_object(&w);
-                        if (s.n > 0)
-                                prop_list_json(&s, &w);
-                        else {
-                                json_field_string(&w, "name", name);
-                                json_field_string(&w, "strategy", strategy);
-                                json_field_bool(&w, "escalated", escalated);
-                                json_field_uint(&w, "n_agents", agents);
-                                json_field_uint(&w, "max_children", max_children);
-                        }
-                        json_field_string(&w, "object_path", path);
-                        json_end_object(&w);
-                        continue;
-                }
-
-                printf("%11s %s %-16s %-13s %" PRIu32 "/%" PRIu32 " agents", "",
-                       dot(c, escalated ? ANSI_RED : ANSI_GREEN), name, strategy, agents, max_children);
-                if (escalated)
-                        printf("  %sescalated: %s%s", c->color ? ANSI_RED : "",
-                               prop_list_get_string(&s, "EscalationReason", "(no reason given)"),
-                               c->color ? ANSI_NORMAL : "");
-                fputc('\n', stdout);
-        }
+        while ((r = sd_bus_message_read(reply, "(ssbuuo)", &e.name, &e.strategy, &e.escalated, &e.agents,
+                                        &e.max_children, &e.path)) > 0)
+                print_supervisor(c, &w, &e);
         if (r < 0)
                 return ctl_report_error(r, NULL, "Failed to parse the supervisor list");
 
         if (c->args->json) {
                 json_end_array(&w);
-                json_key(&w, "agents");
-                json_begin_object(&w);
-                json_field_uint(&w, "total", total);
-                json_key(&w, "states");
-                json_begin_object(&w);
-                for (size_t i = 0; i < n_counts; i++) {
-                        json_key(&w, counts[i].state);
-                        json_uint(&w, counts[i].count);
-                }
-                json_end_object(&w);
-                json_end_object(&w);
+                print_agent_counts_json(&w, counts, n_counts, total);
                 json_end_object(&w);
                 fputc('\n', stdout);
-                return CTL_EXIT_OK;
         }
-
         return CTL_EXIT_OK;
 }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Pure classification of how an agent ended. */
 #include <signal.h>
-#include <string.h>
 #include <sys/wait.h>
 
 #include "exit-reason.h"
+#include "string-table.h"
 
 static const char *const exit_reason_table[_EXIT_REASON_MAX] = {
         [EXIT_REASON_NONE] = "",
@@ -30,26 +30,8 @@ static const char *const killed_by_table[_KILLED_BY_MAX] = {
         [KILLED_BY_OTHER] = "other",
 };
 
-const char *exit_reason_to_string(ExitReason r) {
-        if (r < 0 || r >= _EXIT_REASON_MAX)
-                return NULL;
-        return exit_reason_table[r];
-}
-
-ExitReason exit_reason_from_string(const char *s) {
-        if (!s)
-                return _EXIT_REASON_INVALID;
-        for (ExitReason r = 0; r < _EXIT_REASON_MAX; r++)
-                if (strcmp(exit_reason_table[r], s) == 0)
-                        return r;
-        return _EXIT_REASON_INVALID;
-}
-
-const char *killed_by_to_string(KilledBy k) {
-        if (k < 0 || k >= _KILLED_BY_MAX)
-                return NULL;
-        return killed_by_table[k];
-}
+DEFINE_STRING_TABLE_LOOKUP(exit_reason, ExitReason);
+DEFINE_STRING_TABLE_LOOKUP(killed_by, KilledBy);
 
 bool exit_reason_is_normal(ExitReason r, int status) {
         return (r == EXIT_REASON_EXITED && status == 0) || r == EXIT_REASON_STOPPED ||

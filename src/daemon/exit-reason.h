@@ -39,6 +39,7 @@ typedef enum KilledBy {
 const char *exit_reason_to_string(ExitReason r);
 ExitReason exit_reason_from_string(const char *s);
 const char *killed_by_to_string(KilledBy k);
+KilledBy killed_by_from_string(const char *s);
 /* OTP: exited with 0, stopped and shutdown are normal. */
 bool exit_reason_is_normal(ExitReason r, int status);
 

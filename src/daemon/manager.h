@@ -12,6 +12,7 @@
 #include "hashmap.h"
 #include "policy.h"
 #include "supervise.h"
+#include "time-util.h"
 
 typedef struct Agent Agent;
 typedef struct Manager Manager;
@@ -96,5 +97,3 @@ int manager_check_user(Manager *m, const char *user);   /* 0, or -ESRCH for no s
 void manager_begin_shutdown(Manager *m, int exit_code);
 ManagerState manager_state(Manager *m);
 const char *manager_state_to_string(ManagerState s);
-usec_t now_monotonic(void);
-usec_t now_realtime(void);

@@ -21,6 +21,7 @@
 #include <sys/un.h>
 
 #include "agent.h"
+#include "cgroupfs.h"
 #include "log.h"
 #include "notify-message.h"
 #include "notify.h"
@@ -180,34 +181,6 @@ static bool pidfd_unreaped(int pidfd) {
         return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) >= 0 || errno == EPERM;
 }
 
-int notify_pid_cgroup(pid_t pid, char *buf, size_t size) {
-        char path[64], line[4096];
-        _cleanup_close_ int fd = -EBADF;
-        ssize_t n;
-
-        snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, line, sizeof line - 1);
-        if (n < 0)
-                return -errno;
-        line[n] = 0;
-        for (char *p = line; p && *p;) {
-                char *nl = strchr(p, '\n');
-                if (nl)
-                        *nl = 0;
-                if (strncmp(p, "0::", 3) == 0) {
-                        if (strlen(p + 3) >= size)
-                                return -ENAMETOOLONG;
-                        strcpy(buf, p + 3);
-                        return 0;
-                }
-                p = nl ? nl + 1 : NULL;
-        }
-        return -ENODATA;
-}
-
 static void drop(Manager *m, const char *why, pid_t pid) {
         m->notify_dropped++;
         log_debug("notify message from pid %d dropped: %s", (int) pid, why);
@@ -216,7 +189,6 @@ static void drop(Manager *m, const char *why, pid_t pid) {
 static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
         char buf[NOTIFY_DATAGRAM_MAX + 1];
-        char cg[4096];
         union {
                 struct cmsghdr h;
                 char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +
@@ -232,6 +204,7 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 };
                 const struct ucred *cred = NULL;
                 _cleanup_close_ int pidfd = -EBADF;
+                _cleanup_free_ char *cg = NULL;
                 NotifyMessage msg;
                 Agent *a;
 
@@ -270,7 +243,7 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                  * cgroup nor had its pid reused: no need to ask /proc. */
                 a = hashmap_get(m->agents_by_pid, HASHMAP_UINT(cred->pid));
                 if (!a) {
-                        if (notify_pid_cgroup(cred->pid, cg, sizeof cg) < 0) {
+                        if (cgfs_pid_path(cred->pid, NULL, &cg) < 0) {
                                 drop(m, "sender gone", cred->pid);
                                 continue;
                         }
@@ -295,17 +268,13 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
-static int own_cgroup(char *buf, size_t size) {
-        return notify_pid_cgroup(getpid(), buf, size);
-}
-
 int notify_setup(Manager *m) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        char own[2048];
+        _cleanup_free_ char *own = NULL;
         int one = 1, r;
         size_t len;
 
-        r = own_cgroup(own, sizeof own);
+        r = cgfs_own_path(NULL, &own);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the daemon's own cgroup: %m");
         if (asprintf(&m->notify_socket, "@agentvisor%s%s%s", own, strcmp(own, "/") == 0 ? "" : "/",

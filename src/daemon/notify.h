@@ -6,5 +6,3 @@
 #include "manager.h"
 
 int notify_setup(Manager *m);
-/* The v2 cgroup path of pid (the "0::" line), for sender lookup. */
-int notify_pid_cgroup(pid_t pid, char *buf, size_t size);

@@ -234,36 +234,55 @@ static bool list_contains(const char *list, size_t len, const char *word) {
         return false;
 }
 
-int cgfs_own_path(const char *controller, char **ret) {
-        _cleanup_free_ char *s = NULL;
-        int r;
-
-        r = cgfs_read(AT_FDCWD, "/proc/self/cgroup", &s);
-        if (r < 0)
-                return r;
-
+int cgfs_proc_cgroup_find(const char *text, const char *controller, const char **ret_path, size_t *ret_len) {
         /* Lines are "ID:CONTROLLERS:PATH"; v2 is "0::PATH". */
-        for (char *line = s; line && *line; ) {
-                char *nl = strchr(line, '\n'), *c1, *c2;
+        for (const char *line = text; line && *line; ) {
+                const char *nl = strchr(line, '\n');
+                const char *end = nl ? nl : line + strlen(line);
+                const char *c1 = memchr(line, ':', (size_t) (end - line));
+                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t) (end - c1 - 1)) : NULL;
 
-                if (nl)
-                        *nl = 0;
-                c1 = strchr(line, ':');
-                c2 = c1 ? strchr(c1 + 1, ':') : NULL;
                 if (c2) {
                         bool match = controller ? list_contains(c1 + 1, (size_t) (c2 - c1 - 1), controller)
                                                 : c2 == c1 + 1 && strncmp(line, "0:", 2) == 0;
                         if (match) {
-                                char *p = strdup(c2 + 1);
-                                if (!p)
-                                        return -ENOMEM;
-                                *ret = p;
+                                *ret_path = c2 + 1;
+                                *ret_len = (size_t) (end - c2 - 1);
                                 return 0;
                         }
                 }
                 line = nl ? nl + 1 : NULL;
         }
         return -ENOENT;
+}
+
+int cgfs_pid_path(pid_t pid, const char *controller, char **ret) {
+        _cleanup_free_ char *s = NULL;
+        char file[64];
+        const char *path;
+        size_t len;
+        char *p;
+        int r;
+
+        if (pid == 0)
+                strcpy(file, "/proc/self/cgroup");
+        else
+                (void) snprintf(file, sizeof file, "/proc/%d/cgroup", (int) pid);
+        r = cgfs_read(AT_FDCWD, file, &s);
+        if (r < 0)
+                return r;
+        r = cgfs_proc_cgroup_find(s, controller, &path, &len);
+        if (r < 0)
+                return r;
+        p = strndup(path, len);
+        if (!p)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+int cgfs_own_path(const char *controller, char **ret) {
+        return cgfs_pid_path(0, controller, ret);
 }
 
 static bool is_dir(const char *path) {

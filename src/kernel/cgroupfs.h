@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Low-level helpers for the cgroup file systems: reading and writing the
  * small control files, and finding where each hierarchy is mounted and where
- * this process sits in it. Used by cgroup.c only. */
+ * a process sits in it. Used by the cgroup*.c files, and by the notify
+ * socket for a sender's cgroup. */
 #pragma once
 
 #include <stdbool.h>
@@ -26,10 +27,15 @@ int cgfs_rmdir(const char *path);
 /* The cgroup2 mount: /sys/fs/cgroup (pure v2) or /sys/fs/cgroup/unified
  * (hybrid); -EOPNOTSUPP on legacy-only hosts. */
 int cgfs_find_unified(char **ret_mount, bool *ret_pure);
-/* This process's path in the v2 hierarchy (controller NULL) or in the v1
- * hierarchy that carries controller, from /proc/self/cgroup; -ENOENT if there
- * is none. */
-int cgfs_own_path(const char *controller, char **ret);
+/* The one parser of /proc/PID/cgroup text: the path of the entry of the v2
+ * hierarchy (controller NULL: the "0::" line) or of the v1 hierarchy that
+ * carries controller, as a pointer into text and a length; -ENOENT if there is
+ * none. Pure. */
+int cgfs_proc_cgroup_find(const char *text, const char *controller, const char **ret_path, size_t *ret_len);
+/* pid's path (pid 0: this process) from /proc/PID/cgroup, as above; the
+ * daemon's notify socket credits a message by its sender's v2 path. */
+int cgfs_pid_path(pid_t pid, const char *controller, char **ret);
+int cgfs_own_path(const char *controller, char **ret);     /* cgfs_pid_path(0, ...) */
 /* The directory of own_path in the mounted v1 hierarchy of controller
  * (libcgroup first, /proc/self/mountinfo when it cannot tell). */
 int cgfs_v1_dir(const char *controller, const char *own_path, char **ret);

@@ -14,18 +14,12 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "time-util.h"
 
 #define COMPILE_ROUNDS 200
 #define SPAWN_ROUNDS 300
 
 static const char *const shipped[] = { "base", "default", "no-network", "strict" };
-
-static uint64_t now_ns(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
-}
 
 static int cmp_u64(const void *a, const void *b) {
         uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
@@ -46,7 +40,7 @@ static int load(const char *name, char **search_path, Policy **ret) {
 
 /* One fork + exec /bin/true + wait, in nanoseconds; -1 on failure. */
 static int64_t spawn_once(const struct sock_fprog *filter) {
-        uint64_t start = now_ns();
+        uint64_t start = now_nsec(CLOCK_MONOTONIC);
         int status;
         pid_t pid = fork();
 
@@ -63,7 +57,7 @@ static int64_t spawn_once(const struct sock_fprog *filter) {
         }
         if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return -1;
-        return (int64_t) (now_ns() - start);
+        return (int64_t) (now_nsec(CLOCK_MONOTONIC) - start);
 }
 
 static int spawn_series(const struct sock_fprog *filter, uint64_t *samples) {
@@ -84,17 +78,18 @@ int main(int argc, char *argv[]) {
         uint64_t start;
 
         /* The first load also reads libseccomp's syscall table. */
-        start = now_ns();
+        start = now_nsec(CLOCK_MONOTONIC);
         if (load("default", search_path, &p) < 0)
                 return EXIT_FAILURE;
-        printf("first load (default, with syscall table): %8.1f us\n", (double) (now_ns() - start) / 1000.0);
+        printf("first load (default, with syscall table): %8.1f us\n",
+               (double) (now_nsec(CLOCK_MONOTONIC) - start) / 1000.0);
         policy_free(p);
 
         printf("%-12s %12s %8s\n", "policy", "compile(us)", "insns");
         for (size_t i = 0; i < ELEMENTSOF(shipped); i++) {
                 unsigned len = 0;
 
-                start = now_ns();
+                start = now_nsec(CLOCK_MONOTONIC);
                 for (int n = 0; n < COMPILE_ROUNDS; n++) {
                         if (load(shipped[i], search_path, &p) < 0)
                                 return EXIT_FAILURE;
@@ -102,7 +97,7 @@ int main(int argc, char *argv[]) {
                         policy_free(p);
                 }
                 printf("%-12s %12.1f %8u\n", shipped[i],
-                       (double) (now_ns() - start) / COMPILE_ROUNDS / 1000.0, len);
+                       (double) (now_nsec(CLOCK_MONOTONIC) - start) / COMPILE_ROUNDS / 1000.0, len);
         }
 
         if (load("default", search_path, &p) < 0)

@@ -24,6 +24,7 @@ typedef enum PolicyOp {
 } PolicyOp;
 
 const char *policy_op_to_string(PolicyOp op);
+PolicyOp policy_op_from_string(const char *s);
 
 /* `argN [& MASK] OP VALUE`; mask and value as written (64 bits). Whether the
  * argument is compared on 32 or 64 bits depends on the syscall, so it is

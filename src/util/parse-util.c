@@ -141,34 +141,46 @@ int parse_size(const char *s, uint64_t *ret) {
         return -EINVAL;
 }
 
+/* The units parse_time_usec() takes, as systemd spells them. */
+static const struct {
+        const char *unit;
+        usec_t factor;
+} time_units[] = {
+        { "us", 1 },
+        { "usec", 1 },
+        { "ms", USEC_PER_MSEC },
+        { "msec", USEC_PER_MSEC },
+        { "s", USEC_PER_SEC },
+        { "sec", USEC_PER_SEC },
+        { "second", USEC_PER_SEC },
+        { "seconds", USEC_PER_SEC },
+        { "m", 60 * USEC_PER_SEC },
+        { "min", 60 * USEC_PER_SEC },
+        { "minute", 60 * USEC_PER_SEC },
+        { "minutes", 60 * USEC_PER_SEC },
+        { "h", 3600 * USEC_PER_SEC },
+        { "hr", 3600 * USEC_PER_SEC },
+        { "hour", 3600 * USEC_PER_SEC },
+        { "hours", 3600 * USEC_PER_SEC },
+        { "d", 86400 * USEC_PER_SEC },
+        { "day", 86400 * USEC_PER_SEC },
+        { "days", 86400 * USEC_PER_SEC },
+        { "w", 7 * 86400 * USEC_PER_SEC },
+        { "week", 7 * 86400 * USEC_PER_SEC },
+        { "weeks", 7 * 86400 * USEC_PER_SEC },
+};
+
+/* The factor of the time unit unit[0..n), e.g. "min"; -EINVAL if unknown. */
+static int time_unit_factor(const char *unit, size_t n, usec_t *ret) {
+        for (size_t k = 0; k < ELEMENTSOF(time_units); k++)
+                if (strlen(time_units[k].unit) == n && strncmp(time_units[k].unit, unit, n) == 0) {
+                        *ret = time_units[k].factor;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 int parse_time_usec(const char *s, usec_t *ret) {
-        static const struct {
-                const char *unit;
-                usec_t factor;
-        } table[] = {
-                { "us", 1 },
-                { "usec", 1 },
-                { "ms", USEC_PER_MSEC },
-                { "msec", USEC_PER_MSEC },
-                { "s", USEC_PER_SEC },
-                { "sec", USEC_PER_SEC },
-                { "second", USEC_PER_SEC },
-                { "seconds", USEC_PER_SEC },
-                { "m", 60 * USEC_PER_SEC },
-                { "min", 60 * USEC_PER_SEC },
-                { "minute", 60 * USEC_PER_SEC },
-                { "minutes", 60 * USEC_PER_SEC },
-                { "h", 3600 * USEC_PER_SEC },
-                { "hr", 3600 * USEC_PER_SEC },
-                { "hour", 3600 * USEC_PER_SEC },
-                { "hours", 3600 * USEC_PER_SEC },
-                { "d", 86400 * USEC_PER_SEC },
-                { "day", 86400 * USEC_PER_SEC },
-                { "days", 86400 * USEC_PER_SEC },
-                { "w", 7 * 86400 * USEC_PER_SEC },
-                { "week", 7 * 86400 * USEC_PER_SEC },
-                { "weeks", 7 * 86400 * USEC_PER_SEC },
-        };
         const char *p = s;
         usec_t total = 0;
         bool any = false;
@@ -200,14 +212,9 @@ int parse_time_usec(const char *s, usec_t *ret) {
                         p++;
                 n = (size_t) (p - unit);
                 if (n > 0) {
-                        size_t k;
-
-                        for (k = 0; k < ELEMENTSOF(table); k++)
-                                if (strlen(table[k].unit) == n && strncmp(table[k].unit, unit, n) == 0)
-                                        break;
-                        if (k >= ELEMENTSOF(table))
-                                return -EINVAL;
-                        factor = table[k].factor;
+                        r = time_unit_factor(unit, n, &factor);
+                        if (r < 0)
+                                return r;
                 }
 
                 r = scale(i, frac, div, factor, &v);

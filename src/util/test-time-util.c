@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for the saturating time and limit arithmetic: deadlines near
- * 2^64 must never wrap into the past. */
+/* Unit tests for the clocks and the saturating time and limit arithmetic:
+ * deadlines near 2^64 must never wrap into the past. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,11 +40,29 @@ static void test_u64_muldiv_sat(void **state) {
         assert_true(u64_muldiv_sat(5, 5, 0) == UINT64_MAX);
 }
 
+static void test_now(void **state) {
+        usec_t m1, m2, r;
+        nsec_t n;
+
+        m1 = now_monotonic();
+        n = now_nsec(CLOCK_MONOTONIC);
+        m2 = now_usec(CLOCK_MONOTONIC);
+        /* One clock in three units: never backwards, and the units agree. */
+        assert_true(m1 <= n / NSEC_PER_USEC);
+        assert_true(n / NSEC_PER_USEC <= m2);
+        /* Microseconds since the epoch: after 2020-01-01, not a count of
+         * seconds or nanoseconds by mistake. */
+        r = now_realtime();
+        assert_true(r > 1577836800ULL * USEC_PER_SEC);
+        assert_true(r < 4102444800ULL * USEC_PER_SEC);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_usec_add),
                 cmocka_unit_test(test_u64_mul_sat),
                 cmocka_unit_test(test_u64_muldiv_sat),
+                cmocka_unit_test(test_now),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,10 +6,7 @@
 #include <string.h>
 
 #include "bench.h"
-
-#define BUS_NAME "org.agentvisor1"
-#define BUS_PATH "/org/agentvisor1"
-#define BUS_MANAGER "org.agentvisor1.Manager"
+#include "bus-names.h"
 
 void bus_pump(BenchEnv *e) {
         for (unsigned i = 0; i < 100000; i++)
@@ -33,7 +30,7 @@ int bus_run_agent(BenchEnv *e, const char *name, char * const *argv, const char 
         sd_bus_message *m = NULL, *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(e->bus, &m, BUS_NAME, BUS_PATH, BUS_MANAGER, "RunAgent");
+        r = sd_bus_message_new_method_call(e->bus, &m, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, "RunAgent");
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", name);
         if (r >= 0)
@@ -57,7 +54,7 @@ int bus_start_agent(BenchEnv *e, const char *type, const char *name, sd_bus_erro
         sd_bus_message *m = NULL, *reply = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(e->bus, &m, BUS_NAME, BUS_PATH, BUS_MANAGER, "StartAgent");
+        r = sd_bus_message_new_method_call(e->bus, &m, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, "StartAgent");
         if (r >= 0)
                 r = sd_bus_message_append(m, "ss", type, name);
         /* The agent's tag (its name) goes after the type's Exec=. */
@@ -74,7 +71,7 @@ int bus_name_call(BenchEnv *e, const char *method, const char *name, sd_bus_erro
         sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(e->bus, BUS_NAME, BUS_PATH, BUS_MANAGER, method, error, &reply, "s", name);
+        r = sd_bus_call_method(e->bus, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, method, error, &reply, "s", name);
         sd_bus_message_unref(reply);
         return r;
 }
@@ -88,7 +85,7 @@ int bus_list_agents(BenchEnv *e, const char *state, const char *health, unsigned
         uint32_t pid, count;
         int r;
 
-        r = sd_bus_call_method(e->bus, BUS_NAME, BUS_PATH, BUS_MANAGER, "ListAgents", &error, &reply, NULL);
+        r = sd_bus_call_method(e->bus, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, "ListAgents", &error, &reply, NULL);
         if (r < 0) {
                 fprintf(stderr, "agentvisor-bench: ListAgents: %s\n", error.message ? error.message : strerror(-r));
                 return r;
@@ -118,10 +115,10 @@ int bus_get_agent_state(BenchEnv *e, const char *name, char **ret) {
         _cleanup_free_ char *path = NULL;
         int r;
 
-        r = sd_bus_path_encode("/org/agentvisor1/agent", name, &path);
+        r = sd_bus_path_encode(BUS_AGENT_PREFIX, name, &path);
         if (r < 0)
                 return r;
-        return sd_bus_get_property_string(e->bus, BUS_NAME, path, "org.agentvisor1.Agent", "State", &error, ret);
+        return sd_bus_get_property_string(e->bus, BUS_NAME, path, BUS_AGENT_IFACE, "State", &error, ret);
 }
 
 void bus_watch_exits(BenchEnv *e, const char *name, bool exact) {
@@ -141,7 +138,7 @@ int bus_wait_exits(BenchEnv *e, unsigned long count, uint64_t deadline) {
                         return 0;
                 if (bench_interrupted)
                         return -EINTR;
-                now = now_ns();
+                now = now_nsec(CLOCK_MONOTONIC);
                 if (now >= deadline)
                         return -ETIME;
                 (void) sd_bus_wait(e->bus, MIN((deadline - now) / 1000, 100000ULL));
@@ -161,11 +158,11 @@ int bus_remove_agent(BenchEnv *e, const char *name, Table *t) {
 
                 sd_bus_error_free(&error);
                 r = bus_name_call(e, "RemoveAgent", name, &error);
-                if (r >= 0 || sd_bus_error_has_name(&error, "org.agentvisor1.Error.NoSuchAgent"))
+                if (r >= 0 || sd_bus_error_has_name(&error, BUS_ERROR_NO_SUCH_AGENT))
                         return 0;
                 /* NotStopped: its end may still be on the way; an agent that
                  * says it has ended must be removable. */
-                if (!sd_bus_error_has_name(&error, "org.agentvisor1.Error.NotStopped"))
+                if (!sd_bus_error_has_name(&error, BUS_ERROR_NOT_STOPPED))
                         break;
                 if (bus_get_agent_state(e, name, &state) >= 0 && state_is_ended(state))
                         break;
@@ -194,14 +191,14 @@ int bus_stop_remove_all(BenchEnv *e, const char *prefix, unsigned n, Table *t) {
                         stopped++;
                         continue;
                 }
-                if (sd_bus_error_has_name(&error, "org.agentvisor1.Error.NotRunning") ||
-                    sd_bus_error_has_name(&error, "org.agentvisor1.Error.NoSuchAgent"))
+                if (sd_bus_error_has_name(&error, BUS_ERROR_NOT_RUNNING) ||
+                    sd_bus_error_has_name(&error, BUS_ERROR_NO_SUCH_AGENT))
                         continue;
                 table_note_failure(t, "StopAgent(%s): %s", name, error.message ? error.message : strerror(-r));
                 ret = r;
         }
         /* Every stopped agent reports its end before it can be removed. */
-        deadline = now_ns() + (60 + n / 50) * NSEC_PER_SEC;
+        deadline = now_nsec(CLOCK_MONOTONIC) + (60 + n / 50) * NSEC_PER_SEC;
         if (bus_wait_exits(e, stopped, deadline) < 0)
                 table_note_failure(t, "%lu of %u stopped agents '%s*' did not report AgentExited within the timeout",
                                    stopped - e->n_watched, stopped, prefix);

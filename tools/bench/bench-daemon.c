@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "bus-names.h"
 
 typedef struct DaemonFigures {
         uint64_t start_p50;
@@ -41,7 +42,7 @@ static void add_ns_row(Table *t, const char *name, Samples *s, const char *ratio
 }
 
 static int wait_start_record(BenchEnv *e, const char *tag, uint64_t *ret_ns) {
-        uint64_t deadline = now_ns() + 10 * NSEC_PER_SEC;
+        uint64_t deadline = now_nsec(CLOCK_MONOTONIC) + 10 * NSEC_PER_SEC;
         Record rec;
         int r;
 
@@ -69,7 +70,7 @@ static int measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const ch
 
                 snprintf(name, sizeof name, "%s%u", prefix, i);
                 bus_watch_exits(e, name, true);
-                t0 = now_ns();
+                t0 = now_nsec(CLOCK_MONOTONIC);
                 r = bus_run_agent(e, name, argv, NULL, NULL, &error);
                 if (r < 0) {
                         table_note_failure(t, "RunAgent(%s): %s", name, error.message ? error.message : strerror(-r));
@@ -84,7 +85,7 @@ static int measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const ch
                 r = samples_add(s, started - t0);
                 if (r < 0)
                         return r;
-                r = bus_wait_exits(e, 1, now_ns() + 10 * NSEC_PER_SEC);
+                r = bus_wait_exits(e, 1, now_nsec(CLOCK_MONOTONIC) + 10 * NSEC_PER_SEC);
                 bus_watch_exits(e, NULL, false);
                 if (r < 0) {
                         table_note_failure(t, "agent %s exited but no AgentExited came within 10 s", name);
@@ -153,7 +154,7 @@ static int wait_agent_ended(BenchEnv *e, const char *name, Table *t) {
 static int crash_loop(const BenchOptions *o, BenchEnv *e, Table *t, unsigned count, Samples *s) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         char *argv[] = { e->agent_path, e->fifo_path, (char *) "crash", (char *) "crash", NULL };
-        uint64_t deadline = now_ns() + (60 + count / 50) * NSEC_PER_SEC, crash_ns = 0;
+        uint64_t deadline = now_nsec(CLOCK_MONOTONIC) + (60 + count / 50) * NSEC_PER_SEC, crash_ns = 0;
         bool crashed = false;
         int r;
 
@@ -190,11 +191,11 @@ static int crash_loop(const BenchOptions *o, BenchEnv *e, Table *t, unsigned cou
         for (unsigned i = 0; i < 100; i++) {
                 sd_bus_error_free(&error);
                 if (bus_name_call(e, "StopAgent", "crash", &error) >= 0 ||
-                    !sd_bus_error_has_name(&error, "org.agentvisor1.Error.NotRunning"))
+                    !sd_bus_error_has_name(&error, BUS_ERROR_NOT_RUNNING))
                         break;
                 usleep(1000);
         }
-        if (sd_bus_error_is_set(&error) && !sd_bus_error_has_name(&error, "org.agentvisor1.Error.NotRunning"))
+        if (sd_bus_error_is_set(&error) && !sd_bus_error_has_name(&error, BUS_ERROR_NOT_RUNNING))
                 table_note_failure(t, "StopAgent(crash): %s", error.message);
         if (wait_agent_ended(e, "crash", t) < 0 || bus_remove_agent(e, "crash", t) < 0)
                 r = r < 0 ? r : -EPROTO;
@@ -256,7 +257,7 @@ static int start_many(BenchEnv *e, Table *t, const char *type, const char *prefi
                         if (rec.kind == 'S' && strncmp(rec.tag, prefix, strlen(prefix)) == 0)
                                 seen++;
         }
-        deadline = now_ns() + (30 + n / 20) * NSEC_PER_SEC;
+        deadline = now_nsec(CLOCK_MONOTONIC) + (30 + n / 20) * NSEC_PER_SEC;
         while (seen < n) {
                 int r = env_next_record(e, &rec, deadline);
 
@@ -324,11 +325,11 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
                 goto finish;
 
         for (unsigned i = 0; i < o->list_calls && r >= 0; i++) {
-                uint64_t t0 = now_ns();
+                uint64_t t0 = now_nsec(CLOCK_MONOTONIC);
 
                 r = bus_list_agents(e, NULL, NULL, &n, NULL, NULL);
                 if (r >= 0)
-                        r = samples_add(&lists, now_ns() - t0);
+                        r = samples_add(&lists, now_nsec(CLOCK_MONOTONIC) - t0);
                 if (r >= 0 && n != k) {
                         table_note_failure(t, "ListAgents listed %u agents, expected %u", n, k);
                         r = -EPROTO;
@@ -336,11 +337,11 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
         }
         for (unsigned i = 0; i < o->property_reads && r >= 0; i++) {
                 _cleanup_free_ char *state = NULL;
-                uint64_t t0 = now_ns();
+                uint64_t t0 = now_nsec(CLOCK_MONOTONIC);
 
                 r = bus_get_agent_state(e, "sleep-0", &state);
                 if (r >= 0)
-                        r = samples_add(&props, now_ns() - t0);
+                        r = samples_add(&props, now_nsec(CLOCK_MONOTONIC) - t0);
                 if (r >= 0 && strcmp(state, "running") != 0) {
                         table_note_failure(t, "sleep-0 has State=%s, expected running", state);
                         r = -EPROTO;
@@ -431,7 +432,7 @@ static int idle_run(const BenchOptions *o, BenchEnv *e, Table *t, const char *ty
                 goto finish;
 
         /* Let the start's work drain before measuring. */
-        settle = now_ns() + 2 * NSEC_PER_SEC;
+        settle = now_nsec(CLOCK_MONOTONIC) + 2 * NSEC_PER_SEC;
         bus_watch_exits(e, NULL, false);
         (void) bus_wait_exits(e, 1, settle);
         exited = e->n_exited;
@@ -440,9 +441,9 @@ static int idle_run(const BenchOptions *o, BenchEnv *e, Table *t, const char *ty
                 r = -EIO;
                 goto finish;
         }
-        t0 = now_ns();
+        t0 = now_nsec(CLOCK_MONOTONIC);
         (void) bus_wait_exits(e, 1, t0 + (uint64_t) o->idle_sec * NSEC_PER_SEC);
-        t1 = now_ns();
+        t1 = now_nsec(CLOCK_MONOTONIC);
         if (daemon_cpu_ticks(e->daemon_pid, &cpu1) < 0) {
                 r = -EIO;
                 goto finish;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cgroupfs.h"
 
 static int copy_executable(const char *src, const char *dst) {
         _cleanup_close_ int in = -EBADF, out = -EBADF;
@@ -50,37 +51,19 @@ static bool is_cgroup2(const char *path) {
 }
 
 int env_read_own_cgroup(char **ret_v2_base) {
-        _cleanup_free_ char *line = NULL;
-        const char *mount;
-        size_t size = 0;
-        FILE *f;
-        int r = -ENOENT;
+        _cleanup_free_ char *mount = NULL, *own = NULL;
+        bool pure;
+        int r;
 
-        if (is_cgroup2("/sys/fs/cgroup"))
-                mount = "/sys/fs/cgroup";
-        else if (is_cgroup2("/sys/fs/cgroup/unified"))
-                mount = "/sys/fs/cgroup/unified";
-        else
-                return -ENOMEDIUM;
-
-        f = fopen("/proc/self/cgroup", "re");
-        if (!f)
-                return -errno;
-        while (getline(&line, &size, f) > 0) {
-                char *path;
-
-                if (strncmp(line, "0::", 3) != 0)
-                        continue;
-                path = line + 3;
-                path[strcspn(path, "\n")] = '\0';
-                if (asprintf(ret_v2_base, "%s%s", mount, strcmp(path, "/") == 0 ? "" : path) < 0)
-                        r = -ENOMEM;
-                else
-                        r = 0;
-                break;
-        }
-        fclose(f);
-        return r;
+        r = cgfs_find_unified(&mount, &pure);
+        if (r < 0)
+                return r == -EOPNOTSUPP ? -ENOMEDIUM : r;
+        r = cgfs_own_path(NULL, &own);
+        if (r < 0)
+                return r;
+        if (asprintf(ret_v2_base, "%s%s", mount, strcmp(own, "/") == 0 ? "" : own) < 0)
+                return -ENOMEM;
+        return 0;
 }
 
 int env_setup(BenchEnv *e, const BenchOptions *o) {
@@ -175,7 +158,7 @@ int env_next_record(BenchEnv *e, Record *ret, uint64_t deadline) {
 
                 if (bench_interrupted)
                         return -EINTR;
-                now = now_ns();
+                now = now_nsec(CLOCK_MONOTONIC);
                 if (now >= deadline)
                         return -ETIME;
                 timeout = (int) MIN((deadline - now) / 1000000 + 1, 100ULL);
@@ -341,10 +324,10 @@ static unsigned cleanup_daemon_cgroups(BenchEnv *e) {
 
 static int wait_pidfd(int pidfd, unsigned timeout_ms) {
         struct pollfd p = { .fd = pidfd, .events = POLLIN };
-        uint64_t deadline = now_ns() + (uint64_t) timeout_ms * 1000000;
+        uint64_t deadline = now_nsec(CLOCK_MONOTONIC) + (uint64_t) timeout_ms * 1000000;
 
         for (;;) {
-                uint64_t now = now_ns();
+                uint64_t now = now_nsec(CLOCK_MONOTONIC);
                 int r;
 
                 if (now >= deadline)

@@ -33,7 +33,7 @@ static int read_start(BenchEnv *e, const char *tag, uint64_t *ret_ns) {
         int r;
 
         do {
-                r = env_next_record(e, &rec, now_ns() + 5 * NSEC_PER_SEC);
+                r = env_next_record(e, &rec, now_nsec(CLOCK_MONOTONIC) + 5 * NSEC_PER_SEC);
                 if (r < 0)
                         return r;
         } while (rec.kind != 'S' || strcmp(rec.tag, tag) != 0);
@@ -95,7 +95,7 @@ static int floor_spawn(const BenchOptions *o, BenchEnv *e, Table *t, const struc
                 pid_t pid;
 
                 snprintf(name, sizeof name, "s%u", i);
-                t0 = now_ns();
+                t0 = now_nsec(CLOCK_MONOTONIC);
                 if (mkdirat(parent_fd, name, 0755) < 0) {
                         r = -errno;
                         table_note_failure(t, "floor: mkdir %s/%s: %s", parent, name, strerror(-r));
@@ -125,7 +125,7 @@ static int floor_spawn(const BenchOptions *o, BenchEnv *e, Table *t, const struc
                         table_note_failure(t, "floor: rmdir %s/%s: %s", parent, name, strerror(-r));
                         break;
                 }
-                t1 = now_ns();
+                t1 = now_nsec(CLOCK_MONOTONIC);
 
                 if (si.si_code != CLD_EXITED || si.si_status != 0) {
                         table_note_failure(t, "floor: the agent under the default policy ended with %s %d "
@@ -194,9 +194,9 @@ static int floor_vfork(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult
                 uint64_t t0, t1, started;
                 int status;
 
-                t0 = now_ns();
+                t0 = now_nsec(CLOCK_MONOTONIC);
                 r = run_plain(e->agent_path, argv, &status);
-                t1 = now_ns();
+                t1 = now_nsec(CLOCK_MONOTONIC);
                 if (r < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                         table_note_failure(t, "vfork+exec of %s failed: %s", e->agent_path,
                                            r < 0 ? strerror(-r) : "non-zero exit");
@@ -299,10 +299,10 @@ static void sandbox_row(const BenchOptions *o, BenchEnv *e, Table *t, const char
                 return;
         }
         for (unsigned i = 0; i < o->sandbox_runs && !bench_interrupted; i++) {
-                uint64_t t0 = now_ns();
+                uint64_t t0 = now_nsec(CLOCK_MONOTONIC);
 
                 r = run_plain(path, argv, &status);
-                if (r < 0 || samples_add(&s, now_ns() - t0) < 0)
+                if (r < 0 || samples_add(&s, now_nsec(CLOCK_MONOTONIC) - t0) < 0)
                         break;
         }
         if (s.n > 0) {

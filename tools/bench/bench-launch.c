@@ -15,8 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
-
-#define BUS_NAME "org.agentvisor1"
+#include "bus-names.h"
 
 static int write_file(const char *dir, const char *name, const char *text) {
         _cleanup_free_ char *path = NULL;
@@ -118,7 +117,7 @@ static int start_dbus(BenchEnv *e) {
         if (r < 0)
                 return r;
 
-        deadline = now_ns() + 10 * NSEC_PER_SEC;
+        deadline = now_nsec(CLOCK_MONOTONIC) + 10 * NSEC_PER_SEC;
         for (;;) {
                 sd_bus *bus = NULL;
 
@@ -136,7 +135,7 @@ static int start_dbus(BenchEnv *e) {
                 }
                 if (bench_interrupted)
                         return -EINTR;
-                if (now_ns() > deadline) {
+                if (now_nsec(CLOCK_MONOTONIC) > deadline) {
                         fprintf(stderr, "agentvisor-bench: cannot connect to the private bus %s within 10 s\n",
                                 e->bus_address);
                         return -ETIME;
@@ -258,7 +257,7 @@ int env_start_daemon(BenchEnv *e, const BenchOptions *o) {
         r = start_dbus(e);
         if (r < 0)
                 return r;
-        r = sd_bus_match_signal(e->bus, &e->exited_slot, NULL, "/org/agentvisor1", "org.agentvisor1.Manager",
+        r = sd_bus_match_signal(e->bus, &e->exited_slot, NULL, BUS_PATH, BUS_MANAGER_IFACE,
                                 "AgentExited", on_agent_exited, e);
         if (r < 0)
                 return r;
@@ -282,7 +281,7 @@ int env_start_daemon(BenchEnv *e, const BenchOptions *o) {
         if (e->daemon_pidfd < 0)
                 return -errno;
 
-        deadline = now_ns() + 20 * NSEC_PER_SEC;
+        deadline = now_nsec(CLOCK_MONOTONIC) + 20 * NSEC_PER_SEC;
         for (;;) {
                 r = name_has_owner(e->bus);
                 if (r > 0)
@@ -293,7 +292,7 @@ int env_start_daemon(BenchEnv *e, const BenchOptions *o) {
                 }
                 if (bench_interrupted)
                         return -EINTR;
-                if (now_ns() > deadline) {
+                if (now_nsec(CLOCK_MONOTONIC) > deadline) {
                         fprintf(stderr, "agentvisor-bench: agentvisord did not take %s within 20 s (log: %s)\n",
                                 BUS_NAME, log);
                         return -ETIME;

@@ -10,13 +10,6 @@
 
 #include "bench.h"
 
-uint64_t now_ns(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * NSEC_PER_SEC + (uint64_t) ts.tv_nsec;
-}
-
 int samples_add(Samples *s, uint64_t v) {
         if (s->n == s->allocated) {
                 size_t a = s->allocated ? s->allocated * 2 : 256;

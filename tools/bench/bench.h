@@ -11,6 +11,7 @@
 #include <systemd/sd-bus.h>
 
 #include "macro.h"
+#include "time-util.h"
 
 /* Never more agents than this in one run: this kernel has deadlocked after
  * ~18,000 seccomp filter frees in a row, and every agent is one. */
@@ -75,7 +76,6 @@ void table_done(Table *t);
 
 /* "1.234 ms", "87.1 us" */
 char *format_ns(char *buf, size_t size, uint64_t ns);
-uint64_t now_ns(void);                 /* CLOCK_MONOTONIC */
 
 typedef struct Record {
         char kind;                     /* 'S' started, 'C' crashing */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the cgroup*.c files share: the two structures and the functions one
+ * file offers the others. cgroup.c lays out and creates the groups,
+ * cgroup-limits.c writes their limits, cgroup-kill.c kills what runs in them
+ * (and clears stale ones), cgroup-stats.c reads their accounting. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+
+struct CgroupRoot {
+        bool unified;
+        char *path;                          /* <own>/<name> as /proc/PID/cgroup shows it */
+        char *dir;                           /* the same in the v2 file system */
+        char *enable;                        /* "+pids +memory +cpu" for subtree_control (pure v2) */
+        bool has[_CGROUP_V1_MAX];            /* limits of this kind can be applied */
+        char *v1_dir[_CGROUP_V1_MAX];        /* <own>/<name> in each v1 hierarchy (hybrid) */
+};
+
+struct Cgroup {
+        CgroupRoot *root;
+        char *rel;                           /* beneath the root group; "" for the root group */
+        char *path;
+        int fd;                              /* v2 directory, O_PATH */
+        bool agent;
+        bool v1_made[_CGROUP_V1_MAX];        /* agents: v1 groups created (every mounted hierarchy) */
+        uint64_t cpu_quota;                  /* per period, the lowest of this group's and its
+                                              * ancestors' (v1 refuses a child above its parent);
+                                              * UINT64_MAX: none */
+        int v1_procs_fds[_CGROUP_V1_MAX];
+        size_t n_v1_procs_fds;
+};
+
+/* cgroup.c: the group's directory in the v2 file system and in the v1
+ * hierarchy of controller k; NULL when out of memory. */
+char *cgroup_v2_dir(const Cgroup *c);
+char *cgroup_v1_dir(const Cgroup *c, CgroupV1Controller k);
+
+/* cgroup-limits.c */
+/* Whether the host can enforce every limit in l (NULL: none). */
+bool cgroup_limits_supported(const CgroupRoot *r, const Limits *l);
+/* Limits in every hierarchy; -EOPNOTSUPP where the host cannot enforce them.
+ * On hybrid hosts this makes c's v1 groups. */
+int cgroup_apply_limits(Cgroup *c, const Limits *l);
+/* The root group is reused from one daemon to the next: drops the limits an
+ * earlier configuration set there. */
+int cgroup_reset_root_limits(Cgroup *c);
+
+/* cgroup-kill.c */
+/* cgroup.events "populated" of dir beneath dfd ("" names dfd itself). */
+int cgroup_populated_at(int dfd, const char *dir);
+/* Kills, waits for (bounded) and removes every group beneath dir, and dir
+ * itself if remove_self: what an earlier daemon left. */
+int cgroup_stale_tree_remove(const char *dir, bool v2, bool remove_self);
