@@ -215,8 +215,10 @@ int sv_agent_add(Sv *sv, SvSupervisor *s, RestartType restart, void *userdata, u
         sv_node_append(sv, s, &a->node);
         sv->n_agents++;
 
+        /* Room and startability were checked above: this cannot be refused. */
         r = sv_agent_fire(sv, a, SV_EVENT_START, now);
         assert(r == 0);
+        (void) r;
 
         if (ret)
                 *ret = a;

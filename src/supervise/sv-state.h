@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* An agent's state in the supervision core, as s6-supervise keeps it: one
  * explicit state that carries the reason it is in it, and a table that says
- * for every (state, event) pair what happens. sv_agent_fire() is the only
- * code that changes an agent's state; the supervisor-level logic (sv-tree.c)
+ * for every (state, event) pair what happens. Once an agent is created (DOWN,
+ * then START), sv_agent_fire() is the only code that changes its state; the
+ * supervisor-level logic (sv-tree.c)
  * and the requests (supervise.c) only choose which event to fire.
  *
  * What the table does not hold: the tree decisions that follow an event (an
