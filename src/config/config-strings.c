@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Names of the configuration enums, as written in files and shown on the bus. */
+/* Names of the configuration enums, as written in files and shown on the bus.
+ * The OTP ones (strategy, restart type, on-escalation) live with the core, in
+ * src/supervise/otp.c. */
 #include <string.h>
 
 #include "config.h"
@@ -21,20 +23,6 @@ static int lookup(const char *const *table, size_t n, const char *s) {
         type name##_from_string(const char *s) {                               \
                 return (type) lookup(name##_table, max, s);                    \
         }
-
-DEFINE_STRING_TABLE(strategy, Strategy, _STRATEGY_MAX,
-                    [STRATEGY_ONE_FOR_ONE] = "one-for-one",
-                    [STRATEGY_ONE_FOR_ALL] = "one-for-all",
-                    [STRATEGY_REST_FOR_ONE] = "rest-for-one");
-
-DEFINE_STRING_TABLE(restart_type, RestartType, _RESTART_MAX,
-                    [RESTART_PERMANENT] = "permanent",
-                    [RESTART_TRANSIENT] = "transient",
-                    [RESTART_TEMPORARY] = "temporary");
-
-DEFINE_STRING_TABLE(on_escalation, OnEscalation, _ON_ESCALATION_MAX,
-                    [ON_ESCALATION_STOP] = "stop",
-                    [ON_ESCALATION_EXIT] = "exit");
 
 DEFINE_STRING_TABLE(service_type, ServiceType, _SERVICE_MAX,
                     [SERVICE_SIMPLE] = "simple",

@@ -10,29 +10,7 @@
 
 #include "diag.h"
 #include "macro.h"
-
-typedef enum Strategy {
-        STRATEGY_ONE_FOR_ONE,
-        STRATEGY_ONE_FOR_ALL,
-        STRATEGY_REST_FOR_ONE,
-        _STRATEGY_MAX,
-        _STRATEGY_INVALID = -EINVAL,
-} Strategy;
-
-typedef enum RestartType {
-        RESTART_PERMANENT,
-        RESTART_TRANSIENT,
-        RESTART_TEMPORARY,
-        _RESTART_MAX,
-        _RESTART_INVALID = -EINVAL,
-} RestartType;
-
-typedef enum OnEscalation {
-        ON_ESCALATION_STOP,
-        ON_ESCALATION_EXIT,
-        _ON_ESCALATION_MAX,
-        _ON_ESCALATION_INVALID = -EINVAL,
-} OnEscalation;
+#include "otp.h"
 
 typedef enum ServiceType {
         SERVICE_SIMPLE,
@@ -41,12 +19,6 @@ typedef enum ServiceType {
         _SERVICE_INVALID = -EINVAL,
 } ServiceType;
 
-const char *strategy_to_string(Strategy s);
-Strategy strategy_from_string(const char *s);
-const char *restart_type_to_string(RestartType t);
-RestartType restart_type_from_string(const char *s);
-const char *on_escalation_to_string(OnEscalation e);
-OnEscalation on_escalation_from_string(const char *s);
 const char *service_type_to_string(ServiceType t);
 ServiceType service_type_from_string(const char *s);
 

@@ -18,6 +18,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "spawn.h"
+#include "sv-params.h"
 #include "time-util.h"
 
 static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
@@ -221,10 +222,6 @@ Agent *manager_find_agent(Manager *m, const char *name) {
         return hashmap_get(m->agents, name);
 }
 
-static Supervisor *supervisor_of(Manager *m, SvSupervisor *s) {
-        return manager_find_supervisor(m, sv_supervisor_name(s));
-}
-
 ManagerState manager_state(Manager *m) {
         if (m->state == MANAGER_RUNNING && sv_supervisor_escalated(sv_root(m->sv)))
                 return MANAGER_ESCALATED;
@@ -278,7 +275,7 @@ void manager_dispatch_actions(Manager *m) {
         m->dispatching = true;
         while (sv_pop_action(m->sv, &act)) {
                 Agent *a = act.userdata;
-                Supervisor *s = act.supervisor ? supervisor_of(m, act.supervisor) : NULL;
+                Supervisor *s = act.supervisor ? sv_supervisor_userdata(act.supervisor) : NULL;
 
                 switch (act.type) {
                 case SV_ACTION_SPAWN:
@@ -451,7 +448,7 @@ static int setup_supervisors(Manager *m) {
                 if (asprintf(&s->object_path, "%s/%s", BUS_SUPERVISOR_PREFIX, c->name) < 0)
                         return -ENOMEM;
                 sv_params_from_config(c, &p);
-                r = sv_supervisor_add(m->sv, c->name, parent ? parent->sv : NULL, &p, &s->sv);
+                r = sv_supervisor_add(m->sv, c->name, parent ? parent->sv : NULL, &p, s, &s->sv);
                 if (r < 0)
                         return log_error_errno(r, "Failed to set up supervisor %s: %m", c->name);
                 r = cgroup_supervisor_new(m->cgroup_root, parent ? parent->cgroup : NULL, c->name,

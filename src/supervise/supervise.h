@@ -46,8 +46,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
 #include "macro.h"
+#include "otp.h"
 
 typedef struct Sv Sv;
 typedef struct SvSupervisor SvSupervisor;
@@ -63,8 +63,6 @@ typedef struct SvParams {
         unsigned max_children;        /* agents (not nested supervisors) */
         OnEscalation on_escalation;   /* root only */
 } SvParams;
-
-void sv_params_from_config(const SupervisorConfig *c, SvParams *ret);
 
 typedef enum SvActionType {
         SV_ACTION_SPAWN,        /* start a fresh invocation of `agent` */
@@ -93,6 +91,8 @@ typedef struct SvAction {
         SvStopReason stop_reason;     /* STOP */
 } SvAction;
 
+/* The coarse view of an agent's state, for the daemon; the core keeps a finer
+ * one that carries the reason (sv-state.h). */
 typedef enum SvAgentState {
         SV_AGENT_STARTING,            /* SPAWN queued, sv_agent_spawned() not yet called */
         SV_AGENT_RUNNING,
@@ -108,12 +108,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Sv *, sv_free);
 /* Names an agent in escalation reasons (default "an agent"). */
 void sv_set_name_callback(Sv *sv, const char *(*cb)(void *userdata));
 
-/* parent NULL: the root (exactly one, added first). Names are unique: -EEXIST. */
-int sv_supervisor_add(Sv *sv, const char *name, SvSupervisor *parent, const SvParams *p,
+/* parent NULL: the root (exactly one, added first). Names are unique: -EEXIST.
+ * userdata is the caller's object for it (sv_supervisor_userdata()). */
+int sv_supervisor_add(Sv *sv, const char *name, SvSupervisor *parent, const SvParams *p, void *userdata,
                       SvSupervisor **ret);
 SvSupervisor *sv_supervisor_find(Sv *sv, const char *name);
 SvSupervisor *sv_root(Sv *sv);
 const char *sv_supervisor_name(const SvSupervisor *s);
+void *sv_supervisor_userdata(const SvSupervisor *s);
 SvSupervisor *sv_supervisor_parent(const SvSupervisor *s);
 const SvParams *sv_supervisor_params(const SvSupervisor *s);
 bool sv_supervisor_escalated(const SvSupervisor *s);

@@ -206,10 +206,10 @@ static void test_supervisor_tree(void **state) {
 
         a = world_supervisor(w, "a", w->root, &p);
         b = world_supervisor(w, "b", a, &p);
-        assert_int_equal(sv_supervisor_add(w->sv, "a", w->root, &p, &s), -EEXIST);
-        assert_int_equal(sv_supervisor_add(w->sv, "other-root", NULL, &p, &s), -EEXIST);
+        assert_int_equal(sv_supervisor_add(w->sv, "a", w->root, &p, NULL, &s), -EEXIST);
+        assert_int_equal(sv_supervisor_add(w->sv, "other-root", NULL, &p, NULL, &s), -EEXIST);
         bad.strategy = _STRATEGY_MAX;
-        assert_int_equal(sv_supervisor_add(w->sv, "bad", w->root, &bad, &s), -EINVAL);
+        assert_int_equal(sv_supervisor_add(w->sv, "bad", w->root, &bad, NULL, &s), -EINVAL);
         assert_null(s);
 
         assert_ptr_equal(sv_root(w->sv), w->root);
@@ -235,31 +235,6 @@ static void test_supervisor_tree(void **state) {
         assert_string_equal(sv_agent_state_to_string(SV_AGENT_WAITING), "waiting");
         assert_null(sv_agent_state_to_string(_SV_AGENT_STATE_MAX));
         world_free(w);
-}
-
-static void test_params_from_config(void **state) {
-        SupervisorConfig c = {
-                .name = (char *) "w",
-                .restart = RESTART_TRANSIENT,
-                .strategy = STRATEGY_REST_FOR_ONE,
-                .max_restarts = 7,
-                .restart_window_usec = SEC(9),
-                .max_children = 11,
-                .restart_delay_usec = SEC(1),
-                .restart_max_delay_usec = SEC(8),
-                .on_escalation = ON_ESCALATION_EXIT,
-        };
-        SvParams p;
-
-        sv_params_from_config(&c, &p);
-        assert_int_equal(p.strategy, STRATEGY_REST_FOR_ONE);
-        assert_int_equal(p.restart, RESTART_TRANSIENT);
-        assert_int_equal(p.max_restarts, 7);
-        assert_true(p.restart_window_usec == SEC(9));
-        assert_int_equal(p.max_children, 11);
-        assert_true(p.restart_delay_usec == SEC(1));
-        assert_true(p.restart_max_delay_usec == SEC(8));
-        assert_int_equal(p.on_escalation, ON_ESCALATION_EXIT);
 }
 
 static double elapsed(const struct timespec *since) {
@@ -374,7 +349,6 @@ int main(void) {
                 cmocka_unit_test(test_max_children),
                 cmocka_unit_test(test_shutdown),
                 cmocka_unit_test(test_supervisor_tree),
-                cmocka_unit_test(test_params_from_config),
                 cmocka_unit_test(test_ten_thousand_agents),
         };
 
