@@ -4,8 +4,9 @@
  * Agent property) and in the AgentSpec (offsetof), with the functions that
  * parse it from text, set it from a bus value and read it back. agents.d
  * parsing, the bus options, the tighten-only rule of StartAgent, the spec
- * properties of org.agentvisor1.Agent and agentctl's JSON keys all walk this
- * table, so a new key is one row plus the semantics behind it.
+ * properties of org.agentvisor1.Agent and agentctl's JSON all walk this
+ * table (agentctl's JSON prints the properties by their names, see
+ * test-ctl-schema), so a new key is one row plus the semantics behind it.
  * Pure: no bus here; the daemon reads the variant by the row's signature. */
 #pragma once
 
