@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* agents.d/NAME.agent: one [Agent] section that becomes an AgentSpec. */
-#include <ctype.h>
 #include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>

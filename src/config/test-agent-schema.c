@@ -142,6 +142,10 @@ static void test_rows_well_formed(void **state) {
                 assert_true(!k->property == (k->section == AGENT_PROPERTIES_NONE));
                 if (k->flags & AGENT_KEY_TIGHTEN)
                         assert_true((k->flags & AGENT_KEY_START) && strcmp(k->signature, "t") == 0);
+                /* StartAgent cannot loosen a type: what it takes either only
+                 * tightens or only adds for this one agent. */
+                if (k->flags & AGENT_KEY_START)
+                        assert_true(k->flags & (AGENT_KEY_TIGHTEN | AGENT_KEY_PER_INVOCATION));
                 if (!k->option)
                         continue;
                 assert_non_null(k->bus_set);
