@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* agents.d/NAME.agent: one [Agent] section that becomes an AgentSpec. */
-#include <ctype.h>
 #include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agent-schema.h"
 #include "config.h"
-#include "env-util.h"
 #include "fileio.h"
 #include "ini.h"
 #include "parse-util.h"
@@ -18,9 +17,7 @@ typedef struct AgentParser {
         const char *file;
         const DaemonConfig *config;
         AgentSpec *spec;
-        bool have_exec;
-        unsigned watchdog_line;
-        unsigned user_line;
+        unsigned lines[AGENT_SCHEMA_MAX];  /* per schema row: where it was last set, 0 = not set */
 } AgentParser;
 
 AgentType *agent_type_free(AgentType *t) {
@@ -42,313 +39,24 @@ int agent_spec_fill_defaults(AgentSpec *s) {
         return 0;
 }
 
-static int invalid(const AgentParser *p, unsigned line, const char *key, const char *value, int r,
-                   const char *expected, Diagnostic *diag) {
-        diag_set(diag, p->file, line, 0, key, "%s=%s is %s: expected %s", key, value,
-                 r == -ERANGE ? "out of range" : "invalid", expected);
-        return -EINVAL;
-}
-
-static int replace_string(char **field, const char *value) {
-        char *v = strdup(value);
-
-        if (!v)
-                return -ENOMEM;
-        free(*field);
-        *field = v;
-        return 0;
-}
-
-/* A command line: split, non-empty, first word an absolute path. */
-static int parse_command(const AgentParser *p, unsigned line, const char *key, const char *value, char ***field,
-                         Diagnostic *diag) {
-        _cleanup_strv_free_ char **argv = NULL;
-        int r;
-
-        r = strv_split_quoted(value, &argv);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0) {
-                diag_set(diag, p->file, line, 0, key, "%s= has an unbalanced quote or a trailing backslash", key);
-                return -EINVAL;
-        }
-        if (!argv[0]) {
-                diag_set(diag, p->file, line, 0, key, "%s= needs a command", key);
-                return -EINVAL;
-        }
-        if (argv[0][0] != '/') {
-                diag_set(diag, p->file, line, 0, key, "%s=: the program \"%s\" must be an absolute path", key,
-                         argv[0]);
-                return -EINVAL;
-        }
-        strv_free(*field);
-        *field = TAKE_PTR(argv);
-        return 0;
-}
-
-static int parse_environment(const AgentParser *p, unsigned line, const char *key, const char *value,
-                             Diagnostic *diag) {
-        _cleanup_strv_free_ char **items = NULL, **env = NULL;
-        int r;
-
-        /* An empty assignment forgets earlier ones, as in systemd. */
-        if (*value == '\0') {
-                p->spec->environment = strv_free(p->spec->environment);
-                return 0;
-        }
-
-        r = strv_split_quoted(value, &items);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0) {
-                diag_set(diag, p->file, line, 0, key, "Environment= has an unbalanced quote or a trailing backslash");
-                return -EINVAL;
-        }
-
-        env = strv_copy(p->spec->environment);
-        if (!env)
-                return -ENOMEM;
-        STRV_FOREACH(i, items) {
-                const char *eq = strchr(*i, '=');
-
-                if (!eq || !env_name_is_valid(*i, (size_t) (eq - *i))) {
-                        diag_set(diag, p->file, line, 0, key,
-                                 "Environment=: \"%s\" is not a KEY=VALUE assignment with a valid variable name", *i);
-                        return -EINVAL;
-                }
-                /* A type may set PATH or LD_LIBRARY_PATH (root wrote it), but
-                 * not what the daemon sets for each agent: it would be
-                 * overridden, or worse, read as the daemon's. */
-                if (env_name_is_daemons(*i, (size_t) (eq - *i))) {
-                        diag_set(diag, p->file, line, 0, key,
-                                 "Environment=: %.*s is set by agentvisord for each agent and cannot be given here",
-                                 (int) (eq - *i), *i);
-                        return -EINVAL;
-                }
-                r = strv_env_set(&env, *i);
-                if (r < 0)
-                        return r;
-        }
-
-        strv_free(p->spec->environment);
-        p->spec->environment = TAKE_PTR(env);
-        return 0;
-}
-
-/* 0 and "infinity" both mean no limit for these keys. */
-static int parse_time_limit(const AgentParser *p, unsigned line, const char *key, const char *value,
-                            usec_t *field, Diagnostic *diag) {
-        usec_t t;
-        int r;
-
-        r = parse_time_usec(value, &t);
-        if (r == 0 && t != USEC_INFINITY && t > LIMIT_TIME_MAX_USEC)
-                r = -ERANGE;
-        if (r < 0)
-                return invalid(p, line, key, value, r,
-                               "a time span such as 30, 500ms, 1min 30s (at most 292,000 years), 0 or infinity", diag);
-        *field = t == 0 ? USEC_INFINITY : t;
-        return 0;
-}
-
-static int parse_rlimit(const AgentParser *p, unsigned line, const char *key, const char *value,
-                        uint64_t *field, Diagnostic *diag) {
-        uint64_t v;
-        int r;
-
-        r = parse_size(value, &v);
-        if (r < 0)
-                return invalid(p, line, key, value, r, "a number, a number with K/M/G, or infinity", diag);
-        /* The kernel caps open files at fs.nr_open (at most 2^31-64 on any
-         * host); infinity there would fail every start of the agent. */
-        if (strcmp(key, "LimitNOFILE") == 0 && v > RLIMIT_NOFILE_MAX)
-                return invalid(p, line, key, value, -ERANGE,
-                               "a number of files no larger than the kernel's fs.nr_open (at most 2147483584)", diag);
-        if (v == RLIM_UNSET)
-                return invalid(p, line, key, value, -ERANGE, "a number below 2^64-2, or infinity", diag);
-        *field = v;
-        return 0;
-}
-
 static int parse_agent_key(AgentParser *p, unsigned line, const char *key, const char *value, Diagnostic *diag) {
-        AgentSpec *s = p->spec;
-        uint64_t u64;
-        unsigned u;
-        usec_t t;
-        int r, i;
+        const AgentKey *k = agent_key_from_file(key);
+        AgentKeyContext c = { .file = p->file, .line = line, .config = p->config };
+        int r;
 
-        if (strcmp(key, "Exec") == 0) {
-                r = parse_command(p, line, key, value, &s->exec, diag);
-                if (r == 0)
-                        p->have_exec = true;
+        if (!k) {
+                diag_set(diag, p->file, line, 0, key, "unknown key %s= in [Agent]", key);
+                return -EINVAL;
+        }
+        r = k->parse(k, value, p->spec, &c, diag);
+        if (r < 0)
                 return r;
-        }
-        if (strcmp(key, "Supervisor") == 0) {
-                if (!name_is_valid(value))
-                        return invalid(p, line, key, value, -EINVAL, "a supervisor name", diag);
-                if (p->config && !daemon_config_find_supervisor(p->config, value)) {
-                        diag_set(diag, p->file, line, 0, key,
-                                 "Supervisor=%s: no such supervisor in the daemon configuration", value);
-                        return -EINVAL;
-                }
-                return replace_string(&s->supervisor, value);
-        }
-        if (strcmp(key, "Restart") == 0) {
-                RestartType rt = restart_type_from_string(value);
+        p->lines[k - agent_schema] = line;
+        return 0;
+}
 
-                if (rt < 0)
-                        return invalid(p, line, key, value, -EINVAL, "permanent, transient or temporary", diag);
-                s->restart = rt;
-                return 0;
-        }
-        if (strcmp(key, "Policy") == 0) {
-                if (!name_is_valid(value))
-                        return invalid(p, line, key, value, -EINVAL, "a policy name", diag);
-                return replace_string(&s->policy, value);
-        }
-        if (strcmp(key, "User") == 0) {
-                if (*value == '\0') {
-                        s->user = mfree(s->user);
-                        return 0;
-                }
-                if (!user_name_is_valid(value))
-                        return invalid(p, line, key, value, -EINVAL, "a user name or numeric uid", diag);
-                p->user_line = line;
-                return replace_string(&s->user, value);
-        }
-        if (strcmp(key, "Environment") == 0)
-                return parse_environment(p, line, key, value, diag);
-        if (strcmp(key, "WorkingDirectory") == 0) {
-                if (value[0] != '/')
-                        return invalid(p, line, key, value, -EINVAL, "an absolute path", diag);
-                return replace_string(&s->working_directory, value);
-        }
-        if (strcmp(key, "Type") == 0) {
-                ServiceType st = service_type_from_string(value);
-
-                if (st < 0)
-                        return invalid(p, line, key, value, -EINVAL, "simple or notify", diag);
-                s->type = st;
-                return 0;
-        }
-        if (strcmp(key, "TimeoutStartSec") == 0)
-                return parse_time_limit(p, line, key, value, &s->timeout_start_usec, diag);
-        if (strcmp(key, "RuntimeMaxSec") == 0)
-                return parse_time_limit(p, line, key, value, &s->limits.runtime_max_usec, diag);
-        if (strcmp(key, "CPUTimeMaxSec") == 0)
-                return parse_time_limit(p, line, key, value, &s->limits.cpu_time_max_usec, diag);
-        if (strcmp(key, "MemoryMax") == 0) {
-                r = parse_size(value, &u64);
-                if (r == 0 && u64 == 0)
-                        r = -ERANGE;
-                if (r < 0)
-                        return invalid(p, line, key, value, r, "a size above zero such as 512M, or infinity", diag);
-                s->limits.memory_max = u64;
-                return 0;
-        }
-        if (strcmp(key, "TasksMax") == 0) {
-                if (strcmp(value, "infinity") == 0)
-                        u64 = UINT64_MAX;
-                else {
-                        r = parse_uint64(value, &u64);
-                        if (r == 0 && (u64 == 0 || u64 > LIMIT_TASKS_MAX))
-                                r = -ERANGE;
-                        if (r < 0)
-                                return invalid(p, line, key, value, r,
-                                               "a number of tasks from 1 to 4194304 (the kernel's most) or infinity",
-                                               diag);
-                }
-                s->limits.tasks_max = u64;
-                return 0;
-        }
-        if (strcmp(key, "CPUQuota") == 0) {
-                if (*value == '\0' || strcmp(value, "infinity") == 0) {
-                        s->limits.cpu_quota_per_sec_usec = UINT64_MAX;
-                        return 0;
-                }
-                r = parse_percent(value, &u);
-                if (r < 0)
-                        return invalid(p, line, key, value, r, "a percentage from 1% to 10000% such as 50%", diag);
-                /* 100% is one CPU: a full second of CPU time per second. */
-                s->limits.cpu_quota_per_sec_usec = (uint64_t) u * (USEC_PER_SEC / 100);
-                return 0;
-        }
-        if (strcmp(key, "WatchdogSec") == 0) {
-                r = parse_time_usec(value, &t);
-                if (r == 0 && t == USEC_INFINITY)
-                        t = 0;
-                if (r == 0 && t > LIMIT_TIME_MAX_USEC)
-                        r = -ERANGE;
-                if (r < 0)
-                        return invalid(p, line, key, value, r, "a time span such as 10s, or 0 for none", diag);
-                s->watchdog_usec = t;
-                p->watchdog_line = line;
-                return 0;
-        }
-        if (strcmp(key, "HealthCheck") == 0) {
-                if (*value == '\0') {
-                        s->health_check = strv_free(s->health_check);
-                        return 0;
-                }
-                return parse_command(p, line, key, value, &s->health_check, diag);
-        }
-        if (strcmp(key, "HealthCheckFailures") == 0) {
-                r = parse_uint(value, &u);
-                if (r == 0 && u == 0)
-                        r = -ERANGE;
-                if (r < 0)
-                        return invalid(p, line, key, value, r, "a count of 1 or more", diag);
-                s->health_check_failures = u;
-                return 0;
-        }
-        if (strcmp(key, "HealthCheckIntervalSec") == 0) {
-                r = parse_time_usec(value, &t);
-                if (r < 0)
-                        return invalid(p, line, key, value, r, "a time span such as 30s, or 0 for the supervisor's",
-                                       diag);
-                s->health_check_interval_usec = t;
-                return 0;
-        }
-        if (strcmp(key, "HealthCheckTimeoutSec") == 0) {
-                r = parse_time_usec(value, &t);
-                if (r == 0 && (t == 0 || t == USEC_INFINITY))
-                        r = -ERANGE;
-                if (r < 0)
-                        return invalid(p, line, key, value, r, "a finite time span above zero such as 10s", diag);
-                s->health_check_timeout_usec = t;
-                return 0;
-        }
-        if (strcmp(key, "LimitNOFILE") == 0)
-                return parse_rlimit(p, line, key, value, &s->rlimits.nofile, diag);
-        if (strcmp(key, "LimitCORE") == 0)
-                return parse_rlimit(p, line, key, value, &s->rlimits.core, diag);
-        if (strcmp(key, "LimitNPROC") == 0)
-                return parse_rlimit(p, line, key, value, &s->rlimits.nproc, diag);
-        if (strcmp(key, "UMask") == 0) {
-                char *end;
-                unsigned long m;
-
-                errno = 0;
-                m = strtoul(value, &end, 8);
-                if (value[0] < '0' || value[0] > '7' || *end != '\0' || errno != 0 || m > 0777)
-                        return invalid(p, line, key, value, m > 0777 ? -ERANGE : -EINVAL,
-                                       "an octal mode from 0000 to 0777 such as 0077", diag);
-                s->umask = (mode_t) m;
-                return 0;
-        }
-        if (strcmp(key, "OOMScoreAdjust") == 0) {
-                r = parse_int(value, &i);
-                if (r == 0 && (i < -1000 || i > 1000))
-                        r = -ERANGE;
-                if (r < 0)
-                        return invalid(p, line, key, value, r, "an integer from -1000 to 1000", diag);
-                s->oom_score_adj = i;
-                s->oom_score_adj_set = true;
-                return 0;
-        }
-
-        diag_set(diag, p->file, line, 0, key, "unknown key %s= in [Agent]", key);
-        return -EINVAL;
+static unsigned key_line(const AgentParser *p, const char *key) {
+        return p->lines[agent_key_from_file(key) - agent_schema];
 }
 
 static int on_section(const char *file, unsigned line, const char *section, const char *arg, void *userdata,
@@ -382,7 +90,7 @@ static int type_name_from_path(const char *path, char **ret) {
 int agent_type_parse_string(const char *text, const char *filename, const DaemonConfig *c, AgentType **ret,
                             Diagnostic *diag) {
         _cleanup_(agent_type_freep) AgentType *t = NULL;
-        AgentParser p;
+        AgentParser p = {};
         int r;
 
         t = calloc(1, sizeof(AgentType));
@@ -416,18 +124,18 @@ int agent_type_parse_string(const char *text, const char *filename, const Daemon
         if (r < 0)
                 return r;
 
-        if (!p.have_exec) {
+        if (key_line(&p, "Exec") == 0) {
                 diag_set(diag, filename, 0, 0, "Exec", "agent type %s has no Exec= in its [Agent] section",
                          t->name);
                 return -EINVAL;
         }
         if (t->spec.watchdog_usec > 0 && t->spec.type != SERVICE_NOTIFY) {
-                diag_set(diag, filename, p.watchdog_line, 0, "WatchdogSec",
+                diag_set(diag, filename, key_line(&p, "WatchdogSec"), 0, "WatchdogSec",
                          "WatchdogSec= needs Type=notify: only notify agents can send WATCHDOG=1");
                 return -EINVAL;
         }
         if (c && config_user_in_admin_group(c, t->spec.user ?: c->default_user) > 0) {
-                diag_set(diag, filename, t->spec.user ? p.user_line : 0, 0, "User",
+                diag_set(diag, filename, t->spec.user ? key_line(&p, "User") : 0, 0, "User",
                          "agent type %s would run as %s, a member of AdminGroup=%s, which may drive agentvisord's "
                          "API: choose another User=", t->name, t->spec.user ?: c->default_user, c->admin_group);
                 return -EINVAL;

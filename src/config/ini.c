@@ -81,9 +81,71 @@ static int parse_header(char *l, const char *file, unsigned line, char **ret_sec
         return 0;
 }
 
+typedef struct IniParser {
+        const char *file;
+        IniSectionCallback on_section;
+        IniKeyCallback on_key;
+        void *userdata;
+        char *section;                  /* the current section, NULL before the first */
+        char *section_arg;
+} IniParser;
+
+static void ini_parser_done(IniParser *p) {
+        p->section = mfree(p->section);
+        p->section_arg = mfree(p->section_arg);
+}
+
+static int parse_section_line(IniParser *p, char *l, unsigned line, Diagnostic *diag) {
+        char *name, *arg;
+        int r;
+
+        r = parse_header(l, p->file, line, &name, &arg, diag);
+        if (r < 0)
+                return r;
+        free(p->section);
+        free(p->section_arg);
+        p->section = strdup(name);
+        p->section_arg = arg ? strdup(arg) : NULL;
+        if (!p->section || (arg && !p->section_arg))
+                return -ENOMEM;
+        if (p->on_section)
+                return p->on_section(p->file, line, p->section, p->section_arg, p->userdata, diag);
+        return 0;
+}
+
+static int parse_key_line(IniParser *p, char *l, unsigned line, Diagnostic *diag) {
+        char *key, *value, *eq;
+
+        eq = strchr(l, '=');
+        if (!eq) {
+                diag_set(diag, p->file, line, 1, "", "expected Key=Value, got \"%s\"", l);
+                return -EINVAL;
+        }
+        *eq = '\0';
+        key = strip(l);
+        value = strip(eq + 1);
+        if (*key == '\0') {
+                diag_set(diag, p->file, line, 1, "", "missing key name before '='");
+                return -EINVAL;
+        }
+        if (!p->section) {
+                diag_set(diag, p->file, line, 1, key, "%s= appears before any section header", key);
+                return -EINVAL;
+        }
+        if (p->on_key)
+                return p->on_key(p->file, line, p->section, p->section_arg, key, value, p->userdata, diag);
+        return 0;
+}
+
 int ini_parse_string(const char *text, const char *file, IniSectionCallback on_section,
                      IniKeyCallback on_key, void *userdata, Diagnostic *diag) {
-        _cleanup_free_ char *buf = NULL, *logical = NULL, *section = NULL, *section_arg = NULL;
+        _cleanup_(ini_parser_done) IniParser p = {
+                .file = file,
+                .on_section = on_section,
+                .on_key = on_key,
+                .userdata = userdata,
+        };
+        _cleanup_free_ char *buf = NULL, *logical = NULL;
         size_t logical_len = 0;
         unsigned line = 0, logical_line = 0;
         char *next;
@@ -99,7 +161,7 @@ int ini_parse_string(const char *text, const char *file, IniSectionCallback on_s
 
         for (char *cur = buf; cur; cur = next) {
                 bool continued = false;
-                char *l, *key, *value, *eq;
+                char *l;
 
                 next = strchr(cur, '\n');
                 if (next)
@@ -133,52 +195,13 @@ int ini_parse_string(const char *text, const char *file, IniSectionCallback on_s
                 if (continued)
                         continue;
 
-                l = logical;
                 logical_len = 0;
-                if (*l == '\0')
+                if (*logical == '\0')
                         continue;
-
-                if (*l == '[') {
-                        char *name, *arg;
-
-                        r = parse_header(l, file, logical_line, &name, &arg, diag);
-                        if (r < 0)
-                                return r;
-                        free(section);
-                        free(section_arg);
-                        section = strdup(name);
-                        section_arg = arg ? strdup(arg) : NULL;
-                        if (!section || (arg && !section_arg))
-                                return -ENOMEM;
-                        if (on_section) {
-                                r = on_section(file, logical_line, section, section_arg, userdata, diag);
-                                if (r < 0)
-                                        return r;
-                        }
-                        continue;
-                }
-
-                eq = strchr(l, '=');
-                if (!eq) {
-                        diag_set(diag, file, logical_line, 1, "", "expected Key=Value, got \"%s\"", l);
-                        return -EINVAL;
-                }
-                *eq = '\0';
-                key = strip(l);
-                value = strip(eq + 1);
-                if (*key == '\0') {
-                        diag_set(diag, file, logical_line, 1, "", "missing key name before '='");
-                        return -EINVAL;
-                }
-                if (!section) {
-                        diag_set(diag, file, logical_line, 1, key, "%s= appears before any section header", key);
-                        return -EINVAL;
-                }
-                if (on_key) {
-                        r = on_key(file, logical_line, section, section_arg, key, value, userdata, diag);
-                        if (r < 0)
-                                return r;
-                }
+                r = *logical == '[' ? parse_section_line(&p, logical, logical_line, diag)
+                                    : parse_key_line(&p, logical, logical_line, diag);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }

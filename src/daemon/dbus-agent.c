@@ -4,10 +4,10 @@
  * tasks, CPU) is read from the cgroup when asked. */
 #include <string.h>
 
+#include "agent-schema.h"
 #include "agent.h"
 #include "dbus.h"
 #include "strv.h"
-
 
 static int find_agent(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                       sd_bus_error *error) {
@@ -48,10 +48,10 @@ static CgroupStats live_stats(const Agent *a) {
         return st;
 }
 
+/* The live properties; those of the spec come from the schema below. */
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *p,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Agent *a = userdata;
-        const AgentSpec *s = &a->spec;
 
         if (strcmp(p, "Name") == 0)
                 return sd_bus_message_append(reply, "s", a->name);
@@ -74,16 +74,6 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "u", (uint32_t) a->pid);
         if (strcmp(p, "ControlGroup") == 0)
                 return sd_bus_message_append(reply, "s", a->cgroup ? cgroup_path(a->cgroup) : "");
-        if (strcmp(p, "Policy") == 0)
-                return sd_bus_message_append(reply, "s", s->policy);
-        if (strcmp(p, "User") == 0)
-                return sd_bus_message_append(reply, "s", s->user ?: a->manager->config->default_user);
-        if (strcmp(p, "ExecStart") == 0)
-                return sd_bus_message_append_strv(reply, s->exec);
-        if (strcmp(p, "ServiceType") == 0)
-                return sd_bus_message_append(reply, "s", service_type_to_string(s->type));
-        if (strcmp(p, "Restart") == 0)
-                return sd_bus_message_append(reply, "s", restart_type_to_string(s->restart));
         if (strcmp(p, "RestartCount") == 0)
                 return sd_bus_message_append(reply, "u", (uint32_t) (a->sv ? sv_agent_restart_count(a->sv) : 0));
         if (strcmp(p, "StartedUSec") == 0)
@@ -121,18 +111,6 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                         (void) cgroup_read_memory_pressure(a->cgroup, &v);
                 return sd_bus_message_append(reply, "d", v);
         }
-        if (strcmp(p, "MemoryMax") == 0)
-                return sd_bus_message_append(reply, "t", s->limits.memory_max);
-        if (strcmp(p, "TasksMax") == 0)
-                return sd_bus_message_append(reply, "t", s->limits.tasks_max);
-        if (strcmp(p, "CPUQuotaPerSecUSec") == 0)
-                return sd_bus_message_append(reply, "t", s->limits.cpu_quota_per_sec_usec);
-        if (strcmp(p, "RuntimeMaxUSec") == 0)
-                return sd_bus_message_append(reply, "t", s->limits.runtime_max_usec);
-        if (strcmp(p, "CPUTimeMaxUSec") == 0)
-                return sd_bus_message_append(reply, "t", s->limits.cpu_time_max_usec);
-        if (strcmp(p, "WatchdogUSec") == 0)
-                return sd_bus_message_append(reply, "t", s->watchdog_usec);
         if (strcmp(p, "HealthCheckFailures") == 0)
                 return sd_bus_message_append(reply, "u", (uint32_t) a->check_failures);
         return -ENOENT;
@@ -152,12 +130,39 @@ static int method_kill(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return r < 0 ? r : bus_agent_do_kill(userdata, sig, msg, error);
 }
 
+/* A spec property, read through its schema row. */
+static int property_get_spec(sd_bus *bus, const char *path, const char *interface, const char *p,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const AgentKey *k = agent_key_from_property(p);
+        Agent *a = userdata;
+        AgentValue v = {};
+
+        if (!k)
+                return -ENOENT;
+        k->get(k, &a->spec, &v);
+        switch (k->signature[0]) {
+        case 's':
+                /* Unset is the default, which for User= is the daemon's DefaultUser=. */
+                return sd_bus_message_append(reply, "s", v.str ?: a->manager->config->default_user);
+        case 't':
+                return sd_bus_message_append(reply, "t", v.u64);
+        case 'u':
+                return sd_bus_message_append(reply, "u", (uint32_t) v.u64);
+        case 'i':
+                return sd_bus_message_append(reply, "i", (int32_t) v.i64);
+        case 'a':
+                return sd_bus_message_append_strv(reply, v.strv);
+        default:
+                return -EINVAL;
+        }
+}
+
 #define P(name, sig) SD_BUS_PROPERTY(name, sig, property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 #define P_CONST(name, sig) SD_BUS_PROPERTY(name, sig, property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST)
 #define P_LIVE(name, sig) SD_BUS_PROPERTY(name, sig, property_get, 0, 0)
 
-static const sd_bus_vtable agent_vtable[] = {
-        SD_BUS_VTABLE_START(0),
+/* The interface in order, the spec's sections between these. */
+static const sd_bus_vtable vtable_head[] = {
         P_CONST("Name", "s"),
         P_CONST("Type", "s"),
         P_CONST("Supervisor", "s"),
@@ -168,11 +173,10 @@ static const sd_bus_vtable agent_vtable[] = {
         P("StatusErrno", "i"),
         P("MainPID", "u"),
         P("ControlGroup", "s"),
-        P_CONST("Policy", "s"),
-        P_CONST("User", "s"),
-        P_CONST("ExecStart", "as"),
-        P_CONST("ServiceType", "s"),
-        P_CONST("Restart", "s"),
+};
+
+/* After AGENT_PROPERTIES_EXEC. */
+static const sd_bus_vtable vtable_middle[] = {
         P("RestartCount", "u"),
         P("StartedUSec", "t"),
         P("ExitReason", "s"),
@@ -188,22 +192,56 @@ static const sd_bus_vtable agent_vtable[] = {
         P_LIVE("CPUUsageNSec", "t"),
         P("OOMKills", "t"),
         P_LIVE("MemoryPressure", "d"),
-        P_CONST("MemoryMax", "t"),
-        P_CONST("TasksMax", "t"),
-        P_CONST("CPUQuotaPerSecUSec", "t"),
-        P_CONST("RuntimeMaxUSec", "t"),
-        P_CONST("CPUTimeMaxUSec", "t"),
-        P_CONST("WatchdogUSec", "t"),
+};
+
+/* After AGENT_PROPERTIES_LIMITS. */
+static const sd_bus_vtable vtable_tail[] = {
         P("HealthCheckFailures", "u"),
         SD_BUS_METHOD("Stop", NULL, NULL, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Restart", NULL, NULL, method_restart, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_VTABLE_END,
 };
 
+static sd_bus_vtable agent_vtable[1 + ELEMENTSOF(vtable_head) + ELEMENTSOF(vtable_middle) + ELEMENTSOF(vtable_tail) +
+                                  AGENT_SCHEMA_MAX + 1];
+
+static size_t vtable_append(size_t n, const sd_bus_vtable *v, size_t n_v) {
+        memcpy(agent_vtable + n, v, n_v * sizeof(sd_bus_vtable));
+        return n + n_v;
+}
+
+static size_t vtable_append_spec(size_t n, AgentPropertySection section) {
+        for (size_t i = 0; i < agent_schema_n; i++)
+                if (agent_schema[i].property && agent_schema[i].section == section)
+                        agent_vtable[n++] = (sd_bus_vtable) SD_BUS_PROPERTY(agent_schema[i].property,
+                                                                            agent_schema[i].signature,
+                                                                            property_get_spec, 0,
+                                                                            SD_BUS_VTABLE_PROPERTY_CONST);
+        return n;
+}
+
+/* Built once: the spec's properties follow the schema. */
+static const sd_bus_vtable *agent_vtable_get(void) {
+        static bool built = false;
+        size_t n = 0;
+
+        if (built)
+                return agent_vtable;
+        agent_vtable[n++] = (sd_bus_vtable) SD_BUS_VTABLE_START(0);
+        n = vtable_append(n, vtable_head, ELEMENTSOF(vtable_head));
+        n = vtable_append_spec(n, AGENT_PROPERTIES_EXEC);
+        n = vtable_append(n, vtable_middle, ELEMENTSOF(vtable_middle));
+        n = vtable_append_spec(n, AGENT_PROPERTIES_LIMITS);
+        n = vtable_append(n, vtable_tail, ELEMENTSOF(vtable_tail));
+        agent_vtable[n++] = (sd_bus_vtable) SD_BUS_VTABLE_END;
+        built = true;
+        return agent_vtable;
+}
+
 int bus_agent_register_vtables(Manager *m) {
-        int r = sd_bus_add_fallback_vtable(m->bus, NULL, BUS_AGENT_PREFIX, BUS_AGENT_IFACE, agent_vtable, find_agent, m);
+        int r = sd_bus_add_fallback_vtable(m->bus, NULL, BUS_AGENT_PREFIX, BUS_AGENT_IFACE, agent_vtable_get(),
+                                           find_agent, m);
         if (r < 0)
                 return r;
         return sd_bus_add_node_enumerator(m->bus, NULL, BUS_AGENT_PREFIX, enumerate_agents, m);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The semantics behind the schema's rows (agent-schema.c): parsers from
+ * text (agent-key-file.c), setters from bus values (agent-key-bus.c) and
+ * getters (agent-schema.c). Internal to src/config. */
+#pragma once
+
+#include "agent-schema.h"
+
+#define AGENT_FIELD(s, k, type) ((type *) (void *) ((uint8_t *) (s) + (k)->offset))
+#define AGENT_FIELD_CONST(s, k, type) ((type const *) (const void *) ((const uint8_t *) (s) + (k)->offset))
+
+#define AGENT_KEY_PARSER(name) \
+        int name(const AgentKey *k, const char *value, AgentSpec *s, const AgentKeyContext *c, Diagnostic *diag)
+#define AGENT_KEY_BUS_SETTER(name) \
+        int name(const AgentKey *k, const AgentValue *v, bool start, AgentSpec *s, char **ret_message)
+#define AGENT_KEY_GETTER(name) void name(const AgentKey *k, const AgentSpec *s, AgentValue *ret)
+
+AGENT_KEY_PARSER(agent_parse_command);
+AGENT_KEY_PARSER(agent_parse_optional_command);
+AGENT_KEY_PARSER(agent_parse_string);
+AGENT_KEY_PARSER(agent_parse_supervisor);
+AGENT_KEY_PARSER(agent_parse_user);
+AGENT_KEY_PARSER(agent_parse_enum);
+AGENT_KEY_PARSER(agent_parse_environment);
+AGENT_KEY_PARSER(agent_parse_time_limit);
+AGENT_KEY_PARSER(agent_parse_memory);
+AGENT_KEY_PARSER(agent_parse_tasks);
+AGENT_KEY_PARSER(agent_parse_cpu_quota);
+AGENT_KEY_PARSER(agent_parse_watchdog);
+AGENT_KEY_PARSER(agent_parse_count);
+AGENT_KEY_PARSER(agent_parse_time);
+AGENT_KEY_PARSER(agent_parse_finite_time);
+AGENT_KEY_PARSER(agent_parse_rlimit);
+AGENT_KEY_PARSER(agent_parse_umask);
+AGENT_KEY_PARSER(agent_parse_oom_score_adjust);
+
+AGENT_KEY_BUS_SETTER(agent_bus_set_limit);
+AGENT_KEY_BUS_SETTER(agent_bus_set_watchdog);
+AGENT_KEY_BUS_SETTER(agent_bus_set_string);
+AGENT_KEY_BUS_SETTER(agent_bus_set_enum);
+AGENT_KEY_BUS_SETTER(agent_bus_set_environment);
+AGENT_KEY_BUS_SETTER(agent_bus_set_arguments);
+
+int agent_replace_string(char **field, const char *value);
