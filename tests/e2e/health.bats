@@ -148,6 +148,28 @@ EOF
         [[ $(av_prop g1 HealthCheckFailures) == 0 ]]
 }
 
+@test "a simple agent's start is one PropertiesChanged: State running and Health healthy together" {
+        av_type plain <<EOF
+[Agent]
+Exec=$PROBE sleep 0
+EOF
+        av_start
+        av_monitor_start
+        av_start_agent plain c1
+        path=$(av_agent_path c1)
+        av_wait_prop c1 Health healthy 5
+        av_monitor_wait "AgentStarted \('c1'" 5
+        av_monitor_wait "^$path: org.freedesktop.DBus.Properties.PropertiesChanged .*'Health'" 5
+        # The start marks State, MainPID... and, in the same iteration, Health:
+        # the bus queue sends them as one signal, and State only once.
+        changes=$(av_monitor_count "^$path: org.freedesktop.DBus.Properties.PropertiesChanged")
+        [[ $changes == 1 ]] || { grep "^$path:" "$AV_MON" >&2; av_fail "$changes PropertiesChanged for one start"; }
+        grep -E "^$path: .*PropertiesChanged" "$AV_MON" | grep -q "'State': <'running'>.*'Health': <'healthy'>" ||
+                av_fail "State and Health are not in one PropertiesChanged: $(grep "^$path:" "$AV_MON")"
+        ! grep -E "^$path: .*PropertiesChanged" "$AV_MON" | grep -q "'State': <'starting'>" ||
+                av_fail "a simple agent was announced as starting"
+}
+
 @test "a health check runs under the policy its invocation started with; Reload changes the next invocation" {
         mkdir -p "$T/policies"
         echo "include default" >"$T/policies/hc-test.policy"
