@@ -55,7 +55,7 @@ struct Manager {
 
         Hashmap *agents;                 /* name -> Agent */
         Hashmap *agents_by_cgroup;       /* v2 path -> Agent (notify sender lookup) */
-        Hashmap *identities;             /* user name -> Identity (agent.c), until reload */
+        Hashmap *identities;             /* user name -> Identity (agent-userdb.c), until reload */
         Hashmap *callers;                /* unique bus name -> CallerCredentials (dbus-common.c) */
         Hashmap *agents_by_pid;          /* main pid -> Agent, while not reaped (notify fast path) */
         Hashmap *agents_by_wd;           /* inotify wd -> Agent */
