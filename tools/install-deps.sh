@@ -9,7 +9,7 @@ packages=(
         gcc clang meson ninja-build pkg-config
         libsystemd-dev libseccomp-dev libcgroup-dev libcmocka-dev
         dbus-daemon dbus-bin systemd
-        bats jq scdoc libxml2-utils util-linux procps libglib2.0-bin
+        bats jq scdoc libxml2-utils util-linux procps libglib2.0-bin strace
         libclang-rt-14-dev python3
 )
 

@@ -8,28 +8,36 @@
 #include <systemd/sd-event.h>
 #include <systemd/sd-id128.h>
 
+#include "agent-state.h"
 #include "config.h"
 #include "exit-reason.h"
 #include "manager.h"
+#include "policy.h"
 
-typedef enum AgentState {
-        AGENT_STARTING,
-        AGENT_RUNNING,
-        AGENT_STOPPING,
-        AGENT_RESTARTING,
-        AGENT_EXITED,
-        AGENT_FAILED,
-        _AGENT_STATE_MAX,
-        _AGENT_STATE_INVALID = -EINVAL,
-} AgentState;
-
-typedef enum AgentHealth {
-        AGENT_HEALTH_UNKNOWN,
-        AGENT_HEALTH_HEALTHY,
-        AGENT_HEALTH_UNHEALTHY,
-        _AGENT_HEALTH_MAX,
-        _AGENT_HEALTH_INVALID = -EINVAL,
-} AgentHealth;
+/* The Agent interface's properties that change, as bits: logic marks what
+ * it changed (agent_changed()), and the bus sends one PropertiesChanged per
+ * agent and event-loop iteration carrying all of them (dbus-common.c). */
+typedef enum AgentProperty {
+        AGENT_PROP_INVOCATION_ID = 1U << 0,
+        AGENT_PROP_STATE = 1U << 1,
+        AGENT_PROP_HEALTH = 1U << 2,
+        AGENT_PROP_STATUS_TEXT = 1U << 3,
+        AGENT_PROP_STATUS_ERRNO = 1U << 4,
+        AGENT_PROP_MAIN_PID = 1U << 5,
+        AGENT_PROP_CONTROL_GROUP = 1U << 6,
+        AGENT_PROP_RESTART_COUNT = 1U << 7,
+        AGENT_PROP_STARTED_USEC = 1U << 8,
+        AGENT_PROP_EXIT_REASON = 1U << 9,
+        AGENT_PROP_EXIT_STATUS = 1U << 10,
+        AGENT_PROP_EXIT_KILLED_BY = 1U << 11,
+        AGENT_PROP_EXIT_TIMESTAMP_USEC = 1U << 12,
+        AGENT_PROP_EXIT_RUNTIME_USEC = 1U << 13,
+        AGENT_PROP_EXIT_CPU_USAGE_NSEC = 1U << 14,
+        AGENT_PROP_EXIT_MEMORY_PEAK = 1U << 15,
+        AGENT_PROP_OOM_KILLS = 1U << 16,
+        AGENT_PROP_HEALTH_CHECK_FAILURES = 1U << 17,
+        _AGENT_PROP_ALL = (1U << 18) - 1,
+} AgentProperty;
 
 struct Agent {
         Manager *manager;
@@ -44,7 +52,7 @@ struct Agent {
         AgentHealth health;
         char *status_text;
         int status_errno;
-        /* PropertiesChanged for them is coalesced (agent_notify). */
+        /* Rate-limited before they reach the bus queue (agent_notify). */
         bool status_text_changed, status_errno_changed;
         usec_t status_emitted;
         sd_event_source *status_timer;
@@ -63,6 +71,7 @@ struct Agent {
         ExitReason kill_reason;          /* set when the daemon ends it */
         int kill_signal;                 /* the last signal KillAgent sent */
         bool has_filter;
+        Policy *policy;                  /* the invocation's: health checks run under it */
 
         sd_event_source *stop_timer;     /* AgentTimeoutSec after SIGTERM */
         sd_event_source *runtime_timer;
@@ -86,6 +95,12 @@ struct Agent {
         uint64_t exit_cpu_nsec;
         uint64_t exit_memory_peak;
         uint64_t oom_kills;              /* OOM kills of ended invocations */
+
+        /* The bus queue (dbus-common.c): properties changed since the last
+         * PropertiesChanged, and the link in the manager's list. */
+        unsigned dirty;                  /* AgentProperty bits */
+        bool in_dirty_queue;
+        Agent *dirty_prev, *dirty_next;
 };
 
 int agent_new(Manager *m, const char *name, const char *type, AgentSpec *spec, Supervisor *s,
@@ -102,9 +117,8 @@ void agent_terminate(Agent *a, ExitReason reason);
 int agent_kill(Agent *a, int sig);
 void agent_cgroup_event(Agent *a);      /* cgroup.events changed */
 void agent_notify(Agent *a, const void *msg);   /* a parsed NotifyMessage */
-void agent_update_state(Agent *a);      /* derive State and emit it when it changed */
+void agent_update_state(Agent *a);      /* derive State and mark it when it changed */
 AgentState agent_get_state(const Agent *a);
 bool agent_is_active(const Agent *a);   /* a process runs in its cgroup */
-
-const char *agent_state_to_string(AgentState s);
-const char *agent_health_to_string(AgentHealth h);
+/* Marks AgentProperty bits for the next PropertiesChanged. */
+void agent_changed(Agent *a, unsigned props);

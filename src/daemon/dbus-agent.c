@@ -41,18 +41,96 @@ static int enumerate_agents(sd_bus *bus, const char *path, void *userdata, char 
         return 1;
 }
 
-static CgroupStats live_stats(const Agent *a) {
-        CgroupStats st = { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
-        if (a->cgroup)
-                (void) cgroup_read_stats(a->cgroup, &st);
-        return st;
+/* --- Live cgroup figures --------------------------------------------------
+ * MemoryCurrent, MemoryPeak, TasksCurrent, CPUUsageNSec, OOMKills and
+ * MemoryPressure are read from the cgroup when asked. A GetAll (or
+ * GetManagedObjects, or a Get) asks for several of them in a row; the files
+ * are read once per agent and bus message, into a snapshot that the next
+ * message or agent replaces. Keyed by the message being answered and the
+ * event loop's iteration (a message is answered within one iteration), so a
+ * snapshot never outlives its message. Without a message being answered
+ * (a PropertiesChanged being sent) nothing is cached. */
+typedef struct LiveSnapshot {
+        const Agent *agent;
+        const sd_bus_message *msg;
+        uint64_t iteration;
+        bool have_stats, have_pressure;
+        CgroupStats stats;
+        double pressure;
+} LiveSnapshot;
+
+static LiveSnapshot live_snapshot;
+
+static LiveSnapshot *live_get(const Agent *a, sd_bus *bus, LiveSnapshot *scratch) {
+        sd_bus_message *msg = sd_bus_get_current_message(bus);
+        uint64_t iteration = 0;
+
+        if (!msg) {
+                *scratch = (LiveSnapshot) { .agent = a };
+                return scratch;
+        }
+        (void) sd_event_get_iteration(a->manager->event, &iteration);
+        if (live_snapshot.agent != a || live_snapshot.msg != msg || live_snapshot.iteration != iteration)
+                live_snapshot = (LiveSnapshot) { .agent = a, .msg = msg, .iteration = iteration };
+        return &live_snapshot;
 }
 
-/* The live properties; those of the spec come from the schema below. */
+static const CgroupStats *live_stats(const Agent *a, sd_bus *bus, LiveSnapshot *scratch) {
+        LiveSnapshot *l = live_get(a, bus, scratch);
+
+        if (!l->have_stats) {
+                l->stats = (CgroupStats) { UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX };
+                if (a->cgroup)
+                        (void) cgroup_read_stats(a->cgroup, &l->stats);
+                l->have_stats = true;
+        }
+        return &l->stats;
+}
+
+static double live_memory_pressure(const Agent *a, sd_bus *bus, LiveSnapshot *scratch) {
+        LiveSnapshot *l = live_get(a, bus, scratch);
+
+        if (!l->have_pressure) {
+                l->pressure = -1;
+                if (a->cgroup)
+                        (void) cgroup_read_memory_pressure(a->cgroup, &l->pressure);
+                l->have_pressure = true;
+        }
+        return l->pressure;
+}
+
+/* 1 when p is a live property (appended), 0 when it is not one. */
+static int live_property_get(sd_bus *bus, const Agent *a, const char *p, sd_bus_message *reply) {
+        LiveSnapshot scratch;
+
+        if (strcmp(p, "MemoryCurrent") == 0)
+                return sd_bus_message_append(reply, "t", live_stats(a, bus, &scratch)->memory_current) ?: 1;
+        if (strcmp(p, "MemoryPeak") == 0)
+                return sd_bus_message_append(reply, "t", live_stats(a, bus, &scratch)->memory_peak) ?: 1;
+        if (strcmp(p, "TasksCurrent") == 0)
+                return sd_bus_message_append(reply, "t", live_stats(a, bus, &scratch)->tasks_current) ?: 1;
+        if (strcmp(p, "CPUUsageNSec") == 0)
+                return sd_bus_message_append(reply, "t", live_stats(a, bus, &scratch)->cpu_usage_nsec) ?: 1;
+        if (strcmp(p, "OOMKills") == 0) {
+                uint64_t now = live_stats(a, bus, &scratch)->oom_kills;
+                return sd_bus_message_append(reply, "t", a->oom_kills + (now != UINT64_MAX ? now : 0)) ?: 1;
+        }
+        if (strcmp(p, "MemoryPressure") == 0)
+                return sd_bus_message_append(reply, "d", live_memory_pressure(a, bus, &scratch)) ?: 1;
+        return 0;
+}
+/* --- End of live cgroup figures ------------------------------------------- */
+
+/* The live properties and the agent's own state; those of the spec come
+ * from the schema below. */
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *p,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Agent *a = userdata;
+        int r;
 
+        r = live_property_get(bus, a, p, reply);
+        if (r != 0)
+                return r < 0 ? r : 0;
         if (strcmp(p, "Name") == 0)
                 return sd_bus_message_append(reply, "s", a->name);
         if (strcmp(p, "Type") == 0)
@@ -92,25 +170,6 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "t", a->exit_cpu_nsec);
         if (strcmp(p, "ExitMemoryPeak") == 0)
                 return sd_bus_message_append(reply, "t", a->exit_memory_peak);
-        if (strcmp(p, "MemoryCurrent") == 0)
-                return sd_bus_message_append(reply, "t", live_stats(a).memory_current);
-        if (strcmp(p, "MemoryPeak") == 0)
-                return sd_bus_message_append(reply, "t", live_stats(a).memory_peak);
-        if (strcmp(p, "TasksCurrent") == 0)
-                return sd_bus_message_append(reply, "t", live_stats(a).tasks_current);
-        if (strcmp(p, "CPUUsageNSec") == 0)
-                return sd_bus_message_append(reply, "t", live_stats(a).cpu_usage_nsec);
-        if (strcmp(p, "OOMKills") == 0) {
-                CgroupStats st = live_stats(a);
-                uint64_t now = st.oom_kills != UINT64_MAX ? st.oom_kills : 0;
-                return sd_bus_message_append(reply, "t", a->oom_kills + now);
-        }
-        if (strcmp(p, "MemoryPressure") == 0) {
-                double v = -1;
-                if (a->cgroup)
-                        (void) cgroup_read_memory_pressure(a->cgroup, &v);
-                return sd_bus_message_append(reply, "d", v);
-        }
         if (strcmp(p, "HealthCheckFailures") == 0)
                 return sd_bus_message_append(reply, "u", (uint32_t) a->check_failures);
         return -ENOENT;

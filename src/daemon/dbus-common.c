@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bus connection, the access check for mutating calls, and the signals the
  * daemon emits. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,22 +287,6 @@ void bus_emit_agent_removed(Agent *a) {
                 (void) sd_bus_emit_interfaces_removed(m->bus, a->object_path, BUS_AGENT_IFACE, NULL);
 }
 
-void bus_emit_agent_changed(Agent *a, ...) {
-        Manager *m = a->manager;
-        const char *names[32];
-        size_t n = 0;
-        va_list ap;
-
-        if (!bus_ready(m))
-                return;
-        va_start(ap, a);
-        for (const char *p; (p = va_arg(ap, const char *)) && n < ELEMENTSOF(names) - 1;)
-                names[n++] = p;
-        va_end(ap);
-        names[n] = NULL;
-        (void) sd_bus_emit_properties_changed_strv(m->bus, a->object_path, BUS_AGENT_IFACE, (char **) names);
-}
-
 void bus_emit_escalated(Supervisor *s) {
         Manager *m = s->manager;
         if (bus_ready(m))
@@ -311,17 +294,146 @@ void bus_emit_escalated(Supervisor *s) {
                                           sv_supervisor_escalation_reason(s->sv));
 }
 
+/* The bus queue. Logic marks what changed (agent_changed(),
+ * bus_emit_supervisor_changed(), bus_emit_manager_changed()); a defer source
+ * of high priority, enabled only while something is queued, sends one
+ * PropertiesChanged per object with every property marked since the last,
+ * before the event loop dispatches anything else. Signals (AgentStarted,
+ * AgentExited...) go out at once, so in one iteration they come before the
+ * PropertiesChanged that goes with them. The values are read when sent: a
+ * State that went starting -> running within one iteration is sent once,
+ * as running (systemd's bus queue does the same). */
+
+/* Bit i of AgentProperty is names[i]; order as in the vtable. */
+static const char *const agent_property_names[] = {
+        "InvocationID",      "State",          "Health",           "StatusText",
+        "StatusErrno",       "MainPID",        "ControlGroup",     "RestartCount",
+        "StartedUSec",       "ExitReason",     "ExitStatus",       "ExitKilledBy",
+        "ExitTimestampUSec", "ExitRuntimeUSec", "ExitCPUUsageNSec", "ExitMemoryPeak",
+        "OOMKills",          "HealthCheckFailures",
+};
+_Static_assert(_AGENT_PROP_ALL == (1U << ELEMENTSOF(agent_property_names)) - 1,
+               "every AgentProperty bit has a name");
+
+static void bus_queue_kick(Manager *m) {
+        if (m->bus_queue_source && sd_event_source_set_enabled(m->bus_queue_source, SD_EVENT_ONESHOT) >= 0)
+                return;
+        /* Without the source, at once rather than never. */
+        bus_queue_flush(m);
+}
+
+static void dirty_unlink(Agent *a) {
+        Manager *m = a->manager;
+
+        if (!a->in_dirty_queue)
+                return;
+        if (a->dirty_prev)
+                a->dirty_prev->dirty_next = a->dirty_next;
+        else
+                m->dirty_agents = a->dirty_next;
+        if (a->dirty_next)
+                a->dirty_next->dirty_prev = a->dirty_prev;
+        a->dirty_prev = a->dirty_next = NULL;
+        a->in_dirty_queue = false;
+}
+
+void bus_agent_changed(Agent *a, unsigned props) {
+        Manager *m = a->manager;
+
+        if (!bus_ready(m) || props == 0)
+                return;
+        a->dirty |= props;
+        if (a->in_dirty_queue)
+                return;
+        a->dirty_next = m->dirty_agents;
+        if (m->dirty_agents)
+                m->dirty_agents->dirty_prev = a;
+        m->dirty_agents = a;
+        a->in_dirty_queue = true;
+        bus_queue_kick(m);
+}
+
+void bus_agent_forget(Agent *a) {
+        dirty_unlink(a);
+        a->dirty = 0;
+}
+
 void bus_emit_supervisor_changed(Supervisor *s) {
         Manager *m = s->manager;
-        if (bus_ready(m))
-                (void) sd_bus_emit_properties_changed(m->bus, s->object_path, BUS_SUPERVISOR_IFACE, "Escalated",
-                                                      "EscalationReason", "NAgents", "RestartTimesUSec", NULL);
+
+        if (!bus_ready(m))
+                return;
+        s->dirty = m->supervisors_dirty = true;
+        bus_queue_kick(m);
 }
 
 void bus_emit_manager_changed(Manager *m) {
-        if (bus_ready(m))
+        if (!bus_ready(m))
+                return;
+        m->dirty = true;
+        bus_queue_kick(m);
+}
+
+static void agent_flush(Agent *a) {
+        const char *names[ELEMENTSOF(agent_property_names) + 1];
+        size_t n = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(agent_property_names); i++)
+                if (a->dirty & (1U << i))
+                        names[n++] = agent_property_names[i];
+        names[n] = NULL;
+        a->dirty = 0;
+        if (n > 0)
+                (void) sd_bus_emit_properties_changed_strv(a->manager->bus, a->object_path, BUS_AGENT_IFACE,
+                                                           (char **) names);
+}
+
+/* Agents first (oldest mark first does not matter: each object's signal
+ * stands alone), then supervisors, then the manager, whose NAgents and
+ * State sum up the others. */
+void bus_queue_flush(Manager *m) {
+        while (m->dirty_agents) {
+                Agent *a = m->dirty_agents;
+                dirty_unlink(a);
+                if (bus_ready(m))
+                        agent_flush(a);
+                a->dirty = 0;
+        }
+        if (m->supervisors_dirty)
+                for (size_t i = 0; i < m->n_supervisors; i++) {
+                        Supervisor *s = m->supervisors[i];
+                        if (s->dirty && bus_ready(m))
+                                (void) sd_bus_emit_properties_changed(m->bus, s->object_path, BUS_SUPERVISOR_IFACE,
+                                                                      "Escalated", "EscalationReason", "NAgents",
+                                                                      "RestartTimesUSec", NULL);
+                        s->dirty = false;
+                }
+        m->supervisors_dirty = false;
+        if (m->dirty && bus_ready(m))
                 (void) sd_bus_emit_properties_changed(m->bus, BUS_PATH, BUS_MANAGER_IFACE, "State", "NAgents",
                                                       "Escalated", NULL);
+        m->dirty = false;
+}
+
+static int on_bus_queue(sd_event_source *s, void *userdata) {
+        bus_queue_flush(userdata);
+        return 0;
+}
+
+static int bus_queue_setup(Manager *m) {
+        int r;
+
+        r = sd_event_add_defer(m->event, &m->bus_queue_source, on_bus_queue, m);
+        if (r < 0)
+                return r;
+        /* Before the next message or timer: a client that reads a
+         * property after a signal sees the state the signal announced. */
+        r = sd_event_source_set_priority(m->bus_queue_source, SD_EVENT_PRIORITY_IMPORTANT);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->bus_queue_source, SD_EVENT_OFF);
+        if (r < 0)
+                m->bus_queue_source = sd_event_source_disable_unref(m->bus_queue_source);
+        return r;
 }
 
 /* The address sd_bus_open_system() and sd_bus_open_user() would use. */
@@ -404,6 +516,9 @@ int bus_setup(Manager *m) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+        r = bus_queue_setup(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the PropertiesChanged queue: %m");
         /* Taken last: once the name is visible, every object answers. */
         r = sd_bus_request_name(m->bus, BUS_NAME, 0);
         if (r < 0)

@@ -24,11 +24,16 @@ void bus_emit_agent_restarted(Agent *a);
 void bus_emit_health_changed(Agent *a);
 void bus_emit_agent_added(Agent *a);      /* InterfacesAdded */
 void bus_emit_agent_removed(Agent *a);    /* InterfacesRemoved */
-/* PropertiesChanged on the agent's object for the NULL-terminated list. */
-void bus_emit_agent_changed(Agent *a, ...) __attribute__((sentinel));
 void bus_emit_escalated(Supervisor *s);
+/* PropertiesChanged is queued, not sent: these mark the object (and for an
+ * agent the AgentProperty bits), and bus_queue_flush() sends one signal per
+ * marked object, from a defer source that runs before the event loop's
+ * next dispatch. */
+void bus_agent_changed(Agent *a, unsigned props);
 void bus_emit_supervisor_changed(Supervisor *s);
 void bus_emit_manager_changed(Manager *m);
+void bus_agent_forget(Agent *a);          /* drops its queued changes (it goes away) */
+void bus_queue_flush(Manager *m);
 
 int bus_agent_path(const char *name, char **ret);
 

@@ -18,6 +18,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "spawn.h"
+#include "string-table.h"
 #include "sv-params.h"
 #include "time-util.h"
 
@@ -28,9 +29,7 @@ static const char *const manager_state_table[_MANAGER_STATE_MAX] = {
         [MANAGER_STOPPING] = "stopping",
 };
 
-const char *manager_state_to_string(ManagerState s) {
-        return s >= 0 && s < _MANAGER_STATE_MAX ? manager_state_table[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(manager_state, ManagerState);
 
 int manager_new(const char *config_path, const char *bus_address, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
@@ -112,6 +111,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->notify_source);
         sd_event_source_disable_unref(m->sv_timer);
         sd_event_source_disable_unref(m->shutdown_timer);
+        sd_event_source_disable_unref(m->bus_queue_source);
         safe_close(m->inotify_fd);
         safe_close(m->notify_fd);
         free(m->notify_socket);
@@ -129,7 +129,7 @@ static void log_diag(const char *what, const Diagnostic *d) {
         log_error("%s: %s", what, buf);
 }
 
-const Policy *manager_get_policy(Manager *m, const char *name, Diagnostic *diag, int *ret_error) {
+Policy *manager_get_policy(Manager *m, const char *name, Diagnostic *diag, int *ret_error) {
         Policy *p = hashmap_get(m->policies, name);
         int r;
 
@@ -286,7 +286,7 @@ void manager_dispatch_actions(Manager *m) {
                                                                           : EXIT_REASON_STOPPED);
                         break;
                 case SV_ACTION_RESTARTED:
-                        bus_emit_agent_changed(a, "RestartCount", NULL);
+                        agent_changed(a, AGENT_PROP_RESTART_COUNT);
                         bus_emit_agent_restarted(a);
                         break;
                 case SV_ACTION_REMOVE:
@@ -561,6 +561,8 @@ int manager_startup(Manager *m) {
 
 int manager_run(Manager *m) {
         int r = sd_event_loop(m->event);
+        /* What changed in the last iteration still goes out. */
+        bus_queue_flush(m);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m"), 1;
         log_info("all agents stopped, exiting with %d", r);

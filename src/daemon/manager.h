@@ -34,6 +34,7 @@ typedef struct Supervisor {
         Cgroup *cgroup;
         char *object_path;
         struct Supervisor *parent;
+        bool dirty;                      /* PropertiesChanged due (dbus-common.c) */
 } Supervisor;
 
 struct Manager {
@@ -54,7 +55,7 @@ struct Manager {
 
         Hashmap *agents;                 /* name -> Agent */
         Hashmap *agents_by_cgroup;       /* v2 path -> Agent (notify sender lookup) */
-        Hashmap *identities;             /* user name -> Identity (agent.c), until reload */
+        Hashmap *identities;             /* user name -> Identity (agent-userdb.c), until reload */
         Hashmap *callers;                /* unique bus name -> CallerCredentials (dbus-common.c) */
         Hashmap *agents_by_pid;          /* main pid -> Agent, while not reaped (notify fast path) */
         Hashmap *agents_by_wd;           /* inotify wd -> Agent */
@@ -68,6 +69,12 @@ struct Manager {
 
         sd_event_source *sv_timer;       /* backoff deadline of the core */
         sd_event_source *shutdown_timer; /* bounds a shutdown that hangs */
+
+        /* The bus queue (dbus-common.c): objects whose properties changed,
+         * flushed as one PropertiesChanged each by a defer source. */
+        sd_event_source *bus_queue_source;
+        Agent *dirty_agents;
+        bool dirty, supervisors_dirty;
 
         ManagerState state;
         int exit_code;
@@ -90,7 +97,7 @@ void manager_arm_sv_timer(Manager *m);
 
 Supervisor *manager_find_supervisor(Manager *m, const char *name);
 Agent *manager_find_agent(Manager *m, const char *name);
-const Policy *manager_get_policy(Manager *m, const char *name, Diagnostic *diag, int *ret_error);
+Policy *manager_get_policy(Manager *m, const char *name, Diagnostic *diag, int *ret_error);
 int manager_reload(Manager *m, Diagnostic *diag);
 void manager_identities_clear(Manager *m);
 int manager_check_user(Manager *m, const char *user);   /* 0, or -ESRCH for no such user */

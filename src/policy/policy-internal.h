@@ -58,6 +58,7 @@ typedef struct PolicyRuleList {
 } PolicyRuleList;
 
 struct Policy {
+        unsigned n_ref;                         /* see policy_ref() */
         char *name;
         uint32_t default_action;
         PolicyRuleList *syscalls;               /* indexed by number, 0..max_nr */

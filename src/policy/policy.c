@@ -8,16 +8,32 @@
 #include "fileio.h"
 #include "policy-internal.h"
 
-Policy *policy_free(Policy *p) {
-        if (!p)
-                return NULL;
+static void policy_destroy(Policy *p) {
         for (unsigned i = 0; i < p->n_syscalls; i++)
                 free(p->syscalls[i].rules);
         free(p->syscalls);
         policy_condition_sets_free(p->condition_sets, p->n_condition_sets);
         free(p->filter.filter);
         free(p->name);
-        return mfree(p);
+        free(p);
+}
+
+Policy *policy_ref(Policy *p) {
+        if (p)
+                p->n_ref++;
+        return p;
+}
+
+Policy *policy_unref(Policy *p) {
+        if (!p)
+                return NULL;
+        if (--p->n_ref == 0)
+                policy_destroy(p);
+        return NULL;
+}
+
+Policy *policy_free(Policy *p) {
+        return policy_unref(p);
 }
 
 static Policy *policy_new(const char *name) {
@@ -29,6 +45,7 @@ static Policy *policy_new(const char *name) {
         p = calloc(1, sizeof(Policy));
         if (!p)
                 return NULL;
+        p->n_ref = 1;
         p->name = strdup(name);
         p->n_syscalls = (unsigned) t->max_nr + 1;
         p->syscalls = calloc(p->n_syscalls, sizeof(PolicyRuleList));

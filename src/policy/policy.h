@@ -22,6 +22,12 @@ int policy_load(const char *name, char * const *search_path, Policy **ret, Diagn
 /* The same from text (includes still resolved along search_path). */
 int policy_load_string(const char *text, const char *filename, char * const *search_path,
                        Policy **ret, Diagnostic *diag);
+/* A policy is shared: the daemon's table of loaded policies holds one
+ * reference and each agent invocation another, so that what an invocation
+ * was started with outlives a Reload(). A new policy has one reference;
+ * policy_free() is policy_unref(). */
+Policy *policy_ref(Policy *p);
+Policy *policy_unref(Policy *p);
 Policy *policy_free(Policy *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Policy *, policy_free);
 

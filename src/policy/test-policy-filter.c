@@ -73,6 +73,20 @@ static void check_bogus_numbers(const Policy *p) {
 #endif
 }
 
+static void test_ref(void **state) {
+        Policy *p = load_ok("default allow\n");
+        const struct sock_fprog *f = policy_filter(p);
+
+        /* The loader's reference goes (a Reload); a holder's keeps it whole. */
+        assert_ptr_equal(policy_ref(p), p);
+        assert_null(policy_free(p));
+        assert_ptr_equal(policy_filter(p), f);
+        assert_int_equal(run(p, 0, NULL), SECCOMP_RET_ALLOW);
+        assert_null(policy_unref(p));
+        assert_null(policy_ref(NULL));
+        assert_null(policy_unref(NULL));
+}
+
 static void test_prologue(void **state) {
         _cleanup_(policy_freep) Policy *p = load_ok("default allow\n");
         const SyscallTable *t = syscall_table_get();
@@ -437,6 +451,7 @@ int main(void) {
                 cmocka_unit_test(test_long_jumps),
                 cmocka_unit_test(test_too_big),
                 cmocka_unit_test(test_small_program),
+                cmocka_unit_test(test_ref),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

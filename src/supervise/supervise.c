@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "string-table.h"
 #include "sv-internal.h"
 
 Sv *sv_new(void) {
@@ -395,7 +396,7 @@ bool sv_pop_action(Sv *sv, SvAction *ret) {
         return sv_action_queue_pop(&sv->actions, ret);
 }
 
-static const char *const action_type_table[_SV_ACTION_MAX] = {
+static const char *const sv_action_type_table[_SV_ACTION_MAX] = {
         [SV_ACTION_SPAWN] = "spawn",
         [SV_ACTION_STOP] = "stop",
         [SV_ACTION_RESTARTED] = "restarted",
@@ -405,13 +406,9 @@ static const char *const action_type_table[_SV_ACTION_MAX] = {
         [SV_ACTION_EXIT] = "exit",
 };
 
-const char *sv_action_type_to_string(SvActionType t) {
-        if (t < 0 || t >= _SV_ACTION_MAX)
-                return NULL;
-        return action_type_table[t];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sv_action_type, SvActionType);
 
-static const char *const agent_state_table[_SV_AGENT_STATE_MAX] = {
+static const char *const sv_agent_state_table[_SV_AGENT_STATE_MAX] = {
         [SV_AGENT_STARTING] = "starting",
         [SV_AGENT_RUNNING] = "running",
         [SV_AGENT_STOPPING] = "stopping",
@@ -419,8 +416,4 @@ static const char *const agent_state_table[_SV_AGENT_STATE_MAX] = {
         [SV_AGENT_DOWN] = "down",
 };
 
-const char *sv_agent_state_to_string(SvAgentState s) {
-        if (s < 0 || s >= _SV_AGENT_STATE_MAX)
-                return NULL;
-        return agent_state_table[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sv_agent_state, SvAgentState);

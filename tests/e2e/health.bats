@@ -46,6 +46,12 @@ s.sendto(sys.argv[2].encode(), "\0" + name)
 ' "$1" "$2"
 }
 
+# lines_at_least FILE N: FILE has N lines or more (for av_wait_until, which
+# runs its command again each time).
+lines_at_least() {
+        [[ $(av_count_lines "$1") -ge $2 ]]
+}
+
 @test "a notify agent is starting until READY=1, then running; StatusText follows STATUS=" {
         notify_type slowready -- ready 2
         av_start
@@ -115,7 +121,7 @@ EOF
         path=$(av_agent_path h1)
         av_monitor_wait "HealthChanged \('h1', objectpath '$path', 'unhealthy'\)" 15
         av_monitor_wait "AgentExited \('h1', objectpath '$path', 'unhealthy', -?[0-9]+\)" 10
-        av_wait_until 10 "the unhealthy agent to be started again" test "$(av_count_lines "$T/out/starts")" -ge 2
+        av_wait_until 10 "the unhealthy agent to be started again" lines_at_least "$T/out/starts" 2
         second_start=$(sed -n 2p "$T/out/starts")
         failures=$(awk -v s="$second_start" '$1 < s' "$T/out/checks" | wc -l)
         [[ $failures == 2 ]] || av_fail "$failures health checks ran before the restart; HealthCheckFailures=2"
@@ -140,6 +146,66 @@ EOF
         av_wait_prop g2 Health healthy 5
         av_monitor_wait "HealthChanged \('g1', objectpath '[^']+', 'healthy'\)" 5
         [[ $(av_prop g1 HealthCheckFailures) == 0 ]]
+}
+
+@test "a simple agent's start is one PropertiesChanged: State running and Health healthy together" {
+        av_type plain <<EOF
+[Agent]
+Exec=$PROBE sleep 0
+EOF
+        av_start
+        av_monitor_start
+        av_start_agent plain c1
+        path=$(av_agent_path c1)
+        av_wait_prop c1 Health healthy 5
+        av_monitor_wait "AgentStarted \('c1'" 5
+        av_monitor_wait "^$path: org.freedesktop.DBus.Properties.PropertiesChanged .*'Health'" 5
+        # The start marks State, MainPID... and, in the same iteration, Health:
+        # the bus queue sends them as one signal, and State only once.
+        changes=$(av_monitor_count "^$path: org.freedesktop.DBus.Properties.PropertiesChanged")
+        [[ $changes == 1 ]] || { grep "^$path:" "$AV_MON" >&2; av_fail "$changes PropertiesChanged for one start"; }
+        grep -E "^$path: .*PropertiesChanged" "$AV_MON" | grep -q "'State': <'running'>.*'Health': <'healthy'>" ||
+                av_fail "State and Health are not in one PropertiesChanged: $(grep "^$path:" "$AV_MON")"
+        ! grep -E "^$path: .*PropertiesChanged" "$AV_MON" | grep -q "'State': <'starting'>" ||
+                av_fail "a simple agent was announced as starting"
+}
+
+@test "a health check runs under the policy its invocation started with; Reload changes the next invocation" {
+        mkdir -p "$T/policies"
+        echo "include default" >"$T/policies/hc-test.policy"
+        av_config Supervisor.AgentTimeoutSec=2 "Daemon.PolicyPath=$T/policies:$POLICY_DIR"
+        av_type checked <<EOF
+[Agent]
+Exec=$PROBE sleep 0
+HealthCheck=$PROBE record $T/out/checks exit 0
+HealthCheckIntervalSec=1
+HealthCheckFailures=1
+Policy=hc-test
+EOF
+        av_start
+        av_start_agent checked p1
+        av_wait_prop p1 Health healthy 10
+        pid=$(av_prop p1 MainPID)
+        invocation=$(av_prop p1 InvocationID)
+
+        # The file now kills whatever it filters: a check under it could not
+        # even exec. The running invocation keeps the policy it started with.
+        echo "default kill" >"$T/policies/hc-test.policy"
+        av_call Reload
+        before=$(av_count_lines "$T/out/checks")
+        av_wait_until 15 "two health checks after Reload" lines_at_least "$T/out/checks" $((before + 2))
+        [[ $(av_prop p1 Health) == healthy ]] || av_fail "Health is $(av_prop p1 Health) after Reload"
+        [[ $(av_prop p1 HealthCheckFailures) == 0 ]] ||
+                av_fail "HealthCheckFailures is $(av_prop p1 HealthCheckFailures) after Reload"
+        [[ $(av_prop p1 State) == running ]] ||
+                av_fail "State is $(av_prop p1 State) (ExitReason $(av_prop p1 ExitReason))"
+        [[ $(av_prop p1 MainPID) == "$pid" && $(av_prop p1 InvocationID) == "$invocation" ]] ||
+                av_fail "the agent was restarted although its health checks passed"
+
+        # A new invocation takes the policy as reloaded: its exec is killed.
+        av_call RestartAgent s p1
+        av_wait_prop p1 ExitReason seccomp 15
+        [[ $(av_prop p1 ExitKilledBy) == policy ]] || av_fail "ExitKilledBy is $(av_prop p1 ExitKilledBy)"
 }
 
 @test "a datagram to the notify socket from outside the agent's cgroup changes nothing and is counted" {

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What the files of an agent share among themselves: agent.c (lifecycle),
+ * agent-exec.c (exec context), agent-health.c (timers, watchdog, health
+ * checks, CPU budget) and agent-userdb.c (identities). Not for the bus side. */
+#pragma once
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "agent-userdb.h"
+#include "spawn.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+static inline int agent_pidfd_send(int pidfd, int sig) {
+        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+/* agent.c */
+void agent_set_health(Agent *a, AgentHealth h);
+
+/* agent-exec.c: identity, environment, policy and spawn parameters for
+ * argv. `invocation`: the start of an invocation, which takes the current
+ * policy (a->policy holds a reference); else a helper of the running one
+ * (a health check), which runs under a->policy. */
+int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *id, char ***ret_env,
+                        SpawnParams *p);
+
+/* agent-health.c: the invocation's time sources. */
+void agent_timer_off(sd_event_source *s);
+int agent_timer_set(Agent *a, sd_event_source **s, usec_t when, usec_t accuracy, sd_event_time_handler_t cb);
+int agent_timers_arm_start(Agent *a, const char **ret_step);
+void agent_timers_clear(Agent *a);
+void agent_check_clear(Agent *a);          /* kills and reaps a running health check */
+void agent_enter_running(Agent *a);
+/* WATCHDOG=1: moves the watchdog deadline; false when the agent was ended
+ * because the timer could not be armed. */
+bool agent_watchdog_ping(Agent *a);
+/* SIGTERM sent: cgroup.kill after AgentTimeoutSec unless already armed. */
+int agent_stop_timer_arm(Agent *a);
