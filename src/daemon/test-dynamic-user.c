@@ -129,6 +129,19 @@ static void test_same_uid_for_same_name(void **state) {
         dynamic_user_pool_free(p);
 }
 
+/* After a daemon restart the agents start in any order: each still gets the
+ * uid it had, as long as nothing else took it. */
+static void test_stable_in_any_order(void **state) {
+        FakeDb db = {};
+        DynamicUserPool *p = pool_new(LO, LO + 999, &db);
+        uid_t x = acquire(p, "web"), y = acquire(p, "worker");
+
+        dynamic_user_pool_free(p);
+        p = pool_new(LO, LO + 999, &db);
+        check(acquire(p, "worker") == y && acquire(p, "web") == x, "uids depend on the order of acquisition");
+        dynamic_user_pool_free(p);
+}
+
 static void test_distinct_and_exhausted(void **state) {
         FakeDb db = {};
         DynamicUserPool *p = pool_new(LO, LO + 7, &db);
@@ -350,6 +363,7 @@ static void test_range_parse(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_same_uid_for_same_name),
+                cmocka_unit_test(test_stable_in_any_order),
                 cmocka_unit_test(test_distinct_and_exhausted),
                 cmocka_unit_test(test_skips_user_database),
                 cmocka_unit_test(test_other_daemon_locks),
