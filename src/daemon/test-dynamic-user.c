@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -325,6 +327,27 @@ static void test_pool_new_errors(void **state) {
         check(p == NULL, "ret written on failure");
 }
 
+/* The real lookup: a passwd entry or a group entry alone is enough. */
+static void test_lookup_nss(void **state) {
+        struct group *g;
+        gid_t group_only = 0;
+
+        assert_int_equal(dynamic_user_lookup_nss(0, NULL), 1);
+        assert_int_equal(dynamic_user_lookup_nss(4294967000U, NULL), 0);
+
+        setgrent();
+        for (unsigned i = 0; i < 10000 && (g = getgrent()); i++)
+                if (g->gr_gid != 0 && !getpwuid(g->gr_gid)) {
+                        group_only = g->gr_gid;
+                        break;
+                }
+        endgrent();
+        if (group_only == 0)
+                skip();
+        check(dynamic_user_lookup_nss(group_only, NULL) == 1, "gid %u has a group entry, but was reported free",
+              group_only);
+}
+
 static void assert_range(const char *s, int expect, uid_t lo, uid_t hi) {
         uid_t l = 1, h = 1;
         char *m = NULL;
@@ -370,6 +393,7 @@ int main(void) {
                 cmocka_unit_test(test_remembered_reused_last),
                 cmocka_unit_test(test_adopt),
                 cmocka_unit_test(test_pool_new_errors),
+                cmocka_unit_test(test_lookup_nss),
                 cmocka_unit_test(test_range_parse),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
