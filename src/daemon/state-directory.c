@@ -132,28 +132,32 @@ static int reown_children(const Reown *o, int dir_fd, unsigned depth) {
                 }
                 if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
                         continue;
-                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                /* Stat and chown through one O_PATH fd: the inode judged is the
+                 * inode re-owned, even if the name is swapped meanwhile (the old
+                 * uid may belong to a running agent by now). */
+                _cleanup_close_ int fd = openat(dirfd(d), de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0) {
                         if (errno == ENOENT)
                                 continue;
                         r = -errno;
                         break;
                 }
+                if (fstat(fd, &st) < 0) {
+                        r = -errno;
+                        break;
+                }
 
                 if (S_ISDIR(st.st_mode)) {
-                        _cleanup_close_ int fd = -EBADF;
+                        _cleanup_close_ int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
 
-                        fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-                        if (fd < 0) {
-                                /* Replaced by a symlink or removed since the stat: skip it. */
-                                if (errno == ELOOP || errno == ENOTDIR || errno == ENOENT)
-                                        continue;
+                        if (dfd < 0) {
                                 r = -errno;
                                 break;
                         }
-                        r = reown_children(o, fd, depth + 1);
+                        r = reown_children(o, dfd, depth + 1);
                         if (r < 0)
                                 break;
-                        if (fchown(fd, o->uid, o->gid) < 0) {
+                        if (fchown(dfd, o->uid, o->gid) < 0) {
                                 r = -errno;
                                 break;
                         }
@@ -165,7 +169,7 @@ static int reown_children(const Reown *o, int dir_fd, unsigned depth) {
                 if (st.st_nlink > 1 && (st.st_uid != o->old_uid || o->old_uid == 0))
                         continue;
                 /* Symlinks included: the link, not its target. */
-                if (fchownat(dirfd(d), de->d_name, o->uid, o->gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT) {
+                if (fchownat(fd, "", o->uid, o->gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
                         r = -errno;
                         break;
                 }
