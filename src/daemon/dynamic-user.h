@@ -12,7 +12,8 @@
  *
  * Nothing checks that a uid owns no files (systemd does not either): a
  * recycled uid may own files an earlier holder left in world-reachable
- * places. StateDirectory= is re-owned on every start (state-directory.h). */
+ * places. StateDirectory= is re-owned at a start whenever its owner is not
+ * the agent's uid (state-directory.h). */
 #pragma once
 
 #include <stdbool.h>
