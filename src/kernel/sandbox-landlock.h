@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Landlock for an agent: the filesystem rules of its sandbox enforced a
+ * second time by the kernel's Landlock LSM (Landlock=yes), and TCP limited
+ * to port lists (AllowTCPConnect=, AllowTCPBind=). The ruleset is built in
+ * the daemon before the spawn, as an fd; the spawn child only enforces it
+ * (SpawnParams.landlock_fd). A request the kernel cannot honour is an error,
+ * never a smaller ruleset. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The running kernel's Landlock ABI (>= 1), or -EOPNOTSUPP when it has no
+ * Landlock or it is disabled at boot. Asked once, then cached. */
+int landlock_abi(void);
+
+typedef enum LandlockPathAccess {
+        LANDLOCK_PATH_READ_ONLY,       /* read files, list directories, execute */
+        LANDLOCK_PATH_READ_WRITE,      /* every right the kernel's ABI knows */
+        LANDLOCK_PATH_INACCESSIBLE,    /* nothing, whatever an enclosing path allows */
+        _LANDLOCK_PATH_ACCESS_MAX,
+        _LANDLOCK_PATH_ACCESS_INVALID = -EINVAL,
+} LandlockPathAccess;
+
+typedef struct LandlockPath {
+        const char *path;              /* absolute, normalized ("/a/b", no "//", ".", "..", trailing "/") */
+        LandlockPathAccess access;
+        bool optional;                 /* the "-" prefix: a missing path is skipped */
+} LandlockPath;
+
+/* The effective rules of one agent. Paths nest: a path beneath another
+ * gets its own access, narrower or wider (a read-only or inaccessible path
+ * inside a writable one is carved out of it, see landlock_ruleset_build()).
+ * The same path given twice gets the narrower access. */
+typedef struct LandlockSpec {
+        bool filesystem;               /* Landlock=yes: everything not granted by paths is denied */
+        const LandlockPath *paths;
+        size_t n_paths;
+        bool tcp_connect;              /* AllowTCPConnect= given: connect() only to these ports */
+        const uint16_t *tcp_connect_ports;
+        size_t n_tcp_connect_ports;
+        bool tcp_bind;                 /* AllowTCPBind= given: bind() only to these ports */
+        const uint16_t *tcp_bind_ports;
+        size_t n_tcp_bind_ports;
+} LandlockSpec;
+
+/* Builds the ruleset in the calling process (the daemon: it may open and
+ * list directories) and returns its fd (O_CLOEXEC, never 0-2) for
+ * SpawnParams.landlock_fd; the caller closes it after spawn() (one ruleset
+ * serves any number of spawns). With nothing
+ * to restrict (no filesystem, no port list) returns 0 and -EBADF.
+ *
+ * Landlock cannot take a right away beneath a path that grants it, so a
+ * path with a narrower path beneath it is granted entry by entry instead:
+ * every entry beside the narrower path gets the full access; the directories
+ * on the way to it keep only what both accesses allow (a directory holding
+ * an inaccessible path can then not be listed, nor have entries added).
+ *
+ * Errors, each with *ret_error (if given) set to a malloc'd message naming
+ * what is missing or wrong (NULL when out of memory; untouched on success):
+ *   -EOPNOTSUPP: "Landlock=yes needs Landlock, which this kernel does not
+ *                 offer" / "AllowTCPConnect= needs Landlock ABI 4 (TCP port
+ *                 rules), this kernel has ABI N" (or "... has no Landlock");
+ *   -EINVAL:     a path that is not absolute and normalized, a bad access;
+ *   -ENOENT etc: a path that cannot be opened and is not optional
+ *                ("Landlock: cannot open /x (read-only): No such file...");
+ *   other -errno from the kernel with the failing call named. */
+int landlock_ruleset_build(const LandlockSpec *spec, int *ret_fd, char **ret_error);
