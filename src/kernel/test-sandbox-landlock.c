@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "cgroup.h"
+#include "macro.h"
 #include "sandbox-landlock.h"
 #include "spawn.h"
 
@@ -303,6 +304,33 @@ static void test_narrower_paths_carved_out(void **state) {
         close(fd);
 }
 
+/* A read-only path inside a writable one: the writable directory itself
+ * keeps what both allow (it can be listed and read), not more. */
+static void test_readonly_inside_writable(void **state) {
+        char rw[PATH_MAX], ro2[PATH_MAX];
+        LandlockPath paths[] = {
+                { "/", LANDLOCK_PATH_READ_ONLY, false },
+                { rw, LANDLOCK_PATH_READ_WRITE, false },
+                { ro2, LANDLOCK_PATH_READ_ONLY, false },
+        };
+        LandlockSpec spec = { .filesystem = true, .paths = paths, .n_paths = ELEMENTSOF(paths) };
+        int fd;
+
+        snprintf(rw, sizeof rw, "%s", tpath("rw"));
+        snprintf(ro2, sizeof ro2, "%s", tpath("rw/ro2"));
+        make_tree();
+        check(open(tpath("rw/existing"), O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0, "create rw/existing: %m");
+        fd = build(&spec);
+        expect_child(fd, "list", tpath("rw"), 0);
+        expect_child(fd, "read", tpath("rw/existing"), 0);
+        expect_child(fd, "write", tpath("rw/existing"), 0);
+        expect_child(fd, "write", tpath("rw/ro2/new"), EACCES);
+        expect_child(fd, "write", tpath("rw/ro2/file"), EACCES);
+        expect_child(fd, "read", tpath("rw/ro2/file"), 0);
+        expect_child(fd, "list", tpath("rw/ro2"), 0);
+        close(fd);
+}
+
 static void test_missing_path_is_error(void **state) {
         LandlockPath paths[] = {
                 { "/", LANDLOCK_PATH_READ_ONLY, false },
@@ -474,6 +502,7 @@ int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_readonly_even_for_root, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_narrower_paths_carved_out, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_readonly_inside_writable, test_setup, test_teardown),
                 cmocka_unit_test(test_missing_path_is_error),
                 cmocka_unit_test(test_nothing_to_restrict),
                 cmocka_unit_test_setup_teardown(test_tcp_connect, test_setup, test_teardown),
