@@ -20,6 +20,12 @@
 #ifndef SYS_landlock_add_rule
 #define SYS_landlock_add_rule 445
 #endif
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
+
+/* As spawn.c's: runs in the spawn child on borrowed memory. */
+#define _child_ __attribute__((no_sanitize("address", "undefined"), noinline))
 
 #define LL_CREATE_RULESET_VERSION (1U << 0)
 #define LL_RULE_PATH_BENEATH 1
@@ -298,6 +304,10 @@ static int rules_merge(const LandlockSpec *spec, uint64_t write_rights, Rule **r
         /* A missing optional path is no rule at all: it must not carve its
          * parent up either. */
         for (size_t i = 0; i < n; ) {
+                if (rules[i].origin->child_mount) {
+                        i++;
+                        continue;
+                }
                 rules[i].fd = open(rules[i].path, O_PATH | O_CLOEXEC);
                 if (rules[i].fd >= 0) {
                         i++;
@@ -328,20 +338,49 @@ static int add_port_rules(int ruleset_fd, uint64_t right, const uint16_t *ports,
         return 0;
 }
 
-int landlock_ruleset_build(const LandlockSpec *spec, int *ret_fd, char **ret_error) {
+LandlockRuleset *landlock_ruleset_free(LandlockRuleset *r) {
+        if (!r)
+                return NULL;
+        safe_close(r->fd);
+        for (size_t i = 0; i < r->n_mount_rules; i++)
+                free(r->mount_rules[i].path);
+        free(r->mount_rules);
+        return mfree(r);
+}
+
+/* The child_mount rules, for the child to add. */
+static int mount_rules_collect(const Rule *rules, size_t n, LandlockRuleset *rs, char **ret_error) {
+        for (size_t i = 0; i < n; i++) {
+                if (!rules[i].origin->child_mount || rules[i].rights == 0)
+                        continue;
+                if (!rs->mount_rules) {
+                        rs->mount_rules = calloc(n, sizeof(LandlockMountRule));
+                        if (!rs->mount_rules)
+                                return fail(ret_error, -ENOMEM, "Landlock: out of memory");
+                }
+                rs->mount_rules[rs->n_mount_rules].path = strdup(rules[i].path);
+                if (!rs->mount_rules[rs->n_mount_rules].path)
+                        return fail(ret_error, -ENOMEM, "Landlock: out of memory");
+                rs->mount_rules[rs->n_mount_rules++].rights = rules[i].rights;
+        }
+        return 0;
+}
+
+int landlock_ruleset_build(const LandlockSpec *spec, LandlockRuleset **ret, char **ret_error) {
+        _cleanup_(landlock_ruleset_freep) LandlockRuleset *rs = NULL;
         _cleanup_close_ int ruleset_fd = -EBADF;
         Rule *rules = NULL;
         struct ll_ruleset_attr attr = {};
         size_t n_rules = 0;
         int abi, r = 0;
 
-        if (!spec || !ret_fd || (spec->n_paths > 0 && !spec->paths) ||
+        if (!spec || !ret || (spec->n_paths > 0 && !spec->paths) ||
             (spec->n_tcp_connect_ports > 0 && !spec->tcp_connect_ports) ||
             (spec->n_tcp_bind_ports > 0 && !spec->tcp_bind_ports))
                 return fail(ret_error, -EINVAL, "Landlock: invalid arguments");
 
         if (!spec->filesystem && !spec->tcp_connect && !spec->tcp_bind) {
-                *ret_fd = -EBADF;
+                *ret = NULL;
                 return 0;
         }
 
@@ -379,12 +418,21 @@ int landlock_ruleset_build(const LandlockSpec *spec, int *ret_fd, char **ret_err
                 return r;
         }
 
+        rs = calloc(1, sizeof *rs);
+        if (!rs) {
+                rules_free(rules, n_rules);
+                return fail(ret_error, -ENOMEM, "Landlock: out of memory");
+        }
+        rs->fd = -EBADF;
+
         if (spec->filesystem) {
                 Builder b = { .ruleset_fd = ruleset_fd, .rules = rules, .n_rules = n_rules, .ret_error = ret_error };
 
-                for (size_t i = 0; i < n_rules; i++) {
-                        if (rules[i].rights == 0)
-                                continue;    /* denied by being left out */
+                r = mount_rules_collect(rules, n_rules, rs, ret_error);
+                for (size_t i = 0; r >= 0 && i < n_rules; i++) {
+                        /* Inaccessible: denied by being left out. */
+                        if (rules[i].rights == 0 || rules[i].origin->child_mount)
+                                continue;
                         r = grant(&b, rules[i].fd, rules[i].path, rules[i].rights);
                         if (r < 0)
                                 break;
@@ -403,8 +451,7 @@ int landlock_ruleset_build(const LandlockSpec *spec, int *ret_fd, char **ret_err
         if (r < 0)
                 return r;
 
-        /* SpawnParams.landlock_fd takes 0-2 for "none" (zero-initialised
-         * params): a ruleset there would be silently dropped. */
+        /* The spawn child's stdio takes 0-2. */
         if (ruleset_fd < 3) {
                 int fd = fcntl(ruleset_fd, F_DUPFD_CLOEXEC, 3);
 
@@ -414,6 +461,25 @@ int landlock_ruleset_build(const LandlockSpec *spec, int *ret_fd, char **ret_err
                 ruleset_fd = fd;
         }
 
-        *ret_fd = TAKE_FD(ruleset_fd);
+        rs->fd = TAKE_FD(ruleset_fd);
+        *ret = TAKE_PTR(rs);
+        return 0;
+}
+
+int _child_ landlock_child_enforce(const LandlockRuleset *r, int fd) {
+        for (size_t i = 0; i < r->n_mount_rules; i++) {
+                struct ll_path_beneath_attr attr = { .allowed_access = r->mount_rules[i].rights };
+                long dfd;
+
+                dfd = syscall(SYS_openat, AT_FDCWD, r->mount_rules[i].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0)
+                        return -errno;
+                attr.parent_fd = (int32_t) dfd;
+                if (syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH, &attr, 0) < 0)
+                        return -errno;
+                (void) syscall(SYS_close, dfd);
+        }
+        if (syscall(SYS_landlock_restrict_self, fd, 0) < 0)
+                return -errno;
         return 0;
 }

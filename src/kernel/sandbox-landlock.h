@@ -2,15 +2,17 @@
 /* Landlock for an agent: the filesystem rules of its sandbox enforced a
  * second time by the kernel's Landlock LSM (Landlock=yes), and TCP limited
  * to port lists (AllowTCPConnect=, AllowTCPBind=). The ruleset is built in
- * the daemon before the spawn, as an fd; the spawn child only enforces it
- * (SpawnParams.landlock_fd). A request the kernel cannot honour is an error,
- * never a smaller ruleset. */
+ * the daemon before the spawn, as an fd; the spawn child adds the rules for
+ * the file systems it mounts itself and enforces it (SpawnParams.landlock).
+ * A request the kernel cannot honour is an error, never a smaller ruleset. */
 #pragma once
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "macro.h"
 
 /* The running kernel's Landlock ABI (>= 1), or -EOPNOTSUPP when it has no
  * Landlock or it is disabled at boot. Asked once, then cached. */
@@ -28,6 +30,13 @@ typedef struct LandlockPath {
         const char *path;              /* absolute, normalized ("/a/b", no "//", ".", "..", trailing "/") */
         LandlockPathAccess access;
         bool optional;                 /* the "-" prefix: a missing path is skipped */
+        /* The spawn child mounts a new file system here (PrivateTmp's /tmp
+         * and /var/tmp, PrivateDevices' /dev, a procfs of its own, a
+         * ProtectHome tmpfs). Landlock ties a rule to the inode it names and
+         * skips the directory a file system is mounted on, so a rule made
+         * in the daemon's namespace would not reach the new mount: this one
+         * is added by the child, after its mounts. */
+        bool child_mount;
 } LandlockPath;
 
 /* The effective rules of one agent. Paths nest: a path beneath another
@@ -46,11 +55,26 @@ typedef struct LandlockSpec {
         size_t n_tcp_bind_ports;
 } LandlockSpec;
 
+/* A rule the spawn child adds after its mounts (child_mount paths). */
+typedef struct LandlockMountRule {
+        char *path;
+        uint64_t rights;
+} LandlockMountRule;
+
+typedef struct LandlockRuleset {
+        int fd;                        /* O_CLOEXEC */
+        LandlockMountRule *mount_rules;
+        size_t n_mount_rules;
+} LandlockRuleset;
+
+LandlockRuleset *landlock_ruleset_free(LandlockRuleset *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(LandlockRuleset *, landlock_ruleset_free);
+
 /* Builds the ruleset in the calling process (the daemon: it may open and
- * list directories) and returns its fd (O_CLOEXEC, never 0-2) for
- * SpawnParams.landlock_fd; the caller closes it after spawn() (one ruleset
- * serves any number of spawns). With nothing
- * to restrict (no filesystem, no port list) returns 0 and -EBADF.
+ * list directories) for SpawnParams.landlock; free it after spawn(). One
+ * ruleset per spawn: the child adds its mount rules to the same kernel
+ * object. With nothing to restrict (no filesystem, no port list) returns 0
+ * and NULL.
  *
  * Landlock cannot take a right away beneath a path that grants it, so a
  * path with a narrower path beneath it is granted entry by entry instead:
@@ -67,4 +91,10 @@ typedef struct LandlockSpec {
  *   -ENOENT etc: a path that cannot be opened and is not optional
  *                ("Landlock: cannot open /x (read-only): No such file...");
  *   other -errno from the kernel with the failing call named. */
-int landlock_ruleset_build(const LandlockSpec *spec, int *ret_fd, char **ret_error);
+int landlock_ruleset_build(const LandlockSpec *spec, LandlockRuleset **ret, char **ret_error);
+
+/* In the spawn child, after its mounts and no_new_privs: adds the mount
+ * rules and enforces the ruleset, which the child holds as fd. Raw system
+ * calls only. 0, or -errno with errno set (an open of a mount rule's path or
+ * a Landlock call failed). */
+int landlock_child_enforce(const LandlockRuleset *r, int fd);

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "macro.h"
+#include "sandbox-landlock.h"
 #include "spawn.h"
 
 #ifndef P_PIDFD
@@ -242,7 +243,7 @@ static _child_ int child_main(void *userdata) {
                 child_fail(ctx, "no_new_privs");
         /* Landlock needs no_new_privs now that the capabilities are gone,
          * and goes before seccomp, which may not allow the call. */
-        if (ctx->landlock_fd >= 0 && syscall(SYS_landlock_restrict_self, ctx->landlock_fd, 0) < 0)
+        if (p->landlock && landlock_child_enforce(p->landlock, ctx->landlock_fd) < 0)
                 child_fail(ctx, "landlock");
         if (p->filter && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, p->filter) < 0)
                 child_fail(ctx, "seccomp");
@@ -409,7 +410,11 @@ static int child_fds_prepare(ChildContext *ctx) {
 
         ctx->stdout_fd = p->stdout_fd;
         ctx->stderr_fd = p->stderr_fd;
-        ctx->landlock_fd = p->landlock_fd >= 3 ? p->landlock_fd : -EBADF;
+        ctx->landlock_fd = p->landlock ? p->landlock->fd : -EBADF;
+        /* child_stdio() replaces 0-2 (landlock_ruleset_build() never
+         * returns those). */
+        if (p->landlock && ctx->landlock_fd < 3)
+                return -EBADF;
         ctx->n_v1_procs_fds = p->n_v1_procs_fds;
         for (size_t i = 0; i < p->n_v1_procs_fds; i++)
                 ctx->v1_procs_fds[i] = p->v1_procs_fds[i];

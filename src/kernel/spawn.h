@@ -35,9 +35,9 @@ typedef struct SpawnParams {
         int oom_score_adj;
         bool oom_score_adj_set;
         bool protect_cgroups;              /* User=root: own cgroup+mount namespace, cgroupfs read-only */
-        /* A ruleset from landlock_ruleset_build() (never 0-2), enforced after
-         * no_new_privs. Below 3 (0 when zero-initialised, -1): none. */
-        int landlock_fd;
+        /* From landlock_ruleset_build(): completed with its mount rules
+         * and enforced after the mounts and no_new_privs. NULL: none. */
+        const struct LandlockRuleset *landlock;
         /* Where the child writes its own pid in decimal, NUL-terminated: the
          * value part of an envp entry such as "WATCHDOG_PID=" followed by at
          * least SPAWN_PID_SLOT_SIZE - 1 placeholder bytes. NULL: none. */

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -162,9 +164,9 @@ static char *tpath(const char *rel) {
         return p;
 }
 
-/* Runs this binary as "--child op arg" as uid 0 with the ruleset (fd -1:
+/* Runs this binary as "--child op arg" as uid 0 with the ruleset (NULL:
  * none) and returns its exit status, or -errno of a failed spawn. */
-static int run_child(int landlock_fd, const char *op, const char *arg, const char **ret_step) {
+static int run_child(const LandlockRuleset *rs, const char *op, const char *arg, const char **ret_step) {
         char *argv[] = { (char *) "child", (char *) "--child", (char *) op, (char *) arg, NULL };
         SpawnParams p = {
                 .path = self,
@@ -176,7 +178,7 @@ static int run_child(int landlock_fd, const char *op, const char *arg, const cha
                 .stderr_fd = -1,
                 .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
                 .umask = 0077,
-                .landlock_fd = landlock_fd,
+                .landlock = rs,
         };
         struct pollfd pfd;
         siginfo_t si = {};
@@ -194,24 +196,25 @@ static int run_child(int landlock_fd, const char *op, const char *arg, const cha
         return si.si_status;
 }
 
-static void expect_child(int landlock_fd, const char *op, const char *arg, int error) {
+static void expect_child(const LandlockRuleset *rs, const char *op, const char *arg, int error) {
         const char *step = NULL;
-        int r = run_child(landlock_fd, op, arg, &step);
+        int r = run_child(rs, op, arg, &step);
 
         check(r >= 0, "spawn for %s %s failed at %s: %s", op, arg, step ? step : "?", strerror(-r));
         check(r == error, "child %s %s: expected %s, got %s (%d)", op, arg, error ? strerror(error) : "success",
               r ? strerror(r) : "success", r);
 }
 
-static int build(const LandlockSpec *spec) {
+static LandlockRuleset *build(const LandlockSpec *spec) {
+        LandlockRuleset *rs = NULL;
         char *error = NULL;
-        int fd = -1, r;
+        int r;
 
-        r = landlock_ruleset_build(spec, &fd, &error);
+        r = landlock_ruleset_build(spec, &rs, &error);
         check(r == 0, "landlock_ruleset_build: %s (%s)", strerror(-r), error ? error : "no message");
-        check(fd >= 3, "the ruleset fd must be above 2, got %d", fd);
+        check(rs && rs->fd >= 3, "the ruleset fd must be above 2, got %d", rs ? rs->fd : -1);
         free(error);
-        return fd;
+        return rs;
 }
 
 static void make_tree(void) {
@@ -253,55 +256,55 @@ static void fs_spec_free(LandlockSpec *s) {
  * place and must survive the child's closing of fds until it is used. */
 static void test_readonly_even_for_root(void **state) {
         LandlockSpec spec;
-        int fd;
+        LandlockRuleset *rs;
 
         make_tree();
         /* Without Landlock the uid-0 child writes there: the denial below
          * is Landlock's, not the file mode's. */
-        expect_child(-1, "write", tpath("ro/control"), 0);
+        expect_child(NULL, "write", tpath("ro/control"), 0);
         check(access(tpath("ro/control"), F_OK) == 0, "the control write left no file");
 
         spec = fs_spec(false);
-        fd = build(&spec);
-        expect_child(fd, "write", tpath("ro/new"), EACCES);
+        rs = build(&spec);
+        expect_child(rs, "write", tpath("ro/new"), EACCES);
         check(access(tpath("ro/new"), F_OK) < 0 && errno == ENOENT, "the denied write created ro/new");
-        expect_child(fd, "write", tpath("ro/control"), EACCES);
-        expect_child(fd, "read", tpath("ro/file"), 0);
-        expect_child(fd, "list", tpath("ro"), 0);
-        expect_child(fd, "write", "/usr/agentvisor-landlock-test", EACCES);
-        expect_child(fd, "read", "/etc/passwd", 0);
+        expect_child(rs, "write", tpath("ro/control"), EACCES);
+        expect_child(rs, "read", tpath("ro/file"), 0);
+        expect_child(rs, "list", tpath("ro"), 0);
+        expect_child(rs, "write", "/usr/agentvisor-landlock-test", EACCES);
+        expect_child(rs, "read", "/etc/passwd", 0);
 
-        expect_child(fd, "write", tpath("rw/new"), 0);
+        expect_child(rs, "write", tpath("rw/new"), 0);
         check(access(tpath("rw/new"), F_OK) == 0, "the allowed write left no rw/new");
-        expect_child(fd, "list", tpath("rw"), 0);
+        expect_child(rs, "list", tpath("rw"), 0);
         fs_spec_free(&spec);
-        close(fd);
+        landlock_ruleset_free(rs);
 }
 
 /* Landlock only adds rights down a tree: the narrower paths inside the
  * writable one must still hold. */
 static void test_narrower_paths_carved_out(void **state) {
         LandlockSpec spec;
-        int fd;
+        LandlockRuleset *rs;
 
         make_tree();
         check(open(tpath("rw/existing"), O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0, "create rw/existing: %m");
         spec = fs_spec(true);
-        fd = build(&spec);
-        expect_child(fd, "read", tpath("rw/secret/file"), EACCES);
-        expect_child(fd, "list", tpath("rw/secret"), EACCES);
-        expect_child(fd, "write", tpath("rw/secret/new"), EACCES);
-        expect_child(fd, "write", tpath("rw/ro2/new"), EACCES);
-        expect_child(fd, "write", tpath("rw/ro2/file"), EACCES);
-        expect_child(fd, "read", tpath("rw/ro2/file"), 0);
+        rs = build(&spec);
+        expect_child(rs, "read", tpath("rw/secret/file"), EACCES);
+        expect_child(rs, "list", tpath("rw/secret"), EACCES);
+        expect_child(rs, "write", tpath("rw/secret/new"), EACCES);
+        expect_child(rs, "write", tpath("rw/ro2/new"), EACCES);
+        expect_child(rs, "write", tpath("rw/ro2/file"), EACCES);
+        expect_child(rs, "read", tpath("rw/ro2/file"), 0);
         /* Beside them, what was in the writable directory stays writable;
          * adding entries directly to it would mean adding them to rw/secret
          * too, so that is denied (the documented cost of a carve-out). */
-        expect_child(fd, "write", tpath("rw/existing"), 0);
-        expect_child(fd, "write", tpath("rw/carved-new"), EACCES);
-        expect_child(fd, "list", tpath("rw"), EACCES);
+        expect_child(rs, "write", tpath("rw/existing"), 0);
+        expect_child(rs, "write", tpath("rw/carved-new"), EACCES);
+        expect_child(rs, "list", tpath("rw"), EACCES);
         fs_spec_free(&spec);
-        close(fd);
+        landlock_ruleset_free(rs);
 }
 
 /* A read-only path inside a writable one: the writable directory itself
@@ -314,21 +317,21 @@ static void test_readonly_inside_writable(void **state) {
                 { ro2, LANDLOCK_PATH_READ_ONLY, false },
         };
         LandlockSpec spec = { .filesystem = true, .paths = paths, .n_paths = ELEMENTSOF(paths) };
-        int fd;
+        LandlockRuleset *rs;
 
         snprintf(rw, sizeof rw, "%s", tpath("rw"));
         snprintf(ro2, sizeof ro2, "%s", tpath("rw/ro2"));
         make_tree();
         check(open(tpath("rw/existing"), O_WRONLY | O_CREAT | O_CLOEXEC, 0600) >= 0, "create rw/existing: %m");
-        fd = build(&spec);
-        expect_child(fd, "list", tpath("rw"), 0);
-        expect_child(fd, "read", tpath("rw/existing"), 0);
-        expect_child(fd, "write", tpath("rw/existing"), 0);
-        expect_child(fd, "write", tpath("rw/ro2/new"), EACCES);
-        expect_child(fd, "write", tpath("rw/ro2/file"), EACCES);
-        expect_child(fd, "read", tpath("rw/ro2/file"), 0);
-        expect_child(fd, "list", tpath("rw/ro2"), 0);
-        close(fd);
+        rs = build(&spec);
+        expect_child(rs, "list", tpath("rw"), 0);
+        expect_child(rs, "read", tpath("rw/existing"), 0);
+        expect_child(rs, "write", tpath("rw/existing"), 0);
+        expect_child(rs, "write", tpath("rw/ro2/new"), EACCES);
+        expect_child(rs, "write", tpath("rw/ro2/file"), EACCES);
+        expect_child(rs, "read", tpath("rw/ro2/file"), 0);
+        expect_child(rs, "list", tpath("rw/ro2"), 0);
+        landlock_ruleset_free(rs);
 }
 
 static void test_missing_path_is_error(void **state) {
@@ -337,19 +340,20 @@ static void test_missing_path_is_error(void **state) {
                 { "/nonexistent-agentvisor-required", LANDLOCK_PATH_READ_WRITE, false },
         };
         LandlockSpec spec = { .filesystem = true, .paths = paths, .n_paths = 2 };
+        LandlockRuleset *rs = (LandlockRuleset *) 1;
         char *error = NULL;
-        int fd = -1, r;
+        int r;
 
-        r = landlock_ruleset_build(&spec, &fd, &error);
+        r = landlock_ruleset_build(&spec, &rs, &error);
         check(r == -ENOENT, "a missing required path should give ENOENT, got %d", r);
         check(error && strstr(error, "/nonexistent-agentvisor-required"), "the message must name the path: %s",
               error ? error : "(none)");
-        check(fd == -1, "ret_fd must be untouched on failure");
+        check(rs == (LandlockRuleset *) 1, "*ret must be untouched on failure");
         free(error);
 
         paths[1].path = "/usr//lib";
         error = NULL;
-        r = landlock_ruleset_build(&spec, &fd, &error);
+        r = landlock_ruleset_build(&spec, &rs, &error);
         check(r == -EINVAL && error && strstr(error, "/usr//lib"), "an unnormalized path should give EINVAL "
               "naming it, got %d (%s)", r, error ? error : "(none)");
         free(error);
@@ -357,9 +361,9 @@ static void test_missing_path_is_error(void **state) {
 
 static void test_nothing_to_restrict(void **state) {
         LandlockSpec spec = {};
-        int fd = 42;
+        LandlockRuleset *rs = (LandlockRuleset *) 1;
 
-        check(landlock_ruleset_build(&spec, &fd, NULL) == 0 && fd < 0, "an empty spec gives no ruleset");
+        check(landlock_ruleset_build(&spec, &rs, NULL) == 0 && !rs, "an empty spec gives no ruleset");
 }
 
 /* A listener on 127.0.0.1, ephemeral port; returns the fd, port in *ret. */
@@ -384,7 +388,8 @@ static bool net_skip(void) {
 
 static void test_tcp_connect(void **state) {
         uint16_t a, b;
-        int la, lb, fd;
+        int la, lb;
+        LandlockRuleset *rs;
         char pa[8], pb[8];
 
         if (net_skip())
@@ -395,21 +400,22 @@ static void test_tcp_connect(void **state) {
         snprintf(pb, sizeof pb, "%u", b);
         {
                 LandlockSpec spec = { .tcp_connect = true, .tcp_connect_ports = &a, .n_tcp_connect_ports = 1 };
-                fd = build(&spec);
+                rs = build(&spec);
         }
-        expect_child(-1, "connect", pb, 0);    /* reachable without the ruleset */
-        expect_child(fd, "connect", pa, 0);
-        expect_child(fd, "connect", pb, EACCES);
+        expect_child(NULL, "connect", pb, 0);    /* reachable without the ruleset */
+        expect_child(rs, "connect", pa, 0);
+        expect_child(rs, "connect", pb, EACCES);
         /* No filesystem rules asked for: files are not restricted. */
-        expect_child(fd, "write", tpath("net-file"), 0);
-        close(fd);
+        expect_child(rs, "write", tpath("net-file"), 0);
+        landlock_ruleset_free(rs);
         close(la);
         close(lb);
 }
 
 static void test_tcp_bind(void **state) {
         uint16_t a, b;
-        int la, lb, fd;
+        int la, lb;
+        LandlockRuleset *rs;
         char pa[8], pb[8];
 
         if (net_skip())
@@ -423,26 +429,27 @@ static void test_tcp_bind(void **state) {
         snprintf(pb, sizeof pb, "%u", b);
         {
                 LandlockSpec spec = { .tcp_bind = true, .tcp_bind_ports = &a, .n_tcp_bind_ports = 1 };
-                fd = build(&spec);
+                rs = build(&spec);
         }
-        expect_child(-1, "bind", pb, 0);
-        expect_child(fd, "bind", pa, 0);
-        expect_child(fd, "bind", pb, EACCES);
-        close(fd);
+        expect_child(NULL, "bind", pb, 0);
+        expect_child(rs, "bind", pa, 0);
+        expect_child(rs, "bind", pb, EACCES);
+        landlock_ruleset_free(rs);
 }
 
 /* A ruleset the kernel refuses to enforce is a spawn failure at step
  * "landlock", never an agent without it. */
 static void test_bad_ruleset_fails_spawn(void **state) {
+        LandlockRuleset rs = { .fd = open("/dev/null", O_RDONLY | O_CLOEXEC) };
         const char *step = NULL;
-        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), r;
+        int r;
 
-        check(fd >= 3, "open /dev/null: %m");
-        r = run_child(fd, "write", tpath("never"), &step);
+        check(rs.fd >= 3, "open /dev/null: %m");
+        r = run_child(&rs, "write", tpath("never"), &step);
         check(r < 0 && step && strcmp(step, "landlock") == 0,
               "a non-ruleset fd must fail the spawn at landlock, got %d at %s", r, step ? step : "-");
         check(access(tpath("never"), F_OK) < 0, "the agent ran without its ruleset");
-        close(fd);
+        close(rs.fd);
 }
 
 /* With the fd slots reserved (the daemon's way), the ruleset goes through
@@ -450,22 +457,23 @@ static void test_bad_ruleset_fails_spawn(void **state) {
  * that this process's own fds need not move. */
 static void test_reserved_slots(void **state) {
         LandlockSpec spec;
-        int status, fd;
+        LandlockRuleset *rs;
+        int status;
         pid_t worker;
 
         make_tree();
         spec = fs_spec(false);
-        fd = build(&spec);
+        rs = build(&spec);
         worker = fork();
         check(worker >= 0, "fork: %m");
         if (worker == 0) {
-                int high = fcntl(fd, F_DUPFD_CLOEXEC, 64), cg = fcntl(cgroup_dir_fd(group), F_DUPFD_CLOEXEC, 64);
+                int high = fcntl(rs->fd, F_DUPFD_CLOEXEC, 64), cg = fcntl(cgroup_dir_fd(group), F_DUPFD_CLOEXEC, 64);
                 char *argv[] = { (char *) "child", (char *) "--child", (char *) "write", tpath("ro/slot"), NULL };
                 SpawnParams p = {
                         .path = self, .argv = argv, .envp = no_env, .cgroup_fd = cg, .working_directory = "/",
                         .stdout_fd = -1, .stderr_fd = -1,
                         .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                        .umask = 0077, .landlock_fd = high,
+                        .umask = 0077, .landlock = rs,
                 };
                 siginfo_t si = {};
                 pid_t pid;
@@ -473,6 +481,7 @@ static void test_reserved_slots(void **state) {
 
                 if (high < 0 || cg < 0)
                         _exit(10);
+                rs->fd = high;
                 for (int i = 3; i < 11; i++)
                         (void) close(i);
                 if (spawn_reserve_fds() < 0)
@@ -495,7 +504,80 @@ static void test_reserved_slots(void **state) {
               "denied, 15 fd leaked)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         check(access(tpath("ro/slot"), F_OK) < 0, "the write through a reserved slot was not denied");
         fs_spec_free(&spec);
-        close(fd);
+        landlock_ruleset_free(rs);
+}
+
+/* The daemon builds the ruleset in its own mount namespace and the child
+ * mounts its sandbox afterwards (PrivateTmp, PrivateDevices...). Landlock
+ * skips the directory a file system is mounted on, so a rule on it does not
+ * reach the new mount: rw must be a child_mount path, added in the child.
+ * Pinned both ways: without child_mount the tmpfs over rw is not writable,
+ * with it it is, and a tmpfs over ro stays read-only. In a worker with its
+ * own mount namespace, so that the mounts vanish with it. */
+static void test_child_mount_rules(void **state) {
+        LandlockPath paths[2];
+        LandlockSpec spec = { .filesystem = true, .paths = paths, .n_paths = 2 };
+        LandlockRuleset *host_rule, *child_rule;
+        char rw[PATH_MAX];
+        int status;
+        pid_t worker;
+
+        make_tree();
+        snprintf(rw, sizeof rw, "%s", tpath("rw"));
+        paths[0] = (LandlockPath) { .path = "/", .access = LANDLOCK_PATH_READ_ONLY };
+        paths[1] = (LandlockPath) { .path = rw, .access = LANDLOCK_PATH_READ_WRITE };
+        host_rule = build(&spec);
+        paths[1].child_mount = true;
+        child_rule = build(&spec);
+        check(child_rule->n_mount_rules == 1 && strcmp(child_rule->mount_rules[0].path, rw) == 0,
+              "the child_mount path must be left to the child");
+
+        worker = fork();
+        check(worker >= 0, "fork: %m");
+        if (worker == 0) {
+                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                        _exit(10);
+                if (mount("tmpfs", tpath("rw"), "tmpfs", 0, "mode=0700") < 0 ||
+                    mount("tmpfs", tpath("ro"), "tmpfs", 0, "mode=0700") < 0)
+                        _exit(11);
+                if (run_child(NULL, "write", tpath("ro/control"), NULL) != 0)
+                        _exit(12);
+                if (run_child(host_rule, "write", tpath("rw/host-rule"), NULL) != EACCES)
+                        _exit(13);
+                if (run_child(child_rule, "write", tpath("rw/child-rule"), NULL) != 0)
+                        _exit(14);
+                if (run_child(child_rule, "write", tpath("ro/child-rule"), NULL) != EACCES)
+                        _exit(15);
+                if (access(tpath("rw/child-rule"), F_OK) < 0)
+                        _exit(16);
+                _exit(0);
+        }
+        check(waitpid(worker, &status, 0) == worker, "waitpid: %m");
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "rules and later mounts (worker exit %d: 10/11 mount setup, 12 control write failed, 13 a rule made "
+              "before the mount reached it, 14 the child's rule did not, 15 a tmpfs over ro was writable, "
+              "16 file missing)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        check(access(tpath("rw/child-rule"), F_OK) < 0, "the worker's tmpfs leaked into the host namespace");
+        landlock_ruleset_free(host_rule);
+        landlock_ruleset_free(child_rule);
+}
+
+/* A child_mount path the child cannot open fails the spawn at "landlock". */
+static void test_child_mount_missing_fails_spawn(void **state) {
+        LandlockPath paths[] = {
+                { .path = "/", .access = LANDLOCK_PATH_READ_ONLY },
+                { .path = "/nonexistent-agentvisor-mount", .access = LANDLOCK_PATH_READ_WRITE, .child_mount = true },
+        };
+        LandlockSpec spec = { .filesystem = true, .paths = paths, .n_paths = ELEMENTSOF(paths) };
+        LandlockRuleset *rs;
+        const char *step = NULL;
+        int r;
+
+        rs = build(&spec);
+        r = run_child(rs, "write", tpath("never2"), &step);
+        check(r == -ENOENT && step && strcmp(step, "landlock") == 0,
+              "expected ENOENT at landlock, got %d at %s", r, step ? step : "-");
+        landlock_ruleset_free(rs);
 }
 
 int main(int argc, char *argv[]) {
@@ -509,6 +591,8 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test_setup_teardown(test_tcp_bind, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_bad_ruleset_fails_spawn, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_reserved_slots, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_child_mount_rules, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_child_mount_missing_fails_spawn, test_setup, test_teardown),
         };
 
         if (argc == 4 && strcmp(argv[1], "--child") == 0)
