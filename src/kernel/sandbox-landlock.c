@@ -91,6 +91,7 @@ static uint64_t fs_rights_of_abi(int abi) {
 _printf_(3, 4) static int fail(char **ret_error, int r, const char *fmt, ...) {
         va_list ap;
 
+        errno = -r;    /* for %m, whatever ran since the failure */
         if (ret_error) {
                 char *m = NULL;
 

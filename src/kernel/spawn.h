@@ -4,7 +4,8 @@
  * the daemon's size. The child uses raw syscalls only: new session, signals
  * reset, fds closed, v1 cgroups joined, oom_score_adj, every rlimit (see
  * rlimits_prepare() in spawn.c), umask, groups, uid/gid, capabilities
- * dropped and securebits locked, no_new_privs, the ready seccomp filter, exec.
+ * dropped and securebits locked, no_new_privs, Landlock, the ready seccomp
+ * filter, exec.
  * Falls back to clone() + a cgroup.procs write where clone3 is missing. */
 #pragma once
 
