@@ -80,7 +80,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(LandlockRuleset *, landlock_ruleset_free);
  * path with a narrower path beneath it is granted entry by entry instead:
  * every entry beside the narrower path gets the full access; the directories
  * on the way to it keep only what both accesses allow (a directory holding
- * an inaccessible path can then not be listed, nor have entries added).
+ * an inaccessible path can then not be listed, nor have entries added), and
+ * an entry made there after the build has no rule, so it is denied. A bind
+ * mount's contents are checked against rules on its source (give BindPaths'
+ * SRC, not DST) and on the ancestors of its mount point.
  *
  * Errors, each with *ret_error (if given) set to a malloc'd message naming
  * what is missing or wrong (NULL when out of memory; untouched on success):
