@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "macro.h"
+#include "sandbox-landlock.h"
 #include "spawn.h"
 
 #ifndef P_PIDFD
@@ -47,6 +48,7 @@ typedef struct ChildContext {
         int stderr_fd;
         int v1_procs_fds[_SPAWN_V1_MAX];
         size_t n_v1_procs_fds;
+        int landlock_fd;                     /* kept open past child_close_fds() */
         bool shared_files;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
@@ -120,13 +122,19 @@ static _child_ void child_stdio(ChildContext *ctx) {
                 child_fail(ctx, "stdio");
 }
 
+/* Everything above 2 but the Landlock ruleset, which is enforced later
+ * (after no_new_privs) and closes at exec (O_CLOEXEC). */
 static _child_ void child_close_fds(ChildContext *ctx) {
-        if (syscall(SYS_close_range, 3U, ~0U, 0) >= 0)
+        unsigned keep = ctx->landlock_fd >= 3 ? (unsigned) ctx->landlock_fd : ~0U;
+
+        if ((keep == 3 || syscall(SYS_close_range, 3U, keep - 1, 0) >= 0) &&
+            (keep == ~0U || syscall(SYS_close_range, keep + 1, ~0U, 0) >= 0))
                 return;
         if (errno != ENOSYS)
                 child_fail(ctx, "close_range");
         for (int fd = 3; fd < ctx->max_fd; fd++)
-                (void) syscall(SYS_close, fd);
+                if (fd != ctx->landlock_fd)
+                        (void) syscall(SYS_close, fd);
 }
 
 /* ProtectControlGroups: a cgroup namespace rooted at the agent's group and a
@@ -233,6 +241,10 @@ static _child_ int child_main(void *userdata) {
 
         if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 child_fail(ctx, "no_new_privs");
+        /* Landlock needs no_new_privs now that the capabilities are gone,
+         * and goes before seccomp, which may not allow the call. */
+        if (p->landlock && landlock_child_enforce(p->landlock, ctx->landlock_fd) < 0)
+                child_fail(ctx, "landlock");
         if (p->filter && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, p->filter) < 0)
                 child_fail(ctx, "seccomp");
 
@@ -398,6 +410,11 @@ static int child_fds_prepare(ChildContext *ctx) {
 
         ctx->stdout_fd = p->stdout_fd;
         ctx->stderr_fd = p->stderr_fd;
+        ctx->landlock_fd = p->landlock ? p->landlock->fd : -EBADF;
+        /* child_stdio() replaces 0-2 (landlock_ruleset_build() never
+         * returns those). */
+        if (p->landlock && ctx->landlock_fd < 3)
+                return -EBADF;
         ctx->n_v1_procs_fds = p->n_v1_procs_fds;
         for (size_t i = 0; i < p->n_v1_procs_fds; i++)
                 ctx->v1_procs_fds[i] = p->v1_procs_fds[i];
@@ -423,6 +440,13 @@ static int child_fds_prepare(ChildContext *ctx) {
                 if (dup3(ctx->v1_procs_fds[i], slot, O_CLOEXEC) < 0)
                         return -errno;
                 ctx->v1_procs_fds[i] = slot++;
+        }
+        if (ctx->landlock_fd >= 0) {
+                if (slot >= RESERVED_END - 1)
+                        return -EMFILE;
+                if (dup3(ctx->landlock_fd, slot, O_CLOEXEC) < 0)
+                        return -errno;
+                ctx->landlock_fd = slot++;
         }
         return 0;
 }

@@ -4,7 +4,8 @@
  * the daemon's size. The child uses raw syscalls only: new session, signals
  * reset, fds closed, v1 cgroups joined, oom_score_adj, every rlimit (see
  * rlimits_prepare() in spawn.c), umask, groups, uid/gid, capabilities
- * dropped and securebits locked, no_new_privs, the ready seccomp filter, exec.
+ * dropped and securebits locked, no_new_privs, Landlock, the ready seccomp
+ * filter, exec.
  * Falls back to clone() + a cgroup.procs write where clone3 is missing. */
 #pragma once
 
@@ -35,6 +36,9 @@ typedef struct SpawnParams {
         int oom_score_adj;
         bool oom_score_adj_set;
         bool protect_cgroups;              /* User=root: own cgroup+mount namespace, cgroupfs read-only */
+        /* From landlock_ruleset_build(): completed with its mount rules
+         * and enforced after the mounts and no_new_privs. NULL: none. */
+        const struct LandlockRuleset *landlock;
         /* Where the child writes its own pid in decimal, NUL-terminated: the
          * value part of an envp entry such as "WATCHDOG_PID=" followed by at
          * least SPAWN_PID_SLOT_SIZE - 1 placeholder bytes. NULL: none. */
