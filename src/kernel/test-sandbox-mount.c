@@ -167,6 +167,7 @@ static CgroupRoot *root;
 static Cgroup *group;
 static char *mountinfo_before;
 static char *const no_env[] = { (char *) "PATH=/usr/bin:/bin", NULL };
+static bool probe_protect_cgroups;      /* SpawnParams.protect_cgroups for the next probes */
 
 static int setup(void **state) {
         char name[64];
@@ -291,6 +292,7 @@ static char *run_probe(const MountSettings *s, uid_t uid, const char *script, ..
         check(pipe2(pipefd, O_CLOEXEC) == 0, "pipe2: %m");
         p.stdout_fd = p.stderr_fd = pipefd[1];
         p.mounts = plan;
+        p.protect_cgroups = probe_protect_cgroups;
         r = spawn(&p, &pid, &pidfd, &step);
         close(pipefd[1]);
         mount_plan_free(plan);
@@ -311,7 +313,7 @@ static char *run_probe(const MountSettings *s, uid_t uid, const char *script, ..
         "else case $msg in *Read-only*) echo \"EROFS $f\";; *) echo \"DENIED $f: $msg\";; " \
         "esac; fi; done"
 
-static void expect_line(const char *out, const char *fmt, ...) {
+static _printf_(2, 3) void expect_line(const char *out, const char *fmt, ...) {
         char line[1024];
         va_list ap;
 
@@ -359,6 +361,30 @@ static void test_protect_system(void **state) {
         s.protect_system = PROTECT_SYSTEM_NO;
         out = run_probe(&s, 0, PROBE_WRITE, "/usr/bin/env", NULL);
         expect_line(out, "WRITABLE /usr/bin/env\n");
+}
+
+/* /root as the probe for all three (/home and /run/user may be missing,
+ * which ProtectHome allows). */
+static void test_protect_home(void **state) {
+        MountSettings s = { .protect_home = PROTECT_HOME_READ_ONLY };
+        const char *script = PROBE_WRITE "; echo \"[$(ls -A /root 2>&1 | grep -c .)]\"";
+        char *out;
+
+        if (access("/root/.profile", F_OK) < 0)
+                skip();
+        out = run_probe(&s, 0, script, "/root/.profile", NULL);
+        expect_line(out, "EROFS /root/.profile\n");
+        check(!strstr(out, "[0]"), "ProtectHome=read-only should still show /root:\n%s", out);
+
+        s.protect_home = PROTECT_HOME_TMPFS;
+        out = run_probe(&s, 0, script, "/root/.profile", NULL);
+        expect_line(out, "EROFS /root/.profile\n");
+        expect_line(out, "[0]\n");
+
+        s.protect_home = PROTECT_HOME_YES;
+        out = run_probe(&s, 0, script, "/root/.profile", NULL);
+        expect_line(out, "DENIED /root/.profile");
+        check(strstr(out, "Permission denied"), "ProtectHome=yes should deny /root:\n%s", out);
 }
 
 static void rm_tree(const char *dir) {
@@ -512,6 +538,30 @@ static void test_protect_proc(void **state) {
         close(pidfd);
 }
 
+/* The two mount namespaces compose: under ProtectSystem=strict /sys comes
+ * back as the host has it (the probe can reach its cgroup.procs), and with
+ * protect_cgroups (User=root) the read-only cgroupfs stays read-only. */
+static void test_strict_keeps_protect_cgroups(void **state) {
+        MountSettings s = { .protect_system = PROTECT_SYSTEM_STRICT };
+        char *mount = NULL, *procs = NULL, *out;
+        bool pure;
+
+        check(cgfs_find_unified(&mount, &pure) == 0, "no cgroup2 mount");
+        check(asprintf(&procs, "%s%s/cgroup.procs", mount, cgroup_path(group)) > 0, "oom");
+        free(mount);
+
+        out = run_probe(&s, 0, PROBE_WRITE, procs, "/usr/bin/env", NULL);
+        expect_line(out, "WRITABLE %s\n", procs);
+        expect_line(out, "EROFS /usr/bin/env\n");
+
+        probe_protect_cgroups = true;
+        out = run_probe(&s, 0, PROBE_WRITE, procs, "/usr/bin/env", NULL);
+        probe_protect_cgroups = false;
+        expect_line(out, "EROFS %s\n", procs);
+        expect_line(out, "EROFS /usr/bin/env\n");
+        free(procs);
+}
+
 int main(int argc, char **argv) {
         const struct CMUnitTest unit[] = {
                 cmocka_unit_test(test_plan_nothing_to_do),
@@ -523,11 +573,13 @@ int main(int argc, char **argv) {
         const struct CMUnitTest kernel[] = {
                 cmocka_unit_test_setup_teardown(test_private_tmp, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_protect_system, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_protect_home, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_strict_writable_paths, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_inaccessible_paths, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_bind_under_private_tmp, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_devices, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_protect_proc, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_strict_keeps_protect_cgroups, test_setup, test_teardown),
         };
         const char *missing = NULL;
         char *mount = NULL;
