@@ -21,9 +21,28 @@
  * the copy taken in step 1, with the host's own mount flags, so a read-only
  * cgroupfs (SpawnParams.protect_cgroups) stays read-only.
  *
- * Needs the new mount API: open_tree/move_mount/fsopen (Linux 5.2) and
- * mount_setattr (5.12); on older kernels the spawn fails at the step that
- * needs it with ENOSYS (never a quieter sandbox). mount_plan_supported()
+ * InaccessiblePaths (and ProtectHome=yes): a directory gets an empty
+ * read-only tmpfs of mode 000, anything else an empty mode-000 file from a
+ * tmpfs staged briefly on /dev (after /dev's own copies are taken) and
+ * detached again. A ReadWritePaths entry is the host's copy of that path,
+ * so one under a private /tmp brings the host's directory in, like a bind.
+ * BindPaths destinations that the sandbox lacks (one in the private /tmp)
+ * are created, with their parents, as the bind's mount point.
+ *
+ * Privileges: the child needs CAP_SYS_ADMIN over the mount namespace (the
+ * daemon's root). A fresh procfs (ProtectProc=, ProcSubset=) also needs it
+ * over the user namespace that owns the agent's PID namespace: host root is
+ * fine; in a private user namespace it works only for a PID namespace that
+ * user namespace owns, and only where /proc has no locked overmounts. So
+ * the plan is applied before any PrivateUsers= unshare(CLONE_NEWUSER): the
+ * agent then cannot undo a mount, since it holds no capability over the
+ * mount namespace that contains them.
+ *
+ * Needs the new mount API: open_tree/move_mount (Linux 5.2) and
+ * mount_setattr (5.12). There is no fallback to MS_REMOUNT of the top
+ * mount alone, which would leave the submounts writable: on older kernels
+ * the spawn fails at the step that needs it with ENOSYS (never a quieter
+ * sandbox than asked for), and mount_plan_supported()
  * says which, for the Manager's Features. */
 #pragma once
 

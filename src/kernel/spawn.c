@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "macro.h"
+#include "sandbox-mount.h"
 #include "spawn.h"
 
 #ifndef P_PIDFD

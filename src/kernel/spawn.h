@@ -14,7 +14,6 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "sandbox-mount.h"
 
 typedef struct SpawnParams {
         const char *path;                  /* executable (absolute) */
@@ -36,7 +35,7 @@ typedef struct SpawnParams {
         int oom_score_adj;
         bool oom_score_adj_set;
         bool protect_cgroups;              /* User=root: own cgroup+mount namespace, cgroupfs read-only */
-        const MountPlan *mounts;           /* the agent's filesystem view (sandbox-mount.h); NULL: the host's */
+        const struct MountPlan *mounts;    /* the agent's filesystem view (sandbox-mount.h); NULL: the host's */
         /* Where the child writes its own pid in decimal, NUL-terminated: the
          * value part of an envp entry such as "WATCHDOG_PID=" followed by at
          * least SPAWN_PID_SLOT_SIZE - 1 placeholder bytes. NULL: none. */
