@@ -56,6 +56,7 @@ typedef enum EntryKind {
         ENTRY_TMPFS,
         ENTRY_PROC,
         ENTRY_ATTACH,
+        ENTRY_RESTORE,          /* a writable path: its copy from before the read-only step above it */
         ENTRY_DEVICES,
         ENTRY_READ_ONLY,
         ENTRY_INACCESSIBLE,
@@ -69,6 +70,7 @@ typedef struct Entry {
         size_t slot;
         bool ignore_missing;
         size_t seq;
+        ssize_t cover;          /* RESTORE: the read-only entry it is copied before; -1: nothing to restore */
 } Entry;
 
 typedef struct Builder {
@@ -82,9 +84,13 @@ typedef struct Builder {
 } Builder;
 
 /* Parents first ("/a" < "/a/b"), and at one path a mount before the
- * read-only pass before inaccessibility, so the stricter setting wins. */
+ * read-only pass before inaccessibility, so the stricter setting wins; a
+ * writable path's copy goes first, where anything else at the path covers
+ * it (see restores_resolve()). */
 static int entry_rank(EntryKind k) {
         switch (k) {
+        case ENTRY_RESTORE:
+                return -1;
         case ENTRY_READ_ONLY:
                 return 1;
         case ENTRY_INACCESSIBLE:
@@ -225,12 +231,6 @@ static int builder_paths(Builder *b, const char *key, char * const *list, EntryK
                 r = builder_path(b, key, *p, strlen(*p), &ignore, &path);
                 if (r < 0)
                         return r;
-                if (kind == ENTRY_ATTACH) {
-                        /* Put back over the read-only pass as the host has it. */
-                        r = builder_clone(b, path, true, ignore, &slot);
-                        if (r < 0)
-                                return r;
-                }
                 if (kind == ENTRY_INACCESSIBLE)
                         slot = b->n_inaccessible++;
                 r = builder_entry(b, (Entry) { .kind = kind, .path = path, .slot = slot, .ignore_missing = ignore });
@@ -273,13 +273,7 @@ static int builder_binds(Builder *b, const char *key, char * const *list, bool r
 static int builder_fixed(Builder *b, EntryKind kind, const char *path, const char *options, unsigned long flags,
                          bool ignore_missing) {
         size_t slot = 0;
-        int r;
 
-        if (kind == ENTRY_ATTACH) {
-                r = builder_clone(b, path, true, ignore_missing, &slot);
-                if (r < 0)
-                        return r;
-        }
         if (kind == ENTRY_INACCESSIBLE)
                 slot = b->n_inaccessible++;
         return builder_entry(b, (Entry) { .kind = kind, .path = path, .options = options, .flags = flags,
@@ -361,13 +355,13 @@ static int builder_settings(Builder *b, const MountSettings *s) {
         switch (s->protect_system) {
         case PROTECT_SYSTEM_STRICT:
                 r = builder_fixed(b, ENTRY_READ_ONLY, "/", NULL, 0, false);
-                /* The API file systems stay as they are, unless replaced below. */
-                if (r >= 0 && !s->private_devices)
-                        r = builder_fixed(b, ENTRY_ATTACH, "/dev", NULL, 0, false);
-                if (r >= 0 && !own_proc)
-                        r = builder_fixed(b, ENTRY_ATTACH, "/proc", NULL, 0, false);
+                /* The API file systems stay as they are (unless replaced below). */
                 if (r >= 0)
-                        r = builder_fixed(b, ENTRY_ATTACH, "/sys", NULL, 0, false);
+                        r = builder_fixed(b, ENTRY_RESTORE, "/dev", NULL, 0, false);
+                if (r >= 0)
+                        r = builder_fixed(b, ENTRY_RESTORE, "/proc", NULL, 0, false);
+                if (r >= 0)
+                        r = builder_fixed(b, ENTRY_RESTORE, "/sys", NULL, 0, false);
                 break;
         case PROTECT_SYSTEM_FULL:
                 r = builder_fixed(b, ENTRY_READ_ONLY, "/etc", NULL, 0, false);
@@ -415,7 +409,7 @@ static int builder_settings(Builder *b, const MountSettings *s) {
 
         r = builder_paths(b, "ReadOnlyPaths", s->read_only_paths, ENTRY_READ_ONLY);
         if (r >= 0)
-                r = builder_paths(b, "ReadWritePaths", s->read_write_paths, ENTRY_ATTACH);
+                r = builder_paths(b, "ReadWritePaths", s->read_write_paths, ENTRY_RESTORE);
         if (r >= 0)
                 r = builder_paths(b, "InaccessiblePaths", s->inaccessible_paths, ENTRY_INACCESSIBLE);
         if (r >= 0)
@@ -435,6 +429,44 @@ static int builder_settings(Builder *b, const MountSettings *s) {
         return r;
 }
 
+static bool path_below_or_at(const char *parent, const char *path) {
+        size_t n = strlen(parent);
+
+        if (strcmp(parent, "/") == 0)
+                return true;
+        return strncmp(parent, path, n) == 0 && (path[n] == '/' || path[n] == 0);
+}
+
+/* A writable path needs its copy put back only where the last step above
+ * it (or at it, before it) is a read-only one: beneath a fresh writable
+ * mount (the private /tmp, /dev, a bind) it is writable already, and
+ * beneath an inaccessible or read-only tmpfs the stricter setting wins.
+ * Its copy is taken right before that read-only step, so it is the
+ * namespace's view at that point, not necessarily the host's. */
+static void restores_resolve(Builder *b) {
+        for (size_t i = 0; i < b->n_entries; i++) {
+                Entry *e = &b->entries[i];
+
+                if (e->kind != ENTRY_RESTORE)
+                        continue;
+                e->cover = -1;
+                /* Anything else at the same path sorts after it and stands. */
+                for (size_t k = i + 1; k < b->n_entries && strcmp(b->entries[k].path, e->path) == 0; k++)
+                        if (b->entries[k].kind != ENTRY_RESTORE)
+                                goto next;
+                for (size_t j = i; j-- > 0;) {
+                        const Entry *a = &b->entries[j];
+
+                        if (a->kind == ENTRY_RESTORE || !path_below_or_at(a->path, e->path))
+                                continue;
+                        if (a->kind == ENTRY_READ_ONLY)
+                                e->cover = (ssize_t) j;
+                        break;
+                }
+        next:;
+        }
+}
+
 /* Every clone is taken; now the staged file for the inaccessible
  * non-directories, on /dev while nothing else needs it, then every entry
  * in order. */
@@ -451,10 +483,19 @@ static int builder_finish(Builder *b) {
         }
 
         qsort(b->entries, b->n_entries, sizeof *b->entries, entry_compare);
+        restores_resolve(b);
         for (size_t i = 0; r >= 0 && i < b->n_entries; i++) {
-                const Entry *e = &b->entries[i];
+                Entry *e = &b->entries[i];
                 MountOp op = { .path = e->path, .options = e->options, .flags = e->flags, .slot = e->slot,
                                .ignore_missing = e->ignore_missing };
+
+                /* The copies of the writable paths beneath, as they are now. */
+                for (size_t k = i + 1; r >= 0 && k < b->n_entries; k++)
+                        if (b->entries[k].kind == ENTRY_RESTORE && b->entries[k].cover == (ssize_t) i)
+                                r = builder_clone(b, b->entries[k].path, true, b->entries[k].ignore_missing,
+                                                  &b->entries[k].slot);
+                if (r < 0)
+                        break;
 
                 switch (e->kind) {
                 case ENTRY_TMPFS:
@@ -464,6 +505,11 @@ static int builder_finish(Builder *b) {
                         op.type = MOUNT_OP_PROC;
                         break;
                 case ENTRY_ATTACH:
+                        op.type = MOUNT_OP_ATTACH;
+                        break;
+                case ENTRY_RESTORE:
+                        if (e->cover < 0)
+                                continue;
                         op.type = MOUNT_OP_ATTACH;
                         break;
                 case ENTRY_READ_ONLY:

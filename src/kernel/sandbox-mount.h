@@ -9,25 +9,26 @@
  * Order of the plan:
  *   1. every source that a later step hides is opened first, as a detached
  *      copy (open_tree(OPEN_TREE_CLONE)): bind sources (so a host path under
- *      /tmp can be passed in past PrivateTmp), StateDirectory, ReadWritePaths
- *      and, under ProtectSystem=strict, /dev, /proc and /sys, and the device
+ *      /tmp can be passed in past PrivateTmp), StateDirectory, and the device
  *      nodes PrivateDevices keeps;
  *   2. every other step sorted by path, parents first (systemd's rule: the
  *      most specific path wins); at one path a mount is made first, then
  *      made read-only, then made inaccessible, so the stricter setting wins.
  * Read-only is set in place on the namespace's copy of every mount beneath
  * the path (mount_setattr(AT_RECURSIVE)); a path that is no mount point is
- * bound onto itself first. Writable paths beneath a read-only one get back
- * the copy taken in step 1, with the host's own mount flags, so a read-only
- * cgroupfs (SpawnParams.protect_cgroups) stays read-only.
+ * bound onto itself first. A writable path (ReadWritePaths, and /dev, /proc,
+ * /sys under ProtectSystem=strict) beneath a read-only step is copied right
+ * before that step and put back after it, with its mount flags as they
+ * were, so a read-only cgroupfs (SpawnParams.protect_cgroups) stays
+ * read-only. Beneath a fresh writable mount (the private /tmp, the private
+ * /dev, a bind) there is nothing to put back; at the path of any other
+ * step, or beneath an inaccessible one, the other step stands.
  *
  * InaccessiblePaths (and ProtectHome=yes): a directory gets an empty
  * read-only tmpfs of mode 000, anything else an empty mode-000 file from a
  * tmpfs staged briefly on /dev (after /dev's own copies are taken) and
- * detached again. A ReadWritePaths entry is the host's copy of that path,
- * so one under a private /tmp brings the host's directory in, like a bind.
- * BindPaths destinations that the sandbox lacks (one in the private /tmp)
- * are created, with their parents, as the bind's mount point.
+ * detached again. BindPaths destinations that the sandbox lacks (one in
+ * the private /tmp) are created, with their parents, as mount points.
  *
  * Privileges: the child needs CAP_SYS_ADMIN over the mount namespace (the
  * daemon's root). A fresh procfs (ProtectProc=, ProcSubset=) also needs it

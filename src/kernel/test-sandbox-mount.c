@@ -93,25 +93,54 @@ static void test_plan_order(void **state) {
         mount_plan_free(plan);
 }
 
-/* At one path the stricter setting wins: mount, then read-only, then
- * inaccessible; and a deeper path after its parent. */
-static void test_plan_stricter_wins(void **state) {
-        char *rw[] = { (char *) "/srv", (char *) "/usr/local", NULL };
+static ssize_t find_clone(const MountPlan *plan, const char *source) {
+        for (size_t i = 0; i < plan->n_ops; i++)
+                if (plan->ops[i].type == MOUNT_OP_CLONE && strcmp(plan->ops[i].source, source) == 0)
+                        return (ssize_t) i;
+        return -1;
+}
+
+/* A writable path comes back only beneath a read-only step, copied right
+ * before it; at one path, and beneath an inaccessible or fresh mount, the
+ * stricter or fresher setting stands; a deeper path comes after its parent. */
+static void test_plan_writable_paths(void **state) {
+        char *rw[] = { (char *) "/srv", (char *) "/usr/local", (char *) "/tmp/x", (char *) "/etc", NULL };
         char *ro[] = { (char *) "/srv/sub", NULL };
         char *in[] = { (char *) "/srv", NULL };
         MountSettings s = { .read_write_paths = rw, .read_only_paths = ro, .inaccessible_paths = in,
-                            .protect_system = PROTECT_SYSTEM_YES };
+                            .protect_system = PROTECT_SYSTEM_FULL, .private_tmp = true };
         MountPlan *plan = build_ok(&s);
-        ssize_t a = find_op(plan, MOUNT_OP_ATTACH, "/srv"), i = find_op(plan, MOUNT_OP_INACCESSIBLE, "/srv"),
-                sub = find_op(plan, MOUNT_OP_READ_ONLY, "/srv/sub"), usr = find_op(plan, MOUNT_OP_READ_ONLY, "/usr"),
-                local = find_op(plan, MOUNT_OP_ATTACH, "/usr/local"), stage = find_op(plan, MOUNT_OP_STAGE, "/dev");
+        ssize_t i = find_op(plan, MOUNT_OP_INACCESSIBLE, "/srv"), sub = find_op(plan, MOUNT_OP_READ_ONLY, "/srv/sub"),
+                usr = find_op(plan, MOUNT_OP_READ_ONLY, "/usr"), local = find_op(plan, MOUNT_OP_ATTACH, "/usr/local"),
+                copy = find_clone(plan, "/usr/local"), stage = find_op(plan, MOUNT_OP_STAGE, "/dev");
 
-        check(a >= 0 && a < i && i < sub, "expected bind /srv < inaccessible /srv < ro /srv/sub: %zd %zd %zd", a, i,
-              sub);
-        check(usr >= 0 && usr < local, "/usr/local writable after /usr read-only: %zd %zd", usr, local);
-        check(stage >= 0 && stage < a, "the inaccessible file is staged before the sorted steps");
+        check(i >= 0 && i < sub, "expected inaccessible /srv < ro /srv/sub: %zd %zd", i, sub);
+        check(find_op(plan, MOUNT_OP_ATTACH, "/srv") < 0 && find_clone(plan, "/srv") < 0,
+              "/srv is inaccessible: nothing to put back");
+        check(usr >= 0 && copy == usr - 1 && usr < local,
+              "/usr/local: copied right before /usr turns read-only (%zd, %zd), put back after (%zd)", copy, usr, local);
+        check(find_clone(plan, "/tmp/x") < 0 && find_op(plan, MOUNT_OP_ATTACH, "/tmp/x") < 0,
+              "/tmp/x is in the private, writable /tmp: the host's must not come back");
+        check(find_op(plan, MOUNT_OP_ATTACH, "/etc") < 0 && find_op(plan, MOUNT_OP_READ_ONLY, "/etc") >= 0,
+              "ReadWritePaths=/etc against ProtectSystem=full: the stricter stands");
+        check(stage >= 0 && stage < usr, "the inaccessible file is staged before the sorted steps");
         check(plan->ops[usr].ignore_missing && !plan->ops[sub].ignore_missing,
               "ProtectSystem's paths may be missing; a listed path must exist");
+        mount_plan_free(plan);
+
+        /* With a /dev and a /proc of its own, strict puts back only /sys. */
+        s = (MountSettings) { .protect_system = PROTECT_SYSTEM_STRICT, .private_devices = true,
+                              .proc_subset = PROC_SUBSET_PID, .protect_proc = PROTECT_PROC_INVISIBLE };
+        plan = build_ok(&s);
+        check(find_op(plan, MOUNT_OP_ATTACH, "/sys") > find_op(plan, MOUNT_OP_READ_ONLY, "/"), "/sys put back");
+        check(find_op(plan, MOUNT_OP_ATTACH, "/dev") < 0 && find_op(plan, MOUNT_OP_ATTACH, "/proc") < 0,
+              "the host's /dev and /proc must not cover the agent's own");
+        i = find_op(plan, MOUNT_OP_PROC, "/proc");
+        check(i >= 0 && strcmp(plan->ops[i].options, "hidepid=invisible,subset=pid") == 0, "procfs options: %s",
+              i >= 0 ? plan->ops[i].options : "(no procfs)");
+        check(find_clone(plan, "/dev/null") < find_op(plan, MOUNT_OP_TMPFS, "/dev") &&
+              find_op(plan, MOUNT_OP_TMPFS, "/dev") < find_op(plan, MOUNT_OP_ATTACH, "/dev/null"),
+              "/dev/null is copied before the private /dev hides it, and bound into it after");
         mount_plan_free(plan);
 }
 
@@ -566,7 +595,7 @@ int main(int argc, char **argv) {
         const struct CMUnitTest unit[] = {
                 cmocka_unit_test(test_plan_nothing_to_do),
                 cmocka_unit_test(test_plan_order),
-                cmocka_unit_test(test_plan_stricter_wins),
+                cmocka_unit_test(test_plan_writable_paths),
                 cmocka_unit_test(test_plan_bad_input),
                 cmocka_unit_test(test_plan_normalizes),
         };
