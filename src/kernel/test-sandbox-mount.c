@@ -197,6 +197,18 @@ static Cgroup *group;
 static char *mountinfo_before;
 static char *const no_env[] = { (char *) "PATH=/usr/bin:/bin", NULL };
 static bool probe_protect_cgroups;      /* SpawnParams.protect_cgroups for the next probes */
+/* What a test made on the host, removed by test_teardown() even when a
+ * check failed half-way. */
+static char *host_paths[4];
+
+static void host_path_add(const char *path) {
+        for (size_t i = 0; i < ELEMENTSOF(host_paths); i++)
+                if (!host_paths[i]) {
+                        host_paths[i] = strdup(path);
+                        return;
+                }
+        fail_msg("too many host paths in one test");
+}
 
 static int setup(void **state) {
         char name[64];
@@ -250,6 +262,15 @@ static int test_teardown(void **state) {
         }
         free(after);
         mountinfo_before = mfree(mountinfo_before);
+        for (size_t i = 0; i < ELEMENTSOF(host_paths); i++)
+                if (host_paths[i]) {
+                        char cmd[512];
+
+                        snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", host_paths[i]);
+                        if (system(cmd) != 0)
+                                r = -1;
+                        host_paths[i] = mfree(host_paths[i]);
+                }
         return r < 0 ? -1 : 0;
 }
 
@@ -359,18 +380,18 @@ static void test_private_tmp(void **state) {
 
         snprintf(host, sizeof host, "/tmp/avtest-host-%d", (int) getpid());
         snprintf(agent, sizeof agent, "/tmp/avtest-agent-%d", (int) getpid());
+        host_path_add(host);
+        host_path_add(agent);
         fd = open(host, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
         check(fd >= 0, "creating %s: %m", host);
         close(fd);
 
         out = run_probe(&s, 65534, "echo \"[$(ls -A /tmp /var/tmp | tr '\\n' ' ')]\"; "
                                    "stat -c 'mode %a' /tmp; echo x > \"$1\" && echo WROTE; ls -A /tmp", agent, NULL);
-        unlink(host);
         expect_line(out, "[/tmp:  /var/tmp: ]");
         expect_line(out, "mode 1777\n");
         expect_line(out, "WROTE\navtest-agent-%d\n", (int) getpid());
         check(access(agent, F_OK) < 0 && errno == ENOENT, "the agent's %s leaked onto the host", agent);
-        unlink(agent);
 }
 
 /* EROFS, not EACCES: the probe is uid 0 (without capabilities). */
@@ -416,13 +437,6 @@ static void test_protect_home(void **state) {
         check(strstr(out, "Permission denied"), "ProtectHome=yes should deny /root:\n%s", out);
 }
 
-static void rm_tree(const char *dir) {
-        char cmd[512];
-
-        snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
-        check(system(cmd) == 0, "%s failed", cmd);
-}
-
 static void test_strict_writable_paths(void **state) {
         char rw[] = "/var/tmp/avtest-rw-XXXXXX", ro[] = "/var/tmp/avtest-ro-XXXXXX",
              st[] = "/var/tmp/avtest-state-XXXXXX", f_rw[64], f_ro[64], f_st[64], *out;
@@ -430,13 +444,15 @@ static void test_strict_writable_paths(void **state) {
         MountSettings s = { .protect_system = PROTECT_SYSTEM_STRICT, .read_write_paths = rws, .state_directory = st };
 
         check(mkdtemp(rw) && mkdtemp(ro) && mkdtemp(st), "mkdtemp: %m");
+        host_path_add(rw);
+        host_path_add(ro);
+        host_path_add(st);
         snprintf(f_rw, sizeof f_rw, "%s/f", rw);
         snprintf(f_ro, sizeof f_ro, "%s/f", ro);
         snprintf(f_st, sizeof f_st, "%s/f", st);
         out = run_probe(&s, 0, PROBE_WRITE "; echo hi > \"$1\"", f_rw, f_ro, f_st, "/usr/bin/env", "/etc/passwd",
                         "/dev/null", "/proc/self/comm", NULL);
         check(access(f_ro, F_OK) < 0, "a path outside ReadWritePaths was written under strict");
-        rm_tree(ro);
         expect_line(out, "WRITABLE %s\n", f_rw);
         expect_line(out, "EROFS %s\n", f_ro);
         expect_line(out, "WRITABLE %s\n", f_st);
@@ -445,8 +461,6 @@ static void test_strict_writable_paths(void **state) {
         expect_line(out, "WRITABLE /dev/null\n");
         expect_line(out, "WRITABLE /proc/self/comm\n");
         check(access(f_rw, F_OK) == 0, "the write to ReadWritePaths did not reach the host:\n%s", out);
-        rm_tree(rw);
-        rm_tree(st);
 }
 
 static void test_inaccessible_paths(void **state) {
@@ -461,6 +475,7 @@ static void test_inaccessible_paths(void **state) {
         int pidfd = -1, r;
 
         check(mkdtemp(dir), "mkdtemp: %m");
+        host_path_add(dir);
         snprintf(sub, sizeof sub, "%s/sub", dir);
         snprintf(secret, sizeof secret, "%s/secret", dir);
         snprintf(missing, sizeof missing, "-%s/missing", dir);
@@ -486,7 +501,6 @@ static void test_inaccessible_paths(void **state) {
         check(r == -ENOENT && step && strcmp(step, "mount_inaccessible") == 0,
               "a missing InaccessiblePaths entry should fail at mount_inaccessible with ENOENT, got %d at %s", r,
               step ? step : "?");
-        rm_tree(dir);
 }
 
 /* A host directory under /tmp passes into the private /tmp, at its own
@@ -500,6 +514,7 @@ static void test_bind_under_private_tmp(void **state) {
         int fd;
 
         check(mkdtemp(dir), "mkdtemp: %m");
+        host_path_add(dir);
         snprintf(hello, sizeof hello, "%s/hello", dir);
         snprintf(elsewhere, sizeof elsewhere, "/tmp/avtest-elsewhere-%d", (int) getpid());
         snprintf(bind2, sizeof bind2, "%s:%s/x", dir, elsewhere);
@@ -517,7 +532,6 @@ static void test_bind_under_private_tmp(void **state) {
         check(access(elsewhere, F_OK) < 0, "the bind's mount point %s was made on the host", elsewhere);
         snprintf(hello, sizeof hello, "%s/new", dir);
         check(access(hello, F_OK) == 0, "a write through BindPaths should reach the host");
-        rm_tree(dir);
 }
 
 static void test_private_devices(void **state) {
