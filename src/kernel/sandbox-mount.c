@@ -467,9 +467,10 @@ static void restores_resolve(Builder *b) {
         }
 }
 
-/* Every clone is taken; now the staged file for the inaccessible
- * non-directories, on /dev while nothing else needs it, then every entry
- * in order. */
+/* The bind sources are copied by now; next the staged file for the
+ * inaccessible non-directories, on /dev while nothing else needs it, then
+ * every entry in order, each writable path's copy taken right before the
+ * read-only step that covers it. */
 static int builder_finish(Builder *b) {
         size_t stage_first = b->plan->n_fds;
         int r = 0;
