@@ -44,7 +44,7 @@ void manager_run_spec(Manager *m, AgentSpec *ret) {
 }
 
 int manager_check_run_argv(char *const *argv, ErrorDetail *err) {
-        if (strv_length((char **) argv) == 0)
+        if (strv_length(argv) == 0)
                 return error_detail_set(err, -EINVAL, ERROR_KIND_INVALID_ARGS, "argv must not be empty.");
         if (argv[0][0] != '/')
                 return error_detail_set(err, -EINVAL, ERROR_KIND_INVALID_ARGS,
