@@ -44,6 +44,12 @@ int bus_error_from_detail(int r, const ErrorDetail *detail, sd_bus_error *error)
         return sd_bus_error_set(error, name, detail->message);
 }
 
+int bus_reply_empty_or_error(sd_bus_message *msg, int r, const ErrorDetail *detail, sd_bus_error *error) {
+        if (r < 0)
+                return bus_error_from_detail(r, detail, error);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
 /* One entry at a time, so that an array of 100,000 strings costs no more
  * than the limit: sd_bus_message_read_strv() would read it whole (growing
  * the vector an element at a time) before any count could be checked. */

@@ -18,18 +18,12 @@ static int reply_agent(sd_bus_message *msg, int r, Agent *a, const ErrorDetail *
         return sd_bus_reply_method_return(msg, "o", a->object_path);
 }
 
-static int reply_empty(sd_bus_message *msg, int r, const ErrorDetail *err, sd_bus_error *error) {
-        if (r < 0)
-                return bus_error_from_detail(r, err, error);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
 static int method_start_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         Manager *m = userdata;
         const char *type, *name;
         size_t budget = BUS_INPUT_BYTES_MAX;
-        AgentSpec spec;
+        AgentSpec spec = {};
         Agent *a = NULL;
         int r;
 
@@ -66,7 +60,7 @@ static int method_run_agent(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = manager_check_agent_name(name, &err);
         if (r < 0)
                 return bus_error_from_detail(r, &err, error);
-        manager_run_spec(m, &spec);
+        manager_run_spec_init(m, &spec);
         r = bus_read_strv_bounded(msg, "argv", BUS_ARGS_MAX, &budget, &spec.exec, error);
         if (r >= 0)
                 r = manager_check_run_argv(spec.exec, &err);
@@ -87,40 +81,6 @@ static int lookup_agent(Manager *m, sd_bus_message *msg, Agent **ret, ErrorDetai
                 return r;
         *ret = manager_lookup_agent(m, name, err);
         return *ret ? 0 : -ENOENT;
-}
-
-/* Shared by Manager.StopAgent(s) and Agent.Stop() and friends. */
-int bus_agent_do_stop(Agent *a, sd_bus_message *msg, sd_bus_error *error) {
-        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
-        int r;
-
-        r = bus_check_admin(a->manager, msg, false, error);
-        if (r <= 0)
-                return r;
-        r = manager_stop_agent(a, &err);
-        return reply_empty(msg, r, &err, error);
-}
-
-int bus_agent_do_restart(Agent *a, sd_bus_message *msg, sd_bus_error *error) {
-        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
-        int r;
-
-        r = bus_check_admin(a->manager, msg, false, error);
-        if (r <= 0)
-                return r;
-        r = manager_restart_agent(a, &err);
-        return reply_empty(msg, r, &err, error);
-}
-
-int bus_agent_do_kill(Agent *a, int sig, sd_bus_message *msg, sd_bus_error *error) {
-        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
-        int r;
-
-        r = bus_check_admin(a->manager, msg, false, error);
-        if (r <= 0)
-                return r;
-        r = manager_kill_agent(a, sig, &err);
-        return reply_empty(msg, r, &err, error);
 }
 
 static int method_stop_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -161,7 +121,7 @@ static int method_remove_agent(sd_bus_message *msg, void *userdata, sd_bus_error
         if (r <= 0)
                 return r;
         r = manager_remove_agent(a, &err);
-        return reply_empty(msg, r, &err, error);
+        return bus_reply_empty_or_error(msg, r, &err, error);
 }
 
 static int method_get_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -244,17 +204,6 @@ static int method_list_supervisors(sd_bus_message *msg, void *userdata, sd_bus_e
         return sd_bus_send(NULL, reply, NULL);
 }
 
-int bus_supervisor_do_reset(Supervisor *s, sd_bus_message *msg, sd_bus_error *error) {
-        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
-        int r;
-
-        r = bus_check_admin(s->manager, msg, false, error);
-        if (r <= 0)
-                return r;
-        r = manager_reset_escalation(s, &err);
-        return reply_empty(msg, r, &err, error);
-}
-
 static int method_reset_escalation(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         const char *name;
@@ -279,7 +228,7 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r <= 0)
                 return r;
         r = manager_reload_request(m, &err);
-        return reply_empty(msg, r, &err, error);
+        return bus_reply_empty_or_error(msg, r, &err, error);
 }
 
 static const SupervisorConfig *root_config(Manager *m) {

@@ -60,9 +60,12 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
  * error is set to the kind's name and the detail's message. */
 const char *bus_error_kind_to_string(ErrorKind kind);
 int bus_error_from_detail(int r, const ErrorDetail *detail, sd_bus_error *error);
+/* The same, replying with no value on success. */
+int bus_reply_empty_or_error(sd_bus_message *msg, int r, const ErrorDetail *detail, sd_bus_error *error);
 
 int bus_manager_register_vtable(Manager *m);
-/* Method bodies shared by the Manager's by-name calls and the objects' own. */
+/* The objects' own methods (dbus-agent.c, dbus-supervisor.c), which the
+ * Manager's by-name calls share. */
 int bus_agent_do_stop(Agent *a, sd_bus_message *msg, sd_bus_error *error);
 int bus_agent_do_restart(Agent *a, sd_bus_message *msg, sd_bus_error *error);
 int bus_agent_do_kill(Agent *a, int sig, sd_bus_message *msg, sd_bus_error *error);

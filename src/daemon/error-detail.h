@@ -44,6 +44,7 @@ typedef enum ErrorKind {
         ERROR_KIND_NOT_RUNNING,
         ERROR_KIND_NOT_STOPPED,
         _ERROR_KIND_MAX,
+        _ERROR_KIND_INVALID = -EINVAL,
 } ErrorKind;
 
 typedef struct ErrorDetail {

@@ -23,7 +23,6 @@ int manager_start_spec(Manager *m, const char *type, const char *name, AgentSpec
         AgentType *t;
         int r;
 
-        *ret = (AgentSpec) {};
         if (!name_is_valid(type))
                 return error_detail_set(err, -EINVAL, ERROR_KIND_INVALID_ARGS, "\"%s\" is not a valid type name.",
                                         type);
@@ -37,10 +36,10 @@ int manager_start_spec(Manager *m, const char *type, const char *name, AgentSpec
         return agent_spec_copy(&t->spec, ret);
 }
 
-void manager_run_spec(Manager *m, AgentSpec *ret) {
-        agent_spec_init(ret);
-        daemon_config_default_limits(m->config, &ret->limits);
-        ret->restart = RESTART_TEMPORARY;
+void manager_run_spec_init(Manager *m, AgentSpec *spec) {
+        agent_spec_init(spec);
+        daemon_config_default_limits(m->config, &spec->limits);
+        spec->restart = RESTART_TEMPORARY;
 }
 
 int manager_check_run_argv(char *const *argv, ErrorDetail *err) {

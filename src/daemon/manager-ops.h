@@ -3,8 +3,9 @@
  * agents, reset an escalation, reload. Each returns 0 or a negative errno
  * and, when it refuses, fills err (error-detail.h) with the kind of refusal
  * and the message; the bus side (dbus-*.c) reads arguments, checks the
- * caller, calls these and maps (errno, detail) to an error name. None of
- * them knows about the bus. */
+ * caller, calls these and maps (errno, detail) to an error name. What
+ * changed reaches the bus as the rest of the logic's changes do, through the
+ * bus_emit_*() queue; nothing here reads or answers a message. */
 #pragma once
 
 #include "agent.h"
@@ -15,11 +16,10 @@
 int manager_check_agent_name(const char *name, ErrorDetail *err);
 
 /* StartAgent, before its options: checks the type and agent names, finds the
- * type and copies its spec into *ret (initialised here; the caller frees it
- * with agent_spec_done() whatever this returns). */
+ * type and copies its spec into *ret (untouched on failure). */
 int manager_start_spec(Manager *m, const char *type, const char *name, AgentSpec *ret, ErrorDetail *err);
 /* RunAgent, before its argv: the spec a command line starts from. */
-void manager_run_spec(Manager *m, AgentSpec *ret);
+void manager_run_spec_init(Manager *m, AgentSpec *spec);
 /* RunAgent's argv, before its properties: not empty, argv[0] absolute. */
 int manager_check_run_argv(char *const *argv, ErrorDetail *err);
 

@@ -50,8 +50,11 @@ static void test_start_spec(void **state) {
         AgentType web = { .name = (char *) "web" };
         DaemonConfig config = { .agents_directory = (char *) "/etc/agentvisor/agents.d" };
         Manager m = { .config = &config, .types = hashmap_new_string() };
-        AgentSpec spec;
+        AgentSpec spec, untouched;
 
+        /* Poisoned, so that a refusal that writes even zeroes shows. */
+        memset(&spec, 0xa5, sizeof spec);
+        memcpy(&untouched, &spec, sizeof spec);
         assert_non_null(m.types);
         agent_spec_init(&web.spec);
         web.spec.exec = exec;
@@ -59,19 +62,17 @@ static void test_start_spec(void **state) {
 
         assert_detail(manager_start_spec(&m, "a/b", "", &spec, &d), -EINVAL, &d, ERROR_KIND_INVALID_ARGS,
                       "\"a/b\" is not a valid type name.");
-        agent_spec_done(&spec);
         /* The type's name is checked before the agent's, and both before
          * the type is looked up. */
         assert_detail(manager_start_spec(&m, "nope", "x y", &spec, &d), -EINVAL, &d, ERROR_KIND_INVALID_ARGS,
                       "\"x y\" is not a valid agent name: use [A-Za-z0-9][A-Za-z0-9_.@-]{0,63}.");
-        agent_spec_done(&spec);
         assert_detail(manager_start_spec(&m, "nope", "", &spec, &d), -ENOENT, &d, ERROR_KIND_NO_SUCH_TYPE,
                       "No agent type \"nope\" (looked in /etc/agentvisor/agents.d).");
-        agent_spec_done(&spec);
         config.agents_directory = NULL;
         assert_detail(manager_start_spec(&m, "nope", "", &spec, &d), -ENOENT, &d, ERROR_KIND_NO_SUCH_TYPE,
                       "No agent type \"nope\" (looked in no AgentsDirectory).");
-        agent_spec_done(&spec);
+        /* A refusal leaves the caller's spec as it was. */
+        assert_memory_equal(&spec, &untouched, sizeof spec);
 
         error_detail_done(&d);
         assert_int_equal(manager_start_spec(&m, "web", "web-7", &spec, &d), 0);
@@ -89,7 +90,7 @@ static void test_run_spec(void **state) {
         Manager m = { .config = &config };
         AgentSpec spec;
 
-        manager_run_spec(&m, &spec);
+        manager_run_spec_init(&m, &spec);
         assert_int_equal(spec.restart, RESTART_TEMPORARY);
         assert_null(spec.exec);
         agent_spec_done(&spec);
