@@ -375,6 +375,8 @@ static int mount_rules_collect(const Rule *rules, size_t n, LandlockRuleset *rs,
         return 0;
 }
 
+/* Refused before anything is created: a spec this kernel cannot enforce
+ * must not run unconfined. */
 static int abi_check(const LandlockSpec *spec, int abi, char **ret_error) {
         if (spec->filesystem && abi < 1)
                 return fail(ret_error, -EOPNOTSUPP, "Landlock=yes needs Landlock, which this kernel does not offer");
