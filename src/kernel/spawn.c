@@ -51,6 +51,7 @@ typedef struct ChildContext {
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
         struct rlimit64 rlimits[RLIM_NLIMITS]; /* every one, set in the child */
+        SandboxNsState ns;                   /* namespaces made before the clone */
         int error;                           /* written by the child */
         const char *step;
 } ChildContext;
@@ -120,13 +121,19 @@ static _child_ void child_stdio(ChildContext *ctx) {
                 child_fail(ctx, "stdio");
 }
 
+/* Keeps the user namespace fd, if any, for sandbox_ns_child(). */
 static _child_ void child_close_fds(ChildContext *ctx) {
-        if (syscall(SYS_close_range, 3U, ~0U, 0) >= 0)
+        int keep = ctx->ns.userns_fd;
+
+        if (keep >= 3 ? syscall(SYS_close_range, 3U, (unsigned) keep - 1, 0) >= 0 &&
+                                syscall(SYS_close_range, (unsigned) keep + 1, ~0U, 0) >= 0
+                      : syscall(SYS_close_range, 3U, ~0U, 0) >= 0)
                 return;
         if (errno != ENOSYS)
                 child_fail(ctx, "close_range");
         for (int fd = 3; fd < ctx->max_fd; fd++)
-                (void) syscall(SYS_close, fd);
+                if (fd != keep)
+                        (void) syscall(SYS_close, fd);
 }
 
 /* ProtectControlGroups: a cgroup namespace rooted at the agent's group and a
@@ -208,7 +215,14 @@ static _child_ int child_main(void *userdata) {
         if (p->protect_cgroups)
                 child_protect_cgroups(ctx);
 
-        if (syscall(SYS_setgroups, p->n_groups, p->groups) < 0)
+        /* Namespaces: after the mounts, just before the ids change (the user
+         * namespace is entered last, see sandbox-ns.h). */
+        if (p->ns.flags != 0 && sandbox_ns_child(&p->ns, ctx->ns.userns_fd, &ctx->step) < 0)
+                child_fail(ctx, ctx->step);
+
+        /* In a user namespace setgroups is denied: sandbox_ns_child() dropped
+         * every group before entering it. */
+        if (!(p->ns.flags & SANDBOX_NS_USER) && syscall(SYS_setgroups, p->n_groups, p->groups) < 0)
                 child_fail(ctx, "setgroups");
         if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)
                 child_fail(ctx, "setresgid");
@@ -323,7 +337,7 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
         if (!clone3_missing) {
                 struct clone_args args = {
                         .flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP |
-                                 (ctx->shared_files ? CLONE_FILES : 0),
+                                 (ctx->shared_files ? CLONE_FILES : 0) | sandbox_ns_clone_flags(&ctx->p->ns),
                         .pidfd = (uint64_t) (uintptr_t) &pidfd,
                         .exit_signal = SIGCHLD,
                         .stack = (uint64_t) (uintptr_t) stack,
@@ -359,8 +373,9 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                 ctx->cgroup_procs_fd = RESERVED_END - 1;
         }
         pid = clone(child_main, (char *) stack + STACK_SIZE,
-                    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | (ctx->shared_files ? CLONE_FILES : 0), ctx,
-                    &pidfd);
+                    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | (ctx->shared_files ? CLONE_FILES : 0) |
+                            (int) sandbox_ns_clone_flags(&ctx->p->ns),
+                    ctx, &pidfd);
         if (pid < 0)
                 pid = -errno;
         if (!ctx->shared_files)
@@ -391,7 +406,8 @@ static int stack_get(void) {
 }
 
 /* With reserved slots, the fds the child needs are copied into them (slot
- * RESERVED_END - 1 stays free for the clone() fallback's cgroup.procs). */
+ * RESERVED_END - 1 stays free for the clone() fallback's cgroup.procs, RESERVED_END - 2
+ * for the user namespace fd: at most 6 are used from RESERVED_FIRST). */
 static int child_fds_prepare(ChildContext *ctx) {
         const SpawnParams *p = ctx->p;
         int slot = RESERVED_FIRST;
@@ -469,12 +485,29 @@ int spawn_reserve_fds(void) {
         return 0;
 }
 
+/* The namespaces made before the clone (sandbox-ns.h). The user namespace
+ * fd goes into a reserved slot that child_fds_prepare() leaves free, so that
+ * the child keeps it. */
+static int ns_prepare(ChildContext *ctx) {
+        const SpawnParams *p = ctx->p;
+        int r;
+
+        r = sandbox_ns_prepare(&p->ns, p->uid, p->gid, p->cgroup_fd, child_stack, STACK_SIZE, &ctx->ns);
+        if (r < 0 || !ctx->shared_files || ctx->ns.userns_fd < 0)
+                return r;
+        r = dup3(ctx->ns.userns_fd, RESERVED_END - 2, O_CLOEXEC) < 0 ? -errno : 0;
+        safe_close(ctx->ns.userns_fd);
+        ctx->ns.userns_fd = r < 0 ? -EBADF : RESERVED_END - 2;
+        return r;
+}
+
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step) {
         ChildContext ctx = {
                 .p = p,
                 .cgroup_procs_fd = -EBADF,
                 .cap_last_cap = read_cap_last_cap(),
                 .max_fd = (int) MIN(sysconf(_SC_OPEN_MAX), (long) INT32_MAX),
+                .ns = SANDBOX_NS_STATE_INIT,
         };
         sigset_t all, saved;
         int pidfd = -EBADF, r;
@@ -493,11 +526,23 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         r = child_fds_prepare(&ctx);
         if (r < 0)
                 return r;
+        if (p->ns.flags != 0) {
+                r = ns_prepare(&ctx);
+                if (r < 0) {
+                        sandbox_ns_finish(&p->ns, &ctx.ns, false);
+                        child_fds_release(&ctx);
+                        return r;
+                }
+        }
 
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &saved);
         pid = clone_child(&ctx, child_stack, p->cgroup_fd, &pidfd);
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (ctx.shared_files)
+                ctx.ns.userns_fd = -EBADF;   /* a reserved slot: reset below */
+        if (p->ns.flags != 0)
+                sandbox_ns_finish(&p->ns, &ctx.ns, pid > 0 && ctx.error == 0);
         child_fds_release(&ctx);
 
         if (pid < 0)

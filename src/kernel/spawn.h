@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "sandbox-ns.h"
 
 typedef struct SpawnParams {
         const char *path;                  /* executable (absolute) */
@@ -39,6 +40,7 @@ typedef struct SpawnParams {
          * value part of an envp entry such as "WATCHDOG_PID=" followed by at
          * least SPAWN_PID_SLOT_SIZE - 1 placeholder bytes. NULL: none. */
         char *pid_env_slot;
+        SandboxNs ns;                      /* PrivateIPC/Network/PIDs/Users (sandbox-ns.h) */
 } SpawnParams;
 
 #define SPAWN_PID_SLOT_SIZE 11
