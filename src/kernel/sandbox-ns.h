@@ -78,7 +78,7 @@ typedef struct SandboxNsState {
  * clone3 entry code for this architecture. */
 int sandbox_ns_validate(const SandboxNs *ns);
 
-/* Before the clone: makes the user namespace and the PID namespace (with its
+/* Before the clone (ns validated): makes the user namespace and the PID namespace (with its
  * init, in cgroup_fd) and enters the latter for the caller's children.
  * inner_uid/gid: the ids the agent takes inside. stack: STACK_SIZE bytes the
  * helpers may run on (spawn's child stack). sandbox_ns_finish() must follow,

@@ -529,6 +529,7 @@ static void test_private_users(void **state) {
 
         /* Mapping to host root is refused. */
         p.ns.host_uid = 0;
+        p.stdout_fd = -1;
         a.init_pidfd = -1;
         check(spawn(&p, &a.pid, &a.pidfd, NULL) == -EINVAL, "PrivateUsers mapped to host root must be EINVAL");
 }
