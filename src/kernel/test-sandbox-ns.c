@@ -65,6 +65,8 @@ static int probe_net(const char *port) {
         printf("ifaces=");
         for (i = ifs; i && i->if_index; i++)
                 printf("%s%s", i == ifs ? "" : ",", i->if_name);
+        if (ifs)
+                if_freenameindex(ifs);
         fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         strcpy(ifr.ifr_name, "lo");
         if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
@@ -74,6 +76,7 @@ static int probe_net(const char *port) {
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         r = connect(fd, (struct sockaddr *) &sa, sizeof sa);
         printf(" lo_up=%d connect=%s\n", up, r == 0 ? "ok" : strerrorname_np(errno));
+        close(fd);
         return 0;
 }
 
@@ -599,8 +602,15 @@ int main(int argc, char **argv) {
         /* As the daemon does (spawn then shares the fd table and the user
          * namespace fd travels in a reserved slot), unless the run is the
          * one for the other path. */
-        if (!getenv("AV_TEST_NO_RESERVED_FDS") && spawn_reserve_fds() < 0)
-                return 1;
+        if (!getenv("AV_TEST_NO_RESERVED_FDS")) {
+                /* Whatever a harness left in the slots is not ours. */
+                for (int fd = 3; fd < 11; fd++)
+                        (void) close(fd);
+                if (spawn_reserve_fds() < 0) {
+                        fprintf(stderr, "spawn_reserve_fds: %m\n");
+                        return 1;
+                }
+        }
 
         n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
         if (n <= 0)
