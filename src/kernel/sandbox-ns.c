@@ -203,7 +203,7 @@ static int pidns_make(int cgroup_fd, void *stack, size_t stack_size) {
         struct clone_args args = {
                 .flags = CLONE_NEWPID | CLONE_FILES | CLONE_PIDFD | CLONE_INTO_CGROUP,
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
-                .exit_signal = SIGCHLD,
+                .exit_signal = 0,            /* no SIGCHLD for the daemon; reaped with __WALL */
                 .stack = (uint64_t) (uintptr_t) stack,
                 .stack_size = stack_size,
                 .cgroup = (uint64_t) cgroup_fd,

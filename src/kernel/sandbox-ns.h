@@ -23,8 +23,10 @@
  * record are therefore exactly those of a start without the namespace. The
  * init sits in the agent's cgroup: the cgroup.kill that follows the end of
  * the main process ends it, and when it dies the kernel kills whatever was
- * left in the namespace. It is the daemon's child: the daemon reaps it with
- * sandbox_ns_init_release() once the agent's cgroup is empty.
+ * left in the namespace. It is the daemon's child, with no exit signal (no
+ * SIGCHLD): the daemon reaps it with sandbox_ns_init_release() once the
+ * agent's cgroup is empty. Its cost: a fork of the daemon (page tables
+ * copied, then unmapped by the init), plus the namespace.
  *
  * User: a user namespace owned by, and mapping the agent's uid and gid to,
  * the host ids given here, with setgroups denied. The map must be written
@@ -55,7 +57,7 @@ typedef struct SandboxNs {
         unsigned flags;            /* SANDBOX_NS_*; 0: the host's namespaces */
         /* SANDBOX_NS_USER: the host uid and gid that the agent's uid and gid
          * (SpawnParams.uid/gid, ids inside the namespace, 0 for root) map to.
-         * Nothing else is mapped. */
+         * Nothing else is mapped; SpawnParams.n_groups must be 0. */
         uid_t host_uid;
         gid_t host_gid;
         /* SANDBOX_NS_PID: required. On success spawn() stores here the pidfd

@@ -517,6 +517,9 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
             (p->n_groups > 0 && !p->groups) || (p->n_v1_procs_fds > 0 && !p->v1_procs_fds) ||
             p->n_v1_procs_fds > _SPAWN_V1_MAX)
                 return -EINVAL;
+        /* In a user namespace setgroups is denied: no groups to give. */
+        if ((p->ns.flags & SANDBOX_NS_USER) && p->n_groups > 0)
+                return -EINVAL;
         r = sandbox_ns_validate(&p->ns);
         if (r < 0)
                 return r;
