@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* av_ns_init_idle(bool unmap): the last steps of a PID namespace's init (see
+/* av_ns_init_idle(bool unmap, unsigned long page_size): the last steps of a PID namespace's init (see
  * sandbox-ns.h). The init is a fork of the daemon: it unmaps every page of
  * its copy but the one(s) holding this code, so that it neither keeps a
  * snapshot of the daemon's memory alive nor looks large to the OOM killer,
@@ -16,11 +16,13 @@ av_ns_init_idle:
         .cfi_startproc
         testb   %dil, %dil
         jz      1f
+        movq    %rsi, %r13
+        negq    %r13                        /* ~(page_size - 1) */
         leaq    av_ns_init_idle(%rip), %rbx
-        andq    $-4096, %rbx                /* first page to keep */
+        andq    %r13, %rbx                  /* first page to keep */
         leaq    3f(%rip), %r12
-        addq    $4095, %r12
-        andq    $-4096, %r12                /* first page after it */
+        leaq    -1(%r12,%rsi), %r12
+        andq    %r13, %r12                  /* first page after it */
         xorl    %edi, %edi
         movq    %rbx, %rsi
         movl    $11, %eax                   /* munmap(0, keep) */
@@ -47,11 +49,13 @@ av_ns_init_idle:
 av_ns_init_idle:
         .cfi_startproc
         cbz     w0, 1f
+        neg     x21, x1                     /* ~(page_size - 1) */
         adr     x19, av_ns_init_idle
-        and     x19, x19, #0xfffffffffffff000
+        and     x19, x19, x21               /* first page to keep */
         adr     x20, 3f
-        add     x20, x20, #4095
-        and     x20, x20, #0xfffffffffffff000
+        add     x20, x20, x1
+        sub     x20, x20, #1
+        and     x20, x20, x21               /* first page after it */
         mov     x0, #0
         mov     x1, x19
         mov     x8, #215                    /* munmap(0, keep) */
@@ -60,6 +64,12 @@ av_ns_init_idle:
         sub     x1, x1, x20
         mov     x0, x20
         mov     x8, #215                    /* munmap(end, rest) */
+        svc     #0
+        cbz     x0, 1f
+        mov     x1, #0x800000000000         /* 47-bit address space (16 KiB pages) */
+        sub     x1, x1, x20
+        mov     x0, x20
+        mov     x8, #215
         svc     #0
         cbz     x0, 1f
         mov     x1, #0x8000000000           /* 39-bit address space */

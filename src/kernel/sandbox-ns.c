@@ -35,7 +35,7 @@
 
 #if HAVE_CLONE3_ASM
 long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
-_noreturn_ void av_ns_init_idle(bool unmap);
+_noreturn_ void av_ns_init_idle(bool unmap, unsigned long page_size);
 #endif
 
 int sandbox_ns_validate(const SandboxNs *ns) {
@@ -182,6 +182,7 @@ static _child_ bool child_rseq_unregister(void) {
 }
 
 static _child_ int ns_init_main(void *userdata) {
+        unsigned long page_size = *(const unsigned long *) userdata;
         /* SIG_IGN, in the kernel's struct sigaction of either architecture. */
         static const unsigned long ignore[4] = { 1 };
 
@@ -192,7 +193,7 @@ static _child_ int ns_init_main(void *userdata) {
         (void) syscall(SYS_setsid);
         (void) syscall(SYS_chdir, "/");
         (void) syscall(SYS_rt_sigaction, SIGCHLD, ignore, NULL, 8);
-        av_ns_init_idle(child_rseq_unregister());
+        av_ns_init_idle(child_rseq_unregister(), page_size);
 }
 
 /* Returns the pidfd of the init of a new PID namespace, in cgroup_fd. It is
@@ -208,12 +209,14 @@ static int pidns_make(int cgroup_fd, void *stack, size_t stack_size) {
                 .stack_size = stack_size,
                 .cgroup = (uint64_t) cgroup_fd,
         };
+        /* 4, 16 or 64 KiB: munmap() rounds a length up to whole pages. */
+        unsigned long page_size = (unsigned long) sysconf(_SC_PAGESIZE);
         sigset_t all, saved;
         long pid;
 
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &saved);
-        pid = av_clone3(&args, sizeof args, ns_init_main, NULL);
+        pid = av_clone3(&args, sizeof args, ns_init_main, &page_size);
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
         if (pid < 0)
                 return (int) pid;
