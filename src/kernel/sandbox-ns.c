@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#if __has_include(<sys/rseq.h>)
 #include <sys/rseq.h>
+#define HAVE_GLIBC_RSEQ 1
+#endif
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -164,9 +167,10 @@ finish:
 
 /* The kernel writes the current CPU into the rseq area glibc registered in
  * the thread's TLS, which the init is about to unmap: a fault there would be
- * a SIGSEGV that ends the namespace. Unregistered first; false if that
- * failed, and then nothing is unmapped. */
+ * a SIGSEGV that ends the namespace (and the agent with it). Unregistered
+ * first; false if that failed, and then nothing is unmapped. */
 static _child_ bool child_rseq_unregister(void) {
+#ifdef HAVE_GLIBC_RSEQ
         char *tp;
 
         if (__rseq_size == 0)
@@ -179,6 +183,9 @@ static _child_ bool child_rseq_unregister(void) {
         /* glibc registers 32 bytes; __rseq_size may give only the used part. */
         return syscall(SYS_rseq, tp + __rseq_offset, 32U, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) >= 0 ||
                syscall(SYS_rseq, tp + __rseq_offset, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) >= 0;
+#else
+        return true;                         /* before glibc 2.35: never registered */
+#endif
 }
 
 static _child_ int ns_init_main(void *userdata) {
