@@ -56,26 +56,33 @@ static char *const no_env[] = { NULL };
 
 /* ---- probe modes: this binary as the agent ---- */
 
+/* Prints the interfaces that are up (a new namespace may also hold the
+ * kernel's fallback tunnel devices, down) and what a connect to the port on
+ * 127.0.0.1 gives. */
 static int probe_net(const char *port) {
         struct if_nameindex *ifs = if_nameindex(), *i;
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(port)) };
-        struct ifreq ifr = {};
-        int fd, up = 0, r;
+        bool first = true;
+        int fd, r;
 
-        printf("ifaces=");
-        for (i = ifs; i && i->if_index; i++)
-                printf("%s%s", i == ifs ? "" : ",", i->if_name);
+        printf("up=");
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        for (i = ifs; i && i->if_index; i++) {
+                struct ifreq ifr = {};
+
+                snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", i->if_name);
+                if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP)) {
+                        printf("%s%s", first ? "" : ",", i->if_name);
+                        first = false;
+                }
+        }
+        close(fd);
         if (ifs)
                 if_freenameindex(ifs);
-        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        strcpy(ifr.ifr_name, "lo");
-        if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
-                up = !!(ifr.ifr_flags & IFF_UP);
-        close(fd);
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         r = connect(fd, (struct sockaddr *) &sa, sizeof sa);
-        printf(" lo_up=%d connect=%s\n", up, r == 0 ? "ok" : strerrorname_np(errno));
+        printf(" connect=%s\n", r == 0 ? "ok" : strerrorname_np(errno));
         close(fd);
         return 0;
 }
@@ -341,9 +348,8 @@ static void test_private_network(void **state) {
 
         start(&p, &a, true);
         seen = read_line(&a);
-        check(strcmp(seen, "ifaces=lo lo_up=1 connect=ECONNREFUSED") == 0,
-              "PrivateNetwork: expected only lo, up, and the host listener out of reach; the agent saw \"%s\"",
-              seen);
+        check(strcmp(seen, "up=lo connect=ECONNREFUSED") == 0,
+              "PrivateNetwork: expected only lo up and the host listener out of reach; the agent saw \"%s\"", seen);
         finish(&a);
 
         /* The same probe without the key reaches the listener: the test can fail. */
