@@ -44,20 +44,24 @@ _noreturn_ void av_ns_init_idle(bool unmap, unsigned long page_size);
 int sandbox_ns_validate(const SandboxNs *ns) {
         if (ns->flags & ~(unsigned) _SANDBOX_NS_ALL)
                 return -EINVAL;
+#if !HAVE_CLONE3_ASM
+        if (ns->flags & (SANDBOX_NS_PID | SANDBOX_NS_USER))
+                return -EOPNOTSUPP;
+#endif
+        if (ns->flags & SANDBOX_NS_JOIN)
+                return ns->join_pidfd >= 0 ? 0 : -EINVAL;
         if ((ns->flags & SANDBOX_NS_PID) && !ns->ret_init_pidfd)
                 return -EINVAL;
         /* Mapping to host root, or to the "no id" value, would defeat it. */
         if ((ns->flags & SANDBOX_NS_USER) && (ns->host_uid == 0 || ns->host_gid == 0 ||
                                               ns->host_uid == (uid_t) -1 || ns->host_gid == (gid_t) -1))
                 return -EINVAL;
-#if !HAVE_CLONE3_ASM
-        if (ns->flags & (SANDBOX_NS_PID | SANDBOX_NS_USER))
-                return -EOPNOTSUPP;
-#endif
         return 0;
 }
 
 unsigned long sandbox_ns_clone_flags(const SandboxNs *ns) {
+        if (ns->flags & SANDBOX_NS_JOIN)
+                return 0;
         return ((ns->flags & SANDBOX_NS_IPC) ? CLONE_NEWIPC : 0) | ((ns->flags & SANDBOX_NS_NET) ? CLONE_NEWNET : 0);
 }
 
@@ -241,15 +245,39 @@ static int own_pidns_fd(void) {
         return fd;
 }
 
+/* The child enters the IPC, network and user namespaces through its own
+ * copy of the pidfd; the daemon enters the PID namespace for its children. */
+static int join_prepare(const SandboxNs *ns, SandboxNsState *st) {
+        int r;
+
+        if (ns->flags & (SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_USER)) {
+                st->setns_fd = fcntl(ns->join_pidfd, F_DUPFD_CLOEXEC, 3);
+                if (st->setns_fd < 0)
+                        return -errno;
+        }
+        if (ns->flags & SANDBOX_NS_PID) {
+                r = own_pidns_fd();
+                if (r < 0)
+                        return r;
+                if (setns(ns->join_pidfd, CLONE_NEWPID) < 0)
+                        return -errno;
+                st->pidns_entered = true;
+        }
+        return 0;
+}
+
 int sandbox_ns_prepare(const SandboxNs *ns, uid_t inner_uid, gid_t inner_gid, int cgroup_fd, void *stack,
                        size_t stack_size, SandboxNsState *st) {
         int r;
+
+        if (ns->flags & SANDBOX_NS_JOIN)
+                return join_prepare(ns, st);
 
         if (ns->flags & SANDBOX_NS_USER) {
                 r = userns_make(ns, inner_uid, inner_gid, stack, stack_size);
                 if (r < 0)
                         return r;
-                st->userns_fd = r;
+                st->setns_fd = r;
         }
 
         if (ns->flags & SANDBOX_NS_PID) {
@@ -274,7 +302,7 @@ void sandbox_ns_finish(const SandboxNs *ns, SandboxNsState *st, bool spawned) {
                 (void) setns(own_pidns_fd(), CLONE_NEWPID);
                 st->pidns_entered = false;
         }
-        st->userns_fd = safe_close(st->userns_fd);
+        st->setns_fd = safe_close(st->setns_fd);
         if (st->init_pidfd >= 0) {
                 if (spawned && ns->ret_init_pidfd)
                         *ns->ret_init_pidfd = TAKE_FD(st->init_pidfd);
@@ -333,8 +361,17 @@ static _child_ int child_loopback_up(void) {
         return 0;
 }
 
-_child_ int sandbox_ns_child(const SandboxNs *ns, int userns_fd, const char **ret_step) {
-        if ((ns->flags & SANDBOX_NS_NET) && child_loopback_up() < 0) {
+_child_ int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret_step) {
+        bool join = ns->flags & SANDBOX_NS_JOIN;
+        unsigned long others = ((ns->flags & SANDBOX_NS_IPC) ? CLONE_NEWIPC : 0) |
+                               ((ns->flags & SANDBOX_NS_NET) ? CLONE_NEWNET : 0);
+
+        /* Joined as host root, before the user namespace. */
+        if (join && others != 0 && syscall(SYS_setns, setns_fd, others) < 0) {
+                *ret_step = "setns";
+                return -1;
+        }
+        if (!join && (ns->flags & SANDBOX_NS_NET) && child_loopback_up() < 0) {
                 *ret_step = "loopback";
                 return -1;
         }
@@ -345,11 +382,12 @@ _child_ int sandbox_ns_child(const SandboxNs *ns, int userns_fd, const char **re
                         *ret_step = "setgroups";
                         return -1;
                 }
-                if (syscall(SYS_setns, userns_fd, CLONE_NEWUSER) < 0) {
+                if (syscall(SYS_setns, setns_fd, CLONE_NEWUSER) < 0) {
                         *ret_step = "setns_user";
                         return -1;
                 }
-                (void) syscall(SYS_close, userns_fd);
         }
+        if (setns_fd >= 0)
+                (void) syscall(SYS_close, setns_fd);
         return 0;
 }

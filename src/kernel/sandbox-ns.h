@@ -49,7 +49,11 @@ enum {
         SANDBOX_NS_NET = 1U << 1,  /* PrivateNetwork: only lo, up */
         SANDBOX_NS_PID = 1U << 2,  /* PrivatePIDs */
         SANDBOX_NS_USER = 1U << 3, /* PrivateUsers */
-        _SANDBOX_NS_ALL = (1U << 4) - 1,
+        /* Join those namespaces of the process join_pidfd refers to (an
+         * agent's main process) instead of making new ones: for a health
+         * check, which runs in its agent's sandbox. */
+        SANDBOX_NS_JOIN = 1U << 4,
+        _SANDBOX_NS_ALL = (1U << 5) - 1,
 };
 
 /* The SpawnParams field (p->ns). */
@@ -64,16 +68,17 @@ typedef struct SandboxNs {
          * (O_CLOEXEC) of the namespace's init, which the caller must hand to
          * sandbox_ns_init_release() once the agent's cgroup is empty. */
         int *ret_init_pidfd;
+        int join_pidfd;            /* SANDBOX_NS_JOIN: a pidfd; host ids and ret_init_pidfd unused */
 } SandboxNs;
 
 /* Parent-side state of one spawn (in spawn.c's child context). */
 typedef struct SandboxNsState {
-        int userns_fd;             /* SANDBOX_NS_USER: the namespace to enter */
+        int setns_fd;              /* what the child enters with setns(): user namespace or pidfd */
         int init_pidfd;            /* SANDBOX_NS_PID */
         bool pidns_entered;        /* the daemon's pid_ns_for_children is the agent's */
 } SandboxNsState;
 
-#define SANDBOX_NS_STATE_INIT { .userns_fd = -EBADF, .init_pidfd = -EBADF }
+#define SANDBOX_NS_STATE_INIT { .setns_fd = -EBADF, .init_pidfd = -EBADF }
 
 /* -EINVAL for unknown flags, a missing ret_init_pidfd or a host id of 0 or
  * -1; -EOPNOTSUPP for SANDBOX_NS_PID or SANDBOX_NS_USER where spawn has no
@@ -98,9 +103,10 @@ void sandbox_ns_finish(const SandboxNs *ns, SandboxNsState *st, bool spawned);
 
 /* In the spawn child (raw syscalls only), after the mount sandbox and before
  * setgroups/setresgid: loopback up; for SANDBOX_NS_USER, the host's groups
- * dropped and the user namespace entered (userns_fd closed). Returns 0, or -1
+ * dropped and the user namespace entered (setns_fd closed); with
+ * SANDBOX_NS_JOIN, the IPC and network namespaces joined first. Returns 0, or -1
  * with errno set and *ret_step naming the failing step. */
-int sandbox_ns_child(const SandboxNs *ns, int userns_fd, const char **ret_step);
+int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret_step);
 
 /* For the daemon, once the agent's cgroup is empty: SIGKILL to the init (if
  * still there), reap it, close the fd. Returns -1 (for `fd = ...`). Accepts

@@ -123,7 +123,7 @@ static _child_ void child_stdio(ChildContext *ctx) {
 
 /* Keeps the user namespace fd, if any, for sandbox_ns_child(). */
 static _child_ void child_close_fds(ChildContext *ctx) {
-        int keep = ctx->ns.userns_fd;
+        int keep = ctx->ns.setns_fd;
 
         if (keep >= 3 ? syscall(SYS_close_range, 3U, (unsigned) keep - 1, 0) >= 0 &&
                                 syscall(SYS_close_range, (unsigned) keep + 1, ~0U, 0) >= 0
@@ -217,7 +217,7 @@ static _child_ int child_main(void *userdata) {
 
         /* Namespaces: after the mounts, just before the ids change (the user
          * namespace is entered last, see sandbox-ns.h). */
-        if (p->ns.flags != 0 && sandbox_ns_child(&p->ns, ctx->ns.userns_fd, &ctx->step) < 0)
+        if (p->ns.flags != 0 && sandbox_ns_child(&p->ns, ctx->ns.setns_fd, &ctx->step) < 0)
                 child_fail(ctx, ctx->step);
 
         /* In a user namespace setgroups is denied: sandbox_ns_child() dropped
@@ -493,11 +493,11 @@ static int ns_prepare(ChildContext *ctx) {
         int r;
 
         r = sandbox_ns_prepare(&p->ns, p->uid, p->gid, p->cgroup_fd, child_stack, STACK_SIZE, &ctx->ns);
-        if (r < 0 || !ctx->shared_files || ctx->ns.userns_fd < 0)
+        if (r < 0 || !ctx->shared_files || ctx->ns.setns_fd < 0)
                 return r;
-        r = dup3(ctx->ns.userns_fd, RESERVED_END - 2, O_CLOEXEC) < 0 ? -errno : 0;
-        safe_close(ctx->ns.userns_fd);
-        ctx->ns.userns_fd = r < 0 ? -EBADF : RESERVED_END - 2;
+        r = dup3(ctx->ns.setns_fd, RESERVED_END - 2, O_CLOEXEC) < 0 ? -errno : 0;
+        safe_close(ctx->ns.setns_fd);
+        ctx->ns.setns_fd = r < 0 ? -EBADF : RESERVED_END - 2;
         return r;
 }
 
@@ -546,7 +546,7 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         pid = clone_child(&ctx, child_stack, p->cgroup_fd, &pidfd);
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
         if (ctx.shared_files)
-                ctx.ns.userns_fd = -EBADF;   /* a reserved slot: reset below */
+                ctx.ns.setns_fd = -EBADF;   /* a reserved slot: reset below */
         if (p->ns.flags != 0)
                 sandbox_ns_finish(&p->ns, &ctx.ns, pid > 0 && ctx.error == 0);
         child_fds_release(&ctx);

@@ -94,6 +94,20 @@ static int probe_main(int argc, char **argv) {
 
         if (strcmp(mode, "net") == 0 && argc > 2)
                 return probe_net(argv[2]);
+        if (strcmp(mode, "ns") == 0) {
+                static const char *const kinds[] = { "ipc", "net", "pid", "user" };
+
+                for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                        char path[64];
+
+                        snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[k]);
+                        n = readlink(path, ns, sizeof ns - 1);
+                        ns[n > 0 ? n : 0] = 0;
+                        printf("%s%s", k ? " " : "", ns);
+                }
+                printf(" uid=%d\n", (int) getuid());
+                return 0;
+        }
         if (strcmp(mode, "ipc") == 0) {
                 n = readlink("/proc/self/ns/ipc", ns, sizeof ns - 1);
                 ns[n > 0 ? n : 0] = 0;
@@ -202,8 +216,9 @@ static void start(SpawnParams *p, Agent *a, bool capture) {
         a->out = fds[0];
         check(r == 0, "spawn(%s, namespaces 0x%x) failed at step %s: %s", p->path, p->ns.flags, step ? step : "?",
               strerror(-r));
-        check((a->init_pidfd >= 0) == !!(p->ns.flags & SANDBOX_NS_PID),
-              "init pidfd %d for namespaces 0x%x: one exactly with PrivatePIDs", a->init_pidfd, p->ns.flags);
+        check((a->init_pidfd >= 0) == ((p->ns.flags & (SANDBOX_NS_PID | SANDBOX_NS_JOIN)) == SANDBOX_NS_PID),
+              "init pidfd %d for namespaces 0x%x: one exactly with a new PID namespace", a->init_pidfd,
+              p->ns.flags);
 }
 
 static siginfo_t wait_exit(Agent *a) {
@@ -580,6 +595,46 @@ static void test_private_users(void **state) {
         check(spawn(&p, &a.pid, &a.pidfd, NULL) == -EINVAL, "PrivateUsers mapped to host root must be EINVAL");
 }
 
+/* A health check joins its agent's namespaces: the same four links as the
+ * agent's, the same uid inside, and no init of its own. */
+static void test_join_agent_namespaces(void **state) {
+        char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        char *probe_argv[] = { self_exe, (char *) "ns", NULL };
+        const unsigned all = SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_PID | SANDBOX_NS_USER;
+        static const char *const kinds[] = { "ipc", "net", "pid", "user" };
+        char expected[1024] = "", link[256], path[64], *seen;
+        Agent agent, probe;
+        SpawnParams p = params(sleep_argv, all, &agent);
+        siginfo_t si;
+        ssize_t n;
+
+        p.uid = p.gid = 0;
+        p.ns.host_uid = MAPPED_UID;
+        p.ns.host_gid = MAPPED_GID;
+        start(&p, &agent, false);
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) agent.pid, kinds[k]);
+                n = readlink(path, link, sizeof link - 1);
+                check(n > 0, "readlink %s: %m", path);
+                link[n] = 0;
+                snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s", k ? " " : "", link);
+        }
+        strcat(expected, " uid=0");
+
+        p = params(probe_argv, all | SANDBOX_NS_JOIN, &probe);
+        p.uid = p.gid = 0;
+        p.ns.join_pidfd = agent.pidfd;
+        start(&p, &probe, true);
+        seen = read_line(&probe);
+        check(strcmp(seen, expected) == 0, "the check should be in the agent's namespaces:\n  %s\nit is in\n  %s",
+              expected, seen);
+        si = wait_exit(&probe);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "the check: code %d status %d", si.si_code,
+              si.si_status);
+        finish(&probe);
+        finish(&agent);
+}
+
 static double spawn_usec(unsigned flags, unsigned n) {
         char *argv[] = { (char *) "/bin/true", NULL };
         struct timespec t0, t1;
@@ -644,6 +699,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_private_pids_exit_status, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_pids_kill_all, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_users, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_join_agent_namespaces, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_cost, test_setup, test_teardown),
         };
         ssize_t n;
