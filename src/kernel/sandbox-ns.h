@@ -109,6 +109,6 @@ void sandbox_ns_finish(const SandboxNs *ns, SandboxNsState *st, bool spawned);
 int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret_step);
 
 /* For the daemon, once the agent's cgroup is empty: SIGKILL to the init (if
- * still there), reap it, close the fd. Returns -1 (for `fd = ...`). Accepts
+ * still there), reap it, close the fd. Returns -EBADF (for `fd = ...`). Accepts
  * a negative fd. */
 int sandbox_ns_init_release(int pidfd);
