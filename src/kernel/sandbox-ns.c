@@ -391,3 +391,37 @@ _child_ int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret
                 (void) syscall(SYS_close, setns_fd);
         return 0;
 }
+
+int sandbox_ns_supported(void) {
+        static const struct {
+                unsigned flag;
+                unsigned long clone_flag;
+        } kinds[] = {
+                { SANDBOX_NS_IPC, CLONE_NEWIPC },
+                { SANDBOX_NS_NET, CLONE_NEWNET },
+                { SANDBOX_NS_PID, CLONE_NEWPID },
+                { SANDBOX_NS_USER, CLONE_NEWUSER },
+        };
+        int supported = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                siginfo_t si = {};
+                pid_t pid;
+
+#if !HAVE_CLONE3_ASM
+                if (kinds[i].flag & (SANDBOX_NS_PID | SANDBOX_NS_USER))
+                        continue;
+#endif
+                /* In a child: an unshare is for good. */
+                pid = fork();
+                if (pid < 0)
+                        return -errno;
+                if (pid == 0)
+                        _exit(unshare((int) kinds[i].clone_flag) < 0 ? 1 : 0);
+                if (TEMP_FAILURE_RETRY(waitid(P_PID, (id_t) pid, &si, WEXITED)) < 0)
+                        return -errno;
+                if (si.si_code == CLD_EXITED && si.si_status == 0)
+                        supported |= (int) kinds[i].flag;
+        }
+        return supported;
+}

@@ -108,6 +108,11 @@ void sandbox_ns_finish(const SandboxNs *ns, SandboxNsState *st, bool spawned);
  * with errno set and *ret_step naming the failing step. */
 int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret_step);
 
+/* Which of SANDBOX_NS_IPC/NET/PID/USER this host can make (for the
+ * Manager's Features and for naming what is missing when a start fails):
+ * a child process tries each. Call once, at start; >= 0 or -errno. */
+int sandbox_ns_supported(void);
+
 /* For the daemon, once the agent's cgroup is empty: SIGKILL to the init (if
  * still there), reap it, close the fd. Returns -EBADF (for `fd = ...`). Accepts
  * a negative fd. */

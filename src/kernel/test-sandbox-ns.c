@@ -635,6 +635,14 @@ static void test_join_agent_namespaces(void **state) {
         finish(&agent);
 }
 
+/* This host (Linux 6.x, root) has them all; the tests above need them. */
+static void test_supported(void **state) {
+        int r = sandbox_ns_supported();
+
+        check(r == (SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_PID | SANDBOX_NS_USER),
+              "sandbox_ns_supported() = %d, expected all four", r);
+}
+
 static double spawn_usec(unsigned flags, unsigned n) {
         char *argv[] = { (char *) "/bin/true", NULL };
         struct timespec t0, t1;
@@ -700,6 +708,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_private_pids_kill_all, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_users, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_join_agent_namespaces, test_setup, test_teardown),
+                cmocka_unit_test(test_supported),
                 cmocka_unit_test_setup_teardown(test_cost, test_setup, test_teardown),
         };
         ssize_t n;
