@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "ctl-args.h"
+#include "ctl-property.h"
 #include "parse-util.h"
 #include "string-table.h"
 #include "strv.h"
@@ -106,6 +107,8 @@ enum {
         ARG_WORKING_DIRECTORY = 0x200,
         ARG_SERVICE_TYPE,
         ARG_POLICY_PATH,
+        ARG_SANDBOX,
+        ARG_PROPERTY = 'p',
         ARG_SIGNAL = 's',
         ARG_HELP = 'h',
 };
@@ -155,6 +158,11 @@ static const CtlOption options[] = {
           "      --working-directory=DIR  working directory of the agent" },
         { { "service-type", required_argument, NULL, ARG_SERVICE_TYPE }, VERB_BIT(VERB_RUN), false,
           "      --service-type=TYPE   simple or notify (READY=1 over NOTIFY_SOCKET)" },
+        { { "sandbox", required_argument, NULL, ARG_SANDBOX }, VERB_BIT(VERB_RUN), false,
+          "      --sandbox=PRESET      none, standard or strict (default: the daemon's DefaultSandbox)" },
+        { { "property", required_argument, NULL, ARG_PROPERTY }, VERB_BIT(VERB_RUN), false,
+          "  -p, --property=KEY=VALUE  set any RunAgent property, VALUE written as in agents.d\n"
+          "                            (repeatable; see agentctl(1) for the keys)" },
         { { "policy-path", required_argument, NULL, ARG_POLICY_PATH }, VERB_BIT(VERB_POLICY), false,
           "      --policy-path=DIRS    colon-separated directories searched for policies and includes\n"
           "                            (default: for show, the running daemon's PolicyPath;\n"
@@ -264,6 +272,10 @@ static int parse_run_option(CtlArgs *a, int id, const char *value, char *err, si
                 if (value[0] != '/')
                         return usage_error(err, size, "--working-directory needs an absolute path");
                 return prop_list_add_string(&a->properties, "WorkingDirectory", value);
+        case ARG_SANDBOX:
+                return ctl_property_sandbox(&a->properties, value, err, size);
+        case ARG_PROPERTY:
+                return ctl_property_parse(&a->properties, value, err, size);
         case ARG_SETENV: {
                 const char *eq = strchr(value, '=');
 
