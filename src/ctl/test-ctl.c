@@ -488,6 +488,90 @@ static void test_format_usage_and_exit(void **state) {
         }
 }
 
+/* agentctl status's Sandbox line, from the Agent's properties and the
+ * Manager's Features. */
+static void check_sandbox(const PropList *l, char * const *features, const char *expected) {
+        char buf[512];
+        const char *got = ctl_format_sandbox(buf, sizeof(buf), l, features);
+
+        if (!expected) {
+                if (got)
+                        fail_msg("expected no Sandbox line, got \"%s\"", got);
+                return;
+        }
+        if (!got || strcmp(got, expected) != 0)
+                fail_msg("Sandbox line:\n  got      \"%s\"\n  expected \"%s\"", got ?: "(null)", expected);
+}
+
+static void test_format_sandbox(void **state) {
+        static const char * const keys[] = { "PrivateTmp", "PrivateDevices", "PrivateIPC", "PrivateNetwork",
+                                             "PrivatePIDs", "PrivateUsers", "Landlock" };
+        char *features[] = { (char *) "cgroup2", (char *) "landlock=7", (char *) "userns", NULL };
+        _cleanup_(prop_list_done) PropList l = {};
+
+        /* A daemon without isolation: no line at all. */
+        assert_int_equal(prop_list_add_string(&l, "User", "nobody"), 0);
+        check_sandbox(&l, features, NULL);
+        prop_list_done(&l);
+
+        /* Only the preset exposed: the rest is the SPEC's table, said to be so. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "strict"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "dynamic"), 0);
+        assert_int_equal(prop_list_add_uint32(&l, "UID", 61213), 0);
+        check_sandbox(&l, features,
+                      "strict (dynamic uid 61213; preset: private tmp/dev/net/ipc/pids, ro system, no home, "
+                      "proc invisible, proc subset pid, landlock v7)");
+        prop_list_done(&l);
+
+        /* none, every key exposed. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "none"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "nobody"), 0);
+        assert_int_equal(prop_list_add_uint32(&l, "UID", 65534), 0);
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                assert_int_equal(prop_list_add_bool(&l, keys[i], false), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectSystem", "no"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectHome", "no"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectProc", "default"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProcSubset", "all"), 0);
+        check_sandbox(&l, features, "none (user nobody (uid 65534))");
+        prop_list_done(&l);
+
+        /* standard from the table; a dynamic user whose uid is not known yet. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "standard"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "dynamic"), 0);
+        check_sandbox(&l, NULL,
+                      "standard (dynamic user; preset: private tmp/dev/ipc, ro /usr /boot /etc, ro home, "
+                      "proc invisible)");
+        prop_list_done(&l);
+
+        /* Overrides as the daemon exposes them win over the preset: strict
+         * with the network back and Landlock off, host root kept. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "strict"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "root"), 0);
+        assert_int_equal(prop_list_add_uint32(&l, "UID", 0), 0);
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                assert_int_equal(prop_list_add_bool(&l, keys[i], !STR_IN_SET(keys[i], "PrivateNetwork", "Landlock",
+                                                                              "PrivateUsers")), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectSystem", "yes"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectHome", "tmpfs"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectProc", "invisible"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProcSubset", "all"), 0);
+        check_sandbox(&l, features,
+                      "strict (host root, private tmp/dev/ipc/pids, ro /usr /boot, empty home, proc invisible)");
+        prop_list_done(&l);
+
+        /* root in a user namespace, mapped to a dynamic uid; Landlock on a
+         * daemon that does not say its ABI. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "strict"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "root"), 0);
+        assert_int_equal(prop_list_add_uint32(&l, "UID", 61300), 0);
+        assert_int_equal(prop_list_add_bool(&l, "PrivateUsers", true), 0);
+        check_sandbox(&l, NULL,
+                      "strict (root in a user namespace, host uid 61300; preset: private tmp/dev/net/ipc/pids, "
+                      "ro system, no home, proc invisible, proc subset pid, landlock)");
+        prop_list_done(&l);
+}
+
 static void test_state_color(void **state) {
         assert_string_equal(ctl_state_color("running", "healthy"), ANSI_GREEN);
         assert_string_equal(ctl_state_color("running", "unhealthy"), ANSI_RED);
@@ -617,6 +701,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_verbs),
                 cmocka_unit_test(test_format_uptime),
                 cmocka_unit_test(test_format_usage_and_exit),
+                cmocka_unit_test(test_format_sandbox),
                 cmocka_unit_test(test_state_color),
                 cmocka_unit_test(test_proc_tree),
                 cmocka_unit_test(test_exit_codes),
