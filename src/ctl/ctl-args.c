@@ -81,7 +81,7 @@ static const VerbInfo verbs[_VERB_MAX] = {
         [VERB_POLICY] = { "policy check FILE | policy show NAME|@GROUP",
                           "Check a policy file; show a policy or group",
                           2, 2, false, false, false },
-        [VERB_COMPLETE] = { "__complete agents|types|supervisors|groups",
+        [VERB_COMPLETE] = { "__complete agents|types|supervisors|groups|properties",
                             "Print names for shell completion", 1, 1, true, false, true },
 };
 
@@ -384,7 +384,7 @@ static int check_arity(const CtlArgs *a, bool dashdash, char *err, size_t size) 
                                            a->positional[0]);
                 break;
         case VERB_COMPLETE:
-                if (!STR_IN_SET(a->positional[0], "agents", "types", "supervisors", "groups"))
+                if (!STR_IN_SET(a->positional[0], "agents", "types", "supervisors", "groups", "properties"))
                         return usage_error(err, size, "usage: agentctl %s", info->usage);
                 break;
         default:
