@@ -259,7 +259,7 @@ SH
 )
 
 isolation_demo() {
-        local features apid mark_bob mark_on mark_off port=
+        local features apid mark_bob mark_on mark_off out port=
 
         if ! features=$("${busctl[@]}" get-property "${manager[@]}" Features 2>/dev/null); then
                 echo "isolation not available in this build (agentvisord has no Features property): skipping it"
@@ -323,11 +323,18 @@ PY
         wait_state offline exited failed || true
         echo "what each tried, and what happened:"
         agent_output online "$mark_on"
-        agent_output offline "$mark_off"
-        show "${ctl[@]}" status offline
+        out=$(agent_output offline "$mark_off")
+        printf '%s\n' "$out"
+        if [[ $out == *": connected"* ]]; then
+                echo "offline reached the host's network: this agentvisord did not give it a network namespace"
+        elif [[ -n $out ]]; then
+                echo "offline has a network of its own: only its loopback, where nothing listens"
+        fi
+        show_as "agentctl status offline | grep Sandbox:" \
+                bash -c '"$@" | grep "Sandbox:"' - "${ctl[@]}" status offline
 
         step "An agent type under the strict sandbox: examples/agents.d/sealed.agent"
-        show "${ctl[@]}" start sealed
+        show "${ctl[@]}" start sealed sealed
         wait_state sealed running || true
         show "${ctl[@]}" status sealed
         show "${ctl[@]}" stop alice

@@ -81,6 +81,10 @@ daemon_has_isolation() {
 
 @test "status shows the daemon's Features and an agent's sandbox in one line" {
         daemon_has_isolation || skip "this agentvisord has no isolation (no Features property)"
+        # The built-in default user, which the other tests pin to nobody.
+        av_stop_daemon
+        av_config Daemon.DefaultUser=dynamic
+        av_start
 
         run "$AGENTCTL" status
         [ "$status" -eq 0 ]
@@ -88,19 +92,22 @@ daemon_has_isolation() {
         run "$AGENTCTL" --json status
         jq -e '.manager.features | type == "array"' <<<"$output"
 
-        run "$AGENTCTL" run --name s1 --sandbox strict -p PrivateNetwork=yes -- "$PROBE" sleep
+        # A program from /usr: the test's own copies are under /tmp, which
+        # the strict sandbox replaces with a private one.
+        run "$AGENTCTL" run --name s1 --sandbox strict -p PrivateNetwork=yes -- /bin/sleep 60
         [ "$status" -eq 0 ] || { echo "$output"; false; }
         ctl_wait_json '.state == "running"' status s1
         run "$AGENTCTL" --json status s1
         [ "$(jq -r .sandbox <<<"$output")" = "strict" ]
+        [ "$(jq -r .user <<<"$output")" = "dynamic" ]
         uid=$(jq -r .uid <<<"$output")
-        [[ $uid =~ ^[0-9]+$ && $uid -gt 0 ]]
+        [[ $uid =~ ^[0-9]+$ && $uid -ge 61184 && $uid -le 65519 ]] || { echo "uid $uid"; false; }
 
         run "$AGENTCTL" status s1
         [ "$status" -eq 0 ]
         line=$(grep '^ *Sandbox: ' <<<"$output")
-        [[ $line == *"Sandbox: strict ("* ]] || { echo "$line"; false; }
-        [[ $line == *"net"* ]] || { echo "$line"; false; }
+        [[ $line == *"Sandbox: strict (dynamic uid $uid"* ]] || { echo "$line"; false; }
+        [[ $line == *"private tmp/dev/net/ipc/pids"* ]] || { echo "$line"; false; }
         "$AGENTCTL" stop s1
 }
 
