@@ -95,6 +95,13 @@ static int set_scalar(PropList *l, const AgentKey *k, const char *name, const ch
 
         switch (k->signature[0]) {
         case 'b':
+                /* The getter of a yes/no row gives 0 or 1 in u64. */
+                if (k->parse && k->get) {
+                        r = parse_as_file(k, name, value, &s, &v, err, size);
+                        if (r < 0)
+                                return r;
+                        return prop_list_add_bool(l, k->option, v.u64 == 1);
+                }
                 r = parse_boolean(value);
                 if (r < 0)
                         return property_error(err, size, "-p %s=%s: expected yes or no (true/false, on/off, 1/0)",
