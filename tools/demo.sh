@@ -54,6 +54,7 @@ cleanup() {
                 for _ in $(seq 400); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
                 kill -0 "$daemon_pid" 2>/dev/null && kill -KILL "$daemon_pid"
                 wait "$daemon_pid" 2>/dev/null
+                kill -0 "$daemon_pid" 2>/dev/null || daemon_pid=
         fi
         if [[ -n $bus_pid ]]; then
                 kill -TERM "$bus_pid" 2>/dev/null
