@@ -200,20 +200,32 @@ static int usage_error(char *err, size_t size, const char *format, ...) {
         return -EINVAL;
 }
 
+/* A property given twice (--memory-max, then -p MemoryMax=) is sent once:
+ * the last value wins, as in systemd-run. */
+static int set_uint64(CtlArgs *a, const char *prop, uint64_t value) {
+        prop_list_remove(&a->properties, prop);
+        return prop_list_add_uint64(&a->properties, prop, value);
+}
+
+static int set_string(CtlArgs *a, const char *prop, const char *value) {
+        prop_list_remove(&a->properties, prop);
+        return prop_list_add_string(&a->properties, prop, value);
+}
+
 static int add_time(CtlArgs *a, const char *prop, const char *opt, const char *value, char *err,
                     size_t size) {
         usec_t t;
 
         if (parse_time_usec(value, &t) < 0)
                 return usage_error(err, size, "invalid time for --%s: '%s'", opt, value);
-        return prop_list_add_uint64(&a->properties, prop, t);
+        return set_uint64(a, prop, t);
 }
 
 static int add_name(CtlArgs *a, const char *prop, const char *opt, const char *value, char *err,
                     size_t size) {
         if (!name_is_valid(value))
                 return usage_error(err, size, "invalid name for --%s: '%s'", opt, value);
-        return prop_list_add_string(&a->properties, prop, value);
+        return set_string(a, prop, value);
 }
 
 static int parse_run_option(CtlArgs *a, int id, const char *value, char *err, size_t size) {
@@ -234,17 +246,17 @@ static int parse_run_option(CtlArgs *a, int id, const char *value, char *err, si
         case ARG_RUN_USER:
                 if (!*value)
                         return usage_error(err, size, "empty --user");
-                return prop_list_add_string(&a->properties, "User", value);
+                return set_string(a, "User", value);
         case ARG_MEMORY_MAX:
                 if (parse_size(value, &u) < 0)
                         return usage_error(err, size, "invalid size for --memory-max: '%s'", value);
-                return prop_list_add_uint64(&a->properties, "MemoryMax", u);
+                return set_uint64(a, "MemoryMax", u);
         case ARG_TASKS_MAX:
                 if (strcmp(value, "infinity") == 0)
                         u = UINT64_MAX;
                 else if (parse_uint64(value, &u) < 0 || u == 0)
                         return usage_error(err, size, "invalid number for --tasks-max: '%s'", value);
-                return prop_list_add_uint64(&a->properties, "TasksMax", u);
+                return set_uint64(a, "TasksMax", u);
         case ARG_RUNTIME_MAX:
                 return add_time(a, "RuntimeMaxUSec", "runtime-max", value, err, size);
         case ARG_CPU_TIME_MAX:
@@ -255,23 +267,23 @@ static int parse_run_option(CtlArgs *a, int id, const char *value, char *err, si
                 if (parse_percent(value, &pct) < 0)
                         return usage_error(err, size, "invalid percentage for --cpu-quota: '%s'", value);
                 /* 100% is one CPU: a full second of CPU time per second. */
-                return prop_list_add_uint64(&a->properties, "CPUQuotaPerSecUSec",
+                return set_uint64(a, "CPUQuotaPerSecUSec",
                                             (uint64_t) pct * (USEC_PER_SEC / 100));
         case ARG_RESTART:
                 if (!STR_IN_SET(value, "permanent", "transient", "temporary"))
                         return usage_error(err, size,
                                            "invalid --restart '%s': expected permanent, transient or temporary",
                                            value);
-                return prop_list_add_string(&a->properties, "Restart", value);
+                return set_string(a, "Restart", value);
         case ARG_SERVICE_TYPE:
                 if (!STR_IN_SET(value, "simple", "notify"))
                         return usage_error(err, size,
                                            "invalid --service-type '%s': expected simple or notify", value);
-                return prop_list_add_string(&a->properties, "Type", value);
+                return set_string(a, "Type", value);
         case ARG_WORKING_DIRECTORY:
                 if (value[0] != '/')
                         return usage_error(err, size, "--working-directory needs an absolute path");
-                return prop_list_add_string(&a->properties, "WorkingDirectory", value);
+                return set_string(a, "WorkingDirectory", value);
         case ARG_SANDBOX:
                 return ctl_property_sandbox(&a->properties, value, err, size);
         case ARG_PROPERTY:

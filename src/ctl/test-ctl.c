@@ -310,6 +310,14 @@ static void test_parse_run_properties(void **state) {
         assert_string_equal(p->strv[0], "B=2");
         ctl_args_done(&a);
 
+        /* An option and -p of one property are one property, in either order. */
+        parse(&a, err, 0, "run", "-p", "MemoryMax=1G", "--memory-max", "2G", "--runtime-max", "1s", "-p",
+              "RuntimeMaxSec=2s", "--", "/bin/true", NULL);
+        assert_int_equal(a.properties.n, 2);
+        assert_int_equal(prop_list_get_uint64(&a.properties, "MemoryMax", 0), 2ULL << 30);
+        assert_int_equal(prop_list_get_uint64(&a.properties, "RuntimeMaxUSec", 0), 2 * USEC_PER_SEC);
+        ctl_args_done(&a);
+
         /* --sandbox and -p Sandbox= are one property. */
         parse(&a, err, 0, "run", "--sandbox", "none", "--sandbox", "standard", "--", "/bin/true", NULL);
         assert_string_equal(prop_list_get_string(&a.properties, "Sandbox", ""), "standard");
