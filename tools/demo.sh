@@ -136,7 +136,9 @@ isolation_keys+='|PrivateNetwork|PrivatePIDs|PrivateUsers|Landlock|ReadWritePath
 isolation_keys+='|BindPaths|BindReadOnlyPaths|StateDirectory|AllowTCPConnect|AllowTCPBind)='
 if ! [[ -x $agentctl ]] || ! "$agentctl" __complete properties 2>/dev/null | grep -qx Sandbox; then
         mkdir -p "$tmp/examples/agents.d"
-        sed "s|^PolicyPath=.*|PolicyPath=$top/policies|" examples/agentvisor.conf >"$tmp/examples/agentvisor.conf"
+        sed -E -e "s|^PolicyPath=.*|PolicyPath=$top/policies|" \
+                -e '/^(DefaultUser=dynamic$|(DefaultSandbox|DynamicUserRange|StateDirectory|RuntimeDirectory)=)/d' \
+                examples/agentvisor.conf >"$tmp/examples/agentvisor.conf"
         for f in examples/agents.d/*.agent; do
                 grep -qE "$isolation_keys" "$f" || cp "$f" "$tmp/examples/agents.d/"
         done
