@@ -219,7 +219,7 @@ av_cgroup2_root() {
 av_find_cgroups() {
         local root
         for root in $(av_cgroup_roots); do
-                find -H "$root" -maxdepth 4 -type d -name "$AV_CG" 2>/dev/null || true
+                find -H "$root" -maxdepth 4 -type d \( -name "$AV_CG" -o -name "$AV_CG@*" \) 2>/dev/null || true
         done
 }
 
