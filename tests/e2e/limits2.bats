@@ -44,27 +44,15 @@ temp_type() {
 # CONTROLLER, or in cgroup2 where that controller is not mounted as v1. The
 # daemon's own place may differ from one hierarchy to the next.
 group_dir() {
-        local ctl=$1 cg=$2 mnt own own2 name place
+        local ctl=$1 cg=$2 mnt own
         mnt=$(awk -v c="$ctl" '$3 == "cgroup" && $4 ~ ("(^|,)" c "(,|$)") { print $2; exit }' /proc/mounts)
         if [[ -z $mnt ]]; then
                 echo "$(av_cgroup2_root)$cg"
                 return
         fi
         own=$(awk -F: -v c="$ctl" '$2 ~ ("(^|,)" c "(,|$)") { print $3; exit }' "/proc/$AV_DAEMON_PID/cgroup")
-        own2=$(awk -F: '$1 == 0 { print $3; exit }' "/proc/$AV_DAEMON_PID/cgroup")
-        # The root group's v1 name (agentvisord(8)): marked with the daemon's
-        # cgroup2 place where it sits elsewhere in v1.
-        name=$AV_CG
-        if [[ $own != "$own2" ]]; then
-                place=${own2#/}
-                place=${place//\\/\\x5c}
-                place=${place//-/\\x2d}
-                place=${place//@/\\x40}
-                place=${place//\//-}
-                name="$AV_CG@${place:--}"
-        fi
         [[ $own == / ]] && own=
-        echo "$mnt$own/$name${cg#*/"$AV_CG"}"
+        echo "$mnt$own/$(av_v1_root_name "$ctl")${cg#*/"$AV_CG"}"
 }
 
 # limit_value CONTROLLER CG: the group's limit as the kernel holds it.
