@@ -30,6 +30,7 @@ int agent_new(Manager *m, const char *name, const char *type, AgentSpec *spec, S
         a->pid = 0;
         a->pidfd = -EBADF;
         a->check_pidfd = -EBADF;
+        a->check_output_fd = -EBADF;
         a->inotify_wd = -1;
         a->supervisor = s;
         a->spec = *spec;
