@@ -6,7 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Longest STATUS= text kept; longer texts are cut at a UTF-8 boundary. */
+/* Longest STATUS= text kept (after escaping); longer texts are cut at a
+ * character boundary. */
 #define NOTIFY_STATUS_MAX 1024
 /* Datagrams larger than this are read truncated (MSG_TRUNC) and rejected. */
 #define NOTIFY_DATAGRAM_MAX 4096
@@ -22,6 +23,10 @@ typedef struct NotifyMessage {
         int errno_value;                  /* ERRNO=, 0..4095 */
         unsigned n_ignored;               /* malformed lines (unknown keys are accepted and ignored) */
 } NotifyMessage;
+
+/* STATUS= text as it may go out on the bus: valid UTF-8 without control
+ * characters (others escaped as \xNN), cut to NOTIFY_STATUS_MAX bytes. */
+void notify_status_sanitize(const char *text, size_t len, char ret[static NOTIFY_STATUS_MAX + 1]);
 
 /* Parses `size` bytes (not NUL-terminated; embedded NULs make the datagram
  * malformed). Returns 0, or -EMSGSIZE when size exceeds NOTIFY_DATAGRAM_MAX,
