@@ -147,3 +147,30 @@ int notify_message_parse(const char *buf, size_t size, NotifyMessage *ret) {
         *ret = m;
         return 0;
 }
+
+#define TOKEN 1000000u                  /* one message, in millionths */
+
+bool notify_ratelimit_take(NotifyRateLimit *rl, uint64_t now_usec) {
+        const uint64_t full = (uint64_t) NOTIFY_RATE_BURST * TOKEN;
+
+        if (!rl->started) {
+                *rl = (NotifyRateLimit) { .tokens = full, .last_usec = now_usec, .started = true };
+        } else if (now_usec > rl->last_usec) {
+                /* usec * messages/s = millionths of a message; a long quiet
+                 * time refills the bucket, compared before multiplying so it
+                 * cannot overflow. */
+                uint64_t elapsed = now_usec - rl->last_usec;
+
+                if (elapsed >= full / NOTIFY_RATE_PER_SEC)
+                        rl->tokens = full;
+                else
+                        rl->tokens = rl->tokens + elapsed * NOTIFY_RATE_PER_SEC > full
+                                             ? full
+                                             : rl->tokens + elapsed * NOTIFY_RATE_PER_SEC;
+                rl->last_usec = now_usec;
+        }
+        if (rl->tokens < TOKEN)
+                return false;
+        rl->tokens -= TOKEN;
+        return true;
+}

@@ -142,6 +142,38 @@ static void test_status_escaped_within_cap(void **state) {
         assert_memory_equal(m.status + len - 4, "\\xff", 4);
 }
 
+static unsigned take_n(NotifyRateLimit *rl, uint64_t now, unsigned n) {
+        unsigned ok = 0;
+        for (unsigned i = 0; i < n; i++)
+                ok += notify_ratelimit_take(rl, now);
+        return ok;
+}
+
+/* A burst of NOTIFY_RATE_BURST, then NOTIFY_RATE_PER_SEC a second, however
+ * many are sent; a quiet time refills the bucket, never beyond the burst. */
+static void test_ratelimit(void **state) {
+        NotifyRateLimit rl = {};
+        uint64_t t = 5000000;
+
+        assert_int_equal(take_n(&rl, t, 1000), NOTIFY_RATE_BURST);
+        assert_false(notify_ratelimit_take(&rl, t));
+        /* 10 ms later: one more message (100/s). */
+        t += 10000;
+        assert_int_equal(take_n(&rl, t, 10), 1);
+        /* A flood over 5 s gets 5 s worth, give or take one. */
+        unsigned got = 0;
+        for (unsigned ms = 1; ms <= 5000; ms++)
+                got += take_n(&rl, t + ms * 1000ull, 50);
+        assert_true(got >= 5 * NOTIFY_RATE_PER_SEC - 1 && got <= 5 * NOTIFY_RATE_PER_SEC + 1);
+        t += 5000 * 1000ull;
+        /* An hour of quiet (or a clock far ahead) gives the burst, no more. */
+        t += 3600ull * 1000000;
+        assert_int_equal(take_n(&rl, t, 1000), NOTIFY_RATE_BURST);
+        assert_int_equal(take_n(&rl, UINT64_MAX, 1000), NOTIFY_RATE_BURST);
+        /* Time that goes back takes nothing and gives nothing. */
+        assert_int_equal(take_n(&rl, 0, 10), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_every_field),       cmocka_unit_test(test_values_must_match_exactly),
@@ -149,6 +181,7 @@ int main(void) {
                 cmocka_unit_test(test_oversized),         cmocka_unit_test(test_status_cut_on_utf8_boundary),
                 cmocka_unit_test(test_last_status_wins),
                 cmocka_unit_test(test_status_escaped),    cmocka_unit_test(test_status_escaped_within_cap),
+                cmocka_unit_test(test_ratelimit),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
