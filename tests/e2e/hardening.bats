@@ -205,7 +205,7 @@ sock, cgdir, tmp = sys.argv[1:]
 sender = os.fork()
 if sender == 0:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    s.sendto(b"STATUS=forged", "\0" + sock[1:])
+    s.sendto(b"STATUS=forged", sock)
     os._exit(0)
 os.waitpid(sender, 0)
 reuser = None
