@@ -80,7 +80,6 @@ struct notify_pidfd_info {
  * gone with it. */
 typedef struct NotifyAgent {
         Agent *agent;
-        uint64_t cgroup_id;
         NotifyRateLimit rate;
         uint64_t dropped;               /* by the rate limit, this invocation */
         uint64_t dropped_logged;
@@ -281,7 +280,7 @@ void notify_agent_add(Agent *a) {
                 log_agent_warning(a->name, "cannot index its cgroup for notify messages: %s", strerror(-r));
                 return;
         }
-        *e = (NotifyAgent) { .agent = a, .cgroup_id = id };
+        *e = (NotifyAgent) { .agent = a };
         free(hashmap_remove(m->notify_agents, HASHMAP_UINT(id)));
         r = hashmap_put(m->notify_agents, HASHMAP_UINT(id), e);
         if (r < 0) {
