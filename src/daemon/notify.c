@@ -93,6 +93,11 @@ typedef struct NotifyAgent {
  * recvmsg(), i.e. closed on the event loop. */
 #define NOTIFY_FDS_MAX 253
 
+/* Datagrams read per wakeup; a flood rests the socket FLOOD_PAUSE_USEC
+ * (notify_flood_pause()). */
+#define NOTIFY_BATCH 64u
+#define FLOOD_PAUSE_USEC (10 * USEC_PER_MSEC)
+
 /* At most this many passed fds wait for the closer; see notify_pause(). */
 #define CLOSER_BACKLOG 1024
 
@@ -145,13 +150,25 @@ static void *closer_main(void *userdata) {
         }
 }
 
+/* Set while reading is held back because most of what came was beyond its
+ * senders' rate limits (notify_flood_pause()). */
+static bool flood_paused;
+static sd_event_source *flood_timer;
+
+/* Reading goes on once neither the closer nor a flood holds it back. */
+static int notify_resume(Manager *m) {
+        if (flood_paused || atomic_load(&closer_paused))
+                return 0;
+        return sd_event_source_set_enabled(m->notify_source, SD_EVENT_ON);
+}
+
 static int on_closer_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
         eventfd_t v;
 
         (void) eventfd_read(fd, &v);
         log_debug("Notify socket resumed: the closer caught up");
-        return sd_event_source_set_enabled(m->notify_source, SD_EVENT_ON);
+        return notify_resume(m);
 }
 
 static int closer_start(Manager *m) {
@@ -237,7 +254,7 @@ static bool notify_pause(Manager *m) {
         /* Caught up meanwhile: the closer may have looked before the flag was
          * set. Whoever clears the flag resumes. */
         if (!closer_behind() && atomic_exchange(&closer_paused, false)) {
-                (void) sd_event_source_set_enabled(m->notify_source, SD_EVENT_ON);
+                (void) notify_resume(m);
                 return false;
         }
         log_debug("Notify socket paused: %u passed fds wait to be closed", atomic_load(&closer_pending));
@@ -400,6 +417,41 @@ static bool notify_within_rate(Manager *m, NotifyAgent *e) {
         return false;
 }
 
+static int on_flood_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        flood_paused = false;
+        return notify_resume(userdata);
+}
+
+/* The rate limit drops a flood, but reading and dropping still costs: 16
+ * processes of one agent sending as fast as they can would keep the daemon
+ * busy. When most of a full batch was beyond its senders' budgets, the
+ * socket rests for FLOOD_PAUSE_USEC: at most NOTIFY_BATCH datagrams are read
+ * per pause, far more than all agents' budgets together, while others'
+ * messages wait at most the time to read the queue ahead of them. */
+static void notify_flood_pause(Manager *m) {
+        int r;
+
+        if (!flood_timer) {
+                r = sd_event_add_time_relative(m->event, &flood_timer, CLOCK_MONOTONIC, FLOOD_PAUSE_USEC, 0,
+                                               on_flood_timer, m);
+                if (r >= 0) {
+                        /* Owned by the loop, freed with it. */
+                        (void) sd_event_source_set_floating(flood_timer, true);
+                        sd_event_source_unref(flood_timer);
+                }
+        } else {
+                r = sd_event_source_set_time_relative(flood_timer, FLOOD_PAUSE_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(flood_timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0) {
+                log_debug_errno(r, "Cannot pause the notify socket during a flood: %m");
+                return;
+        }
+        flood_paused = true;
+        (void) sd_event_source_set_enabled(m->notify_source, SD_EVENT_OFF);
+}
+
 static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
         char buf[NOTIFY_DATAGRAM_MAX + 1];
@@ -409,8 +461,11 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                          CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX)];
         } control;
 
-        /* Bounded: at most 64 datagrams per wakeup, then give the loop back. */
-        for (unsigned i = 0; i < 64; i++) {
+        unsigned n_read = 0, n_limited = 0;
+
+        /* Bounded: at most NOTIFY_BATCH datagrams per wakeup, then give the
+         * loop back. */
+        for (; n_read < NOTIFY_BATCH; n_read++) {
                 struct iovec iov = { buf, sizeof buf };
                 struct msghdr mh = {
                         .msg_iov = &iov, .msg_iovlen = 1,
@@ -453,14 +508,18 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         drop(m, why, cred->pid);
                         continue;
                 }
-                if (!notify_within_rate(m, e))
+                if (!notify_within_rate(m, e)) {
+                        n_limited++;
                         continue;
+                }
                 if (notify_message_parse(buf, (size_t) n, &msg) < 0) {
                         drop(m, "malformed", cred->pid);
                         continue;
                 }
                 agent_notify(e->agent, &msg);
         }
+        if (n_read == NOTIFY_BATCH && n_limited >= NOTIFY_BATCH / 2)
+                notify_flood_pause(m);
         return 0;
 }
 
