@@ -432,8 +432,9 @@ static void notify_flood_pause(Manager *m) {
         int r;
 
         if (!flood_timer) {
-                r = sd_event_add_time_relative(m->event, &flood_timer, CLOCK_MONOTONIC, FLOOD_PAUSE_USEC, 0,
-                                               on_flood_timer, m);
+                /* Accurate to 1 ms: 0 would mean sd-event's default, 250 ms. */
+                r = sd_event_add_time_relative(m->event, &flood_timer, CLOCK_MONOTONIC, FLOOD_PAUSE_USEC,
+                                               USEC_PER_MSEC, on_flood_timer, m);
                 if (r >= 0) {
                         /* Owned by the loop, freed with it. */
                         (void) sd_event_source_set_floating(flood_timer, true);
