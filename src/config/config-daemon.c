@@ -169,6 +169,15 @@ int config_parse_daemon_key(ConfigParser *p, unsigned line, const char *key, con
                 }
                 return set_path(p, &c->log_directory, value);
         }
+        if (strcmp(key, "RuntimeDirectory") == 0) {
+                /* Holds the notify socket every agent is told of and the
+                 * instance lock: never relative to wherever the file is. */
+                if (value[0] != '/') {
+                        diag_set(diag, p->file, line, 0, key, "RuntimeDirectory=%s is not an absolute path", value);
+                        return -EINVAL;
+                }
+                return set_path(p, &c->runtime_directory, value);
+        }
         if (strcmp(key, "AdminGroup") == 0) {
                 if (*value == '\0') {
                         c->admin_group = mfree(c->admin_group);

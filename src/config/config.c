@@ -22,6 +22,7 @@ DaemonConfig *daemon_config_free(DaemonConfig *c) {
         free(c->agents_directory);
         strv_free(c->policy_path);
         free(c->log_directory);
+        free(c->runtime_directory);
         free(c->admin_group);
         free(c->default_user);
         free(c->control_group);
@@ -63,6 +64,7 @@ static DaemonConfig *daemon_config_new(void) {
         if (!c)
                 return NULL;
         c->log_directory = strdup("/var/log/agentvisor");
+        c->runtime_directory = strdup("/run/agentvisor");
         c->default_user = strdup("nobody");
         c->control_group = strdup("agentvisor");
         /* Safe defaults: a fork bomb or a leak in one agent cannot take the
@@ -71,7 +73,7 @@ static DaemonConfig *daemon_config_new(void) {
         c->default_memory_max = config_physical_memory() > 0
                                         ? u64_muldiv_sat(config_physical_memory(), DEFAULT_MEMORY_MAX_PERCENT, 100)
                                         : UINT64_MAX;
-        if (!c->log_directory || !c->default_user || !c->control_group)
+        if (!c->log_directory || !c->runtime_directory || !c->default_user || !c->control_group)
                 return daemon_config_free(c);
         return c;
 }

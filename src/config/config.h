@@ -127,6 +127,7 @@ typedef struct DaemonConfig {
         char **policy_path;              /* absolute directories, in order; default
                                           * FILEDIR/policies then POLICYDIR */
         char *log_directory;             /* default /var/log/agentvisor */
+        char *runtime_directory;         /* RuntimeDirectory=, absolute; default /run/agentvisor */
         char *admin_group;               /* NULL = none (only root may mutate) */
         char *default_user;              /* default "nobody" */
         char *control_group;             /* ControlGroup=, default "agentvisor" */

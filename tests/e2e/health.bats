@@ -35,14 +35,14 @@ notify_type() {
         } | av_type "$name"
 }
 
-# Sends one datagram to the daemon's notify socket (an abstract name) from
-# this shell, i.e. from outside every agent's cgroup.
+# Sends one datagram to the daemon's notify socket (a path; "@" would be
+# an abstract name) from this shell, i.e. from outside every agent's cgroup.
 send_notify() {
         python3 -c '
 import socket, sys
-name = sys.argv[1].lstrip("@")
+name = sys.argv[1]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.sendto(sys.argv[2].encode(), "\0" + name)
+s.sendto(sys.argv[2].encode(), "\0" + name[1:] if name.startswith("@") else name)
 ' "$1" "$2"
 }
 

@@ -95,6 +95,7 @@ av_config() {
                 [AgentsDirectory]=agents.d
                 [PolicyPath]="$POLICY_DIR"
                 [LogDirectory]="$T/log"
+                [RuntimeDirectory]="$T/run"
                 [ControlGroup]="$AV_CG"
                 [DefaultUser]=nobody
         )
