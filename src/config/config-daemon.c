@@ -189,6 +189,27 @@ int config_parse_daemon_key(ConfigParser *p, unsigned line, const char *key, con
                 p->default_user_line = line;
                 return config_set_string(&c->default_user, value);
         }
+        if (strcmp(key, "DefaultSandbox") == 0) {
+                SandboxPreset sp = sandbox_preset_from_string(value);
+
+                if (sp < 0)
+                        return config_bad_value(p, line, key, value, -EINVAL, "none, standard or strict", diag);
+                c->default_sandbox = sp;
+                return 0;
+        }
+        if (strcmp(key, "DynamicUserRange") == 0) {
+                /* Checked by the daemon (dynamic_user_range_parse()), which
+                 * names this line. */
+                c->dynamic_user_range_line = line;
+                return config_set_string(&c->dynamic_user_range, value);
+        }
+        if (strcmp(key, "StateDirectory") == 0 || strcmp(key, "RuntimeDirectory") == 0) {
+                if (value[0] != '/')
+                        return config_bad_value(p, line, key, value, -EINVAL, "an absolute path", diag);
+                return config_set_string(strcmp(key, "StateDirectory") == 0 ? &c->state_directory
+                                                                             : &c->runtime_directory,
+                                         value);
+        }
         if (strcmp(key, "ControlGroup") == 0) {
                 if (!name_is_valid(value)) {
                         diag_set(diag, p->file, line, 0, key,
