@@ -2,12 +2,18 @@
 /* An agent's exec context: the identity it runs as, its environment, the
  * policy it runs under and the spawn parameters that carry them (output is
  * agent-output.c, the environment's shape agent-env.c). */
+#include <stdio.h>
 #include <string.h>
 
 #include "agent-env.h"
 #include "agent-internal.h"
+#include "dynamic-user.h"
 #include "log.h"
+#include "path-util.h"
+#include "state-directory.h"
 #include "strv.h"
+
+#define USER_DYNAMIC "dynamic"
 
 _Static_assert(AGENT_ENV_PID_SLOT_SIZE >= SPAWN_PID_SLOT_SIZE, "the WATCHDOG_PID= slot must hold any pid");
 
@@ -15,13 +21,15 @@ static const char *agent_user(const Agent *a) {
         return a->spec.user ?: a->manager->config->default_user;
 }
 
-static int build_env(Agent *a, const Identity *id, char ***ret, char **ret_pid_slot) {
+static int build_env(Agent *a, const Identity *id, const char *state_directory, char ***ret,
+                     char **ret_pid_slot) {
         AgentEnvParams p = {
                 .home = id->home,
                 .user = id->user,
                 .environment = a->spec.environment,
                 .notify_socket = a->manager->notify_socket,
                 .watchdog_usec = a->spec.watchdog_usec,
+                .state_directory = state_directory,
         };
         return agent_env_build(&p, ret, ret_pid_slot);
 }
@@ -67,28 +75,120 @@ static void spawn_params_fill(Agent *a, char *const *argv, const Identity *id, c
         p->n_v1_procs_fds = cgroup_v1_procs_fds(a->cgroup, &p->v1_procs_fds);
 }
 
-int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *id, char ***ret_env,
-                        SpawnParams *p) {
-        Manager *m = a->manager;
-        char *pid_slot = NULL;
+/* User=dynamic: the pool's uid for the agent's name, the gid of the same
+ * number, no supplementary groups. An invocation takes it (the same uid
+ * again after a restart); a health check runs as the uid the invocation
+ * holds. */
+static int resolve_dynamic(Agent *a, bool invocation, Identity *id, char **ret_message) {
+        DynamicUserPool *pool;
+        uid_t uid;
         int r;
 
-        r = resolve_user(m, agent_user(a), id);
+        r = manager_dynamic_users(a->manager, &pool, ret_message);
         if (r < 0)
                 return r;
+        if (invocation) {
+                r = dynamic_user_acquire(pool, a->name, &uid, ret_message);
+                if (r < 0)
+                        return r;
+                a->uid_dynamic = true;
+        } else if (dynamic_user_get(pool, a->name, &uid) <= 0)
+                return -ESRCH;
+        *id = (Identity) { .uid = uid, .gid = (gid_t) uid };
+        snprintf(id->home, sizeof id->home, "/");
+        snprintf(id->user, sizeof id->user, "%s", a->name);
+        return 0;
+}
+
+static int resolve_identity(Agent *a, bool invocation, Identity *id, const char **ret_step) {
+        Manager *m = a->manager;
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        if (strcmp(agent_user(a), USER_DYNAMIC) == 0) {
+                r = resolve_dynamic(a, invocation, id, &message);
+                if (r < 0) {
+                        log_agent_warning(a->name, "no dynamic uid: %s", message ?: strerror(-r));
+                        *ret_step = "dynamic user";
+                        return r;
+                }
+                return 0;
+        }
+        r = resolve_user(m, agent_user(a), id);
+        if (r < 0) {
+                *ret_step = "user lookup";
+                return r;
+        }
         r = identity_check_admin(m, id);
         if (r < 0) {
                 log_agent_warning(a->name, "user %s is a member of AdminGroup=%s, which may drive the API: "
                                 "refusing to run an agent as that user", agent_user(a), m->config->admin_group);
+                *ret_step = "user check";
                 return r;
+        }
+        return 0;
+}
+
+/* StateDirectory=: made (or re-owned) at each start of an invocation; a
+ * health check only needs its path. */
+static int state_directory(Agent *a, bool invocation, const Identity *id, char **ret_path) {
+        const char *base = a->manager->config->state_directory;
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        *ret_path = NULL;
+        if (!a->spec.state_directory)
+                return 0;
+        if (!invocation) {
+                *ret_path = path_join(base, a->spec.state_directory);
+                return *ret_path ? 0 : -ENOMEM;
+        }
+        r = state_directory_prepare(base, a->spec.state_directory, id->uid, id->gid, ret_path, &message);
+        if (r < 0)
+                log_agent_warning(a->name, "StateDirectory=%s: %s", a->spec.state_directory,
+                                  message ?: strerror(-r));
+        return r;
+}
+
+int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *id, char ***ret_env,
+                        AgentSandbox *ret_sandbox, SpawnParams *p, const char **ret_step) {
+        Manager *m = a->manager;
+        _cleanup_free_ char *state_dir = NULL, *message = NULL;
+        char *pid_slot = NULL;
+        int r;
+
+        *ret_step = "prepare";
+        *ret_sandbox = (AgentSandbox) {};
+        r = resolve_identity(a, invocation, id, ret_step);
+        if (r < 0)
+                return r;
+        if (invocation) {
+                a->uid = id->uid;
+                a->gid = id->gid;
+                agent_changed(a, AGENT_PROP_UID | AGENT_PROP_GID);
         }
         r = take_policy(a, invocation);
         if (r < 0)
                 return r;
-        r = build_env(a, id, ret_env, &pid_slot);
-        if (r < 0)
+        r = state_directory(a, invocation, id, &state_dir);
+        if (r < 0) {
+                *ret_step = "StateDirectory";
                 return r;
+        }
+        r = agent_sandbox_prepare(&a->spec, m->config->default_sandbox, &m->features, state_dir, ret_sandbox,
+                                  &message);
+        if (r < 0) {
+                log_agent_warning(a->name, "cannot set up its sandbox: %s", message ?: strerror(-r));
+                *ret_step = "sandbox";
+                return r;
+        }
+        r = build_env(a, id, state_dir, ret_env, &pid_slot);
+        if (r < 0) {
+                agent_sandbox_done(ret_sandbox);
+                return r;
+        }
         spawn_params_fill(a, argv, id, *ret_env, p);
+        agent_sandbox_apply(ret_sandbox, p);
         p->pid_env_slot = pid_slot;
         return 0;
 }

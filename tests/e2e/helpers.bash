@@ -96,7 +96,12 @@ av_config() {
                 [PolicyPath]="$POLICY_DIR"
                 [LogDirectory]="$T/log"
                 [ControlGroup]="$AV_CG"
+                # The built-in defaults are User=dynamic and Sandbox=standard
+                # (isolation.bats tests them); the other suites pin the agent
+                # they were written for: nobody, no sandbox, sharing /tmp with
+                # the test (where agents write their reports).
                 [DefaultUser]=nobody
+                [DefaultSandbox]=none
         )
         AV_SUPERVISOR_KEYS=(
                 [Strategy]=one-for-one
