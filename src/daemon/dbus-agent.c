@@ -7,6 +7,7 @@
 #include "agent-schema.h"
 #include "agent.h"
 #include "dbus.h"
+#include "manager-ops.h"
 #include "strv.h"
 
 static int find_agent(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
@@ -183,6 +184,41 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                                                                               ? (SandboxPreset) a->spec.sandbox.preset
                                                                               : a->manager->config->default_sandbox));
         return -ENOENT;
+}
+
+/* Agent.Stop() and friends, which Manager.StopAgent(s) and friends share
+ * once they have found the agent. */
+int bus_agent_do_stop(Agent *a, sd_bus_message *msg, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
+        int r;
+
+        r = bus_check_admin(a->manager, msg, false, error);
+        if (r <= 0)
+                return r;
+        r = manager_stop_agent(a, &err);
+        return bus_reply_empty_or_error(msg, r, &err, error);
+}
+
+int bus_agent_do_restart(Agent *a, sd_bus_message *msg, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
+        int r;
+
+        r = bus_check_admin(a->manager, msg, false, error);
+        if (r <= 0)
+                return r;
+        r = manager_restart_agent(a, &err);
+        return bus_reply_empty_or_error(msg, r, &err, error);
+}
+
+int bus_agent_do_kill(Agent *a, int sig, sd_bus_message *msg, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
+        int r;
+
+        r = bus_check_admin(a->manager, msg, false, error);
+        if (r <= 0)
+                return r;
+        r = manager_kill_agent(a, sig, &err);
+        return bus_reply_empty_or_error(msg, r, &err, error);
 }
 
 static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

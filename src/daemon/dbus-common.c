@@ -7,10 +7,47 @@
 
 #include "dbus.h"
 #include "log.h"
+#include "string-table.h"
 #include "strv.h"
 
 int bus_agent_path(const char *name, char **ret) {
         return sd_bus_path_encode(BUS_AGENT_PREFIX, name, ret);
+}
+
+/* The one table from what the manager's operations say (error-detail.h) to
+ * the SPEC's error names. */
+static const char *const bus_error_kind_table[_ERROR_KIND_MAX] = {
+        [ERROR_KIND_FAILED] = SD_BUS_ERROR_FAILED,
+        [ERROR_KIND_INVALID_ARGS] = SD_BUS_ERROR_INVALID_ARGS,
+        [ERROR_KIND_NO_SUCH_AGENT] = BUS_ERROR_NO_SUCH_AGENT,
+        [ERROR_KIND_NO_SUCH_TYPE] = BUS_ERROR_NO_SUCH_TYPE,
+        [ERROR_KIND_NO_SUCH_SUPERVISOR] = BUS_ERROR_NO_SUCH_SUPERVISOR,
+        [ERROR_KIND_ALREADY_EXISTS] = BUS_ERROR_ALREADY_EXISTS,
+        [ERROR_KIND_INVALID_SPEC] = BUS_ERROR_INVALID_SPEC,
+        [ERROR_KIND_POLICY] = BUS_ERROR_POLICY,
+        [ERROR_KIND_ESCALATED] = BUS_ERROR_ESCALATED,
+        [ERROR_KIND_TOO_MANY_AGENTS] = BUS_ERROR_TOO_MANY_AGENTS,
+        [ERROR_KIND_NOT_RUNNING] = BUS_ERROR_NOT_RUNNING,
+        [ERROR_KIND_NOT_STOPPED] = BUS_ERROR_NOT_STOPPED,
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(bus_error_kind, ErrorKind);
+
+int bus_error_from_detail(int r, const ErrorDetail *detail, sd_bus_error *error) {
+        const char *name;
+
+        if (r >= 0)
+                return r;
+        name = detail ? bus_error_kind_to_string(detail->kind) : NULL;
+        if (!name || !detail->message)
+                return r;       /* an internal failure: sd-bus names it after the errno */
+        return sd_bus_error_set(error, name, detail->message);
+}
+
+int bus_reply_empty_or_error(sd_bus_message *msg, int r, const ErrorDetail *detail, sd_bus_error *error) {
+        if (r < 0)
+                return bus_error_from_detail(r, detail, error);
+        return sd_bus_reply_method_return(msg, NULL);
 }
 
 /* One entry at a time, so that an array of 100,000 strings costs no more

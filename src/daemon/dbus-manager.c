@@ -6,96 +6,25 @@
 
 #include "agent.h"
 #include "dbus.h"
-#include "log.h"
-#include "parse-util.h"
+#include "manager-ops.h"
 #include "strv.h"
 
-static int pick_name(Manager *m, const char *base, char **ret) {
-        for (unsigned n = 1; n < 1000000; n++) {
-                char buf[128];
-                snprintf(buf, sizeof buf, "%s-%u", base, n);
-                if (!manager_find_agent(m, buf))
-                        return (*ret = strdup(buf)) ? 0 : -ENOMEM;
-        }
-        return -E2BIG;
-}
+/* Each method: check the caller, read the arguments, call the manager's
+ * operation (manager-ops.h), and translate its answer. */
 
-static int check_spec_honourable(Manager *m, const AgentSpec *spec, sd_bus_error *error) {
-        const char *user = spec->user ?: m->config->default_user;
-        Diagnostic d = {};
-        int r = 0;
-
-        r = manager_check_user(m, user);
-        if (r == -ESRCH)
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC, "User \"%s\" does not exist.", user);
-        if (r < 0 && r != -EPERM)
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC, "User \"%s\" cannot be resolved: %s.", user,
-                                         strerror(-r));
-        if (r == -EPERM)
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC,
-                                         "User \"%s\" is a member of AdminGroup=%s, which may drive agentvisord's "
-                                         "API: agents may not run as such a user.",
-                                         user, m->config->admin_group);
-        if (!manager_get_policy(m, spec->policy, &d, &r)) {
-                char buf[1024];
-                diag_format(&d, buf, sizeof buf);
-                return sd_bus_error_setf(error, r == -ENOENT ? BUS_ERROR_INVALID_SPEC : BUS_ERROR_POLICY,
-                                         "Policy \"%s\": %s", spec->policy, buf);
-        }
-        return 0;
-}
-
-/* Creates the agent and hands it to its supervisor, which queues the spawn. */
-static int create_agent(Manager *m, sd_bus_message *msg, const char *name, const char *type, AgentSpec *spec,
-                        sd_bus_error *error) {
-        Supervisor *s;
-        Agent *a;
-        int r;
-
-        if (m->state == MANAGER_STOPPING)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "agentvisord is shutting down.");
-        if (manager_find_agent(m, name))
-                return sd_bus_error_setf(error, BUS_ERROR_ALREADY_EXISTS, "An agent named \"%s\" already exists.", name);
-        s = manager_find_supervisor(m, spec->supervisor ?: "root");
-        if (!s)
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_SUPERVISOR, "No supervisor named \"%s\".",
-                                         spec->supervisor);
-        r = check_spec_honourable(m, spec, error);
+static int reply_agent(sd_bus_message *msg, int r, Agent *a, const ErrorDetail *err, sd_bus_error *error) {
         if (r < 0)
-                return r;
-
-        r = agent_new(m, name, type, spec, s, &a);
-        if (r < 0)
-                return r;
-        r = sv_agent_add(m->sv, s->sv, a->spec.restart, a, now_monotonic(), &a->sv);
-        if (r < 0) {
-                hashmap_remove(m->agents, a->name);
-                agent_free(a);
-                if (r == -EBUSY)
-                        return sd_bus_error_setf(error, BUS_ERROR_ESCALATED,
-                                                 "Supervisor \"%s\" is escalated (%s); call ResetEscalation first.",
-                                                 s->config.name, sv_supervisor_escalation_reason(s->sv));
-                if (r == -E2BIG)
-                        return sd_bus_error_setf(error, BUS_ERROR_TOO_MANY_AGENTS,
-                                                 "Supervisor \"%s\" already runs MaxChildren=%u agents.",
-                                                 s->config.name, s->config.max_children);
-                return r;
-        }
-        log_agent_info(a->name, "created%s%s by a bus call", *type ? " from type " : "", type);
-        bus_emit_agent_added(a);
-        bus_emit_manager_changed(m);
-        bus_emit_supervisor_changed(s);
-        manager_dispatch_actions(m);
+                return bus_error_from_detail(r, err, error);
         return sd_bus_reply_method_return(msg, "o", a->object_path);
 }
 
 static int method_start_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         Manager *m = userdata;
-        _cleanup_free_ char *picked = NULL;
         const char *type, *name;
         size_t budget = BUS_INPUT_BYTES_MAX;
         AgentSpec spec = {};
-        AgentType *t;
+        Agent *a = NULL;
         int r;
 
         r = bus_check_admin(m, msg, false, error);
@@ -104,37 +33,22 @@ static int method_start_agent(sd_bus_message *msg, void *userdata, sd_bus_error 
         r = sd_bus_message_read(msg, "ss", &type, &name);
         if (r < 0)
                 return r;
-        if (!name_is_valid(type))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "\"%s\" is not a valid type name.", type);
-        if (*name && !name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "\"%s\" is not a valid agent name: use [A-Za-z0-9][A-Za-z0-9_.@-]{0,63}.", name);
-        t = hashmap_get(m->types, type);
-        if (!t)
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_TYPE, "No agent type \"%s\" (looked in %s).", type,
-                                         m->config->agents_directory ?: "no AgentsDirectory");
-        if (!*name) {
-                r = pick_name(m, type, &picked);
-                if (r < 0)
-                        return r;
-                name = picked;
-        }
-        r = agent_spec_copy(&t->spec, &spec);
-        if (r < 0)
-                return r;
-        r = bus_agent_spec_from_properties(m, msg, &spec, false, &budget, error);
+        r = manager_start_spec(m, type, name, &spec, &err);
         if (r >= 0)
-                r = create_agent(m, msg, name, type, &spec, error);
+                r = bus_agent_spec_from_properties(m, msg, &spec, false, &budget, error);
+        if (r >= 0)
+                r = manager_start_agent(m, type, name, &spec, &a, &err);
         agent_spec_done(&spec);
-        return r;
+        return reply_agent(msg, r, a, &err, error);
 }
 
 static int method_run_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         Manager *m = userdata;
-        _cleanup_free_ char *picked = NULL;
         const char *name;
         size_t budget = BUS_INPUT_BYTES_MAX;
         AgentSpec spec;
+        Agent *a = NULL;
         int r;
 
         r = bus_check_admin(m, msg, true, error);
@@ -143,146 +57,78 @@ static int method_run_agent(sd_bus_message *msg, void *userdata, sd_bus_error *e
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        if (*name && !name_is_valid(name))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "\"%s\" is not a valid agent name: use [A-Za-z0-9][A-Za-z0-9_.@-]{0,63}.", name);
-        agent_spec_init(&spec);
-        daemon_config_default_limits(m->config, &spec.limits);
-        spec.restart = RESTART_TEMPORARY;
+        r = manager_check_agent_name(name, &err);
+        if (r < 0)
+                return bus_error_from_detail(r, &err, error);
+        manager_run_spec_init(m, &spec);
         r = bus_read_strv_bounded(msg, "argv", BUS_ARGS_MAX, &budget, &spec.exec, error);
-        if (r >= 0 && strv_length(spec.exec) == 0)
-                r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "argv must not be empty.");
-        if (r >= 0 && spec.exec[0][0] != '/')
-                r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                      "argv[0] \"%s\" must be an absolute path.", spec.exec[0]);
+        if (r >= 0)
+                r = manager_check_run_argv(spec.exec, &err);
         if (r >= 0)
                 r = bus_agent_spec_from_properties(m, msg, &spec, true, &budget, error);
         if (r >= 0)
-                r = agent_spec_fill_defaults(&spec);
-        if (r >= 0 && !*name) {
-                r = pick_name(m, "run", &picked);
-                name = picked;
-        }
-        if (r >= 0)
-                r = create_agent(m, msg, name, "", &spec, error);
+                r = manager_run_agent(m, name, &spec, &a, &err);
         agent_spec_done(&spec);
-        return r;
+        return reply_agent(msg, r, a, &err, error);
 }
 
-static int lookup_agent(Manager *m, sd_bus_message *msg, Agent **ret, sd_bus_error *error) {
+/* Reads the agent's name and finds it; -ENOENT with err set when there is
+ * none. */
+static int lookup_agent(Manager *m, sd_bus_message *msg, Agent **ret, ErrorDetail *err) {
         const char *name;
         int r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        *ret = manager_find_agent(m, name);
-        if (!*ret)
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_AGENT, "No agent named \"%s\".", name);
-        return 0;
-}
-
-/* Shared by Manager.StopAgent(s) and Agent.Stop() and friends. */
-int bus_agent_do_stop(Agent *a, sd_bus_message *msg, sd_bus_error *error) {
-        Manager *m = a->manager;
-        int r;
-
-        r = bus_check_admin(m, msg, false, error);
-        if (r <= 0)
-                return r;
-        r = sv_agent_stop(m->sv, a->sv, now_monotonic());
-        if (r == -EALREADY)
-                return sd_bus_error_setf(error, BUS_ERROR_NOT_RUNNING, "Agent \"%s\" is not running (%s).", a->name,
-                                         agent_state_to_string(agent_get_state(a)));
-        if (r < 0)
-                return r;
-        manager_dispatch_actions(m);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-int bus_agent_do_restart(Agent *a, sd_bus_message *msg, sd_bus_error *error) {
-        Manager *m = a->manager;
-        int r;
-
-        r = bus_check_admin(m, msg, false, error);
-        if (r <= 0)
-                return r;
-        r = sv_agent_restart(m->sv, a->sv, now_monotonic());
-        if (r == -EBUSY)
-                return sd_bus_error_setf(error, BUS_ERROR_ESCALATED, "Supervisor \"%s\" of agent \"%s\" is escalated.",
-                                         a->supervisor->config.name, a->name);
-        if (r < 0)
-                return r;
-        manager_dispatch_actions(m);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
-int bus_agent_do_kill(Agent *a, int sig, sd_bus_message *msg, sd_bus_error *error) {
-        int r;
-
-        r = bus_check_admin(a->manager, msg, false, error);
-        if (r <= 0)
-                return r;
-        if (sig <= 0 || sig >= 65)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Signal %d is not a valid signal number.", sig);
-        r = agent_kill(a, sig);
-        if (r == -ESRCH)
-                return sd_bus_error_setf(error, BUS_ERROR_NOT_RUNNING, "Agent \"%s\" has no running main process.",
-                                         a->name);
-        if (r < 0)
-                return r;
-        return sd_bus_reply_method_return(msg, NULL);
+        *ret = manager_lookup_agent(m, name, err);
+        return *ret ? 0 : -ENOENT;
 }
 
 static int method_stop_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         Agent *a;
-        int r = lookup_agent(userdata, msg, &a, error);
-        return r < 0 ? r : bus_agent_do_stop(a, msg, error);
+        int r = lookup_agent(userdata, msg, &a, &err);
+        return r < 0 ? bus_error_from_detail(r, &err, error) : bus_agent_do_stop(a, msg, error);
 }
 
 static int method_restart_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         Agent *a;
-        int r = lookup_agent(userdata, msg, &a, error);
-        return r < 0 ? r : bus_agent_do_restart(a, msg, error);
+        int r = lookup_agent(userdata, msg, &a, &err);
+        return r < 0 ? bus_error_from_detail(r, &err, error) : bus_agent_do_restart(a, msg, error);
 }
 
 static int method_kill_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         Agent *a;
         int32_t sig;
-        int r = lookup_agent(userdata, msg, &a, error);
+        int r = lookup_agent(userdata, msg, &a, &err);
         if (r < 0)
-                return r;
+                return bus_error_from_detail(r, &err, error);
         r = sd_bus_message_read(msg, "i", &sig);
         return r < 0 ? r : bus_agent_do_kill(a, sig, msg, error);
 }
 
 static int method_remove_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         Manager *m = userdata;
-        Supervisor *s;
         Agent *a;
         int r;
 
-        r = lookup_agent(m, msg, &a, error);
+        r = lookup_agent(m, msg, &a, &err);
         if (r < 0)
-                return r;
+                return bus_error_from_detail(r, &err, error);
         r = bus_check_admin(m, msg, false, error);
         if (r <= 0)
                 return r;
-        if (agent_is_active(a) || (a->sv && sv_agent_state(a->sv) != SV_AGENT_DOWN))
-                return sd_bus_error_setf(error, BUS_ERROR_NOT_STOPPED, "Agent \"%s\" is %s; stop it first.", a->name,
-                                         agent_state_to_string(agent_get_state(a)));
-        s = a->supervisor;
-        if (a->sv)
-                (void) sv_agent_remove(m->sv, a->sv);
-        a->sv = NULL;
-        log_agent_info(a->name, "removed");
-        agent_forget(a);
-        bus_emit_supervisor_changed(s);
-        return sd_bus_reply_method_return(msg, NULL);
+        r = manager_remove_agent(a, &err);
+        return bus_reply_empty_or_error(msg, r, &err, error);
 }
 
 static int method_get_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Agent *a;
-        int r = lookup_agent(userdata, msg, &a, error);
-        return r < 0 ? r : sd_bus_reply_method_return(msg, "o", a->object_path);
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
+        Agent *a = NULL;
+        int r = lookup_agent(userdata, msg, &a, &err);
+        return reply_agent(msg, r, a, &err, error);
 }
 
 static int method_list_agents(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -358,28 +204,8 @@ static int method_list_supervisors(sd_bus_message *msg, void *userdata, sd_bus_e
         return sd_bus_send(NULL, reply, NULL);
 }
 
-int bus_supervisor_do_reset(Supervisor *s, sd_bus_message *msg, sd_bus_error *error) {
-        Manager *m = s->manager;
-        int r;
-
-        r = bus_check_admin(m, msg, false, error);
-        if (r <= 0)
-                return r;
-        if (m->state == MANAGER_STOPPING)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "agentvisord is shutting down.");
-        r = sv_supervisor_reset(m->sv, s->sv, now_monotonic());
-        if (r == -EALREADY)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Supervisor \"%s\" is not escalated.",
-                                         s->config.name);
-        if (r < 0)
-                return r;
-        log_info("supervisor %s: escalation reset by a bus call", s->config.name);
-        manager_dispatch_actions(m);
-        return sd_bus_reply_method_return(msg, NULL);
-}
-
 static int method_reset_escalation(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         const char *name;
         Supervisor *s;
         int r;
@@ -387,28 +213,22 @@ static int method_reset_escalation(sd_bus_message *msg, void *userdata, sd_bus_e
         r = sd_bus_message_read(msg, "s", &name);
         if (r < 0)
                 return r;
-        s = manager_find_supervisor(m, *name ? name : "root");
+        s = manager_lookup_supervisor(userdata, name, &err);
         if (!s)
-                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_SUPERVISOR, "No supervisor named \"%s\".", name);
+                return bus_error_from_detail(-ENOENT, &err, error);
         return bus_supervisor_do_reset(s, msg, error);
 }
 
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         Manager *m = userdata;
-        Diagnostic d = {};
-        char buf[1024];
         int r;
 
         r = bus_check_admin(m, msg, false, error);
         if (r <= 0)
                 return r;
-        r = manager_reload(m, &d);
-        if (r < 0) {
-                diag_format(&d, buf, sizeof buf);
-                log_error("reload failed, keeping the previous types and policies: %s", buf);
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_SPEC, "Reload failed, nothing changed: %s", buf);
-        }
-        return sd_bus_reply_method_return(msg, NULL);
+        r = manager_reload_request(m, &err);
+        return bus_reply_empty_or_error(msg, r, &err, error);
 }
 
 static const SupervisorConfig *root_config(Manager *m) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dbus.h"
+#include "manager-ops.h"
 #include "strv.h"
 
 
@@ -80,6 +81,18 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
         if (strcmp(p, "ControlGroup") == 0)
                 return sd_bus_message_append(reply, "s", cgroup_path(s->cgroup));
         return -ENOENT;
+}
+
+/* Supervisor.ResetEscalation(), which Manager.ResetEscalation(s) shares. */
+int bus_supervisor_do_reset(Supervisor *s, sd_bus_message *msg, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
+        int r;
+
+        r = bus_check_admin(s->manager, msg, false, error);
+        if (r <= 0)
+                return r;
+        r = manager_reset_escalation(s, &err);
+        return bus_reply_empty_or_error(msg, r, &err, error);
 }
 
 static int method_reset(sd_bus_message *msg, void *userdata, sd_bus_error *error) {

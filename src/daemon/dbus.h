@@ -7,6 +7,7 @@
 
 #include "agent.h"
 #include "bus-names.h"
+#include "error-detail.h"
 #include "manager.h"
 
 int bus_setup(Manager *m);
@@ -59,8 +60,18 @@ int bus_check_sandbox_honourable(Manager *m, const AgentSpec *spec, sd_bus_error
 /* The Manager's Features property (kernel_features_to_strv()). */
 int bus_append_features(Manager *m, sd_bus_message *reply);
 
+/* The SPEC's error name of a kind (NULL for ERROR_KIND_NONE), and the
+ * translation of an operation's (r, detail) into the method's return: r
+ * when r >= 0 or no kind is set (sd-bus then names the errno), else the
+ * error is set to the kind's name and the detail's message. */
+const char *bus_error_kind_to_string(ErrorKind kind);
+int bus_error_from_detail(int r, const ErrorDetail *detail, sd_bus_error *error);
+/* The same, replying with no value on success. */
+int bus_reply_empty_or_error(sd_bus_message *msg, int r, const ErrorDetail *detail, sd_bus_error *error);
+
 int bus_manager_register_vtable(Manager *m);
-/* Method bodies shared by the Manager's by-name calls and the objects' own. */
+/* The objects' own methods (dbus-agent.c, dbus-supervisor.c), which the
+ * Manager's by-name calls share. */
 int bus_agent_do_stop(Agent *a, sd_bus_message *msg, sd_bus_error *error);
 int bus_agent_do_restart(Agent *a, sd_bus_message *msg, sd_bus_error *error);
 int bus_agent_do_kill(Agent *a, int sig, sd_bus_message *msg, sd_bus_error *error);

@@ -23,6 +23,7 @@
 
 #include "macro.h"
 #include "sandbox-landlock.h"
+#include "sandbox-mount.h"
 #include "spawn.h"
 
 #ifndef P_PIDFD
@@ -215,6 +216,17 @@ static _child_ int child_main(void *userdata) {
 
         if (p->protect_cgroups)
                 child_protect_cgroups(ctx);
+
+        /* Mounting needs CAP_SYS_ADMIN: before the ids change. After
+         * protect_cgroups, so the plan's copies keep cgroupfs read-only. */
+        if (p->mounts) {
+                const char *step;
+                int r = mount_plan_apply(p->mounts, &step);
+                if (r < 0) {
+                        errno = -r;
+                        child_fail(ctx, step);
+                }
+        }
 
         if (syscall(SYS_setgroups, p->n_groups, p->groups) < 0)
                 child_fail(ctx, "setgroups");

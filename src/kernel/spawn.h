@@ -39,6 +39,7 @@ typedef struct SpawnParams {
         /* From landlock_ruleset_build(): completed with its mount rules
          * and enforced after the mounts and no_new_privs. NULL: none. */
         const struct LandlockRuleset *landlock;
+        const struct MountPlan *mounts;    /* the agent's filesystem view (sandbox-mount.h); NULL: the host's */
         /* Where the child writes its own pid in decimal, NUL-terminated: the
          * value part of an envp entry such as "WATCHDOG_PID=" followed by at
          * least SPAWN_PID_SLOT_SIZE - 1 placeholder bytes. NULL: none. */

@@ -312,24 +312,16 @@ static Target emit_search(Emitter *e, const Range *ranges, size_t lo, size_t hi)
         return TARGET_LABEL(emit_jump(e, BPF_JGE, ranges[mid].first, right, left));
 }
 
-int policy_compile(Policy *p, Diagnostic *diag) {
-        const SyscallTable *t = syscall_table_get();
-        Emitter e = {};
+/* The search over syscall numbers: the behaviour of each number, merged
+ * into ranges of equal behaviour, found by a binary search. */
+static int emit_numbers(Emitter *e, const Policy *p, const SyscallTable *t, Target *ret) {
         _cleanup_free_ Range *ranges = NULL;
         size_t n_ranges = 0;
-        Target entry, above;
-        struct sock_filter *prog;
 
         ranges = calloc((size_t) t->max_nr + 2, sizeof(Range));
         if (!ranges)
                 return -ENOMEM;
 
-        /* Return instructions first, so the common ones sit at the end. */
-        (void) emit_ret(&e, SECCOMP_RET_KILL_PROCESS);
-        (void) emit_ret(&e, SECCOMP_RET_ERRNO | ENOSYS);
-        (void) emit_ret(&e, p->default_action);
-
-        /* Behaviour per number, merged into ranges of equal behaviour. */
         for (int nr = 0; nr <= t->max_nr; nr++) {
                 const PolicyRuleList *l = &p->syscalls[nr];
                 Target target;
@@ -341,39 +333,63 @@ int policy_compile(Policy *p, Diagnostic *diag) {
                 else if (l->n_rules == 1 && !l->rules[0].conditions)
                         target = TARGET_RET(l->rules[0].action);
                 else
-                        target = emit_syscall(&e, l, t->arg32[nr], t->arg16[nr], p->default_action);
+                        target = emit_syscall(e, l, t->arg32[nr], t->arg16[nr], p->default_action);
 
                 if (n_ranges > 0 && target_eq(ranges[n_ranges - 1].target, target))
                         continue;
                 ranges[n_ranges++] = (Range) { .first = (uint32_t) nr, .target = target };
         }
 
-        entry = n_ranges > 0 ? emit_search(&e, ranges, 0, n_ranges - 1)
-                             : TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
-        entry = TARGET_LABEL(emit_goto(&e, entry));
+        *ret = n_ranges > 0 ? emit_search(e, ranges, 0, n_ranges - 1) : TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
+        return 0;
+}
 
-        /* Above the highest known number: ENOSYS, as the kernel answers
-         * (-1, which libc probes with, and every other bogus or negative
-         * number), except real x32 syscalls on x86-64, which kill.
-         *
-         * The kernel runs an x32 syscall for 0x40000000 + n only when n is
-         * below its x32 table size (do_syscall_x32(): nr - __X32_SYSCALL_BIT
-         * < X32_NR_syscalls, about 550), and answers ENOSYS for any other
-         * number with bit 30 set, such as 0x7fffffff or 0xc0000000. So the
-         * kill covers [0x40000000, 0x40000000 + 1024): every x32 number
-         * there is, with room for the x32 table to grow (1024 is also our
-         * native table's bound); only that margin kills for numbers the
-         * kernel would merely refuse. Testing "bit 30 set, bit 31 clear"
-         * instead would kill for about a billion such numbers. Only numbers above the table
-         * get here, which keeps these checks off the path of every known
-         * syscall. */
-        above = TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
+/* Above the highest known number: ENOSYS, as the kernel answers
+ * (-1, which libc probes with, and every other bogus or negative
+ * number), except real x32 syscalls on x86-64, which kill.
+ *
+ * The kernel runs an x32 syscall for 0x40000000 + n only when n is
+ * below its x32 table size (do_syscall_x32(): nr - __X32_SYSCALL_BIT
+ * < X32_NR_syscalls, about 550), and answers ENOSYS for any other
+ * number with bit 30 set, such as 0x7fffffff or 0xc0000000. So the
+ * kill covers [0x40000000, 0x40000000 + 1024): every x32 number
+ * there is, with room for the x32 table to grow (1024 is also our
+ * native table's bound); only that margin kills for numbers the
+ * kernel would merely refuse. Testing "bit 30 set, bit 31 clear"
+ * instead would kill for about a billion such numbers. Only numbers above the table
+ * get here, which keeps these checks off the path of every known
+ * syscall. */
+static Target emit_above_table(Emitter *e) {
+        Target above = TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
 #if defined(__x86_64__) && !defined(__ILP32__)
-        above = TARGET_LABEL(emit_jump(&e, BPF_JGE, X32_SYSCALL_BIT, TARGET_RET(SECCOMP_RET_KILL_PROCESS),
+        above = TARGET_LABEL(emit_jump(e, BPF_JGE, X32_SYSCALL_BIT, TARGET_RET(SECCOMP_RET_KILL_PROCESS),
                                        above));
-        above = TARGET_LABEL(emit_jump(&e, BPF_JGE, X32_SYSCALL_BIT + X32_SYSCALL_MAX,
+        above = TARGET_LABEL(emit_jump(e, BPF_JGE, X32_SYSCALL_BIT + X32_SYSCALL_MAX,
                                        TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS), above));
 #endif
+        return above;
+}
+
+int policy_compile(Policy *p, Diagnostic *diag) {
+        const SyscallTable *t = syscall_table_get();
+        Emitter e = {};
+        Target entry, above;
+        struct sock_filter *prog;
+        int r;
+
+        /* Return instructions first, so the common ones sit at the end. */
+        (void) emit_ret(&e, SECCOMP_RET_KILL_PROCESS);
+        (void) emit_ret(&e, SECCOMP_RET_ERRNO | ENOSYS);
+        (void) emit_ret(&e, p->default_action);
+
+        r = emit_numbers(&e, p, t, &entry);
+        if (r < 0) {
+                free(e.insns);
+                return r;
+        }
+        entry = TARGET_LABEL(emit_goto(&e, entry));
+
+        above = emit_above_table(&e);
         entry = TARGET_LABEL(emit_jump(&e, BPF_JGT, (uint32_t) t->max_nr, above, entry));
         entry = TARGET_LABEL(emit_load(&e, (uint32_t) offsetof(struct seccomp_data, nr)));
         (void) emit_jump(&e, BPF_JEQ, t->audit_arch, entry, TARGET_RET(SECCOMP_RET_KILL_PROCESS));

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 
+#include "string-table.h"
 #include "sv-internal.h"
 
 #define MOVE(n, s) { .kind = SV_ENTRY_MOVE, .next = SV_STATE_##n, .step = SV_STEP_##s }
@@ -304,7 +305,7 @@ const SvTransition *sv_transition(SvState s, SvEvent e) {
         return &table[s][e];
 }
 
-static const char *const state_table[_SV_STATE_MAX] = {
+static const char *const sv_state_table[_SV_STATE_MAX] = {
         [SV_STATE_STARTING] = "starting",
         [SV_STATE_RUNNING] = "running",
         [SV_STATE_FAILED] = "failed",
@@ -320,7 +321,7 @@ static const char *const state_table[_SV_STATE_MAX] = {
         [SV_STATE_HELD] = "held",
 };
 
-static const char *const event_table[_SV_EVENT_MAX] = {
+static const char *const sv_event_table[_SV_EVENT_MAX] = {
         [SV_EVENT_SPAWNED] = "spawned",
         [SV_EVENT_EXITED_FINAL] = "exited-final",
         [SV_EVENT_EXITED_RESTARTABLE] = "exited-restartable",
@@ -341,7 +342,7 @@ static const char *const event_table[_SV_EVENT_MAX] = {
         [SV_EVENT_SUPERVISOR_RESTART] = "supervisor-restart",
 };
 
-static const char *const step_table[_SV_STEP_MAX] = {
+static const char *const sv_step_table[_SV_STEP_MAX] = {
         [SV_STEP_NONE] = "none",
         [SV_STEP_MARK_STARTED] = "mark-started",
         [SV_STEP_SPAWN] = "spawn",
@@ -357,14 +358,7 @@ static const char *const step_table[_SV_STEP_MAX] = {
         [SV_STEP_FREE] = "free",
 };
 
-const char *sv_state_to_string(SvState s) {
-        return (int) s >= 0 && s < _SV_STATE_MAX ? state_table[s] : NULL;
-}
-
-const char *sv_event_to_string(SvEvent e) {
-        return (int) e >= 0 && e < _SV_EVENT_MAX ? event_table[e] : NULL;
-}
-
-const char *sv_step_to_string(SvStep s) {
-        return (int) s >= 0 && s < _SV_STEP_MAX ? step_table[s] : NULL;
-}
+/* Names for logs and tests; nothing parses them back. */
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sv_state, SvState);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sv_event, SvEvent);
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sv_step, SvStep);
