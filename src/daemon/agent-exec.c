@@ -129,6 +129,24 @@ static int resolve_identity(Agent *a, bool invocation, Identity *id, const char 
         return 0;
 }
 
+/* User=root: root in a user namespace of its own under PrivateUsers=yes
+ * (standard and strict), host root only where PrivateUsers=no. */
+static int root_identity(Agent *a, bool invocation, Identity *id, const char **ret_step) {
+        if (id->uid != 0)
+                return 0;
+        if (sandbox_options_value(&a->spec.sandbox, a->manager->config->default_sandbox,
+                                  SANDBOX_KEY_PRIVATE_USERS) == 0) {
+                if (invocation)
+                        log_agent_warning(a->name, "runs as host root (User=root with PrivateUsers=no): no "
+                                          "capabilities, but uid 0 on the host");
+                return 0;
+        }
+        log_agent_warning(a->name, "PrivateUsers=yes for User=root needs the user namespace sandbox, which this "
+                          "build does not have yet");
+        *ret_step = "PrivateUsers";
+        return -EOPNOTSUPP;
+}
+
 /* StateDirectory=: made (or re-owned) at each start of an invocation; a
  * health check only needs its path. */
 static int state_directory(Agent *a, bool invocation, const Identity *id, char **ret_path) {
@@ -160,6 +178,9 @@ int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *
         *ret_step = "prepare";
         *ret_sandbox = (AgentSandbox) {};
         r = resolve_identity(a, invocation, id, ret_step);
+        if (r < 0)
+                return r;
+        r = root_identity(a, invocation, id, ret_step);
         if (r < 0)
                 return r;
         if (invocation) {

@@ -11,6 +11,13 @@
 
 #define STRV_EMPTY(l) (!(l) || !(l)[0])
 
+/* The config layer keeps the word keys as numbers; they are the kernel
+ * layer's enums. */
+_Static_assert(PROTECT_SYSTEM_STRICT == 3 && PROTECT_HOME_TMPFS == 2 && PROTECT_HOME_YES == 3 &&
+                       PROTECT_PROC_INVISIBLE == 1 && PROC_SUBSET_PID == 1 && _PROTECT_SYSTEM_MAX == 4 &&
+                       _PROTECT_HOME_MAX == 4 && _PROTECT_PROC_MAX == 2 && _PROC_SUBSET_MAX == 2,
+               "sandbox-preset.h and sandbox-mount.h number the values alike");
+
 static bool user_is_root(const char *user) {
         return user && (strcmp(user, "root") == 0 || strcmp(user, "0") == 0);
 }
@@ -165,61 +172,67 @@ static int ports_from_strv(char **l, uint16_t *out) {
  * protected system directories read-only; the private /tmp and /dev
  * writable (added by the child on its own mounts); home directories as
  * ProtectHome= says; then the agent's own lists and its StateDirectory. */
+static int add_filesystem_rules(PathList *l, const AgentSpec *spec, const SandboxSettings *st,
+                                const char *state_directory) {
+        static const char *const homes[] = { "/home", "/root", "/run/user" };
+        int ps = st->keys[SANDBOX_KEY_PROTECT_SYSTEM], ph = st->keys[SANDBOX_KEY_PROTECT_HOME];
+        bool strict = ps >= 3, private_tmp = st->keys[SANDBOX_KEY_PRIVATE_TMP] > 0;
+        bool own_dev = st->keys[SANDBOX_KEY_PRIVATE_DEVICES] > 0;
+        bool own_proc = st->keys[SANDBOX_KEY_PROTECT_PROC] > 0 || st->keys[SANDBOX_KEY_PROC_SUBSET] > 0;
+        int r;
+
+        r = add_path(l, "/", strict ? LANDLOCK_PATH_READ_ONLY : LANDLOCK_PATH_READ_WRITE, false, false);
+        if (r >= 0 && ps >= 1 && !strict) {
+                r = add_path(l, "/usr", LANDLOCK_PATH_READ_ONLY, true, false);
+                if (r >= 0)
+                        r = add_path(l, "/boot", LANDLOCK_PATH_READ_ONLY, true, false);
+                if (r >= 0)
+                        r = add_path(l, "/efi", LANDLOCK_PATH_READ_ONLY, true, false);
+                if (r >= 0 && ps >= 2)
+                        r = add_path(l, "/etc", LANDLOCK_PATH_READ_ONLY, true, false);
+        }
+        /* Under strict, the API file systems stay as they are. */
+        if (r >= 0 && (strict || own_dev))
+                r = add_path(l, "/dev", LANDLOCK_PATH_READ_WRITE, false, own_dev);
+        if (r >= 0 && (strict || own_proc))
+                r = add_path(l, "/proc", LANDLOCK_PATH_READ_WRITE, false, own_proc);
+        if (r >= 0 && strict)
+                r = add_path(l, "/sys", LANDLOCK_PATH_READ_WRITE, true, false);
+        if (r >= 0 && private_tmp) {
+                r = add_path(l, "/tmp", LANDLOCK_PATH_READ_WRITE, false, true);
+                if (r >= 0)
+                        r = add_path(l, "/var/tmp", LANDLOCK_PATH_READ_WRITE, false, true);
+        }
+        for (size_t i = 0; r >= 0 && ph > 0 && i < ELEMENTSOF(homes); i++)
+                r = add_path(l, homes[i], ph == 3 ? LANDLOCK_PATH_INACCESSIBLE : LANDLOCK_PATH_READ_ONLY, true,
+                             ph == 2);
+        if (r >= 0)
+                r = add_list(l, spec->read_write_paths, LANDLOCK_PATH_READ_WRITE);
+        if (r >= 0)
+                r = add_list(l, spec->read_only_paths, LANDLOCK_PATH_READ_ONLY);
+        if (r >= 0)
+                r = add_list(l, spec->inaccessible_paths, LANDLOCK_PATH_INACCESSIBLE);
+        if (r >= 0)
+                r = add_binds(l, spec->bind_paths, LANDLOCK_PATH_READ_WRITE);
+        if (r >= 0)
+                r = add_binds(l, spec->bind_read_only_paths, LANDLOCK_PATH_READ_ONLY);
+        if (r >= 0 && state_directory)
+                r = add_path(l, state_directory, LANDLOCK_PATH_READ_WRITE, false, false);
+        return r;
+}
+
 int agent_sandbox_landlock_spec(const AgentSpec *spec, const SandboxSettings *st, const char *state_directory,
                                 LandlockSpec *ret, LandlockPath **ret_paths, char ***ret_strings,
                                 uint16_t **ret_ports) {
-        static const char *const homes[] = { "/home", "/root", "/run/user" };
         _cleanup_free_ uint16_t *ports = NULL;
         PathList l = {};
         LandlockSpec s = {};
-        int ps = st->keys[SANDBOX_KEY_PROTECT_SYSTEM], ph = st->keys[SANDBOX_KEY_PROTECT_HOME];
         size_t n_connect = strv_length(spec->allow_tcp_connect), n_bind = strv_length(spec->allow_tcp_bind);
         int r = 0;
 
         if (st->keys[SANDBOX_KEY_LANDLOCK]) {
-                bool strict = ps >= 3, private_tmp = st->keys[SANDBOX_KEY_PRIVATE_TMP] > 0;
-                bool own_proc = st->keys[SANDBOX_KEY_PROTECT_PROC] > 0 || st->keys[SANDBOX_KEY_PROC_SUBSET] > 0;
-
                 s.filesystem = true;
-                r = add_path(&l, "/", strict ? LANDLOCK_PATH_READ_ONLY : LANDLOCK_PATH_READ_WRITE, false, false);
-                if (r >= 0 && ps >= 1 && !strict) {
-                        r = add_path(&l, "/usr", LANDLOCK_PATH_READ_ONLY, true, false);
-                        if (r >= 0)
-                                r = add_path(&l, "/boot", LANDLOCK_PATH_READ_ONLY, true, false);
-                        if (r >= 0)
-                                r = add_path(&l, "/efi", LANDLOCK_PATH_READ_ONLY, true, false);
-                        if (r >= 0 && ps >= 2)
-                                r = add_path(&l, "/etc", LANDLOCK_PATH_READ_ONLY, true, false);
-                }
-                /* Under strict, the API file systems stay as they are. */
-                if (r >= 0 && (strict || st->keys[SANDBOX_KEY_PRIVATE_DEVICES] > 0))
-                        r = add_path(&l, "/dev", LANDLOCK_PATH_READ_WRITE, false,
-                                     st->keys[SANDBOX_KEY_PRIVATE_DEVICES] > 0);
-                if (r >= 0 && (strict || own_proc))
-                        r = add_path(&l, "/proc", LANDLOCK_PATH_READ_WRITE, false, own_proc);
-                if (r >= 0 && strict)
-                        r = add_path(&l, "/sys", LANDLOCK_PATH_READ_WRITE, true, false);
-                if (r >= 0 && private_tmp) {
-                        r = add_path(&l, "/tmp", LANDLOCK_PATH_READ_WRITE, false, true);
-                        if (r >= 0)
-                                r = add_path(&l, "/var/tmp", LANDLOCK_PATH_READ_WRITE, false, true);
-                }
-                for (size_t i = 0; r >= 0 && ph > 0 && i < ELEMENTSOF(homes); i++)
-                        r = add_path(&l, homes[i],
-                                     ph == 3 ? LANDLOCK_PATH_INACCESSIBLE : LANDLOCK_PATH_READ_ONLY, true,
-                                     ph == 2);
-                if (r >= 0)
-                        r = add_list(&l, spec->read_write_paths, LANDLOCK_PATH_READ_WRITE);
-                if (r >= 0)
-                        r = add_list(&l, spec->read_only_paths, LANDLOCK_PATH_READ_ONLY);
-                if (r >= 0)
-                        r = add_list(&l, spec->inaccessible_paths, LANDLOCK_PATH_INACCESSIBLE);
-                if (r >= 0)
-                        r = add_binds(&l, spec->bind_paths, LANDLOCK_PATH_READ_WRITE);
-                if (r >= 0)
-                        r = add_binds(&l, spec->bind_read_only_paths, LANDLOCK_PATH_READ_ONLY);
-                if (r >= 0 && state_directory)
-                        r = add_path(&l, state_directory, LANDLOCK_PATH_READ_WRITE, false, false);
+                r = add_filesystem_rules(&l, spec, st, state_directory);
         }
         if (r >= 0) {
                 ports = calloc(n_connect + n_bind + 1, sizeof(uint16_t));
@@ -272,20 +285,41 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
         if (r < 0)
                 return r;
 
+        r = mount_plan_build(&(MountSettings) {
+                                     .private_tmp = s.settings.keys[SANDBOX_KEY_PRIVATE_TMP] > 0,
+                                     .protect_system = s.settings.keys[SANDBOX_KEY_PROTECT_SYSTEM],
+                                     .protect_home = s.settings.keys[SANDBOX_KEY_PROTECT_HOME],
+                                     .private_devices = s.settings.keys[SANDBOX_KEY_PRIVATE_DEVICES] > 0,
+                                     .protect_proc = s.settings.keys[SANDBOX_KEY_PROTECT_PROC],
+                                     .proc_subset = s.settings.keys[SANDBOX_KEY_PROC_SUBSET],
+                                     .read_write_paths = spec->read_write_paths,
+                                     .read_only_paths = spec->read_only_paths,
+                                     .inaccessible_paths = spec->inaccessible_paths,
+                                     .bind_paths = spec->bind_paths,
+                                     .bind_read_only_paths = spec->bind_read_only_paths,
+                                     /* Only inside a sandbox that could hide it. */
+                                     .state_directory = wants_mounts(spec, &s.settings) ? state_directory : NULL,
+                             },
+                             &s.mounts, ret_message);
+        if (r < 0)
+                return r;
         r = agent_sandbox_landlock_spec(spec, &s.settings, state_directory, &ls, &paths, &strings, &ports);
-        if (r < 0)
+        if (r >= 0)
+                r = landlock_ruleset_build(&ls, &s.landlock, ret_message);
+        if (r < 0) {
+                agent_sandbox_done(&s);
                 return r;
-        r = landlock_ruleset_build(&ls, &s.landlock, ret_message);
-        if (r < 0)
-                return r;
+        }
         *ret = s;
         return 0;
 }
 
 void agent_sandbox_apply(const AgentSandbox *s, SpawnParams *p) {
         p->landlock = s->landlock;
+        p->mounts = s->mounts;
 }
 
 void agent_sandbox_done(AgentSandbox *s) {
         s->landlock = landlock_ruleset_free(s->landlock);
+        s->mounts = mount_plan_free(s->mounts);
 }

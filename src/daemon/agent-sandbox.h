@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* An agent's sandbox for one spawn (SPEC "Isolation"): the effective
  * settings of its spec (preset and overrides), and the kernel objects that
- * carry them into spawn() (the Landlock ruleset), built before the spawn
+ * carry them into spawn() (the mount plan, the Landlock ruleset), built
+ * before the spawn
  * and released after it. The same function serves the agent and its
  * health checks, so both run under one sandbox. */
 #pragma once
@@ -9,11 +10,13 @@
 #include "config.h"
 #include "kernel-features.h"
 #include "sandbox-landlock.h"
+#include "sandbox-mount.h"
 #include "spawn.h"
 
 typedef struct AgentSandbox {
         SandboxSettings settings;
         LandlockRuleset *landlock;      /* NULL: no Landlock */
+        MountPlan *mounts;              /* NULL: the host's filesystem view */
 } AgentSandbox;
 
 /* Refuses what the running kernel cannot honour, before anything is made:

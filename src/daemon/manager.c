@@ -19,9 +19,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "spawn.h"
-#include "path-util.h"
 #include "string-table.h"
-#include "strv.h"
 #include "sv-params.h"
 #include "time-util.h"
 
@@ -491,52 +489,6 @@ static int setup_signals(Manager *m) {
         return 0;
 }
 
-int manager_dynamic_users(Manager *m, DynamicUserPool **ret, char **ret_message) {
-        _cleanup_free_ char *dir = NULL;
-        int r;
-
-        if (!m->dynamic_users) {
-                dir = path_join(m->config->runtime_directory, "dynamic-uid");
-                if (!dir)
-                        return -ENOMEM;
-                r = dynamic_user_pool_new(m->dynamic_uid_min, m->dynamic_uid_max, dir, &m->dynamic_users,
-                                          ret_message);
-                if (r < 0)
-                        return r;
-        }
-        *ret = m->dynamic_users;
-        return 0;
-}
-
-/* DynamicUserRange= is refused at start when wrong, with the file and line
- * it came from; a range reaching into the system users (< 1000) too. */
-static int parse_dynamic_user_range(Manager *m) {
-        _cleanup_free_ char *message = NULL;
-        int r;
-
-        r = dynamic_user_range_parse(m->config->dynamic_user_range, &m->dynamic_uid_min, &m->dynamic_uid_max,
-                                     &message);
-        if (r == -ENOMEM)
-                return -ENOMEM;
-        if (r < 0) {
-                log_error("%s:%u: DynamicUserRange=%s: %s", m->config->path ?: "<built-in>",
-                          m->config->dynamic_user_range_line, m->config->dynamic_user_range,
-                          message ?: strerror(-r));
-                return -EINVAL;
-        }
-        return 0;
-}
-
-static void probe_features(Manager *m) {
-        _cleanup_strv_free_ char **l = NULL;
-        _cleanup_free_ char *j = NULL;
-
-        kernel_features_probe(&m->features);
-        if (kernel_features_to_strv(&m->features, &l) >= 0)
-                j = strv_join(l, " ");
-        log_info("kernel features: %s", j ?: "(unknown)");
-}
-
 int manager_startup(Manager *m) {
         Diagnostic d = {};
         int r;
@@ -546,11 +498,9 @@ int manager_startup(Manager *m) {
                 log_diag("invalid configuration", &d);
                 return r;
         }
-        r = parse_dynamic_user_range(m);
+        r = manager_isolation_setup(m);
         if (r < 0)
                 return r;
-        /* Once, off the start path: the user namespace probe forks. */
-        probe_features(m);
         if (m->config->admin_group) {
                 struct group *g = getgrnam(m->config->admin_group);
                 if (g) {

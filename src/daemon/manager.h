@@ -111,6 +111,9 @@ int manager_reload(Manager *m, Diagnostic *diag);
 void manager_identities_clear(Manager *m);
 int manager_check_user(Manager *m, const char *user);   /* 0, or -ESRCH for no such user */
 void manager_begin_shutdown(Manager *m, int exit_code);
+/* manager-isolation.c: DynamicUserRange= checked and the kernel probed, at
+ * start. */
+int manager_isolation_setup(Manager *m);
 /* The dynamic uid pool, made on first use; -errno with *ret_message. */
 int manager_dynamic_users(Manager *m, DynamicUserPool **ret, char **ret_message);
 ManagerState manager_state(Manager *m);
