@@ -180,11 +180,90 @@ static int reown_children(const Reown *o, int dir_fd, unsigned depth) {
         return r;
 }
 
+/* The base is the administrator's: created if need be, and a symlink there
+ * is theirs to make. Returns its fd. */
+static int base_open(const char *base_dir, char **ret_message) {
+        int fd, r;
+
+        r = mkdir_p(base_dir, 0755);
+        if (r < 0) {
+                message_set(ret_message, "Failed to create %s: %s", base_dir, strerror(-r));
+                return r;
+        }
+        fd = open(base_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                r = -errno;
+                message_set(ret_message, "Failed to open %s: %s", base_dir, strerror(-r));
+                return r;
+        }
+        return fd;
+}
+
+/* Parents of the leaf: created for root, 0755, never re-owned. Walks *dir_fd
+ * (which stays the caller's) down to the leaf's parent; name is the
+ * caller's copy, restored on success; *ret_leaf points into it. */
+static int parents_create(const char *base_dir, char *name, int *dir_fd, char **ret_leaf, char **ret_message) {
+        char *component, *next;
+        int r;
+
+        for (component = name; (next = strchr(component, '/')); component = next + 1) {
+                _cleanup_free_ char *parent = NULL;
+                int fd;
+
+                *next = '\0';
+                parent = path_join(base_dir, name);
+                if (!parent)
+                        return -ENOMEM;
+                if (mkdirat(*dir_fd, component, 0755) < 0 && errno != EEXIST) {
+                        r = -errno;
+                        message_set(ret_message, "Failed to create %s: %s", parent, strerror(-r));
+                        return r;
+                }
+                fd = open_dir_nofollow(*dir_fd, component, parent, ret_message);
+                if (fd < 0)
+                        return fd;
+                safe_close(*dir_fd);
+                *dir_fd = fd;
+                *next = '/';
+        }
+        *ret_leaf = component;
+        return 0;
+}
+
+/* The leaf (open as leaf_fd, stat as st) to uid:gid and mode 0700. */
+static int leaf_own(int leaf_fd, const struct stat *st, bool created, uid_t uid, gid_t gid, const char *path,
+                    char **ret_message) {
+        int r;
+
+        if (st->st_uid != uid || st->st_gid != gid) {
+                Reown o = { .old_uid = st->st_uid, .uid = uid, .gid = gid, .top = path, .ret_message = ret_message };
+
+                /* A fresh directory is empty; an old one is re-owned leaf last,
+                 * so a half-done re-own shows as a wrong owner and is redone. */
+                if (!created) {
+                        r = reown_children(&o, leaf_fd, 0);
+                        if (r < 0)
+                                return r;
+                }
+                if (fchown(leaf_fd, uid, gid) < 0) {
+                        r = -errno;
+                        message_set(ret_message, "Failed to chown %s to %u:%u: %s", path, uid, gid, strerror(-r));
+                        return r;
+                }
+        }
+        if ((st->st_mode & 07777) != 0700 && fchmod(leaf_fd, 0700) < 0) {
+                r = -errno;
+                message_set(ret_message, "Failed to chmod %s: %s", path, strerror(-r));
+                return r;
+        }
+        return 0;
+}
+
 int state_directory_prepare(const char *base_dir, const char *name, uid_t uid, gid_t gid, char **ret_path,
                             char **ret_message) {
         _cleanup_free_ char *path = NULL, *copy = NULL;
         _cleanup_close_ int dir_fd = -EBADF;
-        char *component, *next;
+        char *component = NULL;
         struct stat st;
         int r;
 
@@ -199,40 +278,12 @@ int state_directory_prepare(const char *base_dir, const char *name, uid_t uid, g
         if (!path || !copy)
                 return -ENOMEM;
 
-        r = mkdir_p(base_dir, 0755);
-        if (r < 0) {
-                message_set(ret_message, "Failed to create %s: %s", base_dir, strerror(-r));
+        dir_fd = base_open(base_dir, ret_message);
+        if (dir_fd < 0)
+                return dir_fd;
+        r = parents_create(base_dir, copy, &dir_fd, &component, ret_message);
+        if (r < 0)
                 return r;
-        }
-        /* The base is the administrator's: a symlink there is theirs to make. */
-        dir_fd = open(base_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd < 0) {
-                r = -errno;
-                message_set(ret_message, "Failed to open %s: %s", base_dir, strerror(-r));
-                return r;
-        }
-
-        /* Parents of the leaf: created for root, 0755, never re-owned. */
-        for (component = copy; (next = strchr(component, '/')); component = next + 1) {
-                _cleanup_free_ char *parent = NULL;
-                int fd;
-
-                *next = '\0';
-                parent = path_join(base_dir, copy);
-                if (!parent)
-                        return -ENOMEM;
-                if (mkdirat(dir_fd, component, 0755) < 0 && errno != EEXIST) {
-                        r = -errno;
-                        message_set(ret_message, "Failed to create %s: %s", parent, strerror(-r));
-                        return r;
-                }
-                fd = open_dir_nofollow(dir_fd, component, parent, ret_message);
-                if (fd < 0)
-                        return fd;
-                safe_close(dir_fd);
-                dir_fd = fd;
-                *next = '/';
-        }
 
         /* The leaf. mkdir's mode is masked by the umask; fchmod below is not. */
         bool created = mkdirat(dir_fd, component, 0700) == 0;
@@ -249,28 +300,9 @@ int state_directory_prepare(const char *base_dir, const char *name, uid_t uid, g
                 message_set(ret_message, "Failed to stat %s: %s", path, strerror(-r));
                 return r;
         }
-
-        if (st.st_uid != uid || st.st_gid != gid) {
-                Reown o = { .old_uid = st.st_uid, .uid = uid, .gid = gid, .top = path, .ret_message = ret_message };
-
-                /* A fresh directory is empty; an old one is re-owned leaf last,
-                 * so a half-done re-own shows as a wrong owner and is redone. */
-                if (!created) {
-                        r = reown_children(&o, leaf_fd, 0);
-                        if (r < 0)
-                                return r;
-                }
-                if (fchown(leaf_fd, uid, gid) < 0) {
-                        r = -errno;
-                        message_set(ret_message, "Failed to chown %s to %u:%u: %s", path, uid, gid, strerror(-r));
-                        return r;
-                }
-        }
-        if ((st.st_mode & 07777) != 0700 && fchmod(leaf_fd, 0700) < 0) {
-                r = -errno;
-                message_set(ret_message, "Failed to chmod %s: %s", path, strerror(-r));
+        r = leaf_own(leaf_fd, &st, created, uid, gid, path, ret_message);
+        if (r < 0)
                 return r;
-        }
 
         if (ret_path)
                 *ret_path = TAKE_PTR(path);

@@ -175,6 +175,23 @@ static int add_rule_fd(Builder *b, int fd, uint64_t rights, const char *path) {
         return 0;
 }
 
+/* A listing of the directory open as fd, on an fd of its own: fd is O_PATH
+ * and stays the caller's. */
+static int dir_open(Builder *b, int fd, const char *path, DIR **ret) {
+        int dfd, r;
+
+        dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return fail(b->ret_error, -errno, "Landlock: cannot list %s: %m", path);
+        *ret = fdopendir(dfd);
+        if (!*ret) {
+                r = -errno;
+                safe_close(dfd);
+                return fail(b->ret_error, r, "Landlock: cannot list %s: %m", path);
+        }
+        return 0;
+}
+
 /* Gives rights beneath path (open as fd), except beneath the narrower rules
  * inside it, which are granted on their own. */
 static int grant(Builder *b, int fd, const char *path, uint64_t rights) {
@@ -198,18 +215,9 @@ static int grant(Builder *b, int fd, const char *path, uint64_t rights) {
                         return r;
         }
 
-        {
-                int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-                if (dfd < 0)
-                        return fail(b->ret_error, -errno, "Landlock: cannot list %s: %m", path);
-                d = fdopendir(dfd);
-                if (!d) {
-                        r = -errno;
-                        safe_close(dfd);
-                        return fail(b->ret_error, r, "Landlock: cannot list %s: %m", path);
-                }
-        }
+        r = dir_open(b, fd, path, &d);
+        if (r < 0)
+                return r;
 
         while ((errno = 0, de = readdir(d))) {
                 _cleanup_free_ char *child = NULL;
@@ -367,6 +375,56 @@ static int mount_rules_collect(const Rule *rules, size_t n, LandlockRuleset *rs,
         return 0;
 }
 
+/* Refused before anything is created: a spec this kernel cannot enforce
+ * must not run unconfined. */
+static int abi_check(const LandlockSpec *spec, int abi, char **ret_error) {
+        if (spec->filesystem && abi < 1)
+                return fail(ret_error, -EOPNOTSUPP, "Landlock=yes needs Landlock, which this kernel does not offer");
+        if (spec->tcp_connect && abi < LL_NET_ABI)
+                return fail(ret_error, -EOPNOTSUPP,
+                            abi < 1 ? "AllowTCPConnect= needs Landlock ABI %d (TCP port rules), this kernel has no Landlock"
+                                    : "AllowTCPConnect= needs Landlock ABI %d (TCP port rules), this kernel has ABI %d",
+                            LL_NET_ABI, abi);
+        if (spec->tcp_bind && abi < LL_NET_ABI)
+                return fail(ret_error, -EOPNOTSUPP,
+                            abi < 1 ? "AllowTCPBind= needs Landlock ABI %d (TCP port rules), this kernel has no Landlock"
+                                    : "AllowTCPBind= needs Landlock ABI %d (TCP port rules), this kernel has ABI %d",
+                            LL_NET_ABI, abi);
+        return 0;
+}
+
+/* The merged path rules into the ruleset (and their mounts into rs); the
+ * rules stay the caller's. */
+static int rules_grant(int ruleset_fd, Rule *rules, size_t n_rules, LandlockRuleset *rs, char **ret_error) {
+        Builder b = { .ruleset_fd = ruleset_fd, .rules = rules, .n_rules = n_rules, .ret_error = ret_error };
+        int r;
+
+        r = mount_rules_collect(rules, n_rules, rs, ret_error);
+        for (size_t i = 0; r >= 0 && i < n_rules; i++) {
+                /* Inaccessible: denied by being left out. */
+                if (rules[i].rights == 0 || rules[i].origin->child_mount)
+                        continue;
+                r = grant(&b, rules[i].fd, rules[i].path, rules[i].rights);
+                if (r < 0)
+                        break;
+        }
+        return r;
+}
+
+/* The spawn child's stdio takes 0-2. */
+static int fd_move_above_stdio(int *fd, char **ret_error) {
+        int moved;
+
+        if (*fd >= 3)
+                return 0;
+        moved = fcntl(*fd, F_DUPFD_CLOEXEC, 3);
+        if (moved < 0)
+                return fail(ret_error, -errno, "Landlock: cannot move the ruleset fd: %m");
+        safe_close(*fd);
+        *fd = moved;
+        return 0;
+}
+
 int landlock_ruleset_build(const LandlockSpec *spec, LandlockRuleset **ret, char **ret_error) {
         _cleanup_(landlock_ruleset_freep) LandlockRuleset *rs = NULL;
         _cleanup_close_ int ruleset_fd = -EBADF;
@@ -386,18 +444,9 @@ int landlock_ruleset_build(const LandlockSpec *spec, LandlockRuleset **ret, char
         }
 
         abi = landlock_abi();
-        if (spec->filesystem && abi < 1)
-                return fail(ret_error, -EOPNOTSUPP, "Landlock=yes needs Landlock, which this kernel does not offer");
-        if (spec->tcp_connect && abi < LL_NET_ABI)
-                return fail(ret_error, -EOPNOTSUPP,
-                            abi < 1 ? "AllowTCPConnect= needs Landlock ABI %d (TCP port rules), this kernel has no Landlock"
-                                    : "AllowTCPConnect= needs Landlock ABI %d (TCP port rules), this kernel has ABI %d",
-                            LL_NET_ABI, abi);
-        if (spec->tcp_bind && abi < LL_NET_ABI)
-                return fail(ret_error, -EOPNOTSUPP,
-                            abi < 1 ? "AllowTCPBind= needs Landlock ABI %d (TCP port rules), this kernel has no Landlock"
-                                    : "AllowTCPBind= needs Landlock ABI %d (TCP port rules), this kernel has ABI %d",
-                            LL_NET_ABI, abi);
+        r = abi_check(spec, abi, ret_error);
+        if (r < 0)
+                return r;
 
         if (spec->filesystem) {
                 attr.handled_access_fs = fs_rights_of_abi(abi);
@@ -427,17 +476,7 @@ int landlock_ruleset_build(const LandlockSpec *spec, LandlockRuleset **ret, char
         rs->fd = -EBADF;
 
         if (spec->filesystem) {
-                Builder b = { .ruleset_fd = ruleset_fd, .rules = rules, .n_rules = n_rules, .ret_error = ret_error };
-
-                r = mount_rules_collect(rules, n_rules, rs, ret_error);
-                for (size_t i = 0; r >= 0 && i < n_rules; i++) {
-                        /* Inaccessible: denied by being left out. */
-                        if (rules[i].rights == 0 || rules[i].origin->child_mount)
-                                continue;
-                        r = grant(&b, rules[i].fd, rules[i].path, rules[i].rights);
-                        if (r < 0)
-                                break;
-                }
+                r = rules_grant(ruleset_fd, rules, n_rules, rs, ret_error);
                 rules = rules_free(rules, n_rules);
                 if (r < 0)
                         return r;
@@ -452,15 +491,9 @@ int landlock_ruleset_build(const LandlockSpec *spec, LandlockRuleset **ret, char
         if (r < 0)
                 return r;
 
-        /* The spawn child's stdio takes 0-2. */
-        if (ruleset_fd < 3) {
-                int fd = fcntl(ruleset_fd, F_DUPFD_CLOEXEC, 3);
-
-                if (fd < 0)
-                        return fail(ret_error, -errno, "Landlock: cannot move the ruleset fd: %m");
-                safe_close(ruleset_fd);
-                ruleset_fd = fd;
-        }
+        r = fd_move_above_stdio(&ruleset_fd, ret_error);
+        if (r < 0)
+                return r;
 
         rs->fd = TAKE_FD(ruleset_fd);
         *ret = TAKE_PTR(rs);

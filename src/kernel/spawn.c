@@ -37,7 +37,7 @@
 /* Low fd slots held open (on /dev/null) for the whole life of the process,
  * see spawn_reserve_fds(). */
 #define RESERVED_FIRST 3
-#define RESERVED_N 8
+#define RESERVED_N 9
 #define RESERVED_END (RESERVED_FIRST + RESERVED_N)
 
 typedef struct ChildContext {
@@ -54,6 +54,7 @@ typedef struct ChildContext {
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
         struct rlimit64 rlimits[RLIM_NLIMITS]; /* every one, set in the child */
+        SandboxNsState ns;                   /* namespaces made before the clone */
         int error;                           /* written by the child */
         const char *step;
 } ChildContext;
@@ -123,18 +124,29 @@ static _child_ void child_stdio(ChildContext *ctx) {
                 child_fail(ctx, "stdio");
 }
 
-/* Everything above 2 but the Landlock ruleset, which is enforced later
- * (after no_new_privs) and closes at exec (O_CLOEXEC). */
+/* Everything above 2 but the fds later steps need: the user namespace
+ * (sandbox_ns_child()) and the Landlock ruleset (enforced after
+ * no_new_privs). Both are O_CLOEXEC and close at exec. */
 static _child_ void child_close_fds(ChildContext *ctx) {
-        unsigned keep = ctx->landlock_fd >= 3 ? (unsigned) ctx->landlock_fd : ~0U;
+        int k1 = ctx->landlock_fd, k2 = ctx->ns.setns_fd, keep[2];
+        unsigned from = 3;
+        bool ok = true;
 
-        if ((keep == 3 || syscall(SYS_close_range, 3U, keep - 1, 0) >= 0) &&
-            (keep == ~0U || syscall(SYS_close_range, keep + 1, ~0U, 0) >= 0))
+        keep[0] = k1 < k2 ? k1 : k2;
+        keep[1] = k1 < k2 ? k2 : k1;
+        for (int i = 0; i < 2 && ok; i++) {
+                if (keep[i] < (int) from)
+                        continue;
+                if ((unsigned) keep[i] > from)
+                        ok = syscall(SYS_close_range, from, (unsigned) keep[i] - 1, 0) >= 0;
+                from = (unsigned) keep[i] + 1;
+        }
+        if (ok && syscall(SYS_close_range, from, ~0U, 0) >= 0)
                 return;
         if (errno != ENOSYS)
                 child_fail(ctx, "close_range");
         for (int fd = 3; fd < ctx->max_fd; fd++)
-                if (fd != ctx->landlock_fd)
+                if (fd != ctx->landlock_fd && fd != ctx->ns.setns_fd)
                         (void) syscall(SYS_close, fd);
 }
 
@@ -218,7 +230,9 @@ static _child_ int child_main(void *userdata) {
                 child_protect_cgroups(ctx);
 
         /* Mounting needs CAP_SYS_ADMIN: before the ids change. After
-         * protect_cgroups, so the plan's copies keep cgroupfs read-only. */
+         * protect_cgroups, so the plan's copies keep cgroupfs read-only;
+         * before the namespaces, so mounts (a PID namespace's /proc among
+         * them) are made as host root. */
         if (p->mounts) {
                 const char *step;
                 int r = mount_plan_apply(p->mounts, &step);
@@ -228,7 +242,14 @@ static _child_ int child_main(void *userdata) {
                 }
         }
 
-        if (syscall(SYS_setgroups, p->n_groups, p->groups) < 0)
+        /* Namespaces: after the mounts, just before the ids change (the user
+         * namespace is entered last, see sandbox-ns.h). */
+        if (p->ns.flags != 0 && sandbox_ns_child(&p->ns, ctx->ns.setns_fd, &ctx->step) < 0)
+                child_fail(ctx, ctx->step);
+
+        /* In a user namespace setgroups is denied: sandbox_ns_child() dropped
+         * every group before entering it. */
+        if (!(p->ns.flags & SANDBOX_NS_USER) && syscall(SYS_setgroups, p->n_groups, p->groups) < 0)
                 child_fail(ctx, "setgroups");
         if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)
                 child_fail(ctx, "setresgid");
@@ -347,7 +368,7 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
         if (!clone3_missing) {
                 struct clone_args args = {
                         .flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP |
-                                 (ctx->shared_files ? CLONE_FILES : 0),
+                                 (ctx->shared_files ? CLONE_FILES : 0) | sandbox_ns_clone_flags(&ctx->p->ns),
                         .pidfd = (uint64_t) (uintptr_t) &pidfd,
                         .exit_signal = SIGCHLD,
                         .stack = (uint64_t) (uintptr_t) stack,
@@ -383,8 +404,9 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                 ctx->cgroup_procs_fd = RESERVED_END - 1;
         }
         pid = clone(child_main, (char *) stack + STACK_SIZE,
-                    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | (ctx->shared_files ? CLONE_FILES : 0), ctx,
-                    &pidfd);
+                    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | (ctx->shared_files ? CLONE_FILES : 0) |
+                            (int) sandbox_ns_clone_flags(&ctx->p->ns),
+                    ctx, &pidfd);
         if (pid < 0)
                 pid = -errno;
         if (!ctx->shared_files)
@@ -415,7 +437,10 @@ static int stack_get(void) {
 }
 
 /* With reserved slots, the fds the child needs are copied into them (slot
- * RESERVED_END - 1 stays free for the clone() fallback's cgroup.procs). */
+ * RESERVED_END - 1 stays free for the clone() fallback's cgroup.procs,
+ * RESERVED_END - 2 for the namespace fd; from RESERVED_FIRST at most 7 are
+ * used: stdout, stderr, _SPAWN_V1_MAX cgroup.procs and the Landlock
+ * ruleset). */
 static int child_fds_prepare(ChildContext *ctx) {
         const SpawnParams *p = ctx->p;
         int slot = RESERVED_FIRST;
@@ -454,7 +479,7 @@ static int child_fds_prepare(ChildContext *ctx) {
                 ctx->v1_procs_fds[i] = slot++;
         }
         if (ctx->landlock_fd >= 0) {
-                if (slot >= RESERVED_END - 1)
+                if (slot >= RESERVED_END - 2)
                         return -EMFILE;
                 if (dup3(ctx->landlock_fd, slot, O_CLOEXEC) < 0)
                         return -errno;
@@ -505,12 +530,29 @@ int spawn_reserve_fds(void) {
         return 0;
 }
 
+/* The namespaces made before the clone (sandbox-ns.h). The user namespace
+ * fd goes into a reserved slot that child_fds_prepare() leaves free, so that
+ * the child keeps it. */
+static int ns_prepare(ChildContext *ctx) {
+        const SpawnParams *p = ctx->p;
+        int r;
+
+        r = sandbox_ns_prepare(&p->ns, p->uid, p->gid, p->cgroup_fd, child_stack, STACK_SIZE, &ctx->ns);
+        if (r < 0 || !ctx->shared_files || ctx->ns.setns_fd < 0)
+                return r;
+        r = dup3(ctx->ns.setns_fd, RESERVED_END - 2, O_CLOEXEC) < 0 ? -errno : 0;
+        safe_close(ctx->ns.setns_fd);
+        ctx->ns.setns_fd = r < 0 ? -EBADF : RESERVED_END - 2;
+        return r;
+}
+
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step) {
         ChildContext ctx = {
                 .p = p,
                 .cgroup_procs_fd = -EBADF,
                 .cap_last_cap = read_cap_last_cap(),
                 .max_fd = (int) MIN(sysconf(_SC_OPEN_MAX), (long) INT32_MAX),
+                .ns = SANDBOX_NS_STATE_INIT,
         };
         sigset_t all, saved;
         int pidfd = -EBADF, r;
@@ -520,6 +562,12 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
             (p->n_groups > 0 && !p->groups) || (p->n_v1_procs_fds > 0 && !p->v1_procs_fds) ||
             p->n_v1_procs_fds > _SPAWN_V1_MAX)
                 return -EINVAL;
+        /* In a user namespace setgroups is denied: no groups to give. */
+        if ((p->ns.flags & SANDBOX_NS_USER) && p->n_groups > 0)
+                return -EINVAL;
+        r = sandbox_ns_validate(&p->ns);
+        if (r < 0)
+                return r;
 
         rlimits_prepare(&p->rlimits, ctx.rlimits);
 
@@ -529,11 +577,23 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         r = child_fds_prepare(&ctx);
         if (r < 0)
                 return r;
+        if (p->ns.flags != 0) {
+                r = ns_prepare(&ctx);
+                if (r < 0) {
+                        sandbox_ns_finish(&p->ns, &ctx.ns, false);
+                        child_fds_release(&ctx);
+                        return r;
+                }
+        }
 
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &saved);
         pid = clone_child(&ctx, child_stack, p->cgroup_fd, &pidfd);
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (ctx.shared_files)
+                ctx.ns.setns_fd = -EBADF;   /* a reserved slot: reset below */
+        if (p->ns.flags != 0)
+                sandbox_ns_finish(&p->ns, &ctx.ns, pid > 0 && ctx.error == 0);
         child_fds_release(&ctx);
 
         if (pid < 0)

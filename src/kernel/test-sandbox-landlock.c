@@ -482,7 +482,7 @@ static void test_reserved_slots(void **state) {
                 if (high < 0 || cg < 0)
                         _exit(10);
                 rs->fd = high;
-                for (int i = 3; i < 11; i++)
+                for (int i = 3; i < 12; i++)
                         (void) close(i);
                 if (spawn_reserve_fds() < 0)
                         _exit(11);

@@ -349,7 +349,7 @@ static void test_shared_fd_table(void **state) {
                 p.cgroup_fd = fcntl(p.cgroup_fd, F_DUPFD_CLOEXEC, 64);
                 if (p.cgroup_fd < 0)
                         _exit(10);
-                for (int fd = 3; fd < 11; fd++)
+                for (int fd = 3; fd < 12; fd++)
                         (void) close(fd);
                 if (spawn_reserve_fds() < 0)
                         _exit(10);

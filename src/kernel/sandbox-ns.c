@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The namespaces of an agent (see sandbox-ns.h). The helpers here that run
+ * as clones share or copy the daemon's memory, so, like spawn's child, they
+ * make raw system calls only and are not instrumented. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#if __has_include(<sys/rseq.h>)
+#include <sys/rseq.h>
+#define HAVE_GLIBC_RSEQ 1
+#endif
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "sandbox-ns.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+
+#define _child_ __attribute__((no_sanitize("address", "undefined"), noinline))
+
+#if HAVE_CLONE3_ASM
+long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+_noreturn_ void av_ns_init_idle(bool unmap, unsigned long page_size);
+#endif
+
+int sandbox_ns_validate(const SandboxNs *ns) {
+        if (ns->flags & ~(unsigned) _SANDBOX_NS_ALL)
+                return -EINVAL;
+#if !HAVE_CLONE3_ASM
+        if (ns->flags & (SANDBOX_NS_PID | SANDBOX_NS_USER))
+                return -EOPNOTSUPP;
+#endif
+        if (ns->flags & SANDBOX_NS_JOIN)
+                return ns->join_pidfd >= 0 ? 0 : -EINVAL;
+        if ((ns->flags & SANDBOX_NS_PID) && !ns->ret_init_pidfd)
+                return -EINVAL;
+        /* Mapping to host root, or to the "no id" value, would defeat it. */
+        if ((ns->flags & SANDBOX_NS_USER) && (ns->host_uid == 0 || ns->host_gid == 0 ||
+                                              ns->host_uid == (uid_t) -1 || ns->host_gid == (gid_t) -1))
+                return -EINVAL;
+        return 0;
+}
+
+unsigned long sandbox_ns_clone_flags(const SandboxNs *ns) {
+        if (ns->flags & SANDBOX_NS_JOIN)
+                return 0;
+        return ((ns->flags & SANDBOX_NS_IPC) ? CLONE_NEWIPC : 0) | ((ns->flags & SANDBOX_NS_NET) ? CLONE_NEWNET : 0);
+}
+
+#if HAVE_CLONE3_ASM
+
+typedef struct UsernsHolder {
+        uid_t uid;
+        gid_t gid;
+        int state;                           /* 0: not yet, 1: unshared, < 0: -errno */
+} UsernsHolder;
+
+/* Runs on the spawn stack in the daemon's memory (CLONE_VM), every signal
+ * blocked as the daemon left them, until the daemon kills it. The namespace
+ * is owned by the agent's host uid, not by root. */
+static _child_ int userns_holder_main(void *userdata) {
+        UsernsHolder *h = userdata;
+        int r = 1;
+
+        if (syscall(SYS_setresgid, h->gid, h->gid, h->gid) < 0 || syscall(SYS_setresuid, h->uid, h->uid, h->uid) < 0 ||
+            syscall(SYS_unshare, CLONE_NEWUSER) < 0)
+                r = errno > 0 ? -errno : -EIO;
+        __atomic_store_n(&h->state, r, __ATOMIC_RELEASE);
+        (void) syscall(SYS_futex, &h->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+        if (r < 0)
+                return 1;
+        for (;;)
+                (void) syscall(SYS_pause);
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text) {
+        char path[64];
+        int fd, r = 0;
+        size_t n = strlen(text);
+
+        snprintf(path, sizeof path, "/proc/%d/%s", (int) pid, file);
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, n) != (ssize_t) n)
+                r = errno > 0 ? -errno : -EIO;
+        safe_close(fd);
+        return r;
+}
+
+static void kill_and_reap(int pidfd) {
+        siginfo_t si;
+
+        (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | __WALL));
+}
+
+/* Returns an fd on a new user namespace mapping inner ids to host ids. */
+static int userns_make(const SandboxNs *ns, uid_t inner_uid, gid_t inner_gid, void *stack, size_t stack_size) {
+        UsernsHolder h = { .uid = ns->host_uid, .gid = ns->host_gid };
+        int pidfd = -EBADF, fd = -EBADF, r;
+        struct clone_args args = {
+                .flags = CLONE_VM | CLONE_FILES | CLONE_PIDFD,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = SIGCHLD,
+                .stack = (uint64_t) (uintptr_t) stack,
+                .stack_size = stack_size,
+        };
+        char map[64], path[64];
+        sigset_t all, saved;
+        long pid;
+
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &saved);
+        pid = av_clone3(&args, sizeof args, userns_holder_main, &h);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (pid < 0)
+                return (int) pid;
+
+        /* Bounded: the holder makes three system calls. */
+        for (unsigned i = 0; i < 50 && __atomic_load_n(&h.state, __ATOMIC_ACQUIRE) == 0; i++) {
+                struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+                (void) syscall(SYS_futex, &h.state, FUTEX_WAIT, 0, &ts, NULL, 0);
+        }
+        r = __atomic_load_n(&h.state, __ATOMIC_ACQUIRE);
+        if (r == 0)
+                r = -ETIMEDOUT;
+        if (r < 0)
+                goto finish;
+
+        r = write_proc((pid_t) pid, "setgroups", "deny");
+        if (r < 0)
+                goto finish;
+        snprintf(map, sizeof map, "%u %u 1\n", (unsigned) inner_uid, (unsigned) ns->host_uid);
+        r = write_proc((pid_t) pid, "uid_map", map);
+        if (r < 0)
+                goto finish;
+        snprintf(map, sizeof map, "%u %u 1\n", (unsigned) inner_gid, (unsigned) ns->host_gid);
+        r = write_proc((pid_t) pid, "gid_map", map);
+        if (r < 0)
+                goto finish;
+        snprintf(path, sizeof path, "/proc/%d/ns/user", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        r = fd < 0 ? -errno : 0;
+
+finish:
+        /* The holder shares our memory and runs on the spawn stack: it is gone
+         * before anything else uses that stack. */
+        kill_and_reap(pidfd);
+        safe_close(pidfd);
+        return r < 0 ? r : fd;
+}
+
+/* The kernel writes the current CPU into the rseq area glibc registered in
+ * the thread's TLS, which the init is about to unmap: a fault there would be
+ * a SIGSEGV that ends the namespace (and the agent with it). Unregistered
+ * first; false if that failed, and then nothing is unmapped. */
+static _child_ bool child_rseq_unregister(void) {
+#ifdef HAVE_GLIBC_RSEQ
+        char *tp;
+
+        if (__rseq_size == 0)
+                return true;
+#if defined(__x86_64__)
+        __asm__("mov %%fs:0, %0" : "=r"(tp));
+#elif defined(__aarch64__)
+        __asm__("mrs %0, tpidr_el0" : "=r"(tp));
+#endif
+        /* glibc registers 32 bytes; __rseq_size may give only the used part. */
+        return syscall(SYS_rseq, tp + __rseq_offset, 32U, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) >= 0 ||
+               syscall(SYS_rseq, tp + __rseq_offset, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) >= 0;
+#else
+        return true;                         /* before glibc 2.35: never registered */
+#endif
+}
+
+static _child_ int ns_init_main(void *userdata) {
+        unsigned long page_size = *(const unsigned long *) userdata;
+        /* SIG_IGN, in the kernel's struct sigaction of either architecture. */
+        static const unsigned long ignore[4] = { 1 };
+
+        /* A private, empty fd table (the clone shared the daemon's to spare
+         * copying it), a session of its own, orphans reaped by the kernel;
+         * every signal stays blocked, as the daemon left them. */
+        (void) syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_UNSHARE);
+        (void) syscall(SYS_setsid);
+        (void) syscall(SYS_chdir, "/");
+        (void) syscall(SYS_rt_sigaction, SIGCHLD, ignore, NULL, 8);
+        av_ns_init_idle(child_rseq_unregister(), page_size);
+}
+
+/* Returns the pidfd of the init of a new PID namespace, in cgroup_fd. It is
+ * a copy of the daemon (not CLONE_VM: a process sharing the daemon's memory
+ * inside an agent's cgroup could take the daemon with it in an OOM kill). */
+static int pidns_make(int cgroup_fd, void *stack, size_t stack_size) {
+        int pidfd = -EBADF;
+        struct clone_args args = {
+                .flags = CLONE_NEWPID | CLONE_FILES | CLONE_PIDFD | CLONE_INTO_CGROUP,
+                .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                .exit_signal = 0,            /* no SIGCHLD for the daemon; reaped with __WALL */
+                .stack = (uint64_t) (uintptr_t) stack,
+                .stack_size = stack_size,
+                .cgroup = (uint64_t) cgroup_fd,
+        };
+        /* 4, 16 or 64 KiB: munmap() rounds a length up to whole pages. */
+        unsigned long page_size = (unsigned long) sysconf(_SC_PAGESIZE);
+        sigset_t all, saved;
+        long pid;
+
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &saved);
+        pid = av_clone3(&args, sizeof args, ns_init_main, &page_size);
+        pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (pid < 0)
+                return (int) pid;
+        return pidfd;
+}
+
+static int own_pidns_fd(void) {
+        static int fd = -EBADF;
+
+        if (fd < 0) {
+                fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return -errno;
+        }
+        return fd;
+}
+
+/* The child enters the IPC, network and user namespaces through its own
+ * copy of the pidfd; the daemon enters the PID namespace for its children. */
+static int join_prepare(const SandboxNs *ns, SandboxNsState *st) {
+        int r;
+
+        if (ns->flags & (SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_USER)) {
+                st->setns_fd = fcntl(ns->join_pidfd, F_DUPFD_CLOEXEC, 3);
+                if (st->setns_fd < 0)
+                        return -errno;
+        }
+        if (ns->flags & SANDBOX_NS_PID) {
+                r = own_pidns_fd();
+                if (r < 0)
+                        return r;
+                if (setns(ns->join_pidfd, CLONE_NEWPID) < 0)
+                        return -errno;
+                st->pidns_entered = true;
+        }
+        return 0;
+}
+
+int sandbox_ns_prepare(const SandboxNs *ns, uid_t inner_uid, gid_t inner_gid, int cgroup_fd, void *stack,
+                       size_t stack_size, SandboxNsState *st) {
+        int r;
+
+        if (ns->flags & SANDBOX_NS_JOIN)
+                return join_prepare(ns, st);
+
+        if (ns->flags & SANDBOX_NS_USER) {
+                r = userns_make(ns, inner_uid, inner_gid, stack, stack_size);
+                if (r < 0)
+                        return r;
+                st->setns_fd = r;
+        }
+
+        if (ns->flags & SANDBOX_NS_PID) {
+                /* Opened first: stepping back must not be able to fail. */
+                r = own_pidns_fd();
+                if (r < 0)
+                        return r;
+                r = pidns_make(cgroup_fd, stack, stack_size);
+                if (r < 0)
+                        return r;
+                st->init_pidfd = r;
+                if (setns(st->init_pidfd, CLONE_NEWPID) < 0)
+                        return -errno;
+                st->pidns_entered = true;
+        }
+        return 0;
+}
+
+void sandbox_ns_finish(const SandboxNs *ns, SandboxNsState *st, bool spawned) {
+        if (st->pidns_entered) {
+                /* Cannot fail: the fd is open and the namespace is our own. */
+                (void) setns(own_pidns_fd(), CLONE_NEWPID);
+                st->pidns_entered = false;
+        }
+        st->setns_fd = safe_close(st->setns_fd);
+        if (st->init_pidfd >= 0) {
+                if (spawned && ns->ret_init_pidfd)
+                        *ns->ret_init_pidfd = TAKE_FD(st->init_pidfd);
+                else
+                        st->init_pidfd = sandbox_ns_init_release(st->init_pidfd);
+        }
+}
+
+int sandbox_ns_init_release(int pidfd) {
+        if (pidfd < 0)
+                return -EBADF;
+        kill_and_reap(pidfd);
+        return safe_close(pidfd);
+}
+
+#else
+
+int sandbox_ns_prepare(const SandboxNs *ns, uid_t inner_uid, gid_t inner_gid, int cgroup_fd, void *stack,
+                       size_t stack_size, SandboxNsState *st) {
+        return 0;
+}
+
+void sandbox_ns_finish(const SandboxNs *ns, SandboxNsState *st, bool spawned) {
+}
+
+int sandbox_ns_init_release(int pidfd) {
+        return safe_close(pidfd);
+}
+
+#endif
+
+static _child_ int child_loopback_up(void) {
+        struct ifreq ifr = {};
+        long fd;
+        int r = 0;
+
+        fd = syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -1;
+        ifr.ifr_name[0] = 'l';
+        ifr.ifr_name[1] = 'o';
+        if (syscall(SYS_ioctl, fd, SIOCGIFFLAGS, &ifr) < 0)
+                r = -1;
+        else {
+                ifr.ifr_flags |= IFF_UP;
+                if (syscall(SYS_ioctl, fd, SIOCSIFFLAGS, &ifr) < 0)
+                        r = -1;
+        }
+        if (r < 0) {
+                int e = errno;
+                (void) syscall(SYS_close, fd);
+                errno = e;
+                return r;
+        }
+        (void) syscall(SYS_close, fd);
+        return 0;
+}
+
+_child_ int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret_step) {
+        bool join = ns->flags & SANDBOX_NS_JOIN;
+        unsigned long others = ((ns->flags & SANDBOX_NS_IPC) ? CLONE_NEWIPC : 0) |
+                               ((ns->flags & SANDBOX_NS_NET) ? CLONE_NEWNET : 0);
+
+        /* Joined as host root, before the user namespace. */
+        if (join && others != 0 && syscall(SYS_setns, setns_fd, others) < 0) {
+                *ret_step = "setns";
+                return -1;
+        }
+        if (!join && (ns->flags & SANDBOX_NS_NET) && child_loopback_up() < 0) {
+                *ret_step = "loopback";
+                return -1;
+        }
+        if (ns->flags & SANDBOX_NS_USER) {
+                /* As host root still: inside, setgroups is denied, so no host
+                 * group may come along. */
+                if (syscall(SYS_setgroups, 0, NULL) < 0) {
+                        *ret_step = "setgroups";
+                        return -1;
+                }
+                if (syscall(SYS_setns, setns_fd, CLONE_NEWUSER) < 0) {
+                        *ret_step = "setns_user";
+                        return -1;
+                }
+        }
+        if (setns_fd >= 0)
+                (void) syscall(SYS_close, setns_fd);
+        return 0;
+}
+
+int sandbox_ns_supported(void) {
+        static const struct {
+                unsigned flag;
+                unsigned long clone_flag;
+        } kinds[] = {
+                { SANDBOX_NS_IPC, CLONE_NEWIPC },
+                { SANDBOX_NS_NET, CLONE_NEWNET },
+                { SANDBOX_NS_PID, CLONE_NEWPID },
+                { SANDBOX_NS_USER, CLONE_NEWUSER },
+        };
+        int supported = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+                siginfo_t si = {};
+                pid_t pid;
+
+#if !HAVE_CLONE3_ASM
+                if (kinds[i].flag & (SANDBOX_NS_PID | SANDBOX_NS_USER))
+                        continue;
+#endif
+                /* In a child: an unshare is for good. */
+                pid = fork();
+                if (pid < 0)
+                        return -errno;
+                if (pid == 0)
+                        _exit(unshare((int) kinds[i].clone_flag) < 0 ? 1 : 0);
+                if (TEMP_FAILURE_RETRY(waitid(P_PID, (id_t) pid, &si, WEXITED)) < 0)
+                        return -errno;
+                if (si.si_code == CLD_EXITED && si.si_status == 0)
+                        supported |= (int) kinds[i].flag;
+        }
+        return supported;
+}

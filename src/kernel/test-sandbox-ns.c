@@ -1,0 +1,740 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The namespaces of an agent against the real kernel (root, cgroup2): what
+ * an agent under PrivateIPC/PrivateNetwork/PrivatePIDs/PrivateUsers sees and
+ * can reach, checked from inside (this binary re-executed as the agent, in a
+ * probe mode) and from the host; and that PrivatePIDs leaves MainPID, signals
+ * and the exit status exactly as without it. */
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroup.h"
+#include "cgroupfs.h"
+#include "spawn.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define check(cond, ...)                        \
+        do {                                    \
+                if (!(cond))                    \
+                        fail_msg(__VA_ARGS__);  \
+        } while (0)
+
+/* Ids of no user on this machine (the default DynamicUserRange): a
+ * kill(-1) as PROBE_UID reaches only what this test runs as PROBE_UID. */
+#define PROBE_UID 61901
+#define MAPPED_UID 61902
+#define MAPPED_GID 61903
+
+static CgroupRoot *root;
+static Cgroup *group;
+static char self_exe[4096];
+static char *const no_env[] = { NULL };
+
+/* ---- probe modes: this binary as the agent ---- */
+
+/* Prints the interfaces that are up (a new namespace may also hold the
+ * kernel's fallback tunnel devices, down) and what a connect to the port on
+ * 127.0.0.1 gives. */
+static int probe_net(const char *port) {
+        struct if_nameindex *ifs = if_nameindex(), *i;
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t) atoi(port)) };
+        bool first = true;
+        int fd, r;
+
+        printf("up=");
+        fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        for (i = ifs; i && i->if_index; i++) {
+                struct ifreq ifr = {};
+
+                snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", i->if_name);
+                if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP)) {
+                        printf("%s%s", first ? "" : ",", i->if_name);
+                        first = false;
+                }
+        }
+        close(fd);
+        if (ifs)
+                if_freenameindex(ifs);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        r = connect(fd, (struct sockaddr *) &sa, sizeof sa);
+        printf(" connect=%s\n", r == 0 ? "ok" : strerrorname_np(errno));
+        close(fd);
+        return 0;
+}
+
+static int probe_main(int argc, char **argv) {
+        const char *mode = argv[1];
+        char ns[256];
+        ssize_t n;
+
+        if (strcmp(mode, "net") == 0 && argc > 2)
+                return probe_net(argv[2]);
+        if (strcmp(mode, "ns") == 0) {
+                static const char *const kinds[] = { "ipc", "net", "pid", "user" };
+
+                for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                        char path[64];
+
+                        snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[k]);
+                        n = readlink(path, ns, sizeof ns - 1);
+                        ns[n > 0 ? n : 0] = 0;
+                        printf("%s%s", k ? " " : "", ns);
+                }
+                printf(" uid=%d\n", (int) getuid());
+                return 0;
+        }
+        if (strcmp(mode, "ipc") == 0) {
+                n = readlink("/proc/self/ns/ipc", ns, sizeof ns - 1);
+                ns[n > 0 ? n : 0] = 0;
+                printf("%s\n", ns);
+                return 0;
+        }
+        if (strcmp(mode, "ids") == 0) {
+                printf("uid=%d gid=%d pid=%d\n", (int) getuid(), (int) getgid(), (int) getpid());
+                fflush(stdout);
+                pause();
+                return 0;
+        }
+        if (strcmp(mode, "kill-all") == 0)   /* ESRCH: nothing it may signal */
+                return kill(-1, SIGKILL) == 0 || errno == ESRCH ? 0 : 1;
+        if (strcmp(mode, "exit7") == 0)
+                return 7;
+        if (strcmp(mode, "getppid") == 0) {
+                (void) syscall(SYS_getppid);
+                return 0;
+        }
+        return 100;
+}
+
+/* ---- fixtures ---- */
+
+static int setup(void **state) {
+        char name[64];
+        int r;
+
+        snprintf(name, sizeof name, "agentvisor-test-ns-%d", (int) getpid());
+        r = cgroup_root_open(name, &root);
+        if (r < 0) {
+                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+static int teardown(void **state) {
+        root = cgroup_root_free(root);
+        return 0;
+}
+
+static int test_setup(void **state) {
+        static unsigned n;
+        char name[32];
+        int r;
+
+        snprintf(name, sizeof name, "t%u", n++);
+        r = cgroup_agent_new(root, NULL, name, NULL, &group);
+        if (r < 0) {
+                print_error("cgroup_agent_new(%s): %s\n", name, strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+static int test_teardown(void **state) {
+        int r = 0;
+
+        if (group) {
+                (void) cgroup_kill(group);
+                for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
+                        usleep(10000);
+                group = cgroup_free(group);
+        }
+        return r < 0 ? -1 : 0;
+}
+
+typedef struct Agent {
+        pid_t pid;
+        int pidfd;
+        int init_pidfd;
+        int out;                             /* read end of its stdout, or -1 */
+} Agent;
+
+static SpawnParams params(char **argv, unsigned flags, Agent *a) {
+        return (SpawnParams) {
+                .path = argv[0],
+                .argv = argv,
+                .envp = no_env,
+                .cgroup_fd = cgroup_dir_fd(group),
+                .working_directory = "/",
+                .stdout_fd = -1,
+                .stderr_fd = -1,
+                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
+                .umask = 0077,
+                .uid = PROBE_UID,
+                .gid = PROBE_UID,
+                .ns = { .flags = flags, .ret_init_pidfd = &a->init_pidfd },
+        };
+}
+
+static void start(SpawnParams *p, Agent *a, bool capture) {
+        const char *step = NULL;
+        int fds[2] = { -1, -1 }, r;
+
+        if (capture) {
+                check(pipe2(fds, O_CLOEXEC) == 0, "pipe2: %m");
+                p->stdout_fd = fds[1];
+        }
+        a->init_pidfd = -1;
+        r = spawn(p, &a->pid, &a->pidfd, &step);
+        if (fds[1] >= 0)
+                close(fds[1]);
+        a->out = fds[0];
+        check(r == 0, "spawn(%s, namespaces 0x%x) failed at step %s: %s", p->path, p->ns.flags, step ? step : "?",
+              strerror(-r));
+        check((a->init_pidfd >= 0) == ((p->ns.flags & (SANDBOX_NS_PID | SANDBOX_NS_JOIN)) == SANDBOX_NS_PID),
+              "init pidfd %d for namespaces 0x%x: one exactly with a new PID namespace", a->init_pidfd,
+              p->ns.flags);
+}
+
+static siginfo_t wait_exit(Agent *a) {
+        struct pollfd pfd = { .fd = a->pidfd, .events = POLLIN };
+        siginfo_t si = {};
+
+        check(poll(&pfd, 1, 10000) == 1, "the agent did not exit within 10 s");
+        check(waitid((idtype_t) P_PIDFD, (id_t) a->pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
+        close(a->pidfd);
+        a->pidfd = -1;
+        return si;
+}
+
+/* Ends the agent and its namespace's init, which must have lived until
+ * killed here: it once died of SIGSEGV now and then, the kernel writing to
+ * the rseq area it had unmapped, and took the namespace with it. */
+static void finish(Agent *a) {
+        if (a->pidfd >= 0) {
+                (void) pidfd_send_signal(a->pidfd, SIGKILL, NULL, 0);
+                (void) wait_exit(a);
+        }
+        if (a->init_pidfd >= 0) {
+                siginfo_t si = {};
+
+                check(pidfd_send_signal(a->init_pidfd, SIGKILL, NULL, 0) == 0, "the init was gone: %m");
+                check(waitid((idtype_t) P_PIDFD, (id_t) a->init_pidfd, &si, WEXITED | __WALL) == 0, "waitid: %m");
+                check(si.si_code == CLD_KILLED && si.si_status == SIGKILL,
+                      "the init must end by our SIGKILL, it ended with code %d status %d", si.si_code,
+                      si.si_status);
+                /* Already reaped: only closes. */
+                a->init_pidfd = sandbox_ns_init_release(a->init_pidfd);
+        }
+        if (a->out >= 0)
+                close(a->out);
+        a->out = -1;
+}
+
+/* One line of the agent's output (bounded by poll). */
+static char *read_line(Agent *a) {
+        static char buf[1024];
+        size_t n = 0;
+
+        while (n < sizeof buf - 1) {
+                struct pollfd pfd = { .fd = a->out, .events = POLLIN };
+                ssize_t k;
+
+                check(poll(&pfd, 1, 10000) == 1, "no output from the agent within 10 s");
+                k = read(a->out, buf + n, 1);
+                check(k >= 0, "read: %m");
+                if (k == 0 || buf[n] == '\n')
+                        break;
+                n++;
+        }
+        buf[n] = 0;
+        return buf;
+}
+
+static char *status_field(pid_t pid, const char *key, char *buf, size_t size) {
+        char path[64], *s = NULL, *p;
+        size_t n = strlen(key);
+
+        snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+        check(cgfs_read(AT_FDCWD, path, &s) == 0, "cannot read %s", path);
+        for (p = s; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (strncmp(p, key, n) == 0 && p[n] == ':') {
+                        p += n + 1;
+                        p += strspn(p, " \t");
+                        snprintf(buf, size, "%.*s", (int) strcspn(p, "\n"), p);
+                        free(s);
+                        return buf;
+                }
+        free(s);
+        fail_msg("no %s: in /proc/%d/status", key, (int) pid);
+        return NULL;
+}
+
+/* The pid a pidfd refers to, from its fdinfo. */
+static pid_t pidfd_pid(int fd) {
+        char path[64], line[256];
+        pid_t pid = 0;
+        FILE *f;
+
+        snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+        f = fopen(path, "re");
+        check(f, "fopen %s: %m", path);
+        while (fgets(line, sizeof line, f))
+                if (sscanf(line, "Pid: %d", &pid) == 1)
+                        break;
+        fclose(f);
+        return pid;
+}
+
+static unsigned count_fds(void) {
+        unsigned n = 0;
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+
+        check(d, "opendir: %m");
+        while ((de = readdir(d)))
+                n += de->d_name[0] != '.';
+        closedir(d);
+        return n;
+}
+
+/* ---- tests ---- */
+
+static void test_private_ipc(void **state) {
+        char *argv[] = { self_exe, (char *) "ipc", NULL };
+        char own[256] = {}, *seen;
+        Agent a;
+        SpawnParams p = params(argv, SANDBOX_NS_IPC, &a);
+
+        check(readlink("/proc/self/ns/ipc", own, sizeof own - 1) > 0, "readlink: %m");
+        start(&p, &a, true);
+        seen = read_line(&a);
+        check(strncmp(seen, "ipc:[", 5) == 0 && strcmp(seen, own) != 0,
+              "PrivateIPC: the agent's IPC namespace is \"%s\", the host's \"%s\"", seen, own);
+        finish(&a);
+
+        p = params(argv, 0, &a);
+        start(&p, &a, true);
+        seen = read_line(&a);
+        check(strcmp(seen, own) == 0, "without PrivateIPC the agent must share \"%s\", it has \"%s\"", own, seen);
+        finish(&a);
+}
+
+static void test_private_network(void **state) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof sa;
+        char port[16], *seen;
+        int listener;
+        Agent a;
+
+        /* A host listener on 127.0.0.1 that the agent must not reach. */
+        listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        check(listener >= 0 && bind(listener, (struct sockaddr *) &sa, sizeof sa) == 0 && listen(listener, 4) == 0 &&
+                      getsockname(listener, (struct sockaddr *) &sa, &len) == 0,
+              "host listener: %m");
+        snprintf(port, sizeof port, "%u", (unsigned) ntohs(sa.sin_port));
+        char *argv[] = { self_exe, (char *) "net", port, NULL };
+        SpawnParams p = params(argv, SANDBOX_NS_NET, &a);
+
+        start(&p, &a, true);
+        seen = read_line(&a);
+        check(strcmp(seen, "up=lo connect=ECONNREFUSED") == 0,
+              "PrivateNetwork: expected only lo up and the host listener out of reach; the agent saw \"%s\"", seen);
+        finish(&a);
+
+        /* The same probe without the key reaches the listener: the test can fail. */
+        p = params(argv, 0, &a);
+        start(&p, &a, true);
+        seen = read_line(&a);
+        check(strstr(seen, "connect=ok"), "without PrivateNetwork the agent should reach the host listener: \"%s\"",
+              seen);
+        finish(&a);
+        close(listener);
+}
+
+static void test_private_pids_main_pid(void **state) {
+        char *argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        char exe[4096] = {}, real[4096], buf[256], nspid[64];
+        Agent a;
+        SpawnParams p = params(argv, SANDBOX_NS_PID, &a);
+        siginfo_t si;
+
+        start(&p, &a, false);
+        snprintf(buf, sizeof buf, "/proc/%d/exe", (int) a.pid);
+        check(readlink(buf, exe, sizeof exe - 1) > 0, "readlink %s: %m", buf);
+        check(realpath("/bin/sleep", real), "realpath: %m");
+        check(strcmp(exe, real) == 0, "MainPID %d must be the program (%s), it is %s", (int) a.pid, real, exe);
+        /* On the host its own pid, in its namespace PID 2: not the init. */
+        snprintf(nspid, sizeof nspid, "%d\t2", (int) a.pid);
+        check(strcmp(status_field(a.pid, "NSpid", buf, sizeof buf), nspid) == 0,
+              "NSpid of the agent: expected \"%s\", got \"%s\"", nspid, buf);
+
+        check(pidfd_send_signal(a.pidfd, SIGTERM, NULL, 0) == 0, "pidfd_send_signal: %m");
+        si = wait_exit(&a);
+        check(si.si_pid == a.pid && si.si_code == CLD_KILLED && si.si_status == SIGTERM,
+              "a stop's SIGTERM must kill the handler-less program: pid %d code %d status %d", (int) si.si_pid,
+              si.si_code, si.si_status);
+        finish(&a);
+}
+
+/* The namespace's init lives as long as the agent (it once died of a
+ * SIGSEGV now and then, the kernel writing to the rseq area it had
+ * unmapped), and it holds no memory of the daemon's. */
+static void test_private_pids_init_survives(void **state) {
+        char *argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        Agent agents[30];
+        char buf[256];
+
+        for (size_t i = 0; i < ELEMENTSOF(agents); i++) {
+                SpawnParams p = params(argv, SANDBOX_NS_PID, &agents[i]);
+                start(&p, &agents[i], false);
+        }
+        usleep(200000);
+        for (size_t i = 0; i < ELEMENTSOF(agents); i++) {
+                Agent *a = &agents[i];
+                siginfo_t si = {};
+                pid_t init = 0;
+
+                check(waitid((idtype_t) P_PIDFD, (id_t) a->init_pidfd, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0,
+                      "waitid: %m");
+                check(si.si_pid == 0, "the init of agent %zu ended: code %d status %d", i, si.si_code, si.si_status);
+                check(sscanf(status_field(a->pid, "PPid", buf, sizeof buf), "%d", &init) == 1 && init == getpid(),
+                      "the agent's parent must be the daemon, it is %s", buf);
+                check(waitid((idtype_t) P_PIDFD, (id_t) a->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                              si.si_pid == 0,
+                      "agent %zu died with its namespace", i);
+        }
+        /* Its copy of the daemon's memory is gone but a page or two. */
+        pid_t init_pid = pidfd_pid(agents[0].init_pidfd);
+        check(init_pid > 0, "no pid for the init's pidfd");
+        status_field(init_pid, "VmRSS", buf, sizeof buf);
+        check(atoi(buf) <= 64, "the init should hold almost no memory, VmRSS %s", buf);
+        print_message("init VmRSS: %s\n", buf);
+        for (size_t i = 0; i < ELEMENTSOF(agents); i++)
+                finish(&agents[i]);
+}
+
+/* What the daemon does when an agent ends: cgroup.kill of its group ends
+ * the init too (a SIGKILL from the host reaches a namespace's init), the
+ * group empties, and the init is left for sandbox_ns_init_release(). */
+static void test_private_pids_cgroup_kill(void **state) {
+        char *argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        struct pollfd pfd;
+        Agent a;
+        SpawnParams p = params(argv, SANDBOX_NS_PID, &a);
+        siginfo_t si;
+        int populated = -1;
+
+        start(&p, &a, false);
+        check(cgroup_kill(group) == 0, "cgroup_kill: %m");
+        si = wait_exit(&a);
+        check(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "the agent: code %d status %d", si.si_code,
+              si.si_status);
+        pfd = (struct pollfd) { .fd = a.init_pidfd, .events = POLLIN };
+        check(poll(&pfd, 1, 10000) == 1, "the init outlived cgroup.kill by 10 s");
+        for (unsigned i = 0; i < 500 && (populated = cgroup_is_populated(group)) > 0; i++)
+                usleep(10000);
+        check(populated == 0, "the agent's group should be empty (populated: %d)", populated);
+        /* No SIGCHLD came for it; it waits as a zombie until released. */
+        memset(&si, 0, sizeof si);
+        check(waitid((idtype_t) P_PIDFD, (id_t) a.init_pidfd, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0 &&
+                      si.si_code == CLD_KILLED && si.si_status == SIGKILL,
+              "the init should have died of SIGKILL (code %d status %d)", si.si_code, si.si_status);
+        a.init_pidfd = sandbox_ns_init_release(a.init_pidfd);
+        check(a.init_pidfd < 0, "sandbox_ns_init_release returns a negative fd");
+}
+
+/* The exit status through the pidfd, with and without PrivatePIDs. */
+static siginfo_t run_status(char **argv, unsigned flags, const struct sock_fprog *filter) {
+        Agent a;
+        SpawnParams p = params(argv, flags, &a);
+        siginfo_t si;
+
+        p.filter = filter;
+        start(&p, &a, false);
+        si = wait_exit(&a);
+        finish(&a);
+        return si;
+}
+
+static void test_private_pids_exit_status(void **state) {
+        char *exit7[] = { self_exe, (char *) "exit7", NULL };
+        char *getppid_argv[] = { self_exe, (char *) "getppid", NULL };
+        struct sock_filter insns[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog filter = { .len = ELEMENTSOF(insns), .filter = insns };
+        siginfo_t with, without;
+
+        with = run_status(exit7, SANDBOX_NS_PID, NULL);
+        check(with.si_code == CLD_EXITED && with.si_status == 7, "exit 7 under PrivatePIDs: code %d status %d",
+              with.si_code, with.si_status);
+
+        with = run_status(getppid_argv, SANDBOX_NS_PID, &filter);
+        without = run_status(getppid_argv, 0, &filter);
+        check(without.si_status == SIGSYS, "the seccomp kill without namespace: status %d", without.si_status);
+        check(with.si_code == without.si_code && with.si_status == SIGSYS,
+              "a seccomp kill under PrivatePIDs must read as without: code %d status %d, expected %d %d",
+              with.si_code, with.si_status, without.si_code, without.si_status);
+}
+
+/* A sibling of uid PROBE_UID outside the agent survives its kill(-1). */
+static void kill_all_from_agent(unsigned flags, bool expect_alive) {
+        char *argv[] = { self_exe, (char *) "kill-all", NULL };
+        Agent a;
+        SpawnParams p = params(argv, flags, &a);
+        siginfo_t si = {};
+        pid_t sibling;
+        int status;
+
+        sibling = fork();
+        check(sibling >= 0, "fork: %m");
+        if (sibling == 0) {
+                if (setresgid(PROBE_UID, PROBE_UID, PROBE_UID) < 0 || setresuid(PROBE_UID, PROBE_UID, PROBE_UID) < 0)
+                        _exit(2);
+                execl("/bin/sleep", "sleep", "30", NULL);
+                _exit(3);
+        }
+        usleep(50000);       /* until it runs as PROBE_UID */
+
+        start(&p, &a, false);
+        si = wait_exit(&a);
+        finish(&a);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "kill(-1) in the agent failed: code %d status %d",
+              si.si_code, si.si_status);
+
+        for (unsigned i = 0; i < 50; i++) {
+                memset(&si, 0, sizeof si);
+                if (waitid(P_PID, (id_t) sibling, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid != 0)
+                        break;
+                usleep(2000);
+        }
+        check((si.si_pid == 0) == expect_alive, "the sibling %s the agent's kill(-1)%s",
+              si.si_pid == 0 ? "survived" : "died of", flags ? " under PrivatePIDs" : "");
+        (void) kill(sibling, SIGKILL);
+        (void) waitpid(sibling, &status, 0);
+}
+
+static void test_private_pids_kill_all(void **state) {
+        kill_all_from_agent(SANDBOX_NS_PID, true);
+        /* And without the namespace it dies: the test can fail. */
+        kill_all_from_agent(0, false);
+}
+
+static void test_private_users(void **state) {
+        char *argv[] = { self_exe, (char *) "ids", NULL };
+        char buf[256], expected[128], *seen;
+        Agent a;
+        SpawnParams p = params(argv, SANDBOX_NS_USER | SANDBOX_NS_PID | SANDBOX_NS_IPC | SANDBOX_NS_NET, &a);
+
+        unsigned fds_before;
+
+        p.uid = 0;
+        p.gid = 0;
+        p.protect_cgroups = true;            /* as for User=root: its mounts come first, as host root */
+        p.ns.host_uid = MAPPED_UID;
+        p.ns.host_gid = MAPPED_GID;
+        /* Once first: spawn keeps an fd on the daemon's own PID namespace
+         * from its first PrivatePIDs start on. */
+        start(&p, &a, true);
+        finish(&a);
+        fds_before = count_fds();
+        p.stdout_fd = -1;
+        start(&p, &a, true);
+        /* The pidfd, the init's pidfd, the output pipe: nothing else (the
+         * user namespace fd is closed). */
+        check(count_fds() == fds_before + 3, "spawn left %d fds open besides its results",
+              (int) count_fds() - (int) fds_before - 3);
+        seen = read_line(&a);
+        check(strcmp(seen, "uid=0 gid=0 pid=2") == 0, "PrivateUsers: the agent should be root inside, it says \"%s\"",
+              seen);
+        snprintf(expected, sizeof expected, "%d\t%d\t%d\t%d", MAPPED_UID, MAPPED_UID, MAPPED_UID, MAPPED_UID);
+        check(strcmp(status_field(a.pid, "Uid", buf, sizeof buf), expected) == 0, "host Uid: expected %s, got %s",
+              expected, buf);
+        snprintf(expected, sizeof expected, "%d\t%d\t%d\t%d", MAPPED_GID, MAPPED_GID, MAPPED_GID, MAPPED_GID);
+        check(strcmp(status_field(a.pid, "Gid", buf, sizeof buf), expected) == 0, "host Gid: expected %s, got %s",
+              expected, buf);
+        check(strcmp(status_field(a.pid, "Groups", buf, sizeof buf), "") == 0, "host Groups: expected none, got %s",
+              buf);
+        check(strcmp(status_field(a.pid, "CapEff", buf, sizeof buf), "0000000000000000") == 0,
+              "CapEff must be empty, got %s", buf);
+        finish(&a);
+
+        /* Mapping to host root is refused. */
+        p.ns.host_uid = 0;
+        p.stdout_fd = -1;
+        a.init_pidfd = -1;
+        check(spawn(&p, &a.pid, &a.pidfd, NULL) == -EINVAL, "PrivateUsers mapped to host root must be EINVAL");
+}
+
+/* A health check joins its agent's namespaces: the same four links as the
+ * agent's, the same uid inside, and no init of its own. */
+static void test_join_agent_namespaces(void **state) {
+        char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        char *probe_argv[] = { self_exe, (char *) "ns", NULL };
+        const unsigned all = SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_PID | SANDBOX_NS_USER;
+        static const char *const kinds[] = { "ipc", "net", "pid", "user" };
+        char expected[1024] = "", link[256], path[64], *seen;
+        Agent agent, probe;
+        SpawnParams p = params(sleep_argv, all, &agent);
+        siginfo_t si;
+        ssize_t n;
+
+        p.uid = p.gid = 0;
+        p.ns.host_uid = MAPPED_UID;
+        p.ns.host_gid = MAPPED_GID;
+        start(&p, &agent, false);
+        for (size_t k = 0; k < ELEMENTSOF(kinds); k++) {
+                snprintf(path, sizeof path, "/proc/%d/ns/%s", (int) agent.pid, kinds[k]);
+                n = readlink(path, link, sizeof link - 1);
+                check(n > 0, "readlink %s: %m", path);
+                link[n] = 0;
+                snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s", k ? " " : "", link);
+        }
+        strcat(expected, " uid=0");
+
+        p = params(probe_argv, all | SANDBOX_NS_JOIN, &probe);
+        p.uid = p.gid = 0;
+        p.ns.join_pidfd = agent.pidfd;
+        start(&p, &probe, true);
+        seen = read_line(&probe);
+        check(strcmp(seen, expected) == 0, "the check should be in the agent's namespaces:\n  %s\nit is in\n  %s",
+              expected, seen);
+        si = wait_exit(&probe);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "the check: code %d status %d", si.si_code,
+              si.si_status);
+        finish(&probe);
+        finish(&agent);
+}
+
+/* This host (Linux 6.x, root) has them all; the tests above need them. */
+static void test_supported(void **state) {
+        int r = sandbox_ns_supported();
+
+        check(r == (SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_PID | SANDBOX_NS_USER),
+              "sandbox_ns_supported() = %d, expected all four", r);
+}
+
+static double spawn_usec(unsigned flags, unsigned n) {
+        char *argv[] = { (char *) "/bin/true", NULL };
+        struct timespec t0, t1;
+        double total = 0;
+
+        for (unsigned i = 0; i < n; i++) {
+                Agent a;
+                SpawnParams p = params(argv, flags, &a);
+
+                p.ns.host_uid = MAPPED_UID;
+                p.ns.host_gid = MAPPED_GID;
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                start(&p, &a, false);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                total += (double) (t1.tv_sec - t0.tv_sec) * 1e6 + (double) (t1.tv_nsec - t0.tv_nsec) / 1e3;
+                (void) wait_exit(&a);
+                finish(&a);
+        }
+        return total / n;
+}
+
+/* A figure for the report, not an assertion: what each namespace adds to
+ * spawn() (the clone returns once the child exec'd). */
+static void test_cost(void **state) {
+        static const struct {
+                const char *name;
+                unsigned flags;
+        } rows[] = {
+                { "none", 0 },
+                { "ipc", SANDBOX_NS_IPC },
+                { "net", SANDBOX_NS_NET },
+                { "pid", SANDBOX_NS_PID },
+                { "user", SANDBOX_NS_USER },
+                { "all", SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_PID | SANDBOX_NS_USER },
+        };
+        size_t big = 256UL << 20;
+        char *mem;
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                double us = spawn_usec(rows[i].flags, 20);
+
+                print_message("spawn with namespaces %-4s: %8.1f us (mean of 20)\n", rows[i].name, us);
+        }
+
+        /* The PID namespace's init is a fork of the caller: its cost grows
+         * with the caller's memory (page tables copied, then unmapped). */
+        mem = malloc(big);
+        check(mem, "malloc");
+        memset(mem, 1, big);
+        print_message("with 256 MiB touched: none %8.1f us, pid %8.1f us (mean of 10)\n", spawn_usec(0, 10),
+                      spawn_usec(SANDBOX_NS_PID, 10));
+        free(mem);
+}
+
+int main(int argc, char **argv) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_private_ipc, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_network, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_main_pid, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_init_survives, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_cgroup_kill, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_exit_status, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_kill_all, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_users, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_join_agent_namespaces, test_setup, test_teardown),
+                cmocka_unit_test(test_supported),
+                cmocka_unit_test_setup_teardown(test_cost, test_setup, test_teardown),
+        };
+        ssize_t n;
+
+        if (argc > 1)
+                return probe_main(argc, argv);
+
+        /* As the daemon does (spawn then shares the fd table and the user
+         * namespace fd travels in a reserved slot), unless the run is the
+         * one for the other path. */
+        if (!getenv("AV_TEST_NO_RESERVED_FDS")) {
+                /* Whatever a harness left in the slots is not ours. */
+                for (int fd = 3; fd < 12; fd++)
+                        (void) close(fd);
+                if (spawn_reserve_fds() < 0) {
+                        fprintf(stderr, "spawn_reserve_fds: %m\n");
+                        return 1;
+                }
+        }
+
+        n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
+        if (n <= 0)
+                return 1;
+        self_exe[n] = 0;
+        /* TEST_FILTER=NAME runs one test (by hand). */
+        if (getenv("TEST_FILTER"))
+                cmocka_set_test_filter(getenv("TEST_FILTER"));
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
