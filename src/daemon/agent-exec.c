@@ -75,43 +75,50 @@ static void spawn_params_fill(Agent *a, char *const *argv, const Identity *id, c
         p->n_v1_procs_fds = cgroup_v1_procs_fds(a->cgroup, &p->v1_procs_fds);
 }
 
-/* User=dynamic: the pool's uid for the agent's name, the gid of the same
- * number, no supplementary groups. An invocation takes it (the same uid
- * again after a restart); a health check runs as the uid the invocation
- * holds. */
-static int resolve_dynamic(Agent *a, bool invocation, Identity *id, char **ret_message) {
+/* The pool's uid for the agent's name: an invocation takes it (the same
+ * uid again after a restart); a health check runs as the uid the
+ * invocation holds. */
+static int dynamic_uid(Agent *a, bool invocation, uid_t *ret, char **ret_message) {
         DynamicUserPool *pool;
-        uid_t uid;
         int r;
 
         r = manager_dynamic_users(a->manager, &pool, ret_message);
         if (r < 0)
                 return r;
-        if (invocation) {
-                r = dynamic_user_acquire(pool, a->name, &uid, ret_message);
-                if (r < 0)
-                        return r;
-                a->uid_dynamic = true;
-        } else if (dynamic_user_get(pool, a->name, &uid) <= 0)
-                return -ESRCH;
-        *id = (Identity) { .uid = uid, .gid = (gid_t) uid };
-        snprintf(id->home, sizeof id->home, "/");
-        snprintf(id->user, sizeof id->user, "%s", a->name);
+        if (!invocation)
+                return dynamic_user_get(pool, a->name, ret) > 0 ? 0 : -ESRCH;
+        r = dynamic_user_acquire(pool, a->name, ret, ret_message);
+        if (r < 0)
+                return r;
+        a->uid_dynamic = true;
         return 0;
+}
+
+static int dynamic_uid_logged(Agent *a, bool invocation, uid_t *ret, const char **ret_step) {
+        _cleanup_free_ char *message = NULL;
+        int r;
+
+        r = dynamic_uid(a, invocation, ret, &message);
+        if (r < 0) {
+                log_agent_warning(a->name, "no dynamic uid: %s", message ?: strerror(-r));
+                *ret_step = "dynamic user";
+        }
+        return r;
 }
 
 static int resolve_identity(Agent *a, bool invocation, Identity *id, const char **ret_step) {
         Manager *m = a->manager;
-        _cleanup_free_ char *message = NULL;
+        uid_t uid;
         int r;
 
+        /* User=dynamic: the gid of the same number, no supplementary groups. */
         if (strcmp(agent_user(a), USER_DYNAMIC) == 0) {
-                r = resolve_dynamic(a, invocation, id, &message);
-                if (r < 0) {
-                        log_agent_warning(a->name, "no dynamic uid: %s", message ?: strerror(-r));
-                        *ret_step = "dynamic user";
+                r = dynamic_uid_logged(a, invocation, &uid, ret_step);
+                if (r < 0)
                         return r;
-                }
+                *id = (Identity) { .uid = uid, .gid = (gid_t) uid };
+                snprintf(id->home, sizeof id->home, "/");
+                snprintf(id->user, sizeof id->user, "%s", a->name);
                 return 0;
         }
         r = resolve_user(m, agent_user(a), id);
@@ -129,9 +136,20 @@ static int resolve_identity(Agent *a, bool invocation, Identity *id, const char 
         return 0;
 }
 
-/* User=root: root in a user namespace of its own under PrivateUsers=yes
- * (standard and strict), host root only where PrivateUsers=no. */
-static int root_identity(Agent *a, bool invocation, Identity *id, const char **ret_step) {
+/* The ids on the host: the agent's own, or for User=root under
+ * PrivateUsers=yes (standard, strict) a dynamic uid that root in the
+ * agent's user namespace maps to. Host root only with PrivateUsers=no. */
+typedef struct HostIds {
+        uid_t uid;
+        gid_t gid;
+        bool userns;
+} HostIds;
+
+static int host_ids(Agent *a, bool invocation, Identity *id, HostIds *ret, const char **ret_step) {
+        uid_t uid;
+        int r;
+
+        *ret = (HostIds) { id->uid, id->gid, false };
         if (id->uid != 0)
                 return 0;
         if (sandbox_options_value(&a->spec.sandbox, a->manager->config->default_sandbox,
@@ -141,15 +159,42 @@ static int root_identity(Agent *a, bool invocation, Identity *id, const char **r
                                           "capabilities, but uid 0 on the host");
                 return 0;
         }
-        log_agent_warning(a->name, "PrivateUsers=yes for User=root needs the user namespace sandbox, which this "
-                          "build does not have yet");
-        *ret_step = "PrivateUsers";
-        return -EOPNOTSUPP;
+        r = dynamic_uid_logged(a, invocation, &uid, ret_step);
+        if (r < 0)
+                return r;
+        /* Nothing but the agent's ids is mapped in its namespace. */
+        id->n_groups = 0;
+        *ret = (HostIds) { uid, (gid_t) uid, true };
+        return 0;
+}
+
+/* The namespaces: new ones for an invocation (the PID namespace's init
+ * is held in a->ns_init_pidfd until the cgroup is empty); a health check
+ * joins its agent's. */
+static void namespaces_fill(Agent *a, const SandboxSettings *st, bool invocation, const HostIds *host,
+                            SpawnParams *p) {
+        unsigned f = (st->keys[SANDBOX_KEY_PRIVATE_IPC] ? SANDBOX_NS_IPC : 0) |
+                     (st->keys[SANDBOX_KEY_PRIVATE_NETWORK] ? SANDBOX_NS_NET : 0) |
+                     (st->keys[SANDBOX_KEY_PRIVATE_PIDS] ? SANDBOX_NS_PID : 0) |
+                     (host->userns ? SANDBOX_NS_USER : 0);
+
+        if (f == 0)
+                p->ns = (SandboxNs) { .join_pidfd = -EBADF };
+        else if (!invocation)
+                p->ns = (SandboxNs) { .flags = f | SANDBOX_NS_JOIN, .join_pidfd = a->pidfd };
+        else
+                p->ns = (SandboxNs) {
+                        .flags = f,
+                        .host_uid = host->uid,
+                        .host_gid = host->gid,
+                        .ret_init_pidfd = (f & SANDBOX_NS_PID) ? &a->ns_init_pidfd : NULL,
+                        .join_pidfd = -EBADF,
+                };
 }
 
 /* StateDirectory=: made (or re-owned) at each start of an invocation; a
  * health check only needs its path. */
-static int state_directory(Agent *a, bool invocation, const Identity *id, char **ret_path) {
+static int state_directory(Agent *a, bool invocation, const HostIds *id, char **ret_path) {
         const char *base = a->manager->config->state_directory;
         _cleanup_free_ char *message = NULL;
         int r;
@@ -173,6 +218,7 @@ int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *
         Manager *m = a->manager;
         _cleanup_free_ char *state_dir = NULL, *message = NULL;
         char *pid_slot = NULL;
+        HostIds host;
         int r;
 
         *ret_step = "prepare";
@@ -180,18 +226,18 @@ int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *
         r = resolve_identity(a, invocation, id, ret_step);
         if (r < 0)
                 return r;
-        r = root_identity(a, invocation, id, ret_step);
+        r = host_ids(a, invocation, id, &host, ret_step);
         if (r < 0)
                 return r;
         if (invocation) {
-                a->uid = id->uid;
-                a->gid = id->gid;
+                a->uid = host.uid;
+                a->gid = host.gid;
                 agent_changed(a, AGENT_PROP_UID | AGENT_PROP_GID);
         }
         r = take_policy(a, invocation);
         if (r < 0)
                 return r;
-        r = state_directory(a, invocation, id, &state_dir);
+        r = state_directory(a, invocation, &host, &state_dir);
         if (r < 0) {
                 *ret_step = "StateDirectory";
                 return r;
@@ -210,6 +256,7 @@ int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *
         }
         spawn_params_fill(a, argv, id, *ret_env, p);
         agent_sandbox_apply(ret_sandbox, p);
+        namespaces_fill(a, &ret_sandbox->settings, invocation, &host, p);
         p->pid_env_slot = pid_slot;
         return 0;
 }

@@ -31,6 +31,7 @@ int agent_new(Manager *m, const char *name, const char *type, AgentSpec *spec, S
         a->pid = 0;
         a->pidfd = -EBADF;
         a->check_pidfd = -EBADF;
+        a->ns_init_pidfd = -EBADF;
         a->inotify_wd = -1;
         a->uid = (uid_t) -1;
         a->gid = (gid_t) -1;
@@ -70,6 +71,7 @@ Agent *agent_free(Agent *a) {
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
         a->pidfd = safe_close(a->pidfd);
         cgroup_free(a->cgroup);
+        a->ns_init_pidfd = sandbox_ns_init_release(a->ns_init_pidfd);
         agent_spec_done(&a->spec);
         free(a->status_text);
         free(a->object_path);
@@ -193,10 +195,12 @@ int agent_kill(Agent *a, int sig) {
 static void agent_finish(Agent *a);
 
 /* Only once nothing runs in the cgroup any more: no process may still run as
- * the uid when another agent can get it (dynamic-user.h). */
+ * the uid when another agent can get it (dynamic-user.h); the PID
+ * namespace's init (killed with the cgroup) is reaped. */
 void agent_release_identity(Agent *a) {
         int r;
 
+        a->ns_init_pidfd = sandbox_ns_init_release(a->ns_init_pidfd);
         if (!a->uid_dynamic)
                 return;
         a->uid_dynamic = false;

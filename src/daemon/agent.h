@@ -79,6 +79,7 @@ struct Agent {
         uid_t uid;
         gid_t gid;
         bool uid_dynamic;
+        int ns_init_pidfd;               /* PrivatePIDs: the namespace's init, until the cgroup is empty */
         Policy *policy;                  /* the invocation's: health checks run under it */
 
         sd_event_source *stop_timer;     /* AgentTimeoutSec after SIGTERM */
