@@ -373,3 +373,107 @@ EOF
         [[ ! -e $T/rootonly/strict ]]
         grep -q "host root" "$T/daemon.log" || av_fail "no warning that an agent runs as host root"
 }
+
+@test "PrivateNetwork=yes: a host listener on 127.0.0.1 is out of reach" {
+        av_tcp_listener
+        for pn in no yes; do
+                av_type "net-$pn" <<EOF
+[Agent]
+Exec=/bin/bash -c 'exec 3<>/dev/tcp/127.0.0.1/$AV_PORT 2>/dev/null && exit 0; exit 3'
+User=nobody
+Sandbox=none
+PrivateNetwork=$pn
+Restart=temporary
+EOF
+        done
+        av_start
+        av_start_agent net-no n0
+        [[ $(agent_status n0) == 0 ]] || av_fail "without PrivateNetwork= the listener was out of reach: the test shows nothing"
+        av_start_agent net-yes n1
+        [[ $(agent_status n1) == 3 ]] || av_fail "PrivateNetwork=yes reached the host's listener"
+}
+
+@test "PrivatePIDs=yes: kill(-1) between two nobody agents reaches neither, and the stop is as without it" {
+        local hostns
+        hostns=$(readlink /proc/self/ns/pid)
+        av_type victim <<EOF
+[Agent]
+Exec=$PROBE sleep 60 --marker $AV_TOKEN
+User=nobody
+Sandbox=none
+PrivatePIDs=yes
+EOF
+        # kill(-1) as nobody outside a PID namespace would reach every
+        # nobody process of the host: the killer checks first that it is in
+        # a namespace of its own (exit 9 if not).
+        av_type killer <<EOF
+[Agent]
+Exec=/bin/sh -c '[ "\$(readlink /proc/self/ns/pid)" != "$hostns" ] || exit 9; kill -KILL -1; exit 7'
+User=nobody
+Sandbox=none
+PrivatePIDs=yes
+Restart=temporary
+EOF
+        av_start
+        av_start_agent victim v1
+        av_wait_prop v1 State running
+        local pid
+        pid=$(av_prop v1 MainPID)
+        [[ $(stat -c %u "/proc/$pid") == 65534 ]]
+        [[ $(readlink "/proc/$pid/ns/pid") != "$hostns" ]] || av_fail "the victim is in the host's PID namespace"
+        # MainPID is the host pid of the program itself.
+        [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == *"--marker $AV_TOKEN"* ]] ||
+                av_fail "MainPID $pid is not the agent's program"
+        av_start_agent killer k1
+        [[ $(agent_status k1) == 7 ]] || av_fail "the killer did not run in a PID namespace of its own"
+        sleep 0.3
+        av_pid_alive "$pid" || av_fail "kill(-1) from another agent's PID namespace killed the victim"
+        # A stop's SIGTERM reaches the handler-less program, as without the namespace.
+        av_call StopAgent s v1
+        av_wait_prop v1 State 'exited|failed' 10
+        [[ $(av_prop v1 ExitReason) == stopped ]] || av_fail "ExitReason $(av_prop v1 ExitReason), expected stopped"
+        [[ $(av_prop v1 ExitKilledBy) == daemon ]]
+}
+
+@test "User=root under the standard sandbox is root in a user namespace, a dynamic uid on the host" {
+        av_type rooty <<EOF
+[Agent]
+Exec=/bin/sh -c '[ "\$(id -u)" = 0 ] || exit 5; exec $PROBE sleep 60 --marker $AV_TOKEN'
+User=root
+$BIN_IN
+EOF
+        av_start
+        av_start_agent rooty r1
+        av_wait_prop r1 State running
+        local pid uid
+        pid=$(av_prop r1 MainPID)
+        uid=$(av_prop r1 UID)
+        ((uid >= 61184 && uid <= 65519)) || av_fail "UID $uid is not a dynamic uid"
+        [[ $(stat -c %u "/proc/$pid") == "$uid" ]] || av_fail "the process runs as $(stat -c %u "/proc/$pid") on the host"
+        [[ $(readlink "/proc/$pid/ns/user") != "$(readlink /proc/self/ns/user)" ]] ||
+                av_fail "the agent is in the host's user namespace"
+        ! grep -q "host root" "$T/daemon.log" || av_fail "a warning about host root for a namespaced root"
+}
+
+@test "a health check runs in its agent's sandbox: its namespaces and uid" {
+        mkdir -m 1777 "$T/out/hc"
+        av_type checked <<EOF
+[Agent]
+Exec=$PROBE sleep 60 --marker $AV_TOKEN
+Sandbox=none
+PrivateNetwork=yes
+PrivateIPC=yes
+HealthCheck=/bin/sh -c 'echo "\$(readlink /proc/self/ns/net) \$(readlink /proc/self/ns/ipc) \$(id -u)" >$T/out/hc/seen.tmp && mv $T/out/hc/seen.tmp $T/out/hc/seen'
+HealthCheckIntervalSec=1
+EOF
+        av_start
+        av_start_agent checked c1
+        av_wait_prop c1 State running
+        av_wait_until 10 "the health check to report" test -s "$T/out/hc/seen"
+        local pid want
+        pid=$(av_prop c1 MainPID)
+        want="$(readlink "/proc/$pid/ns/net") $(readlink "/proc/$pid/ns/ipc") $(av_prop c1 UID)"
+        [[ $(cat "$T/out/hc/seen") == "$want" ]] ||
+                av_fail "the check saw '$(cat "$T/out/hc/seen")', the agent has '$want'"
+        av_wait_prop c1 Health healthy 10
+}
