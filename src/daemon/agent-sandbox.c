@@ -285,7 +285,9 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
         if (r < 0)
                 return r;
 
-        r = mount_plan_build(&(MountSettings) {
+        /* No mount namespace at all where nothing needs one. */
+        if (wants_mounts(spec, &s.settings))
+                r = mount_plan_build(&(MountSettings) {
                                      .private_tmp = s.settings.keys[SANDBOX_KEY_PRIVATE_TMP] > 0,
                                      .protect_system = s.settings.keys[SANDBOX_KEY_PROTECT_SYSTEM],
                                      .protect_home = s.settings.keys[SANDBOX_KEY_PROTECT_HOME],
@@ -297,8 +299,8 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
                                      .inaccessible_paths = spec->inaccessible_paths,
                                      .bind_paths = spec->bind_paths,
                                      .bind_read_only_paths = spec->bind_read_only_paths,
-                                     /* Only inside a sandbox that could hide it. */
-                                     .state_directory = wants_mounts(spec, &s.settings) ? state_directory : NULL,
+                                     /* Bound at its own path, past what the rest hides. */
+                                     .state_directory = state_directory,
                              },
                              &s.mounts, ret_message);
         if (r < 0)

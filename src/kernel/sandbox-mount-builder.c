@@ -223,7 +223,9 @@ int builder_finish(Builder *b) {
                         return r;
         }
 
-        qsort(b->entries, b->n_entries, sizeof *b->entries, entry_compare);
+        /* qsort() may not be given NULL, even for no entries. */
+        if (b->n_entries > 0)
+                qsort(b->entries, b->n_entries, sizeof *b->entries, entry_compare);
         restores_resolve(b);
         for (size_t i = 0; r >= 0 && i < b->n_entries; i++) {
                 Entry *e = &b->entries[i];
