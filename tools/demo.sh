@@ -3,8 +3,10 @@
 # The demo: builds agentvisor, starts a private dbus-daemon and agentvisord
 # with examples/agentvisor.conf, starts a few agents and shows them through
 # busctl and agentctl: the object tree, properties, the sandbox an agent
-# runs in, a crash-looping agent escalating its supervisor, and a clean
-# shutdown that leaves no cgroup behind. Run as root: tools/demo.sh (from
+# runs in, agents kept apart from each other and from the network (dynamic
+# users, the standard and strict sandboxes), a crash-looping agent
+# escalating its supervisor, and a clean shutdown that leaves no cgroup
+# behind. A build without isolation says so and shows the rest. Run as root: tools/demo.sh (from
 # another user: sudo tools/demo.sh)
 set -euo pipefail
 
@@ -34,6 +36,15 @@ tmp=$(mktemp -d /tmp/agentvisor-demo.XXXXXX)
 chmod 755 "$tmp"
 bus_pid=
 daemon_pid=
+listener_pid=
+logdir=/var/log/agentvisor
+demo_start=$(date +%s)
+# The strict example type keeps its StateDirectory after it ends; the demo
+# removes what it made there.
+state_root=/var/lib/agentvisor
+state_made=()
+[[ -e $state_root ]] || state_made+=("$state_root")
+[[ -e $state_root/sealed ]] || state_made=("$state_root/sealed" "${state_made[@]}")
 
 cleanup() {
         local rc=$?
@@ -43,10 +54,21 @@ cleanup() {
                 for _ in $(seq 400); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
                 kill -0 "$daemon_pid" 2>/dev/null && kill -KILL "$daemon_pid"
                 wait "$daemon_pid" 2>/dev/null
+                kill -0 "$daemon_pid" 2>/dev/null || daemon_pid=
         fi
         if [[ -n $bus_pid ]]; then
                 kill -TERM "$bus_pid" 2>/dev/null
                 wait "$bus_pid" 2>/dev/null
+        fi
+        if [[ -n $listener_pid ]]; then
+                kill -TERM "$listener_pid" 2>/dev/null
+                wait "$listener_pid" 2>/dev/null
+        fi
+        # Only once no daemon runs: agents write there.
+        if [[ -z $daemon_pid ]]; then
+                for d in "${state_made[@]}"; do
+                        if [[ $d == "$state_root" ]]; then rmdir "$d" 2>/dev/null; else rm -rf "$d"; fi
+                done
         fi
         rm -rf "$tmp"
         exit "$rc"
@@ -67,6 +89,14 @@ show() {
                 fi
         done
         printf '\033[2m$%s\033[0m\n' "$line"
+        "$@" || echo "(exit status $?)"
+}
+
+# show_as TEXT CMD...: as show, printing TEXT for a command too long to
+# read (a script passed to a shell).
+show_as() {
+        printf '\033[2m$ %s\033[0m\n' "$1"
+        shift
         "$@" || echo "(exit status $?)"
 }
 
@@ -97,9 +127,28 @@ busctl=(busctl --address="$bus" --no-pager)
 ctl=("$agentctl" --address "$bus")
 manager=(org.agentvisor1 /org/agentvisor1 org.agentvisor1.Manager)
 
-step "agentvisord --config examples/agentvisor.conf --bus $bus"
-mkdir -p /var/log/agentvisor
-"$agentvisord" --config examples/agentvisor.conf --bus "$bus" 2>"$tmp/daemon.log" &
+# agentctl reads the same table of agent keys as the daemon it was built
+# with: without Sandbox= there, this build predates isolation, and the
+# demo runs on a copy of the examples without the types that need it.
+config=examples/agentvisor.conf
+isolation_keys='^(Sandbox|PrivateTmp|ProtectSystem|ProtectHome|PrivateDevices|ProtectProc|ProcSubset|PrivateIPC'
+isolation_keys+='|PrivateNetwork|PrivatePIDs|PrivateUsers|Landlock|ReadWritePaths|ReadOnlyPaths|InaccessiblePaths'
+isolation_keys+='|BindPaths|BindReadOnlyPaths|StateDirectory|AllowTCPConnect|AllowTCPBind)='
+if ! [[ -x $agentctl ]] || ! "$agentctl" __complete properties 2>/dev/null | grep -qx Sandbox; then
+        mkdir -p "$tmp/examples/agents.d"
+        sed -E -e "s|^PolicyPath=.*|PolicyPath=$top/policies|" \
+                -e '/^(DefaultUser=dynamic$|(DefaultSandbox|DynamicUserRange|StateDirectory|RuntimeDirectory)=)/d' \
+                examples/agentvisor.conf >"$tmp/examples/agentvisor.conf"
+        for f in examples/agents.d/*.agent; do
+                grep -qE "$isolation_keys" "$f" || cp "$f" "$tmp/examples/agents.d/"
+        done
+        config=$tmp/examples/agentvisor.conf
+        echo "isolation not available in this build: running without the example types that need it"
+fi
+
+step "agentvisord --config $config --bus $bus"
+mkdir -p "$logdir"
+"$agentvisord" --config "$config" --bus "$bus" 2>"$tmp/daemon.log" &
 daemon_pid=$!
 for _ in $(seq 100); do
         "${busctl[@]}" status org.agentvisor1 >/dev/null 2>&1 && break
@@ -147,6 +196,153 @@ if [[ -x $agentctl ]]; then
 else
         echo "(agentctl was not built; skipping its part)"
 fi
+
+# agent_path NAME, agent_prop NAME PROPERTY: an agent's object and one of
+# its properties, bare ("running", 61213).
+agent_path() {
+        "${busctl[@]}" call "${manager[@]}" GetAgent s "$1" 2>/dev/null | sed -n 's/^o "\(.*\)"$/\1/p'
+}
+agent_prop() {
+        local path
+        path=$(agent_path "$1") && [[ -n $path ]] || return 1
+        "${busctl[@]}" get-property org.agentvisor1 "$path" org.agentvisor1.Agent "$2" 2>/dev/null |
+                sed 's/^[a-z]* //; s/"//g'
+}
+# wait_state NAME STATE...: up to 10 s for the agent to reach one of them.
+wait_state() {
+        local name=$1 st
+        shift
+        for _ in $(seq 100); do
+                st=$(agent_prop "$name" State || true)
+                for want in "$@"; do [[ $st == "$want" ]] && return 0; done
+                sleep 0.1
+        done
+        echo "(agent $name is ${st:-unknown} after 10 s, not $*)"
+        return 1
+}
+# log_mark NAME, agent_output NAME MARK: what the agent printed since the
+# mark, from LogDirectory or, where agentvisord logs to it, the journal.
+log_mark() {
+        if [[ -r $logdir/$1.log ]]; then wc -l <"$logdir/$1.log"; else echo 0; fi
+}
+agent_output() {
+        if [[ -r $logdir/$1.log ]]; then
+                tail -n +"$(($2 + 1))" "$logdir/$1.log" | sed 's/^/  /'
+        elif command -v journalctl >/dev/null; then
+                journalctl -q --no-pager -o cat -t "$1" --since "@$demo_start" | grep -v '^agentvisor: invocation' |
+                        sed 's/^/  /'
+        fi
+}
+
+# What one agent tries against another, given its name and host pid: bob
+# runs it against alice.
+probe_neighbour=$(cat <<'SH'
+me=$0 other=$1 pid=$2
+say() { echo "$me: $*"; }
+say "I run as uid $(id -u); $other is pid $pid on the host"
+say "processes I can see in /proc: $(ls /proc | grep -c '^[0-9]')"
+if [ -d "/proc/$pid" ]; then say "/proc/$pid: visible"; else say "/proc/$pid: not there for me"; fi
+if err=$(cat "/proc/$pid/environ" 2>&1 >/dev/null); then say "read $other's environment (secrets)!"
+else say "cat /proc/$pid/environ: ${err##*: }"; fi
+if err=$(kill -TERM "$pid" 2>&1); then say "kill -TERM $pid: sent!"; else say "kill -TERM $pid: ${err##*- }"; fi
+SH
+)
+# What an agent sees of the network: its interfaces and a connect to the
+# host's listener on 127.0.0.1.
+probe_network=$(cat <<'SH'
+me=$0 port=$1
+echo "$me: network interfaces: $(awk -F: 'NR > 2 { gsub(/ /, "", $1); printf "%s ", $1 }' /proc/self/net/dev)"
+if err=$( (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>&1); then
+        echo "$me: connect to the host's 127.0.0.1:$port: connected"
+else
+        err=${err%%$'\n'*}
+        echo "$me: connect to the host's 127.0.0.1:$port: ${err##*: }"
+fi
+SH
+)
+
+isolation_demo() {
+        local features apid mark_bob mark_on mark_off out port=
+
+        if ! features=$("${busctl[@]}" get-property "${manager[@]}" Features 2>/dev/null); then
+                echo "isolation not available in this build (agentvisord has no Features property): skipping it"
+                return 0
+        fi
+        if ! [[ -x $agentctl ]]; then
+                echo "(agentctl was not built; skipping the isolation part)"
+                return 0
+        fi
+        step "Isolation: what this host offers (Manager property Features)"
+        show "${busctl[@]}" get-property "${manager[@]}" Features
+
+        step "Two agents with users of their own cannot see or signal each other"
+        show "${ctl[@]}" run --name alice -E SECRET=alices-token -- /bin/sh -c 'echo "alice: up as uid $(id -u)"; exec sleep 120'
+        wait_state alice running || return 0
+        apid=$(agent_prop alice MainPID)
+        mark_bob=$(log_mark bob)
+        show_as "agentctl run --name bob -- /bin/bash -c \"\$probe_neighbour\" bob alice $apid" \
+                "${ctl[@]}" run --name bob -- /bin/bash -c "$probe_neighbour" bob alice "$apid"
+        wait_state bob exited failed || true
+        echo "what bob tried, and what happened:"
+        agent_output bob "$mark_bob"
+        echo "from the host: alice is $(agent_prop alice State) (pid $(agent_prop alice MainPID), uid $(agent_prop alice UID));" \
+                "bob ran as uid $(agent_prop bob UID)"
+        show "${ctl[@]}" status alice
+
+        step "The strict sandbox: no network but its own loopback"
+        python3 - "$tmp/port" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+with open(sys.argv[1] + ".new", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+s.settimeout(0.5)
+end = time.time() + 60
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+        c.close()
+    except socket.timeout:
+        pass
+PY
+        listener_pid=$!
+        for _ in $(seq 50); do [[ -s $tmp/port ]] && break; sleep 0.1; done
+        port=$(cat "$tmp/port" 2>/dev/null || true)
+        if [[ -z $port ]]; then
+                echo "(no TCP listener could be started on 127.0.0.1; skipping the network part)"
+                return 0
+        fi
+        echo "a listener on the host at 127.0.0.1:$port"
+        mark_on=$(log_mark online)
+        mark_off=$(log_mark offline)
+        show_as "agentctl run --name online -- /bin/bash -c \"\$probe_network\" online $port" \
+                "${ctl[@]}" run --name online -- /bin/bash -c "$probe_network" online "$port"
+        show_as "agentctl run --name offline --sandbox strict -- /bin/bash -c \"\$probe_network\" offline $port" \
+                "${ctl[@]}" run --name offline --sandbox strict -- /bin/bash -c "$probe_network" offline "$port"
+        wait_state online exited failed || true
+        wait_state offline exited failed || true
+        echo "what each tried, and what happened:"
+        agent_output online "$mark_on"
+        out=$(agent_output offline "$mark_off")
+        printf '%s\n' "$out"
+        if [[ $out == *": connected"* ]]; then
+                echo "offline reached the host's network: this agentvisord did not give it a network namespace"
+        elif [[ -n $out ]]; then
+                echo "offline has a network of its own: only its loopback, where nothing listens"
+        fi
+        show_as "agentctl status offline | grep Sandbox:" \
+                bash -c '"$@" | grep "Sandbox:"' - "${ctl[@]}" status offline
+
+        step "An agent type under the strict sandbox: examples/agents.d/sealed.agent"
+        show "${ctl[@]}" start sealed sealed
+        wait_state sealed running || true
+        show "${ctl[@]}" status sealed
+        show "${ctl[@]}" stop alice
+}
+isolation_demo
 
 step "crasher exits 1 every 3 s; its supervisor 'crashers' allows 2 restarts in 30 s"
 crasher=$("${busctl[@]}" call "${manager[@]}" GetAgent s crasher | sed -n 's/^o "\(.*\)"$/\1/p' || true)

@@ -169,6 +169,15 @@ int config_parse_daemon_key(ConfigParser *p, unsigned line, const char *key, con
                 }
                 return set_path(p, &c->log_directory, value);
         }
+        if (strcmp(key, "RuntimeDirectory") == 0) {
+                /* Holds the notify socket every agent is told of and the
+                 * instance lock: never relative to wherever the file is. */
+                if (value[0] != '/') {
+                        diag_set(diag, p->file, line, 0, key, "RuntimeDirectory=%s is not an absolute path", value);
+                        return -EINVAL;
+                }
+                return set_path(p, &c->runtime_directory, value);
+        }
         if (strcmp(key, "AdminGroup") == 0) {
                 if (*value == '\0') {
                         c->admin_group = mfree(c->admin_group);
@@ -203,12 +212,10 @@ int config_parse_daemon_key(ConfigParser *p, unsigned line, const char *key, con
                 c->dynamic_user_range_line = line;
                 return config_set_string(&c->dynamic_user_range, value);
         }
-        if (strcmp(key, "StateDirectory") == 0 || strcmp(key, "RuntimeDirectory") == 0) {
+        if (strcmp(key, "StateDirectory") == 0) {
                 if (value[0] != '/')
                         return config_bad_value(p, line, key, value, -EINVAL, "an absolute path", diag);
-                return config_set_string(strcmp(key, "StateDirectory") == 0 ? &c->state_directory
-                                                                             : &c->runtime_directory,
-                                         value);
+                return config_set_string(&c->state_directory, value);
         }
         if (strcmp(key, "ControlGroup") == 0) {
                 if (!name_is_valid(value)) {

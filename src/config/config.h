@@ -140,6 +140,7 @@ typedef struct DaemonConfig {
         char **policy_path;              /* absolute directories, in order; default
                                           * FILEDIR/policies then POLICYDIR */
         char *log_directory;             /* default /var/log/agentvisor */
+        char *runtime_directory;         /* RuntimeDirectory=, absolute; default /run/agentvisor */
         char *admin_group;               /* NULL = none (only root may mutate) */
         char *default_user;              /* default "dynamic" */
         char *control_group;             /* ControlGroup=, default "agentvisor" */
@@ -152,7 +153,6 @@ typedef struct DaemonConfig {
         char *dynamic_user_range;
         unsigned dynamic_user_range_line;
         char *state_directory;           /* StateDirectory=, absolute, default /var/lib/agentvisor */
-        char *runtime_directory;         /* RuntimeDirectory=, absolute, default /run/agentvisor */
         SupervisorConfig *supervisors;   /* [0] is root; parents before children */
         size_t n_supervisors;
 } DaemonConfig;

@@ -67,6 +67,7 @@ static void test_builtin_defaults(void **state) {
         assert_non_null(c->policy_path);
         assert_null(c->policy_path[0]);
         assert_string_equal(c->log_directory, "/var/log/agentvisor");
+        assert_string_equal(c->runtime_directory, "/run/agentvisor");
         assert_null(c->admin_group);
         assert_string_equal(c->default_user, "dynamic");
         assert_string_equal(c->control_group, "agentvisor");
@@ -74,7 +75,6 @@ static void test_builtin_defaults(void **state) {
         assert_string_equal(c->dynamic_user_range, "61184-65519");
         assert_int_equal(c->dynamic_user_range_line, 0);
         assert_string_equal(c->state_directory, "/var/lib/agentvisor");
-        assert_string_equal(c->runtime_directory, "/run/agentvisor");
         assert_int_equal(c->n_supervisors, 1);
 
         root = &c->supervisors[0];
@@ -155,6 +155,7 @@ static void test_every_key(void **state) {
                 "AgentsDirectory=/srv/agents\n"
                 "PolicyPath=/a::rel/b\n"
                 "LogDirectory=logs\n"
+                "RuntimeDirectory=/run/av-test\n"
                 "AdminGroup=wheel\n"
                 "DefaultUser=agent_user\n"
                 "ControlGroup=av.test\n"
@@ -178,6 +179,7 @@ static void test_every_key(void **state) {
         assert_string_equal(c->policy_path[0], "/a");
         assert_string_equal(c->policy_path[1], "/etc/agentvisor/rel/b");
         assert_string_equal(c->log_directory, "/etc/agentvisor/logs");
+        assert_string_equal(c->runtime_directory, "/run/av-test");
         assert_string_equal(c->admin_group, "wheel");
         assert_string_equal(c->default_user, "agent_user");
         assert_string_equal(c->control_group, "av.test");
@@ -345,6 +347,8 @@ static void test_bad_values(void **state) {
         parse_bad("[Daemon]\nAdminGroup=bad group\n", 2, "AdminGroup", "not a valid group");
         parse_bad("[Daemon]\nDefaultUser=\n", 2, "DefaultUser", "not a valid user");
         parse_bad("[Daemon]\nLogDirectory=\n", 2, "LogDirectory", "needs a directory");
+        parse_bad("[Daemon]\nRuntimeDirectory=run\n", 2, "RuntimeDirectory", "not an absolute path");
+        parse_bad("[Daemon]\nRuntimeDirectory=\n", 2, "RuntimeDirectory", "not an absolute path");
 }
 
 static uint64_t ram(void) {
@@ -553,7 +557,7 @@ static void test_isolation_keys(void **state) {
         parse_bad("[Daemon]\nDefaultSandbox=paranoid\n", 2, "DefaultSandbox",
                   "DefaultSandbox=paranoid is invalid: expected none, standard or strict");
         parse_bad("[Daemon]\nStateDirectory=state\n", 2, "StateDirectory", "expected an absolute path");
-        parse_bad("[Daemon]\nRuntimeDirectory=\n", 2, "RuntimeDirectory", "expected an absolute path");
+        parse_bad("[Daemon]\nRuntimeDirectory=\n", 2, "RuntimeDirectory", "is not an absolute path");
 }
 
 int main(void) {

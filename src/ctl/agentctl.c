@@ -79,7 +79,9 @@ static int run(CtlArgs *a) {
                 return CTL_EXIT_USAGE;
         }
 
-        if (verb_needs_bus(a->verb) && !(a->verb == VERB_COMPLETE && strcmp(a->positional[0], "groups") == 0)) {
+        /* Policy groups and run's properties are agentctl's own tables. */
+        if (verb_needs_bus(a->verb) &&
+            !(a->verb == VERB_COMPLETE && STR_IN_SET(a->positional[0], "groups", "properties"))) {
                 r = ctl_bus_open(a, &bus);
                 if (r < 0) {
                         if (a->verb == VERB_COMPLETE)

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "ctl-args.h"
+#include "ctl-property.h"
 #include "parse-util.h"
 #include "string-table.h"
 #include "strv.h"
@@ -80,7 +81,7 @@ static const VerbInfo verbs[_VERB_MAX] = {
         [VERB_POLICY] = { "policy check FILE | policy show NAME|@GROUP",
                           "Check a policy file; show a policy or group",
                           2, 2, false, false, false },
-        [VERB_COMPLETE] = { "__complete agents|types|supervisors|groups",
+        [VERB_COMPLETE] = { "__complete agents|types|supervisors|groups|properties",
                             "Print names for shell completion", 1, 1, true, false, true },
 };
 
@@ -106,6 +107,8 @@ enum {
         ARG_WORKING_DIRECTORY = 0x200,
         ARG_SERVICE_TYPE,
         ARG_POLICY_PATH,
+        ARG_SANDBOX,
+        ARG_PROPERTY = 'p',
         ARG_SIGNAL = 's',
         ARG_HELP = 'h',
 };
@@ -155,6 +158,11 @@ static const CtlOption options[] = {
           "      --working-directory=DIR  working directory of the agent" },
         { { "service-type", required_argument, NULL, ARG_SERVICE_TYPE }, VERB_BIT(VERB_RUN), false,
           "      --service-type=TYPE   simple or notify (READY=1 over NOTIFY_SOCKET)" },
+        { { "sandbox", required_argument, NULL, ARG_SANDBOX }, VERB_BIT(VERB_RUN), false,
+          "      --sandbox=PRESET      none, standard or strict (default: the daemon's DefaultSandbox)" },
+        { { "property", required_argument, NULL, ARG_PROPERTY }, VERB_BIT(VERB_RUN), false,
+          "  -p, --property=KEY=VALUE  set any RunAgent property, VALUE written as in agents.d\n"
+          "                            (repeatable; see agentctl(1) for the keys)" },
         { { "policy-path", required_argument, NULL, ARG_POLICY_PATH }, VERB_BIT(VERB_POLICY), false,
           "      --policy-path=DIRS    colon-separated directories searched for policies and includes\n"
           "                            (default: for show, the running daemon's PolicyPath;\n"
@@ -192,20 +200,32 @@ static int usage_error(char *err, size_t size, const char *format, ...) {
         return -EINVAL;
 }
 
+/* A property given twice (--memory-max, then -p MemoryMax=) is sent once:
+ * the last value wins, as in systemd-run. */
+static int set_uint64(CtlArgs *a, const char *prop, uint64_t value) {
+        prop_list_remove(&a->properties, prop);
+        return prop_list_add_uint64(&a->properties, prop, value);
+}
+
+static int set_string(CtlArgs *a, const char *prop, const char *value) {
+        prop_list_remove(&a->properties, prop);
+        return prop_list_add_string(&a->properties, prop, value);
+}
+
 static int add_time(CtlArgs *a, const char *prop, const char *opt, const char *value, char *err,
                     size_t size) {
         usec_t t;
 
         if (parse_time_usec(value, &t) < 0)
                 return usage_error(err, size, "invalid time for --%s: '%s'", opt, value);
-        return prop_list_add_uint64(&a->properties, prop, t);
+        return set_uint64(a, prop, t);
 }
 
 static int add_name(CtlArgs *a, const char *prop, const char *opt, const char *value, char *err,
                     size_t size) {
         if (!name_is_valid(value))
                 return usage_error(err, size, "invalid name for --%s: '%s'", opt, value);
-        return prop_list_add_string(&a->properties, prop, value);
+        return set_string(a, prop, value);
 }
 
 static int parse_run_option(CtlArgs *a, int id, const char *value, char *err, size_t size) {
@@ -226,17 +246,17 @@ static int parse_run_option(CtlArgs *a, int id, const char *value, char *err, si
         case ARG_RUN_USER:
                 if (!*value)
                         return usage_error(err, size, "empty --user");
-                return prop_list_add_string(&a->properties, "User", value);
+                return set_string(a, "User", value);
         case ARG_MEMORY_MAX:
                 if (parse_size(value, &u) < 0)
                         return usage_error(err, size, "invalid size for --memory-max: '%s'", value);
-                return prop_list_add_uint64(&a->properties, "MemoryMax", u);
+                return set_uint64(a, "MemoryMax", u);
         case ARG_TASKS_MAX:
                 if (strcmp(value, "infinity") == 0)
                         u = UINT64_MAX;
                 else if (parse_uint64(value, &u) < 0 || u == 0)
                         return usage_error(err, size, "invalid number for --tasks-max: '%s'", value);
-                return prop_list_add_uint64(&a->properties, "TasksMax", u);
+                return set_uint64(a, "TasksMax", u);
         case ARG_RUNTIME_MAX:
                 return add_time(a, "RuntimeMaxUSec", "runtime-max", value, err, size);
         case ARG_CPU_TIME_MAX:
@@ -247,23 +267,27 @@ static int parse_run_option(CtlArgs *a, int id, const char *value, char *err, si
                 if (parse_percent(value, &pct) < 0)
                         return usage_error(err, size, "invalid percentage for --cpu-quota: '%s'", value);
                 /* 100% is one CPU: a full second of CPU time per second. */
-                return prop_list_add_uint64(&a->properties, "CPUQuotaPerSecUSec",
+                return set_uint64(a, "CPUQuotaPerSecUSec",
                                             (uint64_t) pct * (USEC_PER_SEC / 100));
         case ARG_RESTART:
                 if (!STR_IN_SET(value, "permanent", "transient", "temporary"))
                         return usage_error(err, size,
                                            "invalid --restart '%s': expected permanent, transient or temporary",
                                            value);
-                return prop_list_add_string(&a->properties, "Restart", value);
+                return set_string(a, "Restart", value);
         case ARG_SERVICE_TYPE:
                 if (!STR_IN_SET(value, "simple", "notify"))
                         return usage_error(err, size,
                                            "invalid --service-type '%s': expected simple or notify", value);
-                return prop_list_add_string(&a->properties, "Type", value);
+                return set_string(a, "Type", value);
         case ARG_WORKING_DIRECTORY:
                 if (value[0] != '/')
                         return usage_error(err, size, "--working-directory needs an absolute path");
-                return prop_list_add_string(&a->properties, "WorkingDirectory", value);
+                return set_string(a, "WorkingDirectory", value);
+        case ARG_SANDBOX:
+                return ctl_property_sandbox(&a->properties, value, err, size);
+        case ARG_PROPERTY:
+                return ctl_property_parse(&a->properties, value, err, size);
         case ARG_SETENV: {
                 const char *eq = strchr(value, '=');
 
@@ -372,7 +396,7 @@ static int check_arity(const CtlArgs *a, bool dashdash, char *err, size_t size) 
                                            a->positional[0]);
                 break;
         case VERB_COMPLETE:
-                if (!STR_IN_SET(a->positional[0], "agents", "types", "supervisors", "groups"))
+                if (!STR_IN_SET(a->positional[0], "agents", "types", "supervisors", "groups", "properties"))
                         return usage_error(err, size, "usage: agentctl %s", info->usage);
                 break;
         default:

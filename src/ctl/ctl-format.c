@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,6 +11,7 @@
 #include "ctl-args.h"
 #include "ctl-format.h"
 #include "parse-util.h"
+#include "strv.h"
 
 const char *ctl_format_uptime(char *buf, size_t size, usec_t t) {
         static const struct {
@@ -148,6 +150,171 @@ const char *ctl_format_hex(char *buf, size_t size, const uint8_t *data, size_t n
                 snprintf(buf + 2 * i, 3, "%02x", data[i]);
         if (size > 0)
                 buf[MIN(2 * i, size - 1)] = '\0';
+        return buf;
+}
+
+static bool streq(const char *a, const char *b) {
+        return strcmp(a, b) == 0;
+}
+
+/* The SPEC's preset table, for keys the daemon does not expose. */
+enum { PRESET_NONE, PRESET_STANDARD, PRESET_STRICT, _PRESET_MAX };
+
+static const struct {
+        const char *key;
+        const char *value[_PRESET_MAX];
+} sandbox_keys[] = {
+        { "PrivateTmp", { "no", "yes", "yes" } },
+        { "ProtectSystem", { "no", "full", "strict" } },
+        { "ProtectHome", { "no", "read-only", "yes" } },
+        { "PrivateDevices", { "no", "yes", "yes" } },
+        { "ProtectProc", { "default", "invisible", "invisible" } },
+        { "ProcSubset", { "all", "all", "pid" } },
+        { "PrivateIPC", { "no", "yes", "yes" } },
+        { "PrivateNetwork", { "no", "no", "yes" } },
+        { "PrivatePIDs", { "no", "no", "yes" } },
+        { "PrivateUsers", { "no", "yes", "yes" } },
+        { "Landlock", { "no", "no", "yes" } },
+};
+
+typedef struct SandboxView {
+        const PropList *agent;
+        int preset;          /* -1: not a preset this agentctl knows */
+        bool guessed;        /* some key came from the preset table */
+} SandboxView;
+
+/* A key's effective value as a word: the property, else the preset's. */
+static const char *sandbox_value(SandboxView *v, const char *key) {
+        const Prop *p = prop_list_get(v->agent, key);
+
+        if (p && p->type == PROP_BOOL)
+                return p->b ? "yes" : "no";
+        if (p && p->type == PROP_STRING)
+                return p->str;
+        for (size_t i = 0; i < ELEMENTSOF(sandbox_keys); i++)
+                if (strcmp(sandbox_keys[i].key, key) == 0 && v->preset >= 0) {
+                        v->guessed = true;
+                        return sandbox_keys[i].value[v->preset];
+                }
+        return "";
+}
+
+static bool sandbox_yes(SandboxView *v, const char *key) {
+        return streq(sandbox_value(v, key), "yes");
+}
+
+static void append(char *buf, size_t size, const char *separator, const char *format, ...) _printf_(4, 5);
+static void append(char *buf, size_t size, const char *separator, const char *format, ...) {
+        size_t n = strlen(buf);
+        va_list ap;
+
+        if (n > 0 && n < size)
+                n += (size_t) snprintf(buf + n, size - n, "%s", separator);
+        if (n >= size)
+                return;
+        va_start(ap, format);
+        vsnprintf(buf + n, size - n, format, ap);
+        va_end(ap);
+}
+
+/* Who the agent runs as, on the host. */
+static void sandbox_who(SandboxView *v, char *buf, size_t size) {
+        const char *user = prop_list_get_string(v->agent, "User", "");
+        const Prop *uid = prop_list_get(v->agent, "UID");
+        bool have_uid = uid && uid->type == PROP_UINT32;
+
+        if (streq(user, "dynamic"))
+                append(buf, size, "", have_uid && uid->u32 > 0 ? "dynamic uid %" PRIu32 : "dynamic user",
+                       have_uid ? uid->u32 : 0);
+        else if (STR_IN_SET(user, "root", "0")) {
+                if (!sandbox_yes(v, "PrivateUsers"))
+                        append(buf, size, "", "host root");
+                else if (have_uid && uid->u32 > 0)
+                        append(buf, size, "", "root in a user namespace, host uid %" PRIu32, uid->u32);
+                else
+                        append(buf, size, "", "root in a user namespace");
+        } else if (*user && have_uid)
+                append(buf, size, "", "user %s (uid %" PRIu32 ")", user, uid->u32);
+        else if (*user)
+                append(buf, size, "", "user %s", user);
+        else if (have_uid)
+                append(buf, size, "", "uid %" PRIu32, uid->u32);
+}
+
+/* What it sees: private namespaces and mounts, /proc, Landlock. */
+static void sandbox_layers(SandboxView *v, char * const *features, char *buf, size_t size) {
+        static const struct {
+                const char *key, *word;
+        } private[] = {
+                { "PrivateTmp", "tmp" },
+                { "PrivateDevices", "dev" },
+                { "PrivateNetwork", "net" },
+                { "PrivateIPC", "ipc" },
+                { "PrivatePIDs", "pids" },
+        };
+        const char *system = sandbox_value(v, "ProtectSystem"), *home = sandbox_value(v, "ProtectHome");
+        char list[64] = "";
+
+        for (size_t i = 0; i < ELEMENTSOF(private); i++)
+                if (sandbox_yes(v, private[i].key))
+                        append(list, sizeof(list), "/", "%s", private[i].word);
+        if (*list)
+                append(buf, size, ", ", "private %s", list);
+
+        if (streq(system, "yes"))
+                append(buf, size, ", ", "ro /usr /boot");
+        else if (streq(system, "full"))
+                append(buf, size, ", ", "ro /usr /boot /etc");
+        else if (streq(system, "strict"))
+                append(buf, size, ", ", "ro system");
+
+        if (streq(home, "read-only"))
+                append(buf, size, ", ", "ro home");
+        else if (streq(home, "tmpfs"))
+                append(buf, size, ", ", "empty home");
+        else if (streq(home, "yes"))
+                append(buf, size, ", ", "no home");
+
+        if (streq(sandbox_value(v, "ProtectProc"), "invisible"))
+                append(buf, size, ", ", "proc invisible");
+        if (streq(sandbox_value(v, "ProcSubset"), "pid"))
+                append(buf, size, ", ", "proc subset pid");
+
+        if (sandbox_yes(v, "Landlock")) {
+                const char *abi = NULL;
+
+                for (char * const *f = features; f && *f; f++)
+                        if (strncmp(*f, "landlock=", 9) == 0)
+                                abi = *f + 9;
+                if (abi)
+                        append(buf, size, ", ", "landlock v%s", abi);
+                else
+                        append(buf, size, ", ", "landlock");
+        }
+}
+
+const char *ctl_format_sandbox(char *buf, size_t size, const PropList *agent, char * const *features) {
+        static const char * const presets[_PRESET_MAX] = { "none", "standard", "strict" };
+        const char *preset = prop_list_get_string(agent, "Sandbox", NULL);
+        SandboxView v = { .agent = agent, .preset = -1 };
+        char who[128] = "", layers[384] = "";
+
+        if (!preset)
+                return NULL;
+        for (int i = 0; i < _PRESET_MAX; i++)
+                if (streq(preset, presets[i]))
+                        v.preset = i;
+
+        sandbox_who(&v, who, sizeof(who));
+        sandbox_layers(&v, features, layers, sizeof(layers));
+
+        if (!*who && !*layers)
+                snprintf(buf, size, "%s", preset);
+        else if (!*layers)
+                snprintf(buf, size, "%s (%s)", preset, who);
+        else
+                snprintf(buf, size, "%s (%s%s%s%s)", preset, who, *who ? (v.guessed ? "; " : ", ") : "",
+                         v.guessed ? "preset: " : "", layers);
         return buf;
 }
 

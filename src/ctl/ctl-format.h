@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "macro.h"
+#include "props.h"
 
 #define ANSI_RED "\x1b[0;1;31m"
 #define ANSI_GREEN "\x1b[0;1;32m"
@@ -33,6 +34,17 @@ const char *ctl_format_exit(char *buf, size_t size, const char *reason, int stat
 const char *ctl_format_usage(char *buf, size_t size, uint64_t current, uint64_t max, bool bytes);
 /* "0123..." lowercase hex of n bytes; buf needs 2n+1. */
 const char *ctl_format_hex(char *buf, size_t size, const uint8_t *data, size_t n);
+
+/* The effective sandbox of an agent in one line, for `agentctl status`:
+ * "strict (dynamic uid 61213, private tmp/dev/net/ipc/pids, ro system, no
+ * home, proc invisible, subset pid, landlock v7)". agent holds its
+ * properties: Sandbox (the preset), User, UID and the isolation keys
+ * (PrivateTmp, ProtectSystem...) where the daemon exposes them; a key it
+ * does not expose is the preset's value, and the line then says "preset:"
+ * before those, since the agent's type may have changed them. features is
+ * the Manager's Features (for the Landlock ABI), or NULL. NULL when the
+ * agent has no Sandbox property (a daemon without isolation). */
+const char *ctl_format_sandbox(char *buf, size_t size, const PropList *agent, char * const *features);
 
 /* ANSI color for the status dot: green running/healthy, red failed or
  * unhealthy, yellow in transition, white ended. */

@@ -133,6 +133,16 @@ const Prop *prop_list_get(const PropList *l, const char *name) {
         return NULL;
 }
 
+void prop_list_remove(PropList *l, const char *name) {
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->items[i].name, name) == 0) {
+                        prop_done(&l->items[i]);
+                        memmove(&l->items[i], &l->items[i + 1], (l->n - i - 1) * sizeof(Prop));
+                        l->n--;
+                        return;
+                }
+}
+
 int prop_list_append_strv(PropList *l, const char *name, const char *value) {
         Prop *p = (Prop *) prop_list_get(l, name);
 

@@ -61,6 +61,8 @@ int prop_list_add_uint64_array(PropList *l, const char *name, const uint64_t *va
 int prop_list_append_strv(PropList *l, const char *name, const char *value);
 
 const Prop *prop_list_get(const PropList *l, const char *name);
+/* Drops the property of that name, if there is one. */
+void prop_list_remove(PropList *l, const char *name);
 /* Typed lookups with a fallback for a missing or differently typed property.
  * Integer getters accept any of the integer types. */
 const char *prop_list_get_string(const PropList *l, const char *name, const char *def);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "agent-schema.h"
 #include "ctl-args.h"
 #include "ctl-format.h"
 #include "ctl-table.h"
@@ -264,6 +265,121 @@ static void test_parse_run_errors(void **state) {
         assert_non_null(strstr(err, "needs an argument"));
 }
 
+/* -p KEY=VALUE: any RunAgent property, found in the daemon's schema by its
+ * RunAgent or agents.d name and parsed as agents.d parses it. */
+static void test_parse_run_properties(void **state) {
+        CtlArgs a;
+        char err[256];
+        const Prop *p;
+
+        parse(&a, err, 0, "run", "-p", "MemoryMax=512M", "--property", "RuntimeMaxSec=10s", "-p",
+              "RuntimeMaxUSec=1min", "-p", "CPUQuota=25%", "-p", "WatchdogSec=0", "-p", "Restart=transient",
+              "-p", "Environment=A=1 \"B=2 3\"", "-E", "C=4", "-p", "Type=notify", "--sandbox", "strict",
+              "--", "/bin/true", NULL);
+        p = prop_list_get(&a.properties, "MemoryMax");
+        assert_non_null(p);
+        assert_int_equal(p->type, PROP_UINT64);
+        assert_int_equal(p->u64, 512ULL << 20);
+        /* Both names are one property; the last -p wins. */
+        assert_int_equal(prop_list_get_uint64(&a.properties, "RuntimeMaxUSec", 0), 60 * USEC_PER_SEC);
+        assert_null(prop_list_get(&a.properties, "RuntimeMaxSec"));
+        size_t runtime = 0;
+        for (size_t i = 0; i < a.properties.n; i++)
+                runtime += strcmp(a.properties.items[i].name, "RuntimeMaxUSec") == 0;
+        assert_int_equal(runtime, 1);
+        assert_int_equal(prop_list_get_uint64(&a.properties, "CPUQuotaPerSecUSec", 0), 250 * USEC_PER_MSEC);
+        /* WatchdogSec=0 is none: UINT64_MAX on the bus, which the daemon takes. */
+        assert_true(prop_list_get_uint64(&a.properties, "WatchdogUSec", 0) == UINT64_MAX);
+        assert_string_equal(prop_list_get_string(&a.properties, "Restart", ""), "transient");
+        assert_string_equal(prop_list_get_string(&a.properties, "Type", ""), "notify");
+        assert_string_equal(prop_list_get_string(&a.properties, "Sandbox", ""), "strict");
+        p = prop_list_get(&a.properties, "Environment");
+        assert_non_null(p);
+        assert_int_equal(p->type, PROP_STRV);
+        assert_int_equal(strv_length(p->strv), 3);
+        assert_string_equal(p->strv[0], "A=1");
+        assert_string_equal(p->strv[1], "B=2 3");
+        assert_string_equal(p->strv[2], "C=4");
+        ctl_args_done(&a);
+
+        /* An empty list value starts the list afresh. */
+        parse(&a, err, 0, "run", "-E", "A=1", "-p", "Environment=", "-p", "Environment=B=2", "--", "/bin/true", NULL);
+        p = prop_list_get(&a.properties, "Environment");
+        assert_non_null(p);
+        assert_int_equal(strv_length(p->strv), 1);
+        assert_string_equal(p->strv[0], "B=2");
+        ctl_args_done(&a);
+
+        /* An option and -p of one property are one property, in either order. */
+        parse(&a, err, 0, "run", "-p", "MemoryMax=1G", "--memory-max", "2G", "--runtime-max", "1s", "-p",
+              "RuntimeMaxSec=2s", "--", "/bin/true", NULL);
+        assert_int_equal(a.properties.n, 2);
+        assert_int_equal(prop_list_get_uint64(&a.properties, "MemoryMax", 0), 2ULL << 30);
+        assert_int_equal(prop_list_get_uint64(&a.properties, "RuntimeMaxUSec", 0), 2 * USEC_PER_SEC);
+        ctl_args_done(&a);
+
+        /* --sandbox and -p Sandbox= are one property. */
+        parse(&a, err, 0, "run", "--sandbox", "none", "--sandbox", "standard", "--", "/bin/true", NULL);
+        assert_string_equal(prop_list_get_string(&a.properties, "Sandbox", ""), "standard");
+        assert_int_equal(a.properties.n, 1);
+        ctl_args_done(&a);
+}
+
+/* The isolation keys of the schema (once the daemon has them): yes/no keys
+ * are sent as b, word keys as s, path lists as as. */
+static void test_parse_run_isolation_properties(void **state) {
+        CtlArgs a;
+        char err[256];
+
+        if (!agent_key_from_option("PrivateNetwork") || !agent_key_from_option("ReadOnlyPaths"))
+                skip();
+
+        parse(&a, err, 0, "run", "-p", "PrivateNetwork=yes", "-p", "PrivateTmp=0", "-p", "ProtectSystem=strict",
+              "-p", "ReadOnlyPaths=/etc /usr", "-p", "ReadOnlyPaths=/opt", "--", "/bin/true", NULL);
+        assert_int_equal(prop_list_get(&a.properties, "PrivateNetwork")->type, PROP_BOOL);
+        assert_true(prop_list_get_bool(&a.properties, "PrivateNetwork", false));
+        assert_false(prop_list_get_bool(&a.properties, "PrivateTmp", true));
+        assert_string_equal(prop_list_get_string(&a.properties, "ProtectSystem", ""), "strict");
+        assert_int_equal(strv_length(prop_list_get(&a.properties, "ReadOnlyPaths")->strv), 3);
+        ctl_args_done(&a);
+
+        parse(&a, err, -EINVAL, "run", "-p", "PrivateNetwork=maybe", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "PrivateNetwork=maybe"));
+}
+
+static void test_parse_run_property_errors(void **state) {
+        CtlArgs a;
+        char err[256];
+
+        parse(&a, err, -EINVAL, "run", "-p", "NoSuchKey=1", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "unknown property 'NoSuchKey'"));
+        /* The error lists what -p takes, from the schema. */
+        assert_non_null(strstr(err, "MemoryMax"));
+        parse(&a, err, -EINVAL, "run", "-p", "HealthCheck=/bin/true", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "not a RunAgent property"));
+        parse(&a, err, -EINVAL, "run", "-p", "Arguments=x", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "not a RunAgent property"));
+        parse(&a, err, -EINVAL, "run", "-p", "MemoryMax", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "expected KEY=VALUE"));
+        parse(&a, err, -EINVAL, "run", "-p", "=1", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "expected KEY=VALUE"));
+        parse(&a, err, -EINVAL, "run", "-p", "MemoryMax=lots", "--", "/bin/true", NULL);
+        assert_string_equal(err, "-p MemoryMax=lots is invalid: expected a size above zero such as 512M, or infinity");
+        /* Under its RunAgent name, the error says what was written too. */
+        parse(&a, err, -EINVAL, "run", "-p", "RuntimeMaxUSec=soon", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "-p RuntimeMaxUSec=soon: RuntimeMaxSec=soon is invalid"));
+        parse(&a, err, -EINVAL, "run", "-p", "Restart=sometimes", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "permanent, transient or temporary"));
+        parse(&a, err, -EINVAL, "run", "-p", "User=", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "needs a value"));
+        parse(&a, err, -EINVAL, "run", "-p", "Environment=NOEQUALS", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "NOEQUALS"));
+        parse(&a, err, -EINVAL, "run", "--sandbox", "paranoid", "--", "/bin/true", NULL);
+        assert_non_null(strstr(err, "none, standard or strict"));
+        /* -p is run's alone. */
+        parse(&a, err, -EINVAL, "status", "-p", "MemoryMax=1G", NULL);
+}
+
 static void test_parse_verbs(void **state) {
         CtlArgs a;
         char err[256];
@@ -378,6 +494,90 @@ static void test_format_usage_and_exit(void **state) {
 
                 assert_string_equal(ctl_format_hex(hex, sizeof(hex), id, 16), "deadbeef000000000000000000000001");
         }
+}
+
+/* agentctl status's Sandbox line, from the Agent's properties and the
+ * Manager's Features. */
+static void check_sandbox(const PropList *l, char * const *features, const char *expected) {
+        char buf[512];
+        const char *got = ctl_format_sandbox(buf, sizeof(buf), l, features);
+
+        if (!expected) {
+                if (got)
+                        fail_msg("expected no Sandbox line, got \"%s\"", got);
+                return;
+        }
+        if (!got || strcmp(got, expected) != 0)
+                fail_msg("Sandbox line:\n  got      \"%s\"\n  expected \"%s\"", got ?: "(null)", expected);
+}
+
+static void test_format_sandbox(void **state) {
+        static const char * const keys[] = { "PrivateTmp", "PrivateDevices", "PrivateIPC", "PrivateNetwork",
+                                             "PrivatePIDs", "PrivateUsers", "Landlock" };
+        char *features[] = { (char *) "cgroup2", (char *) "landlock=7", (char *) "userns", NULL };
+        _cleanup_(prop_list_done) PropList l = {};
+
+        /* A daemon without isolation: no line at all. */
+        assert_int_equal(prop_list_add_string(&l, "User", "nobody"), 0);
+        check_sandbox(&l, features, NULL);
+        prop_list_done(&l);
+
+        /* Only the preset exposed: the rest is the SPEC's table, said to be so. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "strict"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "dynamic"), 0);
+        assert_int_equal(prop_list_add_uint32(&l, "UID", 61213), 0);
+        check_sandbox(&l, features,
+                      "strict (dynamic uid 61213; preset: private tmp/dev/net/ipc/pids, ro system, no home, "
+                      "proc invisible, proc subset pid, landlock v7)");
+        prop_list_done(&l);
+
+        /* none, every key exposed. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "none"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "nobody"), 0);
+        assert_int_equal(prop_list_add_uint32(&l, "UID", 65534), 0);
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                assert_int_equal(prop_list_add_bool(&l, keys[i], false), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectSystem", "no"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectHome", "no"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectProc", "default"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProcSubset", "all"), 0);
+        check_sandbox(&l, features, "none (user nobody (uid 65534))");
+        prop_list_done(&l);
+
+        /* standard from the table; a dynamic user whose uid is not known yet. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "standard"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "dynamic"), 0);
+        check_sandbox(&l, NULL,
+                      "standard (dynamic user; preset: private tmp/dev/ipc, ro /usr /boot /etc, ro home, "
+                      "proc invisible)");
+        prop_list_done(&l);
+
+        /* Overrides as the daemon exposes them win over the preset: strict
+         * with the network back and Landlock off, host root kept. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "strict"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "root"), 0);
+        assert_int_equal(prop_list_add_uint32(&l, "UID", 0), 0);
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                assert_int_equal(prop_list_add_bool(&l, keys[i], !STR_IN_SET(keys[i], "PrivateNetwork", "Landlock",
+                                                                              "PrivateUsers")), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectSystem", "yes"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectHome", "tmpfs"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProtectProc", "invisible"), 0);
+        assert_int_equal(prop_list_add_string(&l, "ProcSubset", "all"), 0);
+        check_sandbox(&l, features,
+                      "strict (host root, private tmp/dev/ipc/pids, ro /usr /boot, empty home, proc invisible)");
+        prop_list_done(&l);
+
+        /* root in a user namespace, mapped to a dynamic uid; Landlock on a
+         * daemon that does not say its ABI. */
+        assert_int_equal(prop_list_add_string(&l, "Sandbox", "strict"), 0);
+        assert_int_equal(prop_list_add_string(&l, "User", "root"), 0);
+        assert_int_equal(prop_list_add_uint32(&l, "UID", 61300), 0);
+        assert_int_equal(prop_list_add_bool(&l, "PrivateUsers", true), 0);
+        check_sandbox(&l, NULL,
+                      "strict (root in a user namespace, host uid 61300; preset: private tmp/dev/net/ipc/pids, "
+                      "ro system, no home, proc invisible, proc subset pid, landlock)");
+        prop_list_done(&l);
 }
 
 static void test_state_color(void **state) {
@@ -503,9 +703,13 @@ int main(void) {
                 cmocka_unit_test(test_signal_from_string),
                 cmocka_unit_test(test_parse_run),
                 cmocka_unit_test(test_parse_run_errors),
+                cmocka_unit_test(test_parse_run_properties),
+                cmocka_unit_test(test_parse_run_isolation_properties),
+                cmocka_unit_test(test_parse_run_property_errors),
                 cmocka_unit_test(test_parse_verbs),
                 cmocka_unit_test(test_format_uptime),
                 cmocka_unit_test(test_format_usage_and_exit),
+                cmocka_unit_test(test_format_sandbox),
                 cmocka_unit_test(test_state_color),
                 cmocka_unit_test(test_proc_tree),
                 cmocka_unit_test(test_exit_codes),

@@ -7,6 +7,7 @@
 
 #include "ctl-bus.h"
 #include "ctl-format.h"
+#include "ctl-property.h"
 #include "ctl-table.h"
 #include "ctl-verbs.h"
 #include "policy.h"
@@ -215,6 +216,10 @@ int verb_complete(CtlContext *c) {
         size_t i;
         int r;
 
+        if (strcmp(what, "properties") == 0) {
+                ctl_property_names(stdout, "\n");
+                return CTL_EXIT_OK;
+        }
         if (strcmp(what, "groups") == 0) {
                 for (const char * const *g = policy_group_names(); g && *g; g++)
                         printf("%s%s\n", (*g)[0] == '@' ? "" : "@", *g);

@@ -172,8 +172,11 @@ static void print_agent_resources(const PropList *l) {
                 printf(LABEL "%s\n", "CPU:", ctl_format_uptime(buf, sizeof(buf), cpu / NSEC_PER_USEC));
 }
 
-/* Command, user, policy and the cgroup with its processes. */
-static void print_agent_exec(const PropList *l, const char *cg, const ProcEntry *procs, size_t n_procs) {
+/* Command, user, policy, sandbox and the cgroup with its processes.
+ * features: the Manager's, for the Landlock ABI. */
+static void print_agent_exec(const PropList *l, char * const *features, const char *cg, const ProcEntry *procs,
+                             size_t n_procs) {
+        char sandbox[512];
         const Prop *exec = prop_list_get(l, "ExecStart");
 
         if (exec && exec->type == PROP_STRV && exec->strv && exec->strv[0]) {
@@ -185,6 +188,8 @@ static void print_agent_exec(const PropList *l, const char *cg, const ProcEntry 
         if (*prop_list_get_string(l, "User", ""))
                 printf(LABEL "%s\n", "User:", prop_list_get_string(l, "User", ""));
         printf(LABEL "%s\n", "Policy:", prop_list_get_string(l, "Policy", "?"));
+        if (ctl_format_sandbox(sandbox, sizeof(sandbox), l, features))
+                printf(LABEL "%s\n", "Sandbox:", sandbox);
         if (*cg) {
                 printf(LABEL "%s\n", "CGroup:", cg);
                 print_processes(procs, n_procs);
@@ -195,6 +200,7 @@ static int status_agent(CtlContext *c, const char *name) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(prop_list_done) PropList l = {}, sup = {};
         _cleanup_free_ char *path = NULL, *sup_path = NULL;
+        _cleanup_strv_free_ char **features = NULL;
         ProcEntry *procs = NULL;
         size_t n_procs = 0;
         const char *cg, *supervisor;
@@ -218,11 +224,14 @@ static int status_agent(CtlContext *c, const char *name) {
         if (c->args->json)
                 print_agent_json(&l, path, procs, n_procs);
         else {
+                /* A daemon without isolation has no Features: no ABI to show. */
+                (void) sd_bus_get_property_strv(c->bus, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, "Features", NULL,
+                                                &features);
                 print_agent_state(c, &l, name);
                 print_restarts(c, &l, sup.n > 0 ? &sup : NULL);
                 print_last_exit(&l);
                 print_agent_resources(&l);
-                print_agent_exec(&l, cg, procs, n_procs);
+                print_agent_exec(&l, features, cg, procs, n_procs);
         }
         proc_entries_free(procs, n_procs);
         return CTL_EXIT_OK;
@@ -282,6 +291,7 @@ static const char *manager_color(const char *state) {
 static void print_manager(const CtlContext *c, const PropList *m, const StateCount *counts, size_t n_counts,
                           unsigned total) {
         const char *state = prop_list_get_string(m, "State", "unknown");
+        const Prop *features = prop_list_get(m, "Features");
         char buf[64];
 
         printf("%s agentvisord %s\n", dot(c, manager_color(state)), prop_list_get_string(m, "Version", "?"));
@@ -297,6 +307,11 @@ static void print_manager(const CtlContext *c, const PropList *m, const StateCou
         printf(LABEL "%s, %" PRIu64 " restarts in %s\n", "Strategy:",
                prop_list_get_string(m, "Strategy", "?"), prop_list_get_uint64(m, "MaxRestarts", 0),
                ctl_format_uptime(buf, sizeof(buf), prop_list_get_uint64(m, "RestartWindowUSec", 0)));
+        if (features && features->type == PROP_STRV) {
+                _cleanup_free_ char *list = strv_join(features->strv, " ");
+
+                printf(LABEL "%s\n", "Features:", list && *list ? list : "(none)");
+        }
         printf("%11s\n", "Supervisors:");
 }
 

@@ -63,6 +63,14 @@ static void timer_failed(Agent *a, const char *what, int r, ExitReason reason) {
         agent_terminate(a, reason);
 }
 
+/* Only the check's own process is killed here. What it started and left
+ * behind lives on in the agent's cgroup, where the check ran: it counts
+ * against the agent's limits and goes with the agent's cgroup when the
+ * invocation ends. The daemon does not hunt it down earlier: nothing tells
+ * it apart from the agent's own processes there (it is reparented, its pid
+ * may be reused), and a kill by guess could hit the agent. It writes to the
+ * invocation's one check output channel (agent_output_check_fd()), so it
+ * costs the daemon no fd of its own. */
 void agent_check_clear(Agent *a) {
         a->check_source = sd_event_source_disable_unref(a->check_source);
         /* Kept for the next check: agent_timers_clear() drops it. */
@@ -85,6 +93,7 @@ void agent_timers_clear(Agent *a) {
         a->watchdog_timer = sd_event_source_disable_unref(a->watchdog_timer);
         a->health_timer = sd_event_source_disable_unref(a->health_timer);
         a->check_timeout = sd_event_source_disable_unref(a->check_timeout);
+        agent_output_check_close(a);
 }
 
 static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -242,10 +251,10 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 health_result(a, false, what);
                 return 0;
         }
-        out = agent_output_open(a, /* invocation= */ false);
+        /* The agent's check channel, not one of its own: see agent_check_clear(). */
+        out = agent_output_check_fd(a);
         p.stdout_fd = p.stderr_fd = out;
         r = spawn(&p, &a->check_pid, &a->check_pidfd, &step);
-        safe_close(out);
         agent_sandbox_done(&sandbox);
         if (r < 0) {
                 char what[128];

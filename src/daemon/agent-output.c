@@ -250,3 +250,21 @@ int agent_output_open(Agent *a, bool invocation) {
                 return -EBADF;
         return output_pipe_open(a);
 }
+
+int agent_output_check_fd(Agent *a) {
+        int fd;
+
+        if (a->check_output_fd >= 0)
+                return a->check_output_fd;
+        fd = agent_output_open(a, /* invocation= */ false);
+        if (fd < 0)
+                return fd;
+        a->check_output_fd = fd;
+        return fd;
+}
+
+void agent_output_check_close(Agent *a) {
+        /* The file pipe's read end goes once the checks' leftover children
+         * (killed with the agent's cgroup) are gone too. */
+        a->check_output_fd = safe_close(a->check_output_fd);
+}

@@ -16,3 +16,12 @@
  * (the child then writes to /dev/null). `invocation` is true for the start
  * of an invocation, false for a health check of the running one. */
 int agent_output_open(Agent *a, bool invocation);
+/* The output of the invocation's health checks: one channel (a journald
+ * stream, or one pipe to the file) opened at the first check and kept in
+ * a->check_output_fd for every next one, until agent_output_check_close().
+ * A check's children that outlive it hold that same channel, so they cannot
+ * make the daemon hold more fds however many checks leave some behind.
+ * Returns the fd, still owned by the agent, or a negative errno (the check
+ * writes to /dev/null). */
+int agent_output_check_fd(Agent *a);
+void agent_output_check_close(Agent *a);

@@ -17,6 +17,7 @@
 #include "dynamic-user.h"
 #include "log.h"
 #include "notify-message.h"
+#include "notify.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -32,6 +33,7 @@ int agent_new(Manager *m, const char *name, const char *type, AgentSpec *spec, S
         a->pidfd = -EBADF;
         a->check_pidfd = -EBADF;
         a->ns_init_pidfd = -EBADF;
+        a->check_output_fd = -EBADF;
         a->inotify_wd = -1;
         a->uid = (uid_t) -1;
         a->gid = (gid_t) -1;
@@ -330,6 +332,7 @@ static void agent_finish(Agent *a) {
         }
 
         hashmap_remove(m->agents_by_cgroup, cgroup_path(a->cgroup));
+        notify_agent_remove(a);
         r = cgroup_remove(a->cgroup);
         if (r < 0)
                 log_agent_warning(a->name, "cannot remove cgroup %s: %s", cgroup_path(a->cgroup),
@@ -353,6 +356,7 @@ static void agent_spawn_failed(Agent *a, int error, const char *step) {
         a->policy = policy_unref(a->policy);
         if (a->cgroup) {
                 hashmap_remove(m->agents_by_cgroup, cgroup_path(a->cgroup));
+                notify_agent_remove(a);
                 (void) cgroup_remove(a->cgroup);
                 a->cgroup = cgroup_free(a->cgroup);
         }
@@ -453,6 +457,7 @@ static void invocation_started(Agent *a) {
         a->started_monotonic = now_monotonic();
         a->started_realtime = now_realtime();
         (void) hashmap_put(m->agents_by_cgroup, cgroup_path(a->cgroup), a);
+        notify_agent_add(a);
         (void) hashmap_put(m->agents_by_pid, HASHMAP_UINT(a->pid), a);
 
         /* Edge-triggered: a pidfd becomes readable once, when the process exits. */

@@ -96,6 +96,7 @@ struct Agent {
         sd_event_source *check_source;
         sd_event_source *check_timeout;
         unsigned check_failures;
+        int check_output_fd;             /* the invocation's checks share it (agent_output_check_fd()) */
 
         /* The record of the last end. */
         ExitRecord exit;

@@ -38,7 +38,7 @@ int manager_new(const char *config_path, const char *bus_address, Manager **ret)
 
         if (!m)
                 return -ENOMEM;
-        m->inotify_fd = m->notify_fd = -EBADF;
+        m->inotify_fd = m->notify_fd = m->notify_dir_fd = m->notify_lock_fd = -EBADF;
         m->state = MANAGER_STARTING;
         m->config_path = config_path ? strdup(config_path) : NULL;
         m->bus_address = strdup(bus_address ?: "system");
@@ -110,13 +110,11 @@ Manager *manager_free(Manager *m) {
         cgroup_root_free(m->cgroup_root);
         dynamic_user_pool_free(m->dynamic_users);
         sd_event_source_disable_unref(m->inotify_source);
-        sd_event_source_disable_unref(m->notify_source);
         sd_event_source_disable_unref(m->sv_timer);
         sd_event_source_disable_unref(m->shutdown_timer);
         sd_event_source_disable_unref(m->bus_queue_source);
         safe_close(m->inotify_fd);
-        safe_close(m->notify_fd);
-        free(m->notify_socket);
+        notify_done(m);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         daemon_config_free(m->config);
@@ -517,9 +515,9 @@ int manager_startup(Manager *m) {
                 (void) mkdir(m->config->log_directory, 0750);
         (void) spawn_raise_nofile();
 
-        /* The notify socket's name is derived from our cgroup subtree: binding
-         * it is also the lock that keeps a second daemon off the same subtree
-         * before the stale-group cleanup below could touch live agents. */
+        /* The notify socket comes with the lock (RuntimeDirectory/ControlGroup/
+         * lock) that keeps a second daemon off the same subtree before the
+         * stale-group cleanup below could touch live agents. */
         r = notify_setup(m);
         if (r < 0)
                 return r;

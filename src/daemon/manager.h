@@ -66,7 +66,12 @@ struct Manager {
         sd_event_source *inotify_source;
         int notify_fd;
         sd_event_source *notify_source;
-        char *notify_socket;             /* "@agentvisor/..." as agents see it */
+        char *notify_socket;             /* RuntimeDirectory/ControlGroup/notify, as agents see it */
+        char *notify_dir;                /* RuntimeDirectory/ControlGroup */
+        int notify_dir_fd;
+        int notify_lock_fd;              /* flock()ed: this daemon is the ControlGroup's */
+        bool notify_bound;
+        Hashmap *notify_agents;          /* cgroup id -> NotifyAgent (notify.c) */
         uint64_t notify_dropped;
 
         sd_event_source *sv_timer;       /* backoff deadline of the core */

@@ -1,22 +1,39 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Receives sd_notify datagrams. SCM_CREDENTIALS gives the sender's pid (the
- * kernel vouches for it); the pid's cgroup must be an agent's, or the message
- * is dropped and counted. Where the kernel also attaches a pidfd of the
- * sender (SO_PASSPIDFD, Linux 6.5), the sender must still be unreaped after
- * the lookup: its pid then cannot have been reused by another process
- * meanwhile, so the credit goes to the process that sent.
+/* Receives sd_notify datagrams on RUNTIME/CONTROLGROUP/notify, a socket in
+ * a directory only root may write to (an abstract name could be taken first
+ * by any local user, and is not reachable from another network namespace);
+ * RUNTIME/CONTROLGROUP/lock, held with flock(), keeps a second daemon off
+ * the same ControlGroup.
+ *
+ * A message is credited to the agent whose cgroup the sender sits in, or
+ * dropped and counted. Where the kernel attaches a pidfd of the sender
+ * (SO_PASSPIDFD, Linux 6.5) and tells that pidfd's cgroup id
+ * (PIDFD_GET_INFO, 6.13; for a sender already reaped, 6.16), the cgroup is
+ * the sending process's own, whenever it ended: an agent's cgroup id maps to
+ * the agent. Elsewhere the sender's pid is looked up in /proc, and with a
+ * pidfd the sender must still be unreaped after the lookup (its pid then
+ * cannot have gone to another process meanwhile).
+ *
+ * Each agent may send NOTIFY_RATE_PER_SEC messages a second (burst
+ * NOTIFY_RATE_BURST); the excess is dropped and counted.
  *
  * fds are never used. The kernel refuses them (SO_PASSRIGHTS, Linux 6.16:
  * the sender's sendmsg() fails with EPERM); before 6.16 they arrive anyway
  * and go to the closer below, never closed on the event loop. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 
@@ -41,17 +58,53 @@
 #  endif
 #endif
 
+/* PIDFD_GET_INFO (Linux 6.13), which older headers lack. Only the fields up
+ * to exit_code (the first version of the struct, 64 bytes) are used; the
+ * kernel takes the size from the ioctl number. */
+struct notify_pidfd_info {
+        uint64_t mask;
+        uint64_t cgroupid;
+        uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+        int32_t exit_code;
+};
+#define NOTIFY_PIDFD_INFO_CGROUPID 0x4u
+#define NOTIFY_PIDFD_INFO_EXIT 0x8u         /* asked for, a reaped task's cgroup id comes too */
+#define NOTIFY_PIDFD_GET_INFO _IOWR(0xFF, 11, struct notify_pidfd_info)
+
+/* Only the test suite sets this: the daemon then leaves fd passing on, as
+ * before Linux 6.16, so the closer below can be tested on newer kernels. */
+#define TEST_ACCEPT_FDS_ENV "AGENTVISORD_TEST_ACCEPT_FDS"
+
+/* What the socket knows of an agent's current invocation, by the cgroup id
+ * (the inode number of its cgroup2 directory): made when the cgroup is,
+ * gone with it. */
+typedef struct NotifyAgent {
+        Agent *agent;
+        NotifyRateLimit rate;
+        uint64_t dropped;               /* by the rate limit, this invocation */
+        uint64_t dropped_logged;
+        usec_t logged;
+} NotifyAgent;
+
+#define RATE_LOG_INTERVAL (10 * USEC_PER_SEC)
+
 /* The kernel's limit on fds in one message (SCM_MAX_FD). The control buffer
  * holds that many: fds that do not fit would be dropped by the kernel inside
  * recvmsg(), i.e. closed on the event loop. */
 #define NOTIFY_FDS_MAX 253
 
+/* Datagrams read per wakeup; a flood rests the socket FLOOD_PAUSE_USEC
+ * (notify_flood_pause()). */
+#define NOTIFY_BATCH 64u
+#define FLOOD_PAUSE_USEC (10 * USEC_PER_MSEC)
+
 /* At most this many passed fds wait for the closer; see notify_pause(). */
 #define CLOSER_BACKLOG 1024
-#define NOTIFY_PAUSE_USEC (100 * USEC_PER_MSEC)
 
 /* Set once SO_PASSPIDFD is on: every message should then carry a pidfd. */
 static bool pass_pidfd;
+/* PIDFD_GET_INFO answers (1), does not exist here (0), not tried yet (-1). */
+static int have_pidfd_info = -1;
 
 /* The closer, for kernels that cannot refuse fds. The last close() of an fd
  * someone else chose may block as long as they like: a TCP socket with
@@ -62,7 +115,14 @@ static bool pass_pidfd;
  * would need the same bound, at a far higher cost. */
 static int closer_fd = -EBADF;          /* the pipe's write end, non-blocking */
 static atomic_uint closer_pending;      /* handed over, not yet closed */
-static sd_event_source *notify_resume;  /* floating: reading resumes */
+/* While reading is paused for the closer (notify_pause()), the closer
+ * signals this eventfd as soon as its backlog is below the limit again. */
+static int closer_wake_fd = -EBADF;
+static atomic_bool closer_paused;
+
+static bool closer_behind(void) {
+        return atomic_load(&closer_pending) + NOTIFY_FDS_MAX > CLOSER_BACKLOG;
+}
 
 static void *closer_main(void *userdata) {
         int in = (int) (intptr_t) userdata, fds[64];
@@ -83,14 +143,51 @@ static void *closer_main(void *userdata) {
                                           sizeof(struct linger));
                         (void) close(fds[i]);
                         atomic_fetch_sub(&closer_pending, 1);
+                        if (atomic_load(&closer_paused) && !closer_behind() &&
+                            atomic_exchange(&closer_paused, false))
+                                (void) eventfd_write(closer_wake_fd, 1);
                 }
         }
 }
 
-static int closer_start(void) {
+/* Set while reading is held back because most of what came was beyond its
+ * senders' rate limits (notify_flood_pause()). */
+static bool flood_paused;
+static sd_event_source *flood_timer;
+
+/* Reading goes on once neither the closer nor a flood holds it back. */
+static int notify_resume(Manager *m) {
+        if (flood_paused || atomic_load(&closer_paused))
+                return 0;
+        return sd_event_source_set_enabled(m->notify_source, SD_EVENT_ON);
+}
+
+static int on_closer_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        eventfd_t v;
+
+        (void) eventfd_read(fd, &v);
+        log_debug("Notify socket resumed: the closer caught up");
+        return notify_resume(m);
+}
+
+static int closer_start(Manager *m) {
+        _cleanup_close_ int wake = -EBADF;
+        sd_event_source *source = NULL;
         int p[2], r;
         sigset_t all, saved;
         pthread_t t;
+
+        wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (wake < 0)
+                return -errno;
+        r = sd_event_add_io(m->event, &source, wake, EPOLLIN, on_closer_wake, m);
+        if (r < 0)
+                return r;
+        /* Owned by the loop, freed with it. */
+        (void) sd_event_source_set_floating(source, true);
+        sd_event_source_unref(source);
+        closer_wake_fd = TAKE_FD(wake);
 
         /* Every 4-byte write fits: CLOSER_BACKLOG fds are far below a pipe's
          * 64 KiB. */
@@ -117,14 +214,14 @@ static int closer_start(void) {
 }
 
 /* Hands fds someone else passed to the closer. Never blocks. */
-static void close_passed_fds(const int *fds, size_t n) {
+static void close_passed_fds(Manager *m, const int *fds, size_t n) {
         size_t size = n * sizeof(int);
         int r;
 
         if (n == 0)
                 return;
         if (closer_fd < 0) {
-                r = closer_start();
+                r = closer_start(m);
                 if (r < 0)
                         log_error_errno(r, "Failed to start the thread that closes passed fds: %m");
         }
@@ -142,35 +239,25 @@ static void close_passed_fds(const int *fds, size_t n) {
         }
 }
 
-static int on_notify_resume(sd_event_source *s, uint64_t usec, void *userdata) {
-        Manager *m = userdata;
-
-        return sd_event_source_set_enabled(m->notify_source, SD_EVENT_ON);
-}
-
-/* When the closer falls behind (a close() it waits on), the notify socket is
- * not read until it catches up, checked every NOTIFY_PAUSE_USEC: a sender
- * can then delay notify messages, never timers, stops or bus calls, and the
- * daemon never holds more than CLOSER_BACKLOG fds it did not open. */
+/* While the closer is behind (a close() it waits on, or a flood of fds),
+ * the notify socket is not read: a sender can then delay notify messages,
+ * never timers, stops or bus calls, and the daemon never holds more than
+ * CLOSER_BACKLOG fds it did not open. Reading resumes the moment the closer
+ * has caught up (it signals closer_wake_fd), not after a fixed time: a
+ * sender flooding fds then slows others' messages only by the time it takes
+ * to close its own. */
 static bool notify_pause(Manager *m) {
-        int r;
-
-        if (closer_fd < 0 || atomic_load(&closer_pending) + NOTIFY_FDS_MAX <= CLOSER_BACKLOG)
+        if (closer_fd < 0 || !closer_behind())
                 return false;
-        if (!notify_resume) {
-                r = sd_event_add_time_relative(m->event, &notify_resume, CLOCK_MONOTONIC, NOTIFY_PAUSE_USEC, 0,
-                                               on_notify_resume, m);
-                if (r < 0) {
-                        log_error_errno(r, "Failed to pause the notify socket: %m");
-                        return false;
-                }
-                /* Owned by the loop, freed with it. */
-                (void) sd_event_source_set_floating(notify_resume, true);
-        } else if (sd_event_source_set_time_relative(notify_resume, NOTIFY_PAUSE_USEC) < 0 ||
-                   sd_event_source_set_enabled(notify_resume, SD_EVENT_ONESHOT) < 0)
-                return false;
-        log_debug("Notify socket paused: %u passed fds wait to be closed", atomic_load(&closer_pending));
+        atomic_store(&closer_paused, true);
         (void) sd_event_source_set_enabled(m->notify_source, SD_EVENT_OFF);
+        /* Caught up meanwhile: the closer may have looked before the flag was
+         * set. Whoever clears the flag resumes. */
+        if (!closer_behind() && atomic_exchange(&closer_paused, false)) {
+                (void) notify_resume(m);
+                return false;
+        }
+        log_debug("Notify socket paused: %u passed fds wait to be closed", atomic_load(&closer_pending));
         return true;
 }
 
@@ -186,6 +273,186 @@ static void drop(Manager *m, const char *why, pid_t pid) {
         log_debug("notify message from pid %d dropped: %s", (int) pid, why);
 }
 
+static int cgroup_id_of(Agent *a, uint64_t *ret) {
+        struct stat st;
+
+        if (!a->cgroup)
+                return -ENOENT;
+        if (fstat(cgroup_dir_fd(a->cgroup), &st) < 0)
+                return -errno;
+        *ret = (uint64_t) st.st_ino;
+        return 0;
+}
+
+void notify_agent_add(Agent *a) {
+        Manager *m = a->manager;
+        NotifyAgent *e;
+        uint64_t id;
+        int r;
+
+        r = cgroup_id_of(a, &id);
+        if (r >= 0 && (!m->notify_agents || !(e = calloc(1, sizeof(NotifyAgent)))))
+                r = -ENOMEM;
+        if (r < 0) {
+                log_agent_warning(a->name, "cannot index its cgroup for notify messages: %s", strerror(-r));
+                return;
+        }
+        *e = (NotifyAgent) { .agent = a };
+        free(hashmap_remove(m->notify_agents, HASHMAP_UINT(id)));
+        r = hashmap_put(m->notify_agents, HASHMAP_UINT(id), e);
+        if (r < 0) {
+                free(e);
+                log_agent_warning(a->name, "cannot index its cgroup for notify messages: %s", strerror(-r));
+        }
+}
+
+void notify_agent_remove(Agent *a) {
+        Manager *m = a->manager;
+        NotifyAgent *e;
+        uint64_t id;
+
+        if (cgroup_id_of(a, &id) < 0 || !(e = hashmap_get(m->notify_agents, HASHMAP_UINT(id))) || e->agent != a)
+                return;
+        if (e->dropped > e->dropped_logged)
+                log_agent_warning(a->name, "%" PRIu64 " notify messages dropped in all (more than %u a second)",
+                                  e->dropped, NOTIFY_RATE_PER_SEC);
+        free(hashmap_remove(m->notify_agents, HASHMAP_UINT(id)));
+}
+
+/* The cgroup id of the process behind a pidfd, also after it was reaped:
+ * 0 and the id, -ESRCH when the kernel no longer knows it, -EOPNOTSUPP
+ * where PIDFD_GET_INFO is missing. */
+static int pidfd_cgroup_id(int pidfd, uint64_t *ret) {
+        struct notify_pidfd_info info = { .mask = NOTIFY_PIDFD_INFO_CGROUPID | NOTIFY_PIDFD_INFO_EXIT };
+
+        if (have_pidfd_info == 0)
+                return -EOPNOTSUPP;
+        if (ioctl(pidfd, NOTIFY_PIDFD_GET_INFO, &info) < 0) {
+                if (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP) {
+                        if (have_pidfd_info < 0)
+                                log_info("The kernel cannot tell a pidfd's cgroup (PIDFD_GET_INFO needs Linux 6.13): "
+                                         "notify senders are looked up in /proc");
+                        have_pidfd_info = 0;
+                        return -EOPNOTSUPP;
+                }
+                return -errno;
+        }
+        have_pidfd_info = 1;
+        if (!(info.mask & NOTIFY_PIDFD_INFO_CGROUPID))
+                return -ESRCH;
+        *ret = info.cgroupid;
+        return 0;
+}
+
+/* Whom a message is from: the agent, or NULL with why it is dropped. */
+static NotifyAgent *notify_sender(Manager *m, const struct ucred *cred, int pidfd, const char **ret_why) {
+        _cleanup_free_ char *cg = NULL;
+        NotifyAgent *e;
+        uint64_t id;
+        Agent *a;
+        int r;
+
+        /* The kernel attaches a pidfd to every message once SO_PASSPIDFD is
+         * on; none means it could not make one. */
+        if (pass_pidfd && pidfd < 0) {
+                *ret_why = "sender gone";
+                return NULL;
+        }
+        if (pidfd >= 0) {
+                r = pidfd_cgroup_id(pidfd, &id);
+                if (r >= 0) {
+                        e = hashmap_get(m->notify_agents, HASHMAP_UINT(id));
+                        if (!e)
+                                *ret_why = "sender is in no agent's cgroup";
+                        return e;
+                }
+                if (r != -EOPNOTSUPP) {
+                        *ret_why = "sender gone";
+                        return NULL;
+                }
+        }
+        /* An agent's main process, not yet reaped, cannot have left its
+         * cgroup nor had its pid reused: no need to ask /proc. */
+        a = hashmap_get(m->agents_by_pid, HASHMAP_UINT(cred->pid));
+        if (!a) {
+                if (cgfs_pid_path(cred->pid, NULL, &cg) < 0) {
+                        *ret_why = "sender gone";
+                        return NULL;
+                }
+                a = hashmap_get(m->agents_by_cgroup, cg);
+        }
+        if (!a) {
+                *ret_why = "sender is in no agent's cgroup";
+                return NULL;
+        }
+        /* Reaped before the lookup was done: the pid may have gone to
+         * another process, whose cgroup was read. */
+        if (pidfd >= 0 && !pidfd_unreaped(pidfd)) {
+                *ret_why = "sender gone";
+                return NULL;
+        }
+        if (cgroup_id_of(a, &id) < 0 || !(e = hashmap_get(m->notify_agents, HASHMAP_UINT(id)))) {
+                *ret_why = "agent not indexed";
+                return NULL;
+        }
+        return e;
+}
+
+/* The agent's budget; beyond it the message is dropped, counted, and said
+ * in the log at most every RATE_LOG_INTERVAL. */
+static bool notify_within_rate(Manager *m, NotifyAgent *e) {
+        usec_t now = now_monotonic();
+
+        if (notify_ratelimit_take(&e->rate, now))
+                return true;
+        m->notify_dropped++;
+        e->dropped++;
+        if (e->logged == 0 || now >= e->logged + RATE_LOG_INTERVAL) {
+                log_agent_warning(e->agent->name,
+                                  "sends more than %u notify messages a second: %" PRIu64 " dropped so far",
+                                  NOTIFY_RATE_PER_SEC, e->dropped);
+                e->logged = now;
+                e->dropped_logged = e->dropped;
+        }
+        return false;
+}
+
+static int on_flood_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        flood_paused = false;
+        return notify_resume(userdata);
+}
+
+/* The rate limit drops a flood, but reading and dropping still costs: 16
+ * processes of one agent sending as fast as they can would keep the daemon
+ * busy. When most of a full batch was beyond its senders' budgets, the
+ * socket rests for FLOOD_PAUSE_USEC: at most NOTIFY_BATCH datagrams are read
+ * per pause, far more than all agents' budgets together, while others'
+ * messages wait at most the time to read the queue ahead of them. */
+static void notify_flood_pause(Manager *m) {
+        int r;
+
+        if (!flood_timer) {
+                /* Accurate to 1 ms: 0 would mean sd-event's default, 250 ms. */
+                r = sd_event_add_time_relative(m->event, &flood_timer, CLOCK_MONOTONIC, FLOOD_PAUSE_USEC,
+                                               USEC_PER_MSEC, on_flood_timer, m);
+                if (r >= 0) {
+                        /* Owned by the loop, freed with it. */
+                        (void) sd_event_source_set_floating(flood_timer, true);
+                        sd_event_source_unref(flood_timer);
+                }
+        } else {
+                r = sd_event_source_set_time_relative(flood_timer, FLOOD_PAUSE_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(flood_timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0) {
+                log_debug_errno(r, "Cannot pause the notify socket during a flood: %m");
+                return;
+        }
+        flood_paused = true;
+        (void) sd_event_source_set_enabled(m->notify_source, SD_EVENT_OFF);
+}
+
 static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Manager *m = userdata;
         char buf[NOTIFY_DATAGRAM_MAX + 1];
@@ -195,8 +462,11 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                          CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX)];
         } control;
 
-        /* Bounded: at most 64 datagrams per wakeup, then give the loop back. */
-        for (unsigned i = 0; i < 64; i++) {
+        unsigned n_read = 0, n_limited = 0;
+
+        /* Bounded: at most NOTIFY_BATCH datagrams per wakeup, then give the
+         * loop back. */
+        for (; n_read < NOTIFY_BATCH; n_read++) {
                 struct iovec iov = { buf, sizeof buf };
                 struct msghdr mh = {
                         .msg_iov = &iov, .msg_iovlen = 1,
@@ -204,9 +474,9 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 };
                 const struct ucred *cred = NULL;
                 _cleanup_close_ int pidfd = -EBADF;
-                _cleanup_free_ char *cg = NULL;
+                const char *why = NULL;
                 NotifyMessage msg;
-                Agent *a;
+                NotifyAgent *e;
 
                 if (notify_pause(m))
                         break;
@@ -217,7 +487,7 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         if (c->cmsg_level != SOL_SOCKET)
                                 continue;
                         if (c->cmsg_type == SCM_RIGHTS)
-                                close_passed_fds((const int *) CMSG_DATA(c),
+                                close_passed_fds(m, (const int *) CMSG_DATA(c),
                                                  (c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
                         else if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len == CMSG_LEN(sizeof(struct ucred)))
                                 cred = (const struct ucred *) CMSG_DATA(c);
@@ -234,75 +504,139 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
                         drop(m, "datagram too large", cred->pid);
                         continue;
                 }
-                /* The kernel attaches no pidfd once the sender is reaped. */
-                if (pass_pidfd && pidfd < 0) {
-                        drop(m, "sender gone", cred->pid);
+                e = notify_sender(m, cred, pidfd, &why);
+                if (!e) {
+                        drop(m, why, cred->pid);
                         continue;
                 }
-                /* An agent's main process, not yet reaped, cannot have left its
-                 * cgroup nor had its pid reused: no need to ask /proc. */
-                a = hashmap_get(m->agents_by_pid, HASHMAP_UINT(cred->pid));
-                if (!a) {
-                        if (cgfs_pid_path(cred->pid, NULL, &cg) < 0) {
-                                drop(m, "sender gone", cred->pid);
-                                continue;
-                        }
-                        a = hashmap_get(m->agents_by_cgroup, cg);
-                }
-                if (!a) {
-                        drop(m, "sender is in no agent's cgroup", cred->pid);
-                        continue;
-                }
-                /* Reaped before the lookup was done: the pid may have gone to
-                 * another process, whose cgroup was read. */
-                if (pidfd >= 0 && !pidfd_unreaped(pidfd)) {
-                        drop(m, "sender gone", cred->pid);
+                if (!notify_within_rate(m, e)) {
+                        n_limited++;
                         continue;
                 }
                 if (notify_message_parse(buf, (size_t) n, &msg) < 0) {
                         drop(m, "malformed", cred->pid);
                         continue;
                 }
-                agent_notify(a, &msg);
+                agent_notify(e->agent, &msg);
         }
+        if (n_read == NOTIFY_BATCH && n_limited >= NOTIFY_BATCH / 2)
+                notify_flood_pause(m);
         return 0;
+}
+
+/* A directory the notify socket and lock may live in: made if missing, a
+ * directory, not a symlink, owned by root (the daemon's user) and writable
+ * by no one else, or anyone could swap the socket agents are told of. */
+static int open_private_dir(int dirfd, const char *path, const char *shown, int *ret) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        if (mkdirat(dirfd, path, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create the runtime directory %s: %m", shown);
+        fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open the runtime directory %s: %m", shown);
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(errno, "Failed to stat the runtime directory %s: %m", shown);
+        if (st.st_uid != geteuid())
+                return log_error_errno(EPERM, "Runtime directory %s is owned by uid %u, not by the daemon's uid %u: "
+                                       "refusing to use it (fix its owner or set RuntimeDirectory=)",
+                                       shown, (unsigned) st.st_uid, (unsigned) geteuid());
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
+                return log_error_errno(EPERM, "Runtime directory %s is writable by %s (mode %04o): refusing to use it "
+                                       "(chmod go-w it or set RuntimeDirectory=)",
+                                       shown, st.st_mode & S_IWOTH ? "others" : "its group",
+                                       (unsigned) (st.st_mode & 07777));
+        *ret = TAKE_FD(fd);
+        return 0;
+}
+
+/* One daemon per ControlGroup: the lock is held for the daemon's life, and
+ * taken before anything under the cgroup subtree is touched (the stale-group
+ * cleanup would kill a live daemon's agents). */
+static int take_lock(Manager *m) {
+        for (unsigned attempt = 0; attempt < 3; attempt++) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat st, now;
+                char pid[32] = "";
+
+                fd = openat(m->notify_dir_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return log_error_errno(errno, "Failed to open the lock %s/lock: %m", m->notify_dir);
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                        if (errno != EWOULDBLOCK)
+                                return log_error_errno(errno, "Failed to lock %s/lock: %m", m->notify_dir);
+                        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+                        pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;
+                        log_error("Another agentvisord%s%s%s already supervises ControlGroup=%s: it holds the lock %s/lock",
+                                  pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", m->config->control_group,
+                                  m->notify_dir);
+                        return -EBUSY;
+                }
+                /* The previous holder may have removed the file between our
+                 * open() and flock(): a lock on it would lock nothing. */
+                if (fstat(fd, &st) < 0 || fstatat(m->notify_dir_fd, "lock", &now, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    st.st_ino != now.st_ino || st.st_dev != now.st_dev)
+                        continue;
+                if (ftruncate(fd, 0) >= 0) {
+                        snprintf(pid, sizeof pid, "%d\n", (int) getpid());
+                        (void) pwrite(fd, pid, strlen(pid), 0);
+                }
+                m->notify_lock_fd = TAKE_FD(fd);
+                return 0;
+        }
+        return log_error_errno(EBUSY, "Failed to lock %s/lock: it keeps being replaced", m->notify_dir);
 }
 
 int notify_setup(Manager *m) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        _cleanup_free_ char *own = NULL;
+        _cleanup_close_ int runtime = -EBADF;
+        const char *accept_fds = getenv(TEST_ACCEPT_FDS_ENV);
         int one = 1, r;
-        size_t len;
 
-        r = cgfs_own_path(NULL, &own);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the daemon's own cgroup: %m");
-        if (asprintf(&m->notify_socket, "@agentvisor%s%s%s", own, strcmp(own, "/") == 0 ? "" : "/",
-                     m->config->control_group) < 0)
+        m->notify_agents = hashmap_new_uint();
+        if (!m->notify_agents)
                 return -ENOMEM;
-        len = strlen(m->notify_socket);
-        if (len >= sizeof sa.sun_path)
-                return log_error_errno(ENAMETOOLONG, "Notify socket name %s is too long", m->notify_socket);
-        memcpy(sa.sun_path, m->notify_socket, len);
-        sa.sun_path[0] = 0;
+        r = open_private_dir(AT_FDCWD, m->config->runtime_directory, m->config->runtime_directory, &runtime);
+        if (r < 0)
+                return r;
+        if (asprintf(&m->notify_dir, "%s/%s", m->config->runtime_directory, m->config->control_group) < 0 ||
+            asprintf(&m->notify_socket, "%s/notify", m->notify_dir) < 0)
+                return -ENOMEM;
+        if (strlen(m->notify_socket) >= sizeof sa.sun_path)
+                return log_error_errno(ENAMETOOLONG, "Notify socket path %s is too long (at most %zu bytes): "
+                                       "choose a shorter RuntimeDirectory=", m->notify_socket,
+                                       sizeof sa.sun_path - 1);
+        r = open_private_dir(runtime, m->config->control_group, m->notify_dir, &m->notify_dir_fd);
+        if (r < 0)
+                return r;
+        r = take_lock(m);
+        if (r < 0)
+                return r;
+        strcpy(sa.sun_path, m->notify_socket);
 
         m->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (m->notify_fd < 0)
                 return log_error_errno(errno, "Failed to create the notify socket: %m");
-        if (bind(m->notify_fd, (struct sockaddr *) &sa, (socklen_t) (offsetof(struct sockaddr_un, sun_path) + len)) < 0) {
-                if (errno == EADDRINUSE)
-                        return log_error_errno(errno, "Another agentvisord already supervises %s%s%s "
-                                               "(its notify socket %s is bound)",
-                                               own, strcmp(own, "/") == 0 ? "" : "/", m->config->control_group,
-                                               m->notify_socket);
+        /* Left by a daemon that did not exit cleanly: the lock says it is gone. */
+        if (unlinkat(m->notify_dir_fd, "notify", 0) < 0 && errno != ENOENT)
+                return log_error_errno(errno, "Failed to remove the stale notify socket %s: %m", m->notify_socket);
+        if (bind(m->notify_fd, (struct sockaddr *) &sa, sizeof sa) < 0)
                 return log_error_errno(errno, "Failed to bind the notify socket %s: %m", m->notify_socket);
-        }
+        m->notify_bound = true;
+        /* Every agent, whatever its user, may send (as /run/systemd/notify);
+         * who sent is told by the kernel, not by the socket's mode. */
+        if (fchmodat(m->notify_dir_fd, "notify", 0666, 0) < 0)
+                return log_error_errno(errno, "Failed to make the notify socket %s writable: %m", m->notify_socket);
         if (setsockopt(m->notify_fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0)
                 return log_error_errno(errno, "Failed to enable SO_PASSCRED: %m");
+        if (accept_fds && strcmp(accept_fds, "1") == 0)
+                log_warning(TEST_ACCEPT_FDS_ENV "=1 (for tests only): fds passed to the notify socket are accepted "
+                            "and closed by a helper thread, as before Linux 6.16");
 #ifdef SO_PASSRIGHTS
         /* Before Linux 6.16: ENOPROTOOPT, and the closer takes over. */
-        if (setsockopt(m->notify_fd, SOL_SOCKET, SO_PASSRIGHTS, &(int) { 0 }, sizeof(int)) < 0 &&
-            errno != ENOPROTOOPT && errno != EOPNOTSUPP)
+        else if (setsockopt(m->notify_fd, SOL_SOCKET, SO_PASSRIGHTS, &(int) { 0 }, sizeof(int)) < 0 &&
+                 errno != ENOPROTOOPT && errno != EOPNOTSUPP)
                 return log_error_errno(errno, "Failed to disable SO_PASSRIGHTS: %m");
 #endif
 #ifdef SO_PASSPIDFD
@@ -313,4 +647,30 @@ int notify_setup(Manager *m) {
                 return log_error_errno(errno, "Failed to enable SO_PASSPIDFD: %m");
 #endif
         return sd_event_add_io(m->event, &m->notify_source, m->notify_fd, EPOLLIN, on_notify, m);
+}
+
+/* At exit: the socket and the lock go, so nothing stale is left behind;
+ * only by the daemon that held the lock. */
+void notify_done(Manager *m) {
+        NotifyAgent *e;
+
+        m->notify_source = sd_event_source_disable_unref(m->notify_source);
+        m->notify_fd = safe_close(m->notify_fd);
+        if (m->notify_lock_fd >= 0) {
+                if (m->notify_bound && unlinkat(m->notify_dir_fd, "notify", 0) < 0 && errno != ENOENT)
+                        log_warning_errno(errno, "Failed to remove the notify socket %s: %m", m->notify_socket);
+                if (unlinkat(m->notify_dir_fd, "lock", 0) < 0 && errno != ENOENT)
+                        log_warning_errno(errno, "Failed to remove the lock %s/lock: %m", m->notify_dir);
+                /* Another daemon may be starting on it: then it stays. */
+                (void) rmdir(m->notify_dir);
+                m->notify_lock_fd = safe_close(m->notify_lock_fd);
+        }
+        m->notify_dir_fd = safe_close(m->notify_dir_fd);
+        if (m->notify_agents) {
+                HASHMAP_FOREACH(e, m->notify_agents)
+                        free(e);
+                m->notify_agents = hashmap_free(m->notify_agents);
+        }
+        m->notify_dir = mfree(m->notify_dir);
+        m->notify_socket = mfree(m->notify_socket);
 }

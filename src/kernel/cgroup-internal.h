@@ -14,6 +14,7 @@ struct CgroupRoot {
         bool unified;
         char *path;                          /* <own>/<name> as /proc/PID/cgroup shows it */
         char *dir;                           /* the same in the v2 file system */
+        int lock_fd;                         /* dir, flock()ed: this instance's (cgroup.c) */
         char *enable;                        /* "+pids +memory +cpu" for subtree_control (pure v2) */
         bool has[_CGROUP_V1_MAX];            /* limits of this kind can be applied */
         char *v1_dir[_CGROUP_V1_MAX];        /* <own>/<name> in each v1 hierarchy (hybrid) */

@@ -4,8 +4,10 @@
  * kill and statistics are in the other cgroup-*.c files. */
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "cgroup-internal.h"
@@ -106,15 +108,61 @@ static int setup_unified(CgroupRoot *r, const char *own_dir, bool own_is_root) {
         return 0;
 }
 
-static int setup_v1(CgroupRoot *r, const char *name) {
+/* Appends own_v2 escaped (see cgroup_v1_root_name()) to f. */
+static void escape_v2_path(FILE *f, const char *own_v2) {
+        if (strcmp(own_v2, "/") == 0) {
+                fputc('-', f);
+                return;
+        }
+        for (const char *p = own_v2 + 1; *p; p++) {
+                if (*p == '/')
+                        fputc('-', f);
+                else if (strchr("-\\@", *p))
+                        fprintf(f, "\\x%02x", (unsigned) (unsigned char) *p);
+                else
+                        fputc(*p, f);
+        }
+}
+
+int cgroup_v1_root_name(const char *name, const char *own_v2, const char *own_v1, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (!name || !own_v2 || own_v2[0] != '/' || !own_v1)
+                return -EINVAL;
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return -ENOMEM;
+        fputs(name, f);
+        if (strcmp(own_v1, own_v2) != 0 || strchr(name, '@')) {
+                fputc('@', f);
+                escape_v2_path(f, own_v2);
+        }
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        if (size > NAME_MAX)
+                return -ENAMETOOLONG;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* The v1 groups are another daemon's whenever that daemon sits elsewhere in
+ * cgroup2: named after our own v2 place (cgroup_v1_root_name()), they are
+ * ours alone, and only then is what is left in them stale. The caller holds
+ * the v2 lock (cgroup_root_open()). */
+static int setup_v1(CgroupRoot *r, const char *name, const char *own_v2) {
         for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
-                _cleanup_free_ char *own = NULL, *own_dir = NULL;
+                _cleanup_free_ char *own = NULL, *own_dir = NULL, *v1_name = NULL;
                 int k;
 
                 if (cgfs_own_path(cgroup_v1_controller_to_string(c), &own) < 0 ||
                     cgfs_v1_dir(cgroup_v1_controller_to_string(c), own, &own_dir) < 0)
                         continue;                /* not mounted: no such limits */
-                r->v1_dir[c] = path_join(own_dir, name);
+                k = cgroup_v1_root_name(name, own_v2, own, &v1_name);
+                if (k < 0)
+                        return k;
+                r->v1_dir[c] = path_join(own_dir, v1_name);
                 if (!r->v1_dir[c])
                         return -ENOMEM;
                 if (mkdir(r->v1_dir[c], 0755) < 0) {
@@ -127,6 +175,47 @@ static int setup_v1(CgroupRoot *r, const char *name) {
                 r->has[c] = true;
         }
         return 0;
+}
+
+/* Creates the v2 root group and locks it (flock, held until
+ * cgroup_root_free()): the lock that makes its subtree and the v1 groups
+ * named after it (cgroup_v1_root_name()) this instance's, taken before any
+ * stale group is touched. -EBUSY while another instance holds it. 1 if the
+ * group was made now, 0 if it was there. */
+static int lock_root(CgroupRoot *r) {
+        for (unsigned attempt = 0; attempt < 3; attempt++) {
+                _cleanup_close_ int fd = -EBADF;
+                struct stat a, b;
+                bool made = true;
+
+                if (mkdir(r->dir, 0755) < 0) {
+                        if (errno != EEXIST)
+                                return -errno;
+                        made = false;
+                }
+                fd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0) {
+                        if (errno == ENOENT)
+                                continue;        /* its holder removed it just now */
+                        return -errno;
+                }
+                if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        return errno == EWOULDBLOCK ? -EBUSY : -errno;
+                /* Its last holder may have removed it between our open and
+                 * our lock: a lock on a removed directory guards nothing. */
+                if (fstat(fd, &a) < 0)
+                        return -errno;
+                if (stat(r->dir, &b) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return -errno;
+                }
+                if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                        continue;
+                r->lock_fd = TAKE_FD(fd);
+                return made;
+        }
+        return -EBUSY;
 }
 
 static bool name_ok(const char *name) {
@@ -157,6 +246,7 @@ int cgroup_root_open(const char *name, CgroupRoot **ret) {
         if (!r)
                 return -ENOMEM;
         r->unified = pure;
+        r->lock_fd = -EBADF;
         r->path = path_join(own, name);
         own_dir = path_join(mount, own + 1);
         r->dir = own_dir ? path_join(own_dir, name) : NULL;
@@ -169,9 +259,10 @@ int cgroup_root_open(const char *name, CgroupRoot **ret) {
                         return k;
         }
 
-        if (mkdir(r->dir, 0755) < 0) {
-                if (errno != EEXIST)
-                        return -errno;
+        k = lock_root(r);
+        if (k < 0)
+                return k;
+        if (k == 0) {
                 k = cgroup_stale_tree_remove(r->dir, true, false);
                 if (k < 0)
                         return k;
@@ -181,7 +272,7 @@ int cgroup_root_open(const char *name, CgroupRoot **ret) {
                 return k;
 
         if (!pure) {
-                k = setup_v1(r, name);
+                k = setup_v1(r, name, own);
                 if (k < 0)
                         return k;
         }
@@ -193,13 +284,17 @@ int cgroup_root_open(const char *name, CgroupRoot **ret) {
 CgroupRoot *cgroup_root_free(CgroupRoot *r) {
         if (!r)
                 return NULL;
+        /* Without the lock the groups are not ours to remove (another
+         * instance holds them, or we never got that far). */
         for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
-                if (r->v1_dir[c])
+                if (r->v1_dir[c] && r->lock_fd >= 0)
                         (void) cgfs_rmdir(r->v1_dir[c]);
                 free(r->v1_dir[c]);
         }
-        if (r->dir)
+        if (r->dir && r->lock_fd >= 0)
                 (void) cgfs_rmdir(r->dir);
+        /* Only now: nothing of ours is left for a next instance to mistake. */
+        safe_close(r->lock_fd);
         free(r->dir);
         free(r->path);
         free(r->enable);

@@ -8,7 +8,11 @@
  *   <sup-path>/NAME.agent                     an agent
  *
  * On pure v2 the daemon first moves itself into <own>/daemon (a leaf of its
- * own subtree) and enables the pids/memory/cpu controllers down the tree. */
+ * own subtree) and enables the pids/memory/cpu controllers down the tree.
+ *
+ * On hybrid hosts the v1 hierarchies have the same layout beneath the
+ * daemon's own v1 group, except for the root group's name there: see
+ * cgroup_v1_root_name(). */
 #pragma once
 
 #include <stdbool.h>
@@ -33,6 +37,17 @@ typedef struct Cgroup Cgroup;
  * what runs in them, logging each) and, on pure v2, moves the daemon into its
  * leaf. */
 int cgroup_root_open(const char *name, CgroupRoot **ret);
+/* The name of the root group in a v1 hierarchy where the daemon sits at
+ * own_v1, for ControlGroup= name and the daemon's own v2 path own_v2: name
+ * itself where own_v1 is own_v2 (the daemon at the same place in both, as
+ * under systemd), else "name@ESCAPED" with own_v2 escaped ("/" is "-",
+ * otherwise the leading '/' dropped, each '/' made '-', and '-', '\' and
+ * '@' as \xNN). A plain name has no '@' (else it gets the suffix too), and
+ * the escape can be undone: two daemons whose v2 groups differ (and the v2
+ * group is what the instance lock covers) never share a v1 group, so the
+ * stale groups one removes at start are never another's. -ENAMETOOLONG past
+ * NAME_MAX. */
+int cgroup_v1_root_name(const char *name, const char *own_v2, const char *own_v1, char **ret);
 /* Removes every group it created (they must be empty) and frees. */
 CgroupRoot *cgroup_root_free(CgroupRoot *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CgroupRoot *, cgroup_root_free);

@@ -223,7 +223,6 @@ int builder_finish(Builder *b) {
                         return r;
         }
 
-        /* qsort() may not be given NULL, even for no entries. */
         if (b->n_entries > 0)
                 qsort(b->entries, b->n_entries, sizeof *b->entries, entry_compare);
         restores_resolve(b);

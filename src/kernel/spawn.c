@@ -1,29 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Starting an agent (see spawn.h). The child shares the parent's memory
- * until it execs, so it only makes raw system calls: glibc's wrappers for
- * set*id would signal the parent's threads, and the sanitizers must not run
- * on its borrowed stack. Failures are written into the shared context. */
+/* Starting an agent (see spawn.h): the parent side. It checks the
+ * parameters, prepares what the child needs (the fds in the reserved slots,
+ * every rlimit, the namespaces made before the clone), clones onto a
+ * guarded stack and collects the child's failure, if any. The child side,
+ * raw system calls only up to the exec, is in spawn-child.c. */
 
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/securebits.h>
 #include <linux/sched.h>
-#include <linux/seccomp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "macro.h"
 #include "sandbox-landlock.h"
-#include "sandbox-mount.h"
+#include "spawn-internal.h"
 #include "spawn.h"
 
 #ifndef P_PIDFD
@@ -31,33 +27,6 @@
 #endif
 
 #define STACK_SIZE (64 * 1024)
-
-#define _child_ __attribute__((no_sanitize("address", "undefined"), noinline))
-
-/* Low fd slots held open (on /dev/null) for the whole life of the process,
- * see spawn_reserve_fds(). */
-#define RESERVED_FIRST 3
-#define RESERVED_N 9
-#define RESERVED_END (RESERVED_FIRST + RESERVED_N)
-
-typedef struct ChildContext {
-        const SpawnParams *p;
-        int cgroup_procs_fd;                 /* clone() fallback: v2 cgroup.procs to join */
-        /* The fds the child uses; with shared_files they sit in the reserved
-         * slots, the only part of the table the child keeps. */
-        int stdout_fd;
-        int stderr_fd;
-        int v1_procs_fds[_SPAWN_V1_MAX];
-        size_t n_v1_procs_fds;
-        int landlock_fd;                     /* kept open past child_close_fds() */
-        bool shared_files;
-        int cap_last_cap;
-        int max_fd;                          /* for closing fds where close_range is missing */
-        struct rlimit64 rlimits[RLIM_NLIMITS]; /* every one, set in the child */
-        SandboxNsState ns;                   /* namespaces made before the clone */
-        int error;                           /* written by the child */
-        const char *step;
-} ChildContext;
 
 #if HAVE_CLONE3_ASM
 long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
@@ -70,225 +39,6 @@ static int reserved_null_fd = -EBADF;
 /* One guarded stack for every spawn: the daemon spawns from one thread, and
  * CLONE_VFORK holds the parent until the child is done with it. */
 static void *child_stack = NULL;
-
-static _child_ _noreturn_ void child_fail(ChildContext *ctx, const char *step) {
-        int e = errno;
-
-        ctx->error = e > 0 ? -e : -EIO;
-        ctx->step = step;
-        syscall(SYS_exit_group, 127);
-        __builtin_unreachable();
-}
-
-static _child_ void child_write_zero(ChildContext *ctx, int fd) {
-        if (syscall(SYS_write, fd, "0", 1) != 1)
-                child_fail(ctx, "cgroup");
-}
-
-static _child_ void child_setrlimits(ChildContext *ctx) {
-        for (int i = 0; i < RLIM_NLIMITS; i++)
-                if (syscall(SYS_prlimit64, 0, i, &ctx->rlimits[i], NULL) < 0)
-                        child_fail(ctx, "setrlimit");
-}
-
-static _child_ void child_oom_score_adj(ChildContext *ctx, int value) {
-        char buf[16], *p = buf + sizeof buf;
-        unsigned v = value < 0 ? -(unsigned) value : (unsigned) value;
-        long fd;
-
-        do {
-                *--p = (char) ('0' + v % 10);
-                v /= 10;
-        } while (v > 0);
-        if (value < 0)
-                *--p = '-';
-
-        fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0 || syscall(SYS_write, fd, p, (size_t) (buf + sizeof buf - p)) < 0)
-                child_fail(ctx, "oom_score_adj");
-        (void) syscall(SYS_close, fd);
-}
-
-static _child_ void child_stdio(ChildContext *ctx) {
-        long null, in, out, err;
-
-        null = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
-        if (null < 0)
-                child_fail(ctx, "stdio");
-        /* Copies above 2 first, so that no dup3() overwrites a source. */
-        in = syscall(SYS_fcntl, null, F_DUPFD_CLOEXEC, 3);
-        out = syscall(SYS_fcntl, ctx->stdout_fd >= 0 ? ctx->stdout_fd : null, F_DUPFD_CLOEXEC, 3);
-        err = syscall(SYS_fcntl, ctx->stderr_fd >= 0 ? ctx->stderr_fd : null, F_DUPFD_CLOEXEC, 3);
-        if (in < 0 || out < 0 || err < 0 ||
-            syscall(SYS_dup3, in, 0, 0) < 0 || syscall(SYS_dup3, out, 1, 0) < 0 || syscall(SYS_dup3, err, 2, 0) < 0)
-                child_fail(ctx, "stdio");
-}
-
-/* Everything above 2 but the fds later steps need: the user namespace
- * (sandbox_ns_child()) and the Landlock ruleset (enforced after
- * no_new_privs). Both are O_CLOEXEC and close at exec. */
-static _child_ void child_close_fds(ChildContext *ctx) {
-        int k1 = ctx->landlock_fd, k2 = ctx->ns.setns_fd, keep[2];
-        unsigned from = 3;
-        bool ok = true;
-
-        keep[0] = k1 < k2 ? k1 : k2;
-        keep[1] = k1 < k2 ? k2 : k1;
-        for (int i = 0; i < 2 && ok; i++) {
-                if (keep[i] < (int) from)
-                        continue;
-                if ((unsigned) keep[i] > from)
-                        ok = syscall(SYS_close_range, from, (unsigned) keep[i] - 1, 0) >= 0;
-                from = (unsigned) keep[i] + 1;
-        }
-        if (ok && syscall(SYS_close_range, from, ~0U, 0) >= 0)
-                return;
-        if (errno != ENOSYS)
-                child_fail(ctx, "close_range");
-        for (int fd = 3; fd < ctx->max_fd; fd++)
-                if (fd != ctx->landlock_fd && fd != ctx->ns.setns_fd)
-                        (void) syscall(SYS_close, fd);
-}
-
-/* ProtectControlGroups: a cgroup namespace rooted at the agent's group and a
- * mount namespace in which every cgroup mount is read-only. The namespace's
- * copies of the mounts are changed in place (no bind mount stacked on top,
- * which would leave writable copies beneath); where /sys/fs/cgroup is no
- * mount point of its own, the mount holding it turns read-only as a whole. */
-static _child_ void child_protect_cgroups(ChildContext *ctx) {
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-
-        if (syscall(SYS_unshare, CLONE_NEWNS | CLONE_NEWCGROUP) < 0)
-                child_fail(ctx, "unshare");
-        if (syscall(SYS_mount, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                child_fail(ctx, "mount");
-        if (syscall(SYS_mount_setattr, AT_FDCWD, "/sys/fs/cgroup", AT_RECURSIVE, &attr, sizeof attr) < 0)
-                child_fail(ctx, "mount_setattr");
-}
-
-static _child_ void child_drop_capabilities(ChildContext *ctx) {
-        struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
-        struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-
-        if (syscall(SYS_capset, &header, data) < 0)
-                child_fail(ctx, "capset");
-}
-
-static _child_ void child_format_pid(char *slot, long pid) {
-        char digits[SPAWN_PID_SLOT_SIZE];
-        size_t n = 0;
-
-        do
-                digits[n++] = (char) ('0' + pid % 10);
-        while ((pid /= 10) > 0 && n < sizeof digits - 1);
-        for (size_t i = 0; i < n; i++)
-                slot[i] = digits[n - 1 - i];
-        slot[n] = 0;
-}
-
-static _child_ int child_main(void *userdata) {
-        ChildContext *ctx = userdata;
-        const SpawnParams *p = ctx->p;
-        unsigned long no_action[8] = {};     /* SIG_DFL, no flags, empty mask, in any layout */
-        uint64_t empty_mask = 0;
-
-        /* The parent's handlers must not run on this borrowed memory; the
-         * parent blocked every signal before cloning. */
-        for (int sig = 1; sig < _NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        (void) syscall(SYS_rt_sigaction, sig, no_action, NULL, sizeof empty_mask);
-        if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, NULL, sizeof empty_mask) < 0)
-                child_fail(ctx, "sigprocmask");
-
-        /* Sharing the parent's fd table (CLONE_FILES) spared copying it, whatever
-         * its size; now take a private table of only the reserved low slots.
-         * Before 5.9 there is no CLOSE_RANGE_UNSHARE: copy it all instead. */
-        if (ctx->shared_files && syscall(SYS_close_range, RESERVED_END, ~0U, CLOSE_RANGE_UNSHARE) < 0 &&
-            syscall(SYS_unshare, CLONE_FILES) < 0)
-                child_fail(ctx, "unshare_files");
-
-        if (syscall(SYS_setsid) < 0)
-                child_fail(ctx, "setsid");
-
-        if (ctx->cgroup_procs_fd >= 0)
-                child_write_zero(ctx, ctx->cgroup_procs_fd);
-        for (size_t i = 0; i < ctx->n_v1_procs_fds; i++)
-                child_write_zero(ctx, ctx->v1_procs_fds[i]);
-
-        child_stdio(ctx);
-        child_close_fds(ctx);
-
-        /* Lowering the score needs CAP_SYS_RESOURCE, so while still root. */
-        if (p->oom_score_adj_set)
-                child_oom_score_adj(ctx, p->oom_score_adj);
-
-        child_setrlimits(ctx);
-
-        (void) syscall(SYS_umask, p->umask);
-
-        if (p->protect_cgroups)
-                child_protect_cgroups(ctx);
-
-        /* Mounting needs CAP_SYS_ADMIN: before the ids change. After
-         * protect_cgroups, so the plan's copies keep cgroupfs read-only;
-         * before the namespaces, so mounts (a PID namespace's /proc among
-         * them) are made as host root. */
-        if (p->mounts) {
-                const char *step;
-                int r = mount_plan_apply(p->mounts, &step);
-                if (r < 0) {
-                        errno = -r;
-                        child_fail(ctx, step);
-                }
-        }
-
-        /* Namespaces: after the mounts, just before the ids change (the user
-         * namespace is entered last, see sandbox-ns.h). */
-        if (p->ns.flags != 0 && sandbox_ns_child(&p->ns, ctx->ns.setns_fd, &ctx->step) < 0)
-                child_fail(ctx, ctx->step);
-
-        /* In a user namespace setgroups is denied: sandbox_ns_child() dropped
-         * every group before entering it. */
-        if (!(p->ns.flags & SANDBOX_NS_USER) && syscall(SYS_setgroups, p->n_groups, p->groups) < 0)
-                child_fail(ctx, "setgroups");
-        if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)
-                child_fail(ctx, "setresgid");
-
-        /* Dropping from the bounding set needs CAP_SETPCAP: before setresuid. */
-        for (int cap = 0; cap <= ctx->cap_last_cap; cap++)
-                if (syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
-                        child_fail(ctx, "capability_bounding_set");
-        if (syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-                child_fail(ctx, "ambient_capabilities");
-        /* Also needs CAP_SETPCAP. Locked, so nothing in the agent can turn
-         * them back: */
-        if (syscall(SYS_prctl, PR_SET_SECUREBITS, SPAWN_SECUREBITS, 0, 0, 0) < 0)
-                child_fail(ctx, "securebits");
-
-        if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
-                child_fail(ctx, "setresuid");
-        child_drop_capabilities(ctx);
-
-        if (syscall(SYS_chdir, p->working_directory ? p->working_directory : "/") < 0)
-                child_fail(ctx, "chdir");
-
-        if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                child_fail(ctx, "no_new_privs");
-        /* Landlock needs no_new_privs now that the capabilities are gone,
-         * and goes before seccomp, which may not allow the call. */
-        if (p->landlock && landlock_child_enforce(p->landlock, ctx->landlock_fd) < 0)
-                child_fail(ctx, "landlock");
-        if (p->filter && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, p->filter) < 0)
-                child_fail(ctx, "seccomp");
-
-        /* Only the child knows its pid before exec; the slot lives in memory
-         * the parent allocated and shares with us (CLONE_VM). */
-        if (p->pid_env_slot)
-                child_format_pid(p->pid_env_slot, (long) syscall(SYS_getpid));
-
-        (void) syscall(SYS_execve, p->path, p->argv, p->envp);
-        child_fail(ctx, "execve");
-}
 
 /* Every resource limit an agent starts with, whatever the daemon holds (a
  * unit's LimitMEMLOCK=infinity, the NOFILE the daemon raised for its
@@ -378,7 +128,7 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                 long r;
 
                 ctx->cgroup_procs_fd = -EBADF;
-                r = av_clone3(&args, sizeof args, child_main, ctx);
+                r = av_clone3(&args, sizeof args, spawn_child_main, ctx);
                 if (r > 0) {
                         *ret_pidfd = pidfd;
                         return (pid_t) r;
@@ -403,7 +153,7 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                 safe_close(ctx->cgroup_procs_fd);
                 ctx->cgroup_procs_fd = RESERVED_END - 1;
         }
-        pid = clone(child_main, (char *) stack + STACK_SIZE,
+        pid = clone(spawn_child_main, (char *) stack + STACK_SIZE,
                     CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | (ctx->shared_files ? CLONE_FILES : 0) |
                             (int) sandbox_ns_clone_flags(&ctx->p->ns),
                     ctx, &pidfd);

@@ -54,17 +54,39 @@ static char *v2_dir(const char *name, const char *rel) {
         return p;
 }
 
+/* The root group's name in the v1 hierarchy of c, for this process where
+ * it is now (NULL if not mounted). */
+static char *v1_root_name(CgroupV1Controller c, const char *name) {
+        char *own = NULL, *own_v2 = NULL, *v1 = NULL;
+
+        if (cgfs_own_path(v1_names[c], &own) < 0)
+                return NULL;
+        check(cgfs_own_path(NULL, &own_v2) == 0, "no 0:: line in /proc/self/cgroup");
+        check(cgroup_v1_root_name(name, own_v2, own, &v1) == 0, "cgroup_v1_root_name(%s)", name);
+        free(own);
+        free(own_v2);
+        return v1;
+}
+
 static char *v1_dir(CgroupV1Controller c, const char *name, const char *rel) {
-        char *own = NULL, *dir = NULL, *p = NULL;
+        char *own = NULL, *dir = NULL, *p = NULL, *v1 = NULL;
 
         if (cgfs_own_path(v1_names[c], &own) < 0 || cgfs_v1_dir(v1_names[c], own, &dir) < 0) {
                 free(own);
                 return NULL;
         }
-        check(asprintf(&p, "%s/%s%s%s", dir, name, *rel ? "/" : "", rel) > 0, "oom");
+        v1 = v1_root_name(c, name);
+        check(asprintf(&p, "%s/%s%s%s", dir, v1, *rel ? "/" : "", rel) > 0, "oom");
+        free(v1);
         free(own);
         free(dir);
         return p;
+}
+
+static bool endswith_str(const char *s, const char *suffix) {
+        size_t a = strlen(s), b = strlen(suffix);
+
+        return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
 static bool exists(const char *path) {
@@ -318,15 +340,17 @@ static void test_agent_lifecycle(void **state) {
         check(strstr(cg, line), "the agent should be in %s; /proc/%d/cgroup:\n%s", cgroup_path(agent), (int) pid, cg);
         if (with_v1)
                 for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
-                        char *own = NULL, *want = NULL;
+                        char *own = NULL, *want = NULL, *v1 = NULL;
 
                         check(cgfs_own_path(v1_names[c], &own) == 0, "no %s line", v1_names[c]);
-                        check(asprintf(&want, ":%s%s/%s/life.agent\n", strcmp(own, "/") == 0 ? "" : own, "",
-                                       root_name) > 0, "oom");
+                        v1 = v1_root_name(c, root_name);
+                        check(asprintf(&want, ":%s/%s/life.agent\n", strcmp(own, "/") == 0 ? "" : own, v1) > 0,
+                              "oom");
                         check(strstr(cg, want), "the agent should be in the %s group %s; /proc/%d/cgroup:\n%s",
                               v1_names[c], want + 1, (int) pid, cg);
                         free(own);
                         free(want);
+                        free(v1);
                 }
         free(cg);
 
@@ -639,6 +663,171 @@ static void test_stale_cleanup(void **state) {
         free(v2);
 }
 
+/* The v1 name of the root group: plain where the daemon sits at the same
+ * place in both, else marked with its v2 place, escaped so that no two v2
+ * places give one name. */
+static void test_v1_root_name(void **state) {
+        static const struct {
+                const char *name, *own_v2, *own_v1, *want;
+        } cases[] = {
+                { "agentvisor", "/", "/", "agentvisor" },
+                { "agentvisor", "/system.slice/a.service", "/system.slice/a.service", "agentvisor" },
+                { "agentvisor", "/", "/process_api/x", "agentvisor@-" },
+                { "agentvisor", "/t", "/", "agentvisor@t" },
+                { "agentvisor", "/a/b", "/", "agentvisor@a-b" },
+                { "agentvisor", "/a-b", "/", "agentvisor@a\\x2db" },
+                { "agentvisor", "/a\\x2db", "/", "agentvisor@a\\x5cx2db" },
+                { "agentvisor", "/a@b", "/", "agentvisor@a\\x40b" },
+                /* A plain name never has an '@': it would pass for a marked one. */
+                { "a@t", "/", "/", "a@t@-" },
+        };
+        char *v = NULL, *longpath = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                check(cgroup_v1_root_name(cases[i].name, cases[i].own_v2, cases[i].own_v1, &v) == 0, "case %zu", i);
+                check(strcmp(v, cases[i].want) == 0, "%s at %s (v1 %s) should be named %s, is %s", cases[i].name,
+                      cases[i].own_v2, cases[i].own_v1, cases[i].want, v);
+                free(v);
+                v = NULL;
+        }
+        check(asprintf(&longpath, "/%0300d", 0) > 0, "oom");
+        check(cgroup_v1_root_name("agentvisor", longpath, "/", &v) == -ENAMETOOLONG, "a name past NAME_MAX");
+        free(longpath);
+        check(cgroup_v1_root_name("agentvisor", "relative", "/", &v) == -EINVAL, "a relative v2 path");
+}
+
+/* Two daemons with the same ControlGroup= in two different cgroup2 groups
+ * (the instance lock covers each one's own v2 subtree only) share their v1
+ * places on a hybrid host: the second's start must leave the first's v1
+ * groups and the processes in them alone. */
+static void test_v1_groups_per_v2_place(void **state) {
+        char name[80], *own_v2 = NULL, *mount = NULL, *parent = NULL, *procs = NULL, *back = NULL;
+        char *first_v1[_CGROUP_V1_MAX] = {}, *second_v1[_CGROUP_V1_MAX] = {};
+        bool first_kept[_CGROUP_V1_MAX] = {}, second_made[_CGROUP_V1_MAX] = {}, pure, alive = false;
+        CgroupRoot *r1 = NULL, *r2 = NULL;
+        Cgroup *sup = NULL, *agent = NULL;
+        char path[64], *text = NULL;
+        int pidfd = -EBADF, r, r_second = -EIO, r_move;
+        pid_t pid;
+
+        if (cgroup_root_is_unified(root))
+                skip();
+        snprintf(name, sizeof name, "agentvisor-test-twin-%d", (int) getpid());
+        check(cgfs_find_unified(&mount, &pure) == 0 && cgfs_own_path(NULL, &own_v2) == 0, "cannot find cgroup2");
+        check(asprintf(&back, "%s%s/cgroup.procs", mount, strcmp(own_v2, "/") == 0 ? "" : own_v2) > 0, "oom");
+        check(asprintf(&parent, "%s%s/agentvisor-test-twin-parent-%d", mount, strcmp(own_v2, "/") == 0 ? "" : own_v2,
+                       (int) getpid()) > 0, "oom");
+        check(asprintf(&procs, "%s/cgroup.procs", parent) > 0, "oom");
+
+        check(cgroup_root_open(name, &r1) == 0, "first open of %s", name);
+        check(cgroup_supervisor_new(r1, NULL, NULL, UINT64_MAX, NULL, &sup) == 0, "root supervisor group");
+        r = cgroup_agent_new(r1, sup, "busy", NULL, &agent);
+        check(r == 0, "agent in the first root: %s", strerror(-r));
+        pid = spawn_sleep(agent, &pidfd);
+        /* Where the agent really is in each v1 hierarchy. */
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
+        check(cgfs_read(AT_FDCWD, path, &text) == 0, "cannot read %s", path);
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
+                const char *at;
+                size_t len;
+                char *rel = NULL;
+
+                if (!cgroup_root_has_controller(r1, c))
+                        continue;
+                check(cgfs_proc_cgroup_find(text, v1_names[c], &at, &len) == 0, "no %s line in %s", v1_names[c], path);
+                rel = strndup(at, len);
+                check(rel && cgfs_v1_dir(v1_names[c], rel, &first_v1[c]) == 0, "no %s directory for %s", v1_names[c],
+                      rel);
+                check(endswith_str(first_v1[c], "/busy.agent"), "the agent should be in a v1 group of its own, is in %s",
+                      first_v1[c]);
+                free(rel);
+        }
+        free(text);
+
+        /* The second "daemon": this process, moved into a new v2 group of
+         * its own beneath ours (no check may fail until it is back). */
+        check(mkdir(parent, 0755) == 0, "mkdir %s: %m", parent);
+        r_move = cgfs_write(AT_FDCWD, procs, "0");
+        if (r_move == 0) {
+                r_second = cgroup_root_open(name, &r2);
+                if (r_second == 0)
+                        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
+                                second_v1[c] = v1_dir(c, name, "");
+                                second_made[c] = !cgroup_root_has_controller(r2, c) || exists(second_v1[c]);
+                        }
+                struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+                alive = poll(&pfd, 1, 100) == 0;
+                for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++)
+                        first_kept[c] = !first_v1[c] || exists(first_v1[c]);
+                cgroup_root_free(r2);
+                (void) cgfs_write(AT_FDCWD, back, "0");
+        }
+        (void) rmdir(parent);
+
+        check(r_move == 0, "cannot move into %s: %s", parent, strerror(-r_move));
+        check(r_second == 0, "the second open of %s from %s: %s", name, parent, strerror(-r_second));
+        check(alive, "the second root's setup killed the first root's agent");
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
+                check(first_kept[c], "the second root's setup removed the first's v1 group %s", first_v1[c]);
+                check(second_made[c], "the second root's v1 group %s should exist", second_v1[c]);
+                check(!second_v1[c] || !first_v1[c] || strncmp(second_v1[c], first_v1[c], strlen(second_v1[c])) != 0,
+                      "the second root's v1 group %s should not hold the first's %s", second_v1[c], first_v1[c]);
+                if (second_v1[c])
+                        check(!exists(second_v1[c]), "freeing the second root should remove %s", second_v1[c]);
+                free(first_v1[c]);
+                free(second_v1[c]);
+        }
+
+        check(cgroup_kill(agent) == 0, "cgroup.kill of the first agent");
+        reap(pidfd);
+        check(cgroup_remove(agent) == 0 && cgroup_remove(sup) == 0, "removing the first root's groups");
+        cgroup_free(agent);
+        cgroup_free(sup);
+        cgroup_root_free(r1);
+        check(!exists(parent), "%s should be gone", parent);
+        free(parent);
+        free(procs);
+        free(back);
+        free(mount);
+        free(own_v2);
+}
+
+/* A second open of the same root while the first holds it: refused before
+ * anything is touched, and nothing of the first's removed. */
+static void test_root_lock(void **state) {
+        char name[80], *p;
+        CgroupRoot *r1 = NULL, *r2 = NULL;
+        Cgroup *sup = NULL, *agent = NULL;
+        int pidfd, r;
+
+        snprintf(name, sizeof name, "agentvisor-test-lock-%d", (int) getpid());
+        check(cgroup_root_open(name, &r1) == 0, "first open of %s", name);
+        check(cgroup_supervisor_new(r1, NULL, NULL, UINT64_MAX, NULL, &sup) == 0, "root supervisor group");
+        check(cgroup_agent_new(r1, sup, "held", NULL, &agent) == 0, "agent in the first root");
+        (void) spawn_sleep(agent, &pidfd);
+
+        r = cgroup_root_open(name, &r2);
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+        bool alive = poll(&pfd, 1, 100) == 0;
+        p = v2_dir(name, "held.agent");
+        bool kept = exists(p);
+        free(p);
+        if (r == 0)
+                cgroup_root_free(r2);
+
+        check(cgroup_kill(agent) == 0, "cgroup.kill");
+        reap(pidfd);
+        check(cgroup_remove(agent) == 0, "removing the agent's group");
+        cgroup_free(agent);
+        cgroup_free(sup);
+        cgroup_root_free(r1);
+        check(r == -EBUSY, "a second open of a held root should be -EBUSY, is %s", strerror(-r));
+        check(alive && kept, "a refused open must leave the holder's agent and group alone");
+        p = v2_dir(name, "");
+        check(!exists(p), "%s should be gone", p);
+        free(p);
+}
+
 static void test_root_free_leaves_nothing(void **state) {
         char name[80], *p;
         CgroupRoot *r1 = NULL;
@@ -682,6 +871,9 @@ int main(void) {
                 cmocka_unit_test(test_stale_cleanup),
                 cmocka_unit_test(test_root_limits_reset),
                 cmocka_unit_test(test_root_free_leaves_nothing),
+                cmocka_unit_test(test_v1_root_name),
+                cmocka_unit_test(test_v1_groups_per_v2_place),
+                cmocka_unit_test(test_root_lock),
         };
         char *mount = NULL;
         bool pure;

@@ -399,21 +399,21 @@ static void test_protect_system(void **state) {
         MountSettings s = { .protect_system = PROTECT_SYSTEM_YES };
         char *out;
 
-        out = run_probe(&s, 0, PROBE_WRITE, "/usr/bin/env", "/etc/passwd", NULL);
-        expect_line(out, "EROFS /usr/bin/env\n");
+        out = run_probe(&s, 0, PROBE_WRITE, "/usr/lib/os-release", "/etc/passwd", NULL);
+        expect_line(out, "EROFS /usr/lib/os-release\n");
         expect_line(out, "WRITABLE /etc/passwd\n");
 
         /* The agent cannot undo it: without CAP_SYS_ADMIN no umount, no remount. */
         s.protect_system = PROTECT_SYSTEM_FULL;
         out = run_probe(&s, 0, "umount -l /usr 2>/dev/null; umount -l /etc 2>/dev/null; "
                                "mount -o remount,bind,rw /usr 2>/dev/null; " PROBE_WRITE,
-                        "/usr/bin/env", "/etc/passwd", NULL);
-        expect_line(out, "EROFS /usr/bin/env\n");
+                        "/usr/lib/os-release", "/etc/passwd", NULL);
+        expect_line(out, "EROFS /usr/lib/os-release\n");
         expect_line(out, "EROFS /etc/passwd\n");
 
         s.protect_system = PROTECT_SYSTEM_NO;
-        out = run_probe(&s, 0, PROBE_WRITE, "/usr/bin/env", NULL);
-        expect_line(out, "WRITABLE /usr/bin/env\n");
+        out = run_probe(&s, 0, PROBE_WRITE, "/usr/lib/os-release", NULL);
+        expect_line(out, "WRITABLE /usr/lib/os-release\n");
 }
 
 /* /root as the probe for all three (/home and /run/user may be missing,
@@ -453,13 +453,13 @@ static void test_strict_writable_paths(void **state) {
         snprintf(f_rw, sizeof f_rw, "%s/f", rw);
         snprintf(f_ro, sizeof f_ro, "%s/f", ro);
         snprintf(f_st, sizeof f_st, "%s/f", st);
-        out = run_probe(&s, 0, PROBE_WRITE "; echo hi > \"$1\"", f_rw, f_ro, f_st, "/usr/bin/env", "/etc/passwd",
+        out = run_probe(&s, 0, PROBE_WRITE "; echo hi > \"$1\"", f_rw, f_ro, f_st, "/usr/lib/os-release", "/etc/passwd",
                         "/dev/null", "/proc/self/comm", NULL);
         check(access(f_ro, F_OK) < 0, "a path outside ReadWritePaths was written under strict");
         expect_line(out, "WRITABLE %s\n", f_rw);
         expect_line(out, "EROFS %s\n", f_ro);
         expect_line(out, "WRITABLE %s\n", f_st);
-        expect_line(out, "EROFS /usr/bin/env\n");
+        expect_line(out, "EROFS /usr/lib/os-release\n");
         expect_line(out, "EROFS /etc/passwd\n");
         expect_line(out, "WRITABLE /dev/null\n");
         expect_line(out, "WRITABLE /proc/self/comm\n");
@@ -596,15 +596,15 @@ static void test_strict_keeps_protect_cgroups(void **state) {
         check(asprintf(&procs, "%s%s/cgroup.procs", mount, cgroup_path(group)) > 0, "oom");
         free(mount);
 
-        out = run_probe(&s, 0, PROBE_WRITE, procs, "/usr/bin/env", NULL);
+        out = run_probe(&s, 0, PROBE_WRITE, procs, "/usr/lib/os-release", NULL);
         expect_line(out, "WRITABLE %s\n", procs);
-        expect_line(out, "EROFS /usr/bin/env\n");
+        expect_line(out, "EROFS /usr/lib/os-release\n");
 
         probe_protect_cgroups = true;
-        out = run_probe(&s, 0, PROBE_WRITE, procs, "/usr/bin/env", NULL);
+        out = run_probe(&s, 0, PROBE_WRITE, procs, "/usr/lib/os-release", NULL);
         probe_protect_cgroups = false;
         expect_line(out, "EROFS %s\n", procs);
-        expect_line(out, "EROFS /usr/bin/env\n");
+        expect_line(out, "EROFS /usr/lib/os-release\n");
         free(procs);
 }
 

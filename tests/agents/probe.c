@@ -3,7 +3,7 @@
  * picks a behaviour (exit, crash, sleep, resist SIGTERM, escape by double
  * fork, fork bomb, eat memory or CPU, record its start time, describe its
  * sandbox, pass a lingering socket to the notify socket, flood it with
- * STATUS=). Built statically where possible so that its startup makes few
+ * STATUS= or with fds, send it raw bytes). Built statically where possible so that its startup makes few
  * syscalls and no loader work. A trailing "--marker TOKEN" is ignored; it
  * only makes the process findable by its command line. */
 
@@ -39,7 +39,8 @@ static _Noreturn void usage(void) {
                 "  exit N | signal NAME | sleep [SECS] | ignore-term\n"
                 "  double-fork TOKEN [ignore-term] | forkbomb [MAX] | memhog MB\n"
                 "  cpuburn | record FILE [MODE ARGS...] | inspect FILE\n"
-                "  crash-after SECS CODE | linger-notify FILE | status-flood N\n");
+                "  crash-after SECS CODE | linger-notify FILE | status-flood N\n"
+                "  notify-send TEXT | notify-flood NPROC SECS | fd-flood NPROC SECS\n");
         exit(64);
 }
 
@@ -502,6 +503,103 @@ static _Noreturn void do_status_flood(long count) {
         sleep_forever();
 }
 
+/* Sends TEXT to $NOTIFY_SOCKET once, with \n, \\ and \xNN decoded (so
+ * that a test can send bytes no command line carries), then sleeps. */
+static _Noreturn void do_notify_send(const char *text) {
+        char buf[4096];
+        size_t n = 0;
+        struct sockaddr_un ua;
+        socklen_t ualen;
+        int u;
+
+        for (const char *p = text; *p && n < sizeof buf; p++) {
+                if (p[0] == '\\' && p[1] == 'n') {
+                        buf[n++] = '\n';
+                        p++;
+                } else if (p[0] == '\\' && p[1] == 'x' && p[2] && p[3]) {
+                        char hex[3] = { p[2], p[3], 0 };
+                        buf[n++] = (char) strtoul(hex, NULL, 16);
+                        p += 3;
+                } else if (p[0] == '\\' && p[1] == '\\') {
+                        buf[n++] = '\\';
+                        p++;
+                } else
+                        buf[n++] = *p;
+        }
+        u = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (u < 0 || notify_socket_address(&ua, &ualen) < 0 ||
+            sendto(u, buf, n, MSG_NOSIGNAL, (struct sockaddr *) &ua, ualen) < 0) {
+                fprintf(stderr, "probe notify-send: %s\n", strerror(errno));
+                exit(71);
+        }
+        sleep_forever();
+}
+
+/* NPROC processes send to $NOTIFY_SOCKET as fast as it takes them for SECS
+ * seconds: "STATUS=flood", or with pass_fds 253 fds (the kernel's limit per
+ * message) of /dev/null each, as an agent that wants to keep the daemon's
+ * fd closer busy. Then the processes end and this one sleeps. */
+static _Noreturn void do_notify_flood(long nproc, double secs, bool pass_fds) {
+        if (nproc < 1 || nproc > 32 || secs <= 0 || secs > 60)
+                usage();
+        for (long i = 0; i < nproc; i++) {
+                pid_t pid = fork();
+
+                if (pid < 0) {
+                        fprintf(stderr, "probe flood: fork: %s\n", strerror(errno));
+                        exit(71);
+                }
+                if (pid > 0)
+                        continue;
+
+                struct timeval tmo = { .tv_sec = 1 };
+                struct sockaddr_un ua;
+                socklen_t ualen;
+                int fds[253], u;
+                union {
+                        struct cmsghdr h;
+                        char buf[CMSG_SPACE(sizeof fds)];
+                } control = {};
+                char text[] = "STATUS=flood";
+                struct iovec iov = { text, sizeof text - 1 };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+                struct timespec start, now;
+
+                u = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (u < 0 || notify_socket_address(&ua, &ualen) < 0)
+                        _exit(71);
+                (void) setsockopt(u, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof tmo);
+                mh.msg_name = &ua;
+                mh.msg_namelen = ualen;
+                if (pass_fds) {
+                        struct cmsghdr *cm;
+
+                        fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                        for (size_t j = 1; j < 253; j++)
+                                fds[j] = fds[0] < 0 ? -1 : fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
+                        if (fds[0] < 0 || fds[252] < 0)
+                                _exit(72);
+                        mh.msg_control = &control;
+                        mh.msg_controllen = sizeof control;
+                        cm = CMSG_FIRSTHDR(&mh);
+                        cm->cmsg_level = SOL_SOCKET;
+                        cm->cmsg_type = SCM_RIGHTS;
+                        cm->cmsg_len = CMSG_LEN(sizeof fds);
+                        memcpy(CMSG_DATA(cm), fds, sizeof fds);
+                }
+                clock_gettime(CLOCK_MONOTONIC, &start);
+                for (;;) {
+                        (void) sendmsg(u, &mh, MSG_NOSIGNAL);
+                        clock_gettime(CLOCK_MONOTONIC, &now);
+                        if ((double) (now.tv_sec - start.tv_sec) + (double) (now.tv_nsec - start.tv_nsec) / 1e9 > secs)
+                                _exit(0);
+                }
+        }
+        for (long i = 0; i < nproc; i++)
+                (void) wait(NULL);
+        sleep_forever();
+}
+
 /* Strips a trailing "--marker TOKEN" and returns the new argc. */
 static int strip_marker(int argc, char **argv) {
         if (argc >= 3 && strcmp(argv[argc - 2], "--marker") == 0)
@@ -556,6 +654,12 @@ static _Noreturn void run_mode(int argc, char **argv) {
                 do_status_flood(parse_long(argv[1]));
         if (strcmp(mode, "linger-notify") == 0 && argc == 2)
                 do_linger_notify(argv[1]);
+        if (strcmp(mode, "notify-send") == 0 && argc == 2)
+                do_notify_send(argv[1]);
+        if (strcmp(mode, "notify-flood") == 0 && argc == 3)
+                do_notify_flood(parse_long(argv[1]), parse_seconds(argv[2]), false);
+        if (strcmp(mode, "fd-flood") == 0 && argc == 3)
+                do_notify_flood(parse_long(argv[1]), parse_seconds(argv[2]), true);
         if (strcmp(mode, "crash-after") == 0 && argc == 3) {
                 sleep_seconds(parse_seconds(argv[1]));
                 exit((int) parse_long(argv[2]));

@@ -23,7 +23,21 @@ Environment=AV_TYPE_VAR=from-type "AV_SPACED=two words"
 EOF
 }
 
+# The second daemon of the hybrid test below and its cgroup, whatever
+# happened.
+twin_cleanup() {
+        if [[ -n ${TWIN_PID:-} ]]; then
+                kill -TERM "$TWIN_PID" 2>/dev/null
+                timeout 20 tail --pid="$TWIN_PID" -f /dev/null
+                kill -KILL "$TWIN_PID" 2>/dev/null
+        fi
+        [[ -n ${TWIN_BUS_PID:-} ]] && kill "$TWIN_BUS_PID" 2>/dev/null
+        [[ -n ${TWIN_CG:-} && -d $TWIN_CG ]] && av_remove_cgroup_tree "$TWIN_CG"
+        true
+}
+
 teardown() {
+        twin_cleanup
         av_teardown
 }
 
@@ -56,7 +70,7 @@ wait_ended() {
         [[ -d $(av_cgroup2_root)$cg ]] || av_fail "no directory $(av_cgroup2_root)$cg"
 }
 
-@test "on a hybrid host an agent's v1 pids, memory and cpu cgroups mirror its cgroup2 path" {
+@test "on a hybrid host an agent's v1 pids, memory and cpu cgroups mirror its cgroup2 path beneath the v1 root group" {
         [[ -d /sys/fs/cgroup/unified ]] || skip "not a hybrid cgroup host"
         # Limits in all three controllers, so the agent needs each of them.
         av_type limited <<EOF
@@ -72,8 +86,10 @@ EOF
         pid=$(av_prop s1 MainPID)
         cg=$(av_prop s1 ControlGroup)
         for ctrl in pids memory cpu; do
+                # The root group's name there: agentvisord(8).
+                want="/$(av_v1_root_name "$ctrl")${cg#*/"$AV_CG"}"
                 line=$(grep -E "^[0-9]+:([a-z_]+,)*$ctrl(,[a-z_]+)*:" "/proc/$pid/cgroup")
-                [[ $line == *"$cg" ]] || av_fail "the $ctrl line '$line' of /proc/$pid/cgroup does not end in '$cg'"
+                [[ $line == *"$want" ]] || av_fail "the $ctrl line '$line' of /proc/$pid/cgroup does not end in '$want'"
         done
 }
 
@@ -397,4 +413,55 @@ EOF
         pid=$(av_prop r1 MainPID)
         [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == "$PROBE sleep 0 --marker $AV_TOKEN " ]]
         grep -qx $'Uid:\t65534\t65534\t65534\t65534' "/proc/$pid/status" || av_fail "RunAgent did not use the DefaultUser"
+}
+
+# Two daemons in different cgroup2 groups share their v1 places on a hybrid
+# host (the instance lock covers the cgroup2 subtree only): the second
+# one's start must not take the first's v1 groups for stale ones.
+@test "a second daemon with the same ControlGroup= in another cgroup2 group leaves the first's agents alone" {
+        [[ -d /sys/fs/cgroup/unified ]] || skip "not a hybrid cgroup host"
+        av_type limited <<EOF
+[Agent]
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+TasksMax=50
+MemoryMax=100M
+CPUQuota=50%
+EOF
+        av_start
+        av_start_agent limited s1
+        av_wait_prop s1 State running
+        pid=$(av_prop s1 MainPID)
+
+        # The second daemon: its own bus, a new cgroup2 group beneath ours.
+        own=$(awk -F: '$1 == 0 { print $3; exit }' /proc/self/cgroup)
+        [[ $own == / ]] && own=
+        TWIN_CG=$(av_cgroup2_root)$own/avtest-twin-$$-$BATS_TEST_NUMBER
+        mkdir "$TWIN_CG"
+        mkdir "$T/twin"
+        sed "s|@BUS_DIR@|$T/twin|g" "$BATS_TEST_DIRNAME/dbus.conf.in" >"$T/twin/dbus.conf"
+        dbus-daemon --config-file="$T/twin/dbus.conf" --nofork --print-address=3 \
+                3>"$T/twin/addr" </dev/null >"$T/twin/dbus.log" 2>&1 &
+        TWIN_BUS_PID=$!
+        av_wait_until 5 "the second dbus-daemon" test -s "$T/twin/addr"
+        twin_bus=$(head -n 1 "$T/twin/addr")
+        bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --config "$3" --bus "$4"' _ \
+                "$TWIN_CG" "$AGENTVISORD" "$T/agentvisor.conf" "$twin_bus" </dev/null >>"$T/twin/daemon.log" 2>&1 &
+        TWIN_PID=$!
+        av_wait_until 10 "the second daemon to own its bus name" \
+                bash -c 'busctl --address="$1" call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s org.agentvisor1 2>/dev/null | grep -q "^b true"' _ "$twin_bus" ||
+                { cat "$T/twin/daemon.log" >&2; false; }
+        grep -q "cgroup $own/avtest-twin-$$-$BATS_TEST_NUMBER/$AV_CG" "$T/twin/daemon.log" ||
+                av_fail "the second daemon is not in its own cgroup2 group: $(cat "$T/twin/daemon.log")"
+        sleep 0.5
+        av_pid_alive "$pid" || av_fail "the second daemon's start killed the first's agent $pid"
+        [[ $(av_prop s1 State) == running && $(av_prop s1 MainPID) == "$pid" ]] ||
+                av_fail "s1 is $(av_prop s1 State), MainPID $(av_prop s1 MainPID)"
+        ! grep -q "stale" "$T/twin/daemon.log" || av_fail "the second daemon removed groups: $(cat "$T/twin/daemon.log")"
+        # Its own cgroups go with it.
+        kill -TERM "$TWIN_PID"
+        wait "$TWIN_PID" || av_fail "the second daemon exited with status $?: $(cat "$T/twin/daemon.log")"
+        TWIN_PID=
+        rmdir "$TWIN_CG" || av_fail "the second daemon left groups in $TWIN_CG: $(find "$TWIN_CG" -mindepth 1 -type d)"
+        TWIN_CG=
+        av_pid_alive "$pid" || av_fail "the first daemon's agent $pid died with the second daemon"
 }

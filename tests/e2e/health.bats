@@ -35,14 +35,14 @@ notify_type() {
         } | av_type "$name"
 }
 
-# Sends one datagram to the daemon's notify socket (an abstract name) from
-# this shell, i.e. from outside every agent's cgroup.
+# Sends one datagram to the daemon's notify socket (a path; "@" would be
+# an abstract name) from this shell, i.e. from outside every agent's cgroup.
 send_notify() {
         python3 -c '
 import socket, sys
-name = sys.argv[1].lstrip("@")
+name = sys.argv[1]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.sendto(sys.argv[2].encode(), "\0" + name)
+s.sendto(sys.argv[2].encode(), "\0" + name[1:] if name.startswith("@") else name)
 ' "$1" "$2"
 }
 
@@ -221,4 +221,58 @@ EOF
         sleep 0.5
         [[ $(av_prop n1 State) == starting ]] || av_fail "an outsider's READY=1 moved the agent to $(av_prop n1 State)"
         [[ $(av_prop n1 StatusText) != forged ]] || av_fail "an outsider's STATUS= was taken"
+}
+
+# fd_count PID: the fds a process holds.
+fd_count() {
+        local fds=("/proc/$1/fd/"*)
+        echo "${#fds[@]}"
+}
+
+@test "health checks that leave a child behind do not make the daemon hold more fds" {
+        # Each check leaves a sleeper holding its stdout and stderr.
+        cat >"$T/check.sh" <<EOF
+#!/bin/sh
+echo "check output"
+echo ran >>"$T/out/checks"
+sleep 300 &
+exit 0
+EOF
+        chmod 755 "$T/check.sh"
+        av_type checked <<EOF
+[Agent]
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+HealthCheck=$T/check.sh
+HealthCheckIntervalSec=1
+HealthCheckFailures=1
+EOF
+        av_start
+        av_start_agent checked h1
+        av_wait_prop h1 Health healthy 10
+        av_wait_until 10 "the first health check" lines_at_least "$T/out/checks" 1
+        sleep 0.3
+        first=$(av_count_lines "$T/out/checks")
+        before=$(fd_count "$AV_DAEMON_PID")
+        av_wait_until 20 "10 more health checks" lines_at_least "$T/out/checks" $((first + 10))
+        sleep 0.3
+        after=$(fd_count "$AV_DAEMON_PID")
+        # The leftovers are there (else the test would mean nothing): each
+        # check's sleeper still runs in the agent's cgroup.
+        left=$(grep -c . "$(av_cgroup_dir h1)/cgroup.procs")
+        ((left >= 11)) || av_fail "only $left processes in the agent's cgroup: the checks left no children"
+        echo "daemon fds: $before after $first checks, $after after $(av_count_lines "$T/out/checks")"
+        # Before the fix each check added 3 (its pipe's read end, the log's
+        # directory and file), held as long as its leftover child lived.
+        ((after <= before + 2)) || av_fail "the daemon went from $before to $after fds over 10 health checks"
+        [[ $(av_prop h1 State) == running && $(av_prop h1 Health) == healthy ]] ||
+                av_fail "h1 is $(av_prop h1 State)/$(av_prop h1 Health)"
+        # The checks' one channel still carries their output.
+        av_wait_until 5 "the checks' output in the log" \
+                bash -c '(($(grep -c "^check output" "$1") >= 11))' _ "$T/log/h1.log"
+        # The end of the invocation takes the leftovers with its cgroup, and
+        # the channel with it: the daemon is back below where it was with one.
+        av_call StopAgent s h1
+        av_wait_prop h1 State exited 10
+        av_wait_until 5 "the daemon to drop the checks' channel" \
+                bash -c '(($(ls "/proc/$1/fd" | wc -l) <= $2))' _ "$AV_DAEMON_PID" "$((before - 4))"
 }

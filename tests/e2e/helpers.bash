@@ -95,6 +95,7 @@ av_config() {
                 [AgentsDirectory]=agents.d
                 [PolicyPath]="$POLICY_DIR"
                 [LogDirectory]="$T/log"
+                [RuntimeDirectory]="$T/run"
                 [ControlGroup]="$AV_CG"
                 # The built-in defaults are User=dynamic and Sandbox=standard
                 # (isolation.bats tests them); the other suites pin the agent
@@ -224,8 +225,28 @@ av_cgroup2_root() {
 av_find_cgroups() {
         local root
         for root in $(av_cgroup_roots); do
-                find -H "$root" -maxdepth 4 -type d -name "$AV_CG" 2>/dev/null || true
+                find -H "$root" -maxdepth 4 -type d \( -name "$AV_CG" -o -name "$AV_CG@*" \) 2>/dev/null || true
         done
+}
+
+# av_v1_root_name CONTROLLER: the name of the daemon's root group in the v1
+# hierarchy of CONTROLLER (agentvisord(8)): ControlGroup= where the daemon
+# sits at the same path there as in cgroup2, else marked with its cgroup2
+# path, escaped.
+av_v1_root_name() {
+        local own own2 place
+        own=$(awk -F: -v c="$1" '$2 ~ ("(^|,)" c "(,|$)") { print $3; exit }' "/proc/$AV_DAEMON_PID/cgroup")
+        own2=$(awk -F: '$1 == 0 { print $3; exit }' "/proc/$AV_DAEMON_PID/cgroup")
+        if [[ $own == "$own2" && $AV_CG != *@* ]]; then
+                echo "$AV_CG"
+                return
+        fi
+        place=${own2#/}
+        place=${place//\\/\\x5c}
+        place=${place//-/\\x2d}
+        place=${place//@/\\x40}
+        place=${place//\//-}
+        echo "$AV_CG@${place:--}"
 }
 
 # Kills what is left in a cgroup subtree and removes it, deepest first.

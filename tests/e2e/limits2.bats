@@ -52,7 +52,7 @@ group_dir() {
         fi
         own=$(awk -F: -v c="$ctl" '$2 ~ ("(^|,)" c "(,|$)") { print $3; exit }' "/proc/$AV_DAEMON_PID/cgroup")
         [[ $own == / ]] && own=
-        echo "$mnt$own/$AV_CG${cg#*/"$AV_CG"}"
+        echo "$mnt$own/$(av_v1_root_name "$ctl")${cg#*/"$AV_CG"}"
 }
 
 # limit_value CONTROLLER CG: the group's limit as the kernel holds it.

@@ -145,12 +145,15 @@ static int start_dbus(BenchEnv *e) {
 }
 
 static int write_config(BenchEnv *e, const BenchOptions *o) {
-        _cleanup_free_ char *conf = NULL, *agents = NULL, *logdir = NULL, *sleep_type = NULL,
+        _cleanup_free_ char *conf = NULL, *agents = NULL, *logdir = NULL, *rundir = NULL, *sleep_type = NULL,
                             *watched_type = NULL, *watchdog_type = NULL;
         unsigned max_children = MAX(o->scale_agents, o->idle_agents) + 64;
         int r;
 
-        if (asprintf(&agents, "%s/agents.d", e->tmpdir) < 0 || asprintf(&logdir, "%s/log", e->tmpdir) < 0)
+        /* The run's own RuntimeDirectory (notify socket, lock): removed with
+         * tmpdir, never /run/agentvisor. */
+        if (asprintf(&agents, "%s/agents.d", e->tmpdir) < 0 || asprintf(&logdir, "%s/log", e->tmpdir) < 0 ||
+            asprintf(&rundir, "%s/run", e->tmpdir) < 0)
                 return -ENOMEM;
         if ((mkdir(agents, 0755) < 0 && errno != EEXIST) || (mkdir(logdir, 0755) < 0 && errno != EEXIST))
                 return -errno;
@@ -162,6 +165,7 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
                      "AgentsDirectory=%s\n"
                      "PolicyPath=%s\n"
                      "LogDirectory=%s\n"
+                     "RuntimeDirectory=%s\n"
                      "DefaultUser=nobody\n"
                      "ControlGroup=%s\n"
                      "\n"
@@ -180,7 +184,7 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
                      "MaxRestarts=1000000\n"
                      "RestartWindowSec=1\n"
                      "RestartDelaySec=0\n",
-                     agents, o->policy_dir, logdir, e->control_group, max_children, o->health_interval_sec) < 0)
+                     agents, o->policy_dir, logdir, rundir, e->control_group, max_children, o->health_interval_sec) < 0)
                 return -ENOMEM;
         r = write_file(e->tmpdir, "agentvisor.conf", conf);
         if (r < 0)
