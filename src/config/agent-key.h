@@ -34,6 +34,22 @@ AGENT_KEY_PARSER(agent_parse_rlimit);
 AGENT_KEY_PARSER(agent_parse_umask);
 AGENT_KEY_PARSER(agent_parse_oom_score_adjust);
 
+/* agent-key-sandbox.c */
+AGENT_KEY_PARSER(agent_parse_sandbox);
+AGENT_KEY_PARSER(agent_parse_list);
+AGENT_KEY_PARSER(agent_parse_state_directory);
+AGENT_KEY_BUS_SETTER(agent_bus_set_sandbox_preset);
+AGENT_KEY_BUS_SETTER(agent_bus_set_sandbox_bool);
+AGENT_KEY_BUS_SETTER(agent_bus_set_sandbox_word);
+AGENT_KEY_BUS_SETTER(agent_bus_set_restricting_paths);
+AGENT_KEY_BUS_SETTER(agent_bus_set_granting_paths);
+AGENT_KEY_BUS_SETTER(agent_bus_set_state_directory);
+AGENT_KEY_BUS_SETTER(agent_bus_set_ports);
+int agent_check_path_entry(const char *s);
+int agent_check_bind_entry(const char *s);
+int agent_check_state_directory(const char *s);
+int agent_check_port(const char *s);
+
 AGENT_KEY_BUS_SETTER(agent_bus_set_limit);
 AGENT_KEY_BUS_SETTER(agent_bus_set_watchdog);
 AGENT_KEY_BUS_SETTER(agent_bus_set_string);

@@ -37,6 +37,44 @@ static const char *service_type_name(int v) {
         return service_type_to_string(v);
 }
 
+static int check_sandbox_preset(const char *s) {
+        return sandbox_preset_from_string(s);
+}
+
+static int check_protect_system(const char *s) {
+        return sandbox_key_value_from_string(SANDBOX_KEY_PROTECT_SYSTEM, s);
+}
+
+static int check_protect_home(const char *s) {
+        return sandbox_key_value_from_string(SANDBOX_KEY_PROTECT_HOME, s);
+}
+
+static int check_protect_proc(const char *s) {
+        return sandbox_key_value_from_string(SANDBOX_KEY_PROTECT_PROC, s);
+}
+
+static int check_proc_subset(const char *s) {
+        return sandbox_key_value_from_string(SANDBOX_KEY_PROC_SUBSET, s);
+}
+
+/* Sandbox= and its keys: the word, NULL when unset; yes/no keys 0 or 1,
+ * UINT64_MAX when unset. */
+static AGENT_KEY_GETTER(get_sandbox) {
+        int v = *AGENT_FIELD_CONST(s, k, int);
+
+        if (k->signature[0] == 'b') {
+                ret->u64 = v < 0 ? UINT64_MAX : (uint64_t) v;
+                return;
+        }
+        if (k->offset == offsetof(AgentSpec, sandbox.preset))
+                ret->str = v < 0 ? NULL : sandbox_preset_to_string(v);
+        else
+                ret->str = v < 0 ? NULL
+                                 : sandbox_key_value_to_string(
+                                           (SandboxKey) ((k->offset - offsetof(AgentSpec, sandbox.keys)) / sizeof(int)),
+                                           v);
+}
+
 static AGENT_KEY_GETTER(get_string) {
         ret->str = *AGENT_FIELD_CONST(s, k, char *);
 }
@@ -72,6 +110,24 @@ _Static_assert(sizeof(usec_t) == sizeof(uint64_t), "times are uint64_t");
 #define SPEC(field) offsetof(AgentSpec, field)
 #define TIME_SPAN_OR_NONE "a time span such as 30, 500ms, 1min 30s (at most 292,000 years), 0 or infinity"
 #define RLIMIT_VALUE "a number, a number with K/M/G, or infinity"
+
+#define SANDBOX_FLAGS (AGENT_KEY_RUN | AGENT_KEY_START | AGENT_KEY_TIGHTEN)
+#define SANDBOX_BOOL(name, key)                                                                         \
+        { .file = name, .option = name, .signature = "b", .offset = SPEC(sandbox.keys[key]),            \
+          .flags = SANDBOX_FLAGS, .expected = "yes or no", .parse = agent_parse_sandbox,                 \
+          .bus_set = agent_bus_set_sandbox_bool, .get = get_sandbox }
+#define SANDBOX_WORD(name, key, words, checker)                                                          \
+        { .file = name, .option = name, .signature = "s", .offset = SPEC(sandbox.keys[key]),            \
+          .flags = SANDBOX_FLAGS, .expected = words, .bus_invalid = ": expected " words ".",             \
+          .check = checker, .parse = agent_parse_sandbox, .bus_set = agent_bus_set_sandbox_word,        \
+          .get = get_sandbox }
+#define SANDBOX_LIST(name, field, flag, what, checker, setter)                                           \
+        { .file = name, .option = name, .signature = "as", .offset = SPEC(field),                       \
+          .flags = AGENT_KEY_RUN | AGENT_KEY_START | flag, .max_n = AGENT_PATHS_MAX, .expected = what,   \
+          .check = checker, .parse = agent_parse_list, .bus_set = setter, .get = get_strv }
+#define PATH_ENTRY "an absolute path without \".\", \"..\" or a trailing /, with - in front if it may be missing"
+#define BIND_ENTRY "SRC or SRC:DST, absolute paths without \".\", \"..\" or a trailing /"
+#define PORT_ENTRY "a TCP port from 1 to 65535"
 
 /* Rows with an Agent property come first, in the interface's order within
  * each section. */
@@ -162,6 +218,43 @@ const AgentKey agent_schema[] = {
           .expected = "an octal mode from 0000 to 0777 such as 0077", .parse = agent_parse_umask, .get = get_mode },
         { .file = "OOMScoreAdjust", .signature = "i", .offset = SPEC(oom_score_adj),
           .expected = "an integer from -1000 to 1000", .parse = agent_parse_oom_score_adjust, .get = get_int },
+
+        /* Isolation (SPEC): no Agent property of their own; the Agent's
+         * Sandbox property is the effective preset (dbus-agent.c). */
+        { .file = "Sandbox", .option = "Sandbox", .signature = "s", .offset = SPEC(sandbox.preset),
+          .flags = AGENT_KEY_RUN | AGENT_KEY_START | AGENT_KEY_TIGHTEN, .expected = "none, standard or strict",
+          .bus_invalid = ": expected none, standard or strict.", .check = check_sandbox_preset,
+          .parse = agent_parse_sandbox, .bus_set = agent_bus_set_sandbox_preset, .get = get_sandbox },
+        SANDBOX_BOOL("PrivateTmp", SANDBOX_KEY_PRIVATE_TMP),
+        SANDBOX_WORD("ProtectSystem", SANDBOX_KEY_PROTECT_SYSTEM, "no, yes, full or strict", check_protect_system),
+        SANDBOX_WORD("ProtectHome", SANDBOX_KEY_PROTECT_HOME, "no, read-only, tmpfs or yes", check_protect_home),
+        SANDBOX_BOOL("PrivateDevices", SANDBOX_KEY_PRIVATE_DEVICES),
+        SANDBOX_WORD("ProtectProc", SANDBOX_KEY_PROTECT_PROC, "default or invisible", check_protect_proc),
+        SANDBOX_WORD("ProcSubset", SANDBOX_KEY_PROC_SUBSET, "all or pid", check_proc_subset),
+        SANDBOX_BOOL("PrivateIPC", SANDBOX_KEY_PRIVATE_IPC),
+        SANDBOX_BOOL("PrivateNetwork", SANDBOX_KEY_PRIVATE_NETWORK),
+        SANDBOX_BOOL("PrivatePIDs", SANDBOX_KEY_PRIVATE_PIDS),
+        SANDBOX_BOOL("PrivateUsers", SANDBOX_KEY_PRIVATE_USERS),
+        SANDBOX_BOOL("Landlock", SANDBOX_KEY_LANDLOCK),
+        SANDBOX_LIST("ReadWritePaths", read_write_paths, AGENT_KEY_TIGHTEN, PATH_ENTRY, agent_check_path_entry,
+                     agent_bus_set_granting_paths),
+        SANDBOX_LIST("ReadOnlyPaths", read_only_paths, AGENT_KEY_PER_INVOCATION, PATH_ENTRY, agent_check_path_entry,
+                     agent_bus_set_restricting_paths),
+        SANDBOX_LIST("InaccessiblePaths", inaccessible_paths, AGENT_KEY_PER_INVOCATION, PATH_ENTRY,
+                     agent_check_path_entry, agent_bus_set_restricting_paths),
+        SANDBOX_LIST("BindPaths", bind_paths, AGENT_KEY_TIGHTEN, BIND_ENTRY, agent_check_bind_entry,
+                     agent_bus_set_granting_paths),
+        SANDBOX_LIST("BindReadOnlyPaths", bind_read_only_paths, AGENT_KEY_TIGHTEN, BIND_ENTRY, agent_check_bind_entry,
+                     agent_bus_set_granting_paths),
+        { .file = "StateDirectory", .option = "StateDirectory", .signature = "s", .offset = SPEC(state_directory),
+          .flags = AGENT_KEY_RUN | AGENT_KEY_START | AGENT_KEY_TIGHTEN,
+          .expected = "a relative path of [A-Za-z0-9._-] components such as worker or app/cache",
+          .bus_invalid = " is not a relative path of [A-Za-z0-9._-] components.", .check = agent_check_state_directory,
+          .parse = agent_parse_state_directory, .bus_set = agent_bus_set_state_directory, .get = get_string },
+        SANDBOX_LIST("AllowTCPConnect", allow_tcp_connect, AGENT_KEY_TIGHTEN, PORT_ENTRY, agent_check_port,
+                     agent_bus_set_ports),
+        SANDBOX_LIST("AllowTCPBind", allow_tcp_bind, AGENT_KEY_TIGHTEN, PORT_ENTRY, agent_check_port,
+                     agent_bus_set_ports),
 
         /* StartAgent only: words added to the type's command for this agent. */
         { .option = "Arguments", .signature = "as", .offset = SPEC(exec),

@@ -19,8 +19,9 @@ typedef enum AgentKeyFlags {
         AGENT_KEY_RUN = 1 << 0,            /* a RunAgent property */
         AGENT_KEY_START = 1 << 1,          /* a StartAgent option; without it, StartAgent calls the
                                             * key unknown and the type's value stays (Policy, User...) */
-        AGENT_KEY_TIGHTEN = 1 << 2,        /* StartAgent may only lower the type's value: smaller is
-                                            * tighter, UINT64_MAX (none) the loosest */
+        AGENT_KEY_TIGHTEN = 1 << 2,        /* StartAgent may only tighten the type's value: for a t, smaller
+                                            * is tighter, UINT64_MAX (none) the loosest; the sandbox keys
+                                            * say in their setters (agent-key-sandbox.c) */
         AGENT_KEY_PER_INVOCATION = 1 << 3, /* StartAgent adds to the type's value for this agent only */
 } AgentKeyFlags;
 
@@ -34,7 +35,9 @@ typedef enum AgentPropertySection {
 } AgentPropertySection;
 
 /* A value as the bus carries it; which member is meant follows the row's
- * signature: s str, as strv, t and u u64, i i64. Getters point into the spec. */
+ * signature: s str, as strv, t and u u64, i i64, b u64 (0 or 1; a getter
+ * gives UINT64_MAX for a yes/no key left unset). Getters point into the
+ * spec. */
 typedef struct AgentValue {
         const char *str;
         char **strv;
@@ -54,7 +57,7 @@ struct AgentKey {
         const char *file;                  /* [Agent] key, NULL = not in files */
         const char *option;                /* RunAgent property / StartAgent option, NULL = none */
         const char *property;              /* Agent property, NULL = none */
-        const char *signature;             /* s, t, u, i or as: option, property and getter */
+        const char *signature;             /* s, t, u, i, b or as: option, property and getter */
         size_t offset;                     /* of the field in AgentSpec */
         AgentKeyFlags flags;
         AgentPropertySection section;
@@ -62,7 +65,8 @@ struct AgentKey {
         size_t max_n;                      /* as options: most entries in one call */
         const char *expected;              /* file: what a valid value looks like */
         const char *bus_invalid;           /* s options: the end of the InvalidArgs message */
-        int (*check)(const char *s);       /* s: >= 0 when valid (an enum's value), -EINVAL when not */
+        int (*check)(const char *s);       /* s: >= 0 when valid (an enum's value), -EINVAL when not;
+                                            * as: each entry, where entries have a form */
         const char *(*to_string)(int v);   /* s enums: the name of a value */
         /* 0, or -EINVAL with diag set, or -ENOMEM. */
         int (*parse)(const AgentKey *k, const char *value, AgentSpec *s, const AgentKeyContext *c,
@@ -87,3 +91,5 @@ const AgentKey *agent_key_from_property(const char *property);
 /* The `as` options' entry limits (the SPEC's input limits). */
 #define AGENT_ENV_MAX 256
 #define AGENT_ARGS_MAX 256
+/* Entries of one path or port list from one call. */
+#define AGENT_PATHS_MAX 256

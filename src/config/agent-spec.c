@@ -20,6 +20,7 @@ void agent_spec_init(AgentSpec *s) {
                 },
                 .umask = 0077,
         };
+        sandbox_options_init(&s->sandbox);
 }
 
 void agent_spec_done(AgentSpec *s) {
@@ -32,6 +33,14 @@ void agent_spec_done(AgentSpec *s) {
         s->environment = strv_free(s->environment);
         s->working_directory = mfree(s->working_directory);
         s->health_check = strv_free(s->health_check);
+        s->read_write_paths = strv_free(s->read_write_paths);
+        s->read_only_paths = strv_free(s->read_only_paths);
+        s->inaccessible_paths = strv_free(s->inaccessible_paths);
+        s->bind_paths = strv_free(s->bind_paths);
+        s->bind_read_only_paths = strv_free(s->bind_read_only_paths);
+        s->state_directory = mfree(s->state_directory);
+        s->allow_tcp_connect = strv_free(s->allow_tcp_connect);
+        s->allow_tcp_bind = strv_free(s->allow_tcp_bind);
 }
 
 static int copy_string(const char *src, char **dst) {
@@ -58,6 +67,9 @@ int agent_spec_copy(const AgentSpec *src, AgentSpec *dst) {
         c.exec = NULL;
         c.supervisor = c.policy = c.user = c.working_directory = NULL;
         c.environment = c.health_check = NULL;
+        c.read_write_paths = c.read_only_paths = c.inaccessible_paths = c.bind_paths = c.bind_read_only_paths = NULL;
+        c.state_directory = NULL;
+        c.allow_tcp_connect = c.allow_tcp_bind = NULL;
 
         if (copy_strv(src->exec, &c.exec) < 0 ||
             copy_string(src->supervisor, &c.supervisor) < 0 ||
@@ -65,7 +77,15 @@ int agent_spec_copy(const AgentSpec *src, AgentSpec *dst) {
             copy_string(src->user, &c.user) < 0 ||
             copy_strv(src->environment, &c.environment) < 0 ||
             copy_string(src->working_directory, &c.working_directory) < 0 ||
-            copy_strv(src->health_check, &c.health_check) < 0) {
+            copy_strv(src->health_check, &c.health_check) < 0 ||
+            copy_strv(src->read_write_paths, &c.read_write_paths) < 0 ||
+            copy_strv(src->read_only_paths, &c.read_only_paths) < 0 ||
+            copy_strv(src->inaccessible_paths, &c.inaccessible_paths) < 0 ||
+            copy_strv(src->bind_paths, &c.bind_paths) < 0 ||
+            copy_strv(src->bind_read_only_paths, &c.bind_read_only_paths) < 0 ||
+            copy_string(src->state_directory, &c.state_directory) < 0 ||
+            copy_strv(src->allow_tcp_connect, &c.allow_tcp_connect) < 0 ||
+            copy_strv(src->allow_tcp_bind, &c.allow_tcp_bind) < 0) {
                 agent_spec_done(&c);
                 return -ENOMEM;
         }

@@ -143,6 +143,10 @@ int agent_type_parse_string(const char *text, const char *filename, const Daemon
         r = agent_spec_fill_defaults(&t->spec);
         if (r < 0)
                 return r;
+        /* The type's preset is fixed here, so that StartAgent's options are
+         * checked against what the type really gets. */
+        if (c && t->spec.sandbox.preset < 0)
+                t->spec.sandbox.preset = c->default_sandbox;
 
         *ret = TAKE_PTR(t);
         return 0;

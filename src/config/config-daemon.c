@@ -142,12 +142,42 @@ int config_parse_limit(const ConfigParser *p, unsigned line, const char *key, co
         return k ? parse_limit(p, line, k, value, base, diag) : -ENOENT;
 }
 
+/* The keys of the SPEC's Isolation section; -ENOENT for any other. */
+static int parse_isolation_key(ConfigParser *p, unsigned line, const char *key, const char *value,
+                               Diagnostic *diag) {
+        DaemonConfig *c = p->config;
+
+        if (strcmp(key, "DefaultSandbox") == 0) {
+                SandboxPreset sp = sandbox_preset_from_string(value);
+
+                if (sp < 0)
+                        return config_bad_value(p, line, key, value, -EINVAL, "none, standard or strict", diag);
+                c->default_sandbox = sp;
+                return 0;
+        }
+        if (strcmp(key, "DynamicUserRange") == 0) {
+                /* Checked by the daemon (dynamic_user_range_parse()), which
+                 * names this line. */
+                c->dynamic_user_range_line = line;
+                return config_set_string(&c->dynamic_user_range, value);
+        }
+        if (strcmp(key, "StateDirectory") == 0) {
+                if (value[0] != '/')
+                        return config_bad_value(p, line, key, value, -EINVAL, "an absolute path", diag);
+                return config_set_string(&c->state_directory, value);
+        }
+        return -ENOENT;
+}
+
 int config_parse_daemon_key(ConfigParser *p, unsigned line, const char *key, const char *value,
                             Diagnostic *diag) {
         DaemonConfig *c = p->config;
         int r;
 
         r = config_parse_limit(p, line, key, value, true, c, diag);
+        if (r != -ENOENT)
+                return r;
+        r = parse_isolation_key(p, line, key, value, diag);
         if (r != -ENOENT)
                 return r;
 

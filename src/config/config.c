@@ -22,10 +22,12 @@ DaemonConfig *daemon_config_free(DaemonConfig *c) {
         free(c->agents_directory);
         strv_free(c->policy_path);
         free(c->log_directory);
-        free(c->runtime_directory);
         free(c->admin_group);
         free(c->default_user);
         free(c->control_group);
+        free(c->dynamic_user_range);
+        free(c->state_directory);
+        free(c->runtime_directory);
         for (size_t i = 0; i < c->n_supervisors; i++)
                 supervisor_config_done(&c->supervisors[i]);
         free(c->supervisors);
@@ -64,16 +66,20 @@ static DaemonConfig *daemon_config_new(void) {
         if (!c)
                 return NULL;
         c->log_directory = strdup("/var/log/agentvisor");
-        c->runtime_directory = strdup("/run/agentvisor");
-        c->default_user = strdup("nobody");
+        c->default_user = strdup(DEFAULT_USER);
         c->control_group = strdup("agentvisor");
+        c->default_sandbox = SANDBOX_PRESET_DEFAULT;
+        c->dynamic_user_range = strdup(DEFAULT_DYNAMIC_USER_RANGE);
+        c->state_directory = strdup(DEFAULT_STATE_DIRECTORY);
+        c->runtime_directory = strdup(DEFAULT_RUNTIME_DIRECTORY);
         /* Safe defaults: a fork bomb or a leak in one agent cannot take the
          * host. Where RAM is unknown there is no default memory limit. */
         c->default_tasks_max = DEFAULT_TASKS_MAX;
         c->default_memory_max = config_physical_memory() > 0
                                         ? u64_muldiv_sat(config_physical_memory(), DEFAULT_MEMORY_MAX_PERCENT, 100)
                                         : UINT64_MAX;
-        if (!c->log_directory || !c->runtime_directory || !c->default_user || !c->control_group)
+        if (!c->log_directory || !c->default_user || !c->control_group || !c->dynamic_user_range ||
+            !c->state_directory || !c->runtime_directory)
                 return daemon_config_free(c);
         return c;
 }

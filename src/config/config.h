@@ -11,6 +11,7 @@
 #include "diag.h"
 #include "macro.h"
 #include "otp.h"
+#include "sandbox-preset.h"
 
 typedef enum ServiceType {
         SERVICE_SIMPLE,
@@ -83,6 +84,18 @@ typedef struct AgentSpec {
         mode_t umask;                    /* UMask=, default 0077 */
         int oom_score_adj;               /* OOMScoreAdjust=, default 0 */
         bool oom_score_adj_set;
+        /* Isolation (SPEC): Sandbox= and the keys overriding its preset;
+         * an agent type gets the daemon's DefaultSandbox= when it names
+         * none, a RunAgent spec when it starts. */
+        SandboxOptions sandbox;
+        char **read_write_paths;         /* absolute, normalized; a leading '-': may be missing */
+        char **read_only_paths;
+        char **inaccessible_paths;
+        char **bind_paths;               /* SRC[:DST] */
+        char **bind_read_only_paths;
+        char *state_directory;           /* NAME beneath [Daemon] StateDirectory=; NULL: none */
+        char **allow_tcp_connect;        /* ports in decimal; NULL: TCP not restricted */
+        char **allow_tcp_bind;
 } AgentSpec;
 
 /* Defaults as above, except that the strings stay NULL (init cannot fail);
@@ -129,10 +142,17 @@ typedef struct DaemonConfig {
         char *log_directory;             /* default /var/log/agentvisor */
         char *runtime_directory;         /* RuntimeDirectory=, absolute; default /run/agentvisor */
         char *admin_group;               /* NULL = none (only root may mutate) */
-        char *default_user;              /* default "nobody" */
+        char *default_user;              /* default "dynamic" */
         char *control_group;             /* ControlGroup=, default "agentvisor" */
         uint64_t default_tasks_max;      /* DefaultTasksMax=, default 4096; UINT64_MAX = none */
         uint64_t default_memory_max;     /* DefaultMemoryMax= in bytes, default 50% of RAM */
+        SandboxPreset default_sandbox;   /* DefaultSandbox=, default standard */
+        /* DynamicUserRange= as written (default "61184-65519"): the daemon
+         * parses it with dynamic_user_range_parse() at start, naming this
+         * file and line (0: the built-in default) when it is wrong. */
+        char *dynamic_user_range;
+        unsigned dynamic_user_range_line;
+        char *state_directory;           /* StateDirectory=, absolute, default /var/lib/agentvisor */
         SupervisorConfig *supervisors;   /* [0] is root; parents before children */
         size_t n_supervisors;
 } DaemonConfig;
@@ -158,6 +178,10 @@ const SupervisorConfig *daemon_config_find_supervisor(const DaemonConfig *c, con
  * (infinity) drop them. */
 void daemon_config_default_limits(const DaemonConfig *c, Limits *l);
 #define DEFAULT_TASKS_MAX 4096
+#define DEFAULT_USER "dynamic"
+#define DEFAULT_DYNAMIC_USER_RANGE "61184-65519"
+#define DEFAULT_STATE_DIRECTORY "/var/lib/agentvisor"
+#define DEFAULT_RUNTIME_DIRECTORY "/run/agentvisor"
 #define DEFAULT_MEMORY_MAX_PERCENT 50
 
 /* One agents.d file. Supervisor= must name one in `c` (if c != NULL). The

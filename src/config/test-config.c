@@ -69,8 +69,12 @@ static void test_builtin_defaults(void **state) {
         assert_string_equal(c->log_directory, "/var/log/agentvisor");
         assert_string_equal(c->runtime_directory, "/run/agentvisor");
         assert_null(c->admin_group);
-        assert_string_equal(c->default_user, "nobody");
+        assert_string_equal(c->default_user, "dynamic");
         assert_string_equal(c->control_group, "agentvisor");
+        assert_int_equal(c->default_sandbox, SANDBOX_STANDARD);
+        assert_string_equal(c->dynamic_user_range, "61184-65519");
+        assert_int_equal(c->dynamic_user_range_line, 0);
+        assert_string_equal(c->state_directory, "/var/lib/agentvisor");
         assert_int_equal(c->n_supervisors, 1);
 
         root = &c->supervisors[0];
@@ -520,9 +524,9 @@ static void test_default_user_in_admin_group(void **state) {
                 skip();
         snprintf(text, sizeof text, "[Daemon]\nAdminGroup=%s\nDefaultUser=nobody\n", gr->gr_name);
         parse_bad(text, 3, "DefaultUser", "AdminGroup");
-        /* The built-in default user is nobody too: named at AdminGroup=. */
+        /* The built-in default user is dynamic: uids in no group. */
         snprintf(text, sizeof text, "[Daemon]\nAdminGroup=%s\n", gr->gr_name);
-        parse_bad(text, 2, "AdminGroup", "nobody");
+        daemon_config_free(parse_ok(text));
         /* root is allowed (User=root agents are, by the SPEC). */
         snprintf(text, sizeof text, "[Daemon]\nAdminGroup=%s\nDefaultUser=root\n", gr->gr_name);
         c = parse_ok(text);
@@ -530,6 +534,30 @@ static void test_default_user_in_admin_group(void **state) {
         assert_int_equal(config_user_in_admin_group(c, "root"), 0);
         assert_int_equal(config_user_in_admin_group(c, "agentvisor-no-such-user"), 0);
         daemon_config_free(c);
+}
+
+/* [Daemon] keys of the SPEC's Isolation section. DynamicUserRange= is kept
+ * as written with its line: the daemon parses it (dynamic-user.h). */
+static void test_isolation_keys(void **state) {
+        DaemonConfig *c;
+
+        c = parse_ok("[Daemon]\nDefaultUser=nobody\nDefaultSandbox=strict\nDynamicUserRange=70000-70999\n"
+                     "StateDirectory=/srv/state\nRuntimeDirectory=/run/av2\n");
+        assert_string_equal(c->default_user, "nobody");
+        assert_int_equal(c->default_sandbox, SANDBOX_STRICT);
+        assert_string_equal(c->dynamic_user_range, "70000-70999");
+        assert_int_equal(c->dynamic_user_range_line, 4);
+        assert_string_equal(c->state_directory, "/srv/state");
+        assert_string_equal(c->runtime_directory, "/run/av2");
+        daemon_config_free(c);
+        c = parse_ok("[Daemon]\nDefaultSandbox=none\n");
+        assert_int_equal(c->default_sandbox, SANDBOX_NONE);
+        daemon_config_free(c);
+
+        parse_bad("[Daemon]\nDefaultSandbox=paranoid\n", 2, "DefaultSandbox",
+                  "DefaultSandbox=paranoid is invalid: expected none, standard or strict");
+        parse_bad("[Daemon]\nStateDirectory=state\n", 2, "StateDirectory", "expected an absolute path");
+        parse_bad("[Daemon]\nRuntimeDirectory=\n", 2, "RuntimeDirectory", "is not an absolute path");
 }
 
 int main(void) {
@@ -554,6 +582,7 @@ int main(void) {
                 cmocka_unit_test(test_enum_strings),
                 cmocka_unit_test(test_load_file),
                 cmocka_unit_test(test_default_user_in_admin_group),
+                cmocka_unit_test(test_isolation_keys),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -32,6 +32,14 @@ int agent_env_build(const AgentEnvParams *p, char ***ret, char **ret_pid_slot) {
                 if (r >= 0 && eq && !env_name_is_daemons(*e, (size_t) (eq - *e)))
                         r = strv_env_set(&env, *e);
         }
+        /* Set over any entry of that name: the directory is the daemon's. */
+        if (r >= 0 && p->state_directory) {
+                _cleanup_free_ char *e = NULL;
+
+                if (asprintf(&e, "STATE_DIRECTORY=%s", p->state_directory) < 0)
+                        return -ENOMEM;
+                r = strv_env_set(&env, e);
+        }
         if (r >= 0 && p->notify_socket) {
                 snprintf(buf, sizeof buf, "NOTIFY_SOCKET=%s", p->notify_socket);
                 r = strv_extend(&env, buf);

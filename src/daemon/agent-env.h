@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* An agent's environment, built from scratch for each spawn: a minimal
  * PATH/HOME/USER/LOGNAME, the type's and the caller's Environment, and the
- * daemon's own NOTIFY_SOCKET and WATCHDOG_* last. Pure. */
+ * daemon's own STATE_DIRECTORY, NOTIFY_SOCKET and WATCHDOG_* last. Pure. */
 #pragma once
 
 #include "macro.h"
@@ -12,6 +12,7 @@ typedef struct AgentEnvParams {
         char * const *environment;     /* KEY=VALUE from the type and the caller */
         const char *notify_socket;     /* NULL: none */
         usec_t watchdog_usec;          /* 0 or USEC_INFINITY: none */
+        const char *state_directory;   /* $STATE_DIRECTORY; NULL: none */
 } AgentEnvParams;
 
 /* The digits the child may write into the WATCHDOG_PID= slot (a pid, NUL

@@ -228,28 +228,34 @@ static int on_check_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* The check runs as the agent's user, in its cgroup, under the policy the
- * invocation was started with (a->policy), not whatever a Reload() loaded
- * since: it checks the agent as it runs. */
+/* The check runs as the agent's user (the invocation's dynamic uid), in its
+ * cgroup, under the policy the invocation was started with (a->policy), not
+ * whatever a Reload() loaded since, and in a sandbox made from the same
+ * settings: it checks the agent as it runs. */
 static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Agent *a = userdata;
         _cleanup_strv_free_ char **env = NULL;
         const char *step = NULL;
+        AgentSandbox sandbox;
         SpawnParams p;
         Identity id;
         int r, out;
 
         if (!agent_is_active(a) || a->main_exited || a->check_pidfd >= 0)
                 return 0;
-        r = agent_prepare_spawn(a, a->spec.health_check, /* invocation= */ false, &id, &env, &p);
+        /* The agent's own identity, policy and sandbox settings. */
+        r = agent_prepare_spawn(a, a->spec.health_check, /* invocation= */ false, &id, &env, &sandbox, &p, &step);
         if (r < 0) {
-                health_result(a, false, strerror(-r));
+                char what[128];
+                snprintf(what, sizeof what, "%s: %s", step, strerror(-r));
+                health_result(a, false, what);
                 return 0;
         }
         /* The agent's check channel, not one of its own: see agent_check_clear(). */
         out = agent_output_check_fd(a);
         p.stdout_fd = p.stderr_fd = out;
         r = spawn(&p, &a->check_pid, &a->check_pidfd, &step);
+        agent_sandbox_done(&sandbox);
         if (r < 0) {
                 char what[128];
                 snprintf(what, sizeof what, "%s: %s", step ?: "spawn", strerror(-r));

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "agent-sandbox.h"
 #include "agent-userdb.h"
 #include "spawn.h"
 
@@ -24,12 +25,18 @@ static inline int agent_pidfd_send(int pidfd, int sig) {
 /* agent.c */
 void agent_set_health(Agent *a, AgentHealth h);
 
-/* agent-exec.c: identity, environment, policy and spawn parameters for
- * argv. `invocation`: the start of an invocation, which takes the current
- * policy (a->policy holds a reference); else a helper of the running one
- * (a health check), which runs under a->policy. */
+/* agent-exec.c: identity, environment, policy, sandbox and spawn
+ * parameters for argv. `invocation`: the start of an invocation, which
+ * takes the current policy (a->policy holds a reference), its uid (a
+ * dynamic one from the pool) and prepares its StateDirectory; else a helper
+ * of the running one (a health check), which runs as the invocation's uid,
+ * under a->policy and in the same sandbox. *ret_sandbox must be released
+ * with agent_sandbox_done() after spawn(); on failure it is empty and
+ * *ret_step names what failed. */
 int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *id, char ***ret_env,
-                        SpawnParams *p);
+                        AgentSandbox *ret_sandbox, SpawnParams *p, const char **ret_step);
+/* agent.c: the invocation's cgroup is empty: give back its dynamic uid. */
+void agent_release_identity(Agent *a);
 
 /* agent-health.c: the invocation's time sources. */
 void agent_timer_off(sd_event_source *s);

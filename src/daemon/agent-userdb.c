@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "agent-userdb.h"
 #include "hashmap.h"
@@ -68,7 +69,13 @@ int identity_check_admin(const Manager *m, const Identity *id) {
 
 int manager_check_user(Manager *m, const char *user) {
         Identity id;
-        int r = resolve_user(m, user, &id);
+        int r;
+
+        /* User=dynamic: a uid from DynamicUserRange=, in no user database
+         * and so in no group (agent-exec.c). */
+        if (strcmp(user, "dynamic") == 0)
+                return 0;
+        r = resolve_user(m, user, &id);
         return r < 0 ? r : identity_check_admin(m, &id);
 }
 

@@ -14,6 +14,7 @@
 #include "agent-internal.h"
 #include "agent-output.h"
 #include "dbus.h"
+#include "dynamic-user.h"
 #include "log.h"
 #include "notify-message.h"
 #include "notify.h"
@@ -31,8 +32,11 @@ int agent_new(Manager *m, const char *name, const char *type, AgentSpec *spec, S
         a->pid = 0;
         a->pidfd = -EBADF;
         a->check_pidfd = -EBADF;
+        a->ns_init_pidfd = -EBADF;
         a->check_output_fd = -EBADF;
         a->inotify_wd = -1;
+        a->uid = (uid_t) -1;
+        a->gid = (gid_t) -1;
         a->supervisor = s;
         a->spec = *spec;
         *spec = (AgentSpec) {};
@@ -69,6 +73,7 @@ Agent *agent_free(Agent *a) {
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
         a->pidfd = safe_close(a->pidfd);
         cgroup_free(a->cgroup);
+        a->ns_init_pidfd = sandbox_ns_init_release(a->ns_init_pidfd);
         agent_spec_done(&a->spec);
         free(a->status_text);
         free(a->object_path);
@@ -190,6 +195,21 @@ int agent_kill(Agent *a, int sig) {
 }
 
 static void agent_finish(Agent *a);
+
+/* Only once nothing runs in the cgroup any more: no process may still run as
+ * the uid when another agent can get it (dynamic-user.h); the PID
+ * namespace's init (killed with the cgroup) is reaped. */
+void agent_release_identity(Agent *a) {
+        int r;
+
+        a->ns_init_pidfd = sandbox_ns_init_release(a->ns_init_pidfd);
+        if (!a->uid_dynamic)
+                return;
+        a->uid_dynamic = false;
+        r = dynamic_user_release(a->manager->dynamic_users, a->name);
+        if (r < 0)
+                log_agent_warning(a->name, "cannot release dynamic uid %u: %s", (unsigned) a->uid, strerror(-r));
+}
 
 static void watch_cgroup(Agent *a) {
         _cleanup_free_ char *path = NULL;
@@ -318,6 +338,7 @@ static void agent_finish(Agent *a) {
                 log_agent_warning(a->name, "cannot remove cgroup %s: %s", cgroup_path(a->cgroup),
                                   strerror(-r));
         a->cgroup = cgroup_free(a->cgroup);
+        agent_release_identity(a);
 
         /* Health is a property of a running agent; so is its policy. */
         agent_set_health(a, AGENT_HEALTH_UNKNOWN);
@@ -339,6 +360,8 @@ static void agent_spawn_failed(Agent *a, int error, const char *step) {
                 (void) cgroup_remove(a->cgroup);
                 a->cgroup = cgroup_free(a->cgroup);
         }
+        /* Nothing ran: the cgroup was never populated. */
+        agent_release_identity(a);
         record_end(a, &f);
         report_exit(a);
 }
@@ -466,6 +489,7 @@ void agent_spawn(Agent *a) {
         Manager *m = a->manager;
         _cleanup_strv_free_ char **env = NULL;
         const char *step = NULL;
+        AgentSandbox sandbox;
         SpawnParams p;
         Identity id;
         int r, out;
@@ -477,13 +501,14 @@ void agent_spawn(Agent *a) {
                 return;
         }
 
-        r = agent_prepare_spawn(a, a->spec.exec, /* invocation= */ true, &id, &env, &p);
+        r = agent_prepare_spawn(a, a->spec.exec, /* invocation= */ true, &id, &env, &sandbox, &p, &step);
         if (r < 0) {
-                agent_spawn_failed(a, -r, r == -ESRCH ? "user lookup" : r == -EPERM ? "user check" : "prepare");
+                agent_spawn_failed(a, -r, step);
                 return;
         }
         r = agent_timers_arm_start(a, &step);
         if (r < 0) {
+                agent_sandbox_done(&sandbox);
                 agent_spawn_failed(a, -r, step);
                 return;
         }
@@ -492,6 +517,7 @@ void agent_spawn(Agent *a) {
         p.stdout_fd = p.stderr_fd = out;
         r = spawn(&p, &a->pid, &a->pidfd, &step);
         safe_close(out);
+        agent_sandbox_done(&sandbox);
         if (r < 0) {
                 agent_spawn_failed(a, -r, step);
                 return;

@@ -36,7 +36,9 @@ typedef enum AgentProperty {
         AGENT_PROP_EXIT_MEMORY_PEAK = 1U << 15,
         AGENT_PROP_OOM_KILLS = 1U << 16,
         AGENT_PROP_HEALTH_CHECK_FAILURES = 1U << 17,
-        _AGENT_PROP_ALL = (1U << 18) - 1,
+        AGENT_PROP_UID = 1U << 18,
+        AGENT_PROP_GID = 1U << 19,
+        _AGENT_PROP_ALL = (1U << 20) - 1,
 } AgentProperty;
 
 struct Agent {
@@ -71,6 +73,13 @@ struct Agent {
         ExitReason kill_reason;          /* set when the daemon ends it */
         int kill_signal;                 /* the last signal KillAgent sent */
         bool has_filter;
+        /* The host ids of the current (or last) invocation (UID_INVALID
+         * before the first); dynamic: held from the pool until the cgroup
+         * is empty. */
+        uid_t uid;
+        gid_t gid;
+        bool uid_dynamic;
+        int ns_init_pidfd;               /* PrivatePIDs: the namespace's init, until the cgroup is empty */
         Policy *policy;                  /* the invocation's: health checks run under it */
 
         sd_event_source *stop_timer;     /* AgentTimeoutSec after SIGTERM */

@@ -173,6 +173,16 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                 return sd_bus_message_append(reply, "t", a->exit_memory_peak);
         if (strcmp(p, "HealthCheckFailures") == 0)
                 return sd_bus_message_append(reply, "u", (uint32_t) a->check_failures);
+        if (strcmp(p, "UID") == 0)
+                return sd_bus_message_append(reply, "u", (uint32_t) a->uid);
+        if (strcmp(p, "GID") == 0)
+                return sd_bus_message_append(reply, "u", (uint32_t) a->gid);
+        /* The effective preset: the type's or RunAgent's, else DefaultSandbox=. */
+        if (strcmp(p, "Sandbox") == 0)
+                return sd_bus_message_append(reply, "s",
+                                             sandbox_preset_to_string(a->spec.sandbox.preset >= 0
+                                                                              ? (SandboxPreset) a->spec.sandbox.preset
+                                                                              : a->manager->config->default_sandbox));
         return -ENOENT;
 }
 
@@ -292,6 +302,11 @@ static const sd_bus_vtable vtable_middle[] = {
 /* After AGENT_PROPERTIES_LIMITS. */
 static const sd_bus_vtable vtable_tail[] = {
         P("HealthCheckFailures", "u"),
+        /* Isolation: the host ids of the current (or last) invocation,
+         * UINT32_MAX before the first, and the effective preset. */
+        P("UID", "u"),
+        P("GID", "u"),
+        P_CONST("Sandbox", "s"),
         SD_BUS_METHOD("Stop", NULL, NULL, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

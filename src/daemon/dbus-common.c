@@ -347,7 +347,7 @@ static const char *const agent_property_names[] = {
         "StatusErrno",       "MainPID",        "ControlGroup",     "RestartCount",
         "StartedUSec",       "ExitReason",     "ExitStatus",       "ExitKilledBy",
         "ExitTimestampUSec", "ExitRuntimeUSec", "ExitCPUUsageNSec", "ExitMemoryPeak",
-        "OOMKills",          "HealthCheckFailures",
+        "OOMKills",          "HealthCheckFailures", "UID",              "GID",
 };
 _Static_assert(_AGENT_PROP_ALL == (1U << ELEMENTSOF(agent_property_names)) - 1,
                "every AgentProperty bit has a name");

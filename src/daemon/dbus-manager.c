@@ -270,6 +270,8 @@ static int property_get_manager(sd_bus *bus, const char *path, const char *inter
                 /* Where this daemon finds policies, so that `agentctl policy
                  * show` shows the daemon's, not the install path's. */
                 return sd_bus_message_append_strv(reply, m->config->policy_path);
+        if (strcmp(property, "Features") == 0)
+                return bus_append_features(m, reply);
         return -ENOENT;
 }
 
@@ -291,6 +293,7 @@ static const sd_bus_vtable manager_vtable[] = {
         MANAGER_PROPERTY("NotifyMessagesDropped", "t", 0),
         MANAGER_PROPERTY("ControlGroup", "s", SD_BUS_VTABLE_PROPERTY_CONST),
         MANAGER_PROPERTY("PolicyPath", "as", SD_BUS_VTABLE_PROPERTY_CONST),
+        MANAGER_PROPERTY("Features", "as", SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_ARGS("StartAgent", SD_BUS_ARGS("s", type, "s", name, "a{sv}", options),
                                 SD_BUS_RESULT("o", agent), method_start_agent, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RunAgent", SD_BUS_ARGS("s", name, "as", argv, "a{sv}", properties),

@@ -5,6 +5,7 @@
  * (validation, ranges and StartAgent's tighten-only rule live there). */
 #include <string.h>
 
+#include "agent-sandbox.h"
 #include "agent-schema.h"
 #include "dbus.h"
 #include "strv.h"
@@ -54,7 +55,17 @@ static int read_value(sd_bus_message *msg, const AgentKey *k, size_t *budget, Ag
                 v->strv = *strv;
                 return r;
         }
-        /* Options are s, as or t (test-agent-schema checks). */
+        if (strcmp(k->signature, "b") == 0) {
+                int b;
+
+                r = sd_bus_message_read(msg, "v", "b", &b);
+                if (r < 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Option %s must be of type b (boolean).", k->option);
+                v->u64 = b ? 1 : 0;
+                return 0;
+        }
+        /* Options are s, as, b or t (test-agent-schema checks). */
         r = sd_bus_message_read(msg, "v", "t", &v->u64);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option %s must be of type t (uint64).",
@@ -133,5 +144,32 @@ int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *s
         if (spec->watchdog_usec > 0 && spec->type != SERVICE_NOTIFY)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "WatchdogUSec needs Type=notify: only notify agents send WATCHDOG=1.");
-        return 0;
+        return bus_check_sandbox_honourable(m, spec, error);
+}
+
+/* A sandbox the kernel cannot give is refused now, as InvalidSpec, rather
+ * than started quieter or failing later (the spawn checks again). */
+int bus_check_sandbox_honourable(Manager *m, const AgentSpec *spec, sd_bus_error *error) {
+        _cleanup_free_ char *message = NULL;
+        AgentSpec effective = *spec;    /* shallow: only read */
+        int r;
+
+        if (effective.sandbox.preset < 0)
+                effective.sandbox.preset = m->config->default_sandbox;
+        if (!effective.user)
+                effective.user = m->config->default_user;
+        r = sandbox_check_honourable(&effective, &m->features, &message);
+        if (r == -EOPNOTSUPP)
+                return sd_bus_error_set(error, BUS_ERROR_INVALID_SPEC, message);
+        return r;
+}
+
+int bus_append_features(Manager *m, sd_bus_message *reply) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = kernel_features_to_strv(&m->features, &l);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append_strv(reply, l);
 }

@@ -53,6 +53,12 @@ int bus_read_strv_bounded(sd_bus_message *msg, const char *what, size_t max_n, s
                           sd_bus_error *error);
 int bus_agent_spec_from_properties(Manager *m, sd_bus_message *msg, AgentSpec *spec, bool run, size_t *budget,
                                    sd_bus_error *error);
+/* dbus-spec.c: InvalidSpec naming the missing kernel feature when the
+ * spec's sandbox cannot be honoured here (sandbox_check_honourable());
+ * called at the end of bus_agent_spec_from_properties(). */
+int bus_check_sandbox_honourable(Manager *m, const AgentSpec *spec, sd_bus_error *error);
+/* The Manager's Features property (kernel_features_to_strv()). */
+int bus_append_features(Manager *m, sd_bus_message *reply);
 
 /* The SPEC's error name of a kind (NULL for ERROR_KIND_NONE), and the
  * translation of an operation's (r, detail) into the method's return: r

@@ -14,6 +14,7 @@
 
 #include "agent.h"
 #include "dbus.h"
+#include "dynamic-user.h"
 #include "log.h"
 #include "manager.h"
 #include "notify.h"
@@ -107,6 +108,7 @@ Manager *manager_free(Manager *m) {
         hashmap_free(m->supervisors_by_name);
         sv_free(m->sv);
         cgroup_root_free(m->cgroup_root);
+        dynamic_user_pool_free(m->dynamic_users);
         sd_event_source_disable_unref(m->inotify_source);
         sd_event_source_disable_unref(m->sv_timer);
         sd_event_source_disable_unref(m->shutdown_timer);
@@ -494,6 +496,9 @@ int manager_startup(Manager *m) {
                 log_diag("invalid configuration", &d);
                 return r;
         }
+        r = manager_isolation_setup(m);
+        if (r < 0)
+                return r;
         if (m->config->admin_group) {
                 struct group *g = getgrnam(m->config->admin_group);
                 if (g) {

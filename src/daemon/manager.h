@@ -10,12 +10,14 @@
 #include "cgroup.h"
 #include "config.h"
 #include "hashmap.h"
+#include "kernel-features.h"
 #include "policy.h"
 #include "supervise.h"
 #include "time-util.h"
 
 typedef struct Agent Agent;
 typedef struct Manager Manager;
+typedef struct DynamicUserPool DynamicUserPool;
 
 typedef enum ManagerState {
         MANAGER_STARTING,
@@ -88,6 +90,13 @@ struct Manager {
         unsigned n_cpus;
         gid_t admin_gid;
         bool have_admin_gid;
+
+        /* Isolation: what the kernel offers (probed once at start), and the
+         * dynamic uid pool over DynamicUserRange=, made at the first
+         * User=dynamic start (its lock directory is under RuntimeDirectory=). */
+        KernelFeatures features;
+        uid_t dynamic_uid_min, dynamic_uid_max;
+        DynamicUserPool *dynamic_users;
 };
 
 int manager_new(const char *config_path, const char *bus_address, Manager **ret);
@@ -107,5 +116,10 @@ int manager_reload(Manager *m, Diagnostic *diag);
 void manager_identities_clear(Manager *m);
 int manager_check_user(Manager *m, const char *user);   /* 0, or -ESRCH for no such user */
 void manager_begin_shutdown(Manager *m, int exit_code);
+/* manager-isolation.c: DynamicUserRange= checked and the kernel probed, at
+ * start. */
+int manager_isolation_setup(Manager *m);
+/* The dynamic uid pool, made on first use; -errno with *ret_message. */
+int manager_dynamic_users(Manager *m, DynamicUserPool **ret, char **ret_message);
 ManagerState manager_state(Manager *m);
 const char *manager_state_to_string(ManagerState s);

@@ -38,6 +38,20 @@ static void test_identity_and_entries(void **state) {
         assert_string_equal(strv_env_get(env, "A"), "1");
         assert_null(strv_env_get(env, "NOTIFY_SOCKET"));
         assert_int_equal(count_prefix(env, "WATCHDOG_"), 0);
+        assert_null(strv_env_get(env, "STATE_DIRECTORY"));
+}
+
+/* StateDirectory=: $STATE_DIRECTORY names it, once, over a type's entry. */
+static void test_state_directory(void **state) {
+        char *spec_env[] = { (char *) "STATE_DIRECTORY=/elsewhere", NULL };
+        AgentEnvParams p = { .home = "/", .user = "w", .environment = spec_env,
+                             .state_directory = "/var/lib/agentvisor/w" };
+        _cleanup_strv_free_ char **env = NULL;
+        char *slot;
+
+        assert_int_equal(agent_env_build(&p, &env, &slot), 0);
+        assert_string_equal(strv_env_get(env, "STATE_DIRECTORY"), "/var/lib/agentvisor/w");
+        assert_int_equal(count_prefix(env, "STATE_DIRECTORY="), 1);
 }
 
 /* Before the fix the slot was found by searching for "WATCHDOG_PID=": a
@@ -84,6 +98,7 @@ static void test_pid_slot_is_the_daemons_own(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_identity_and_entries),
+                cmocka_unit_test(test_state_directory),
                 cmocka_unit_test(test_pid_slot_is_the_daemons_own),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

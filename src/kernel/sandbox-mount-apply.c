@@ -202,8 +202,13 @@ _child_ int mount_plan_apply(const MountPlan *plan, const char **ret_step) {
 
         for (size_t i = 0; i < plan->n_fds; i++)
                 plan->fds[i] = -1;
+        /* The modes of the plan are exact: the agent's UMask= (set before
+         * the plan) would make a 0755 mount point 0700, which a non-root
+         * agent cannot cross. */
+        long mask = syscall(SYS_umask, 0);
         for (size_t i = 0; r >= 0 && i < plan->n_ops; i++)
                 r = child_op(plan, &plan->ops[i], ret_step);
+        (void) syscall(SYS_umask, mask);
         /* Unused copies (a directory's staged file); all O_CLOEXEC anyway. */
         for (size_t i = 0; i < plan->n_fds; i++)
                 if (plan->fds[i] >= 0) {

@@ -100,7 +100,12 @@ av_config() {
                 [LogDirectory]="$T/log"
                 [RuntimeDirectory]="$AV_RUN"
                 [ControlGroup]="$AV_CG"
+                # The built-in defaults are User=dynamic and Sandbox=standard
+                # (isolation.bats tests them); the other suites pin the agent
+                # they were written for: nobody, no sandbox, sharing /tmp with
+                # the test (where agents write their reports).
                 [DefaultUser]=nobody
+                [DefaultSandbox]=none
         )
         AV_SUPERVISOR_KEYS=(
                 [Strategy]=one-for-one
