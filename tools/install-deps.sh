@@ -10,7 +10,7 @@ packages=(
         libsystemd-dev libseccomp-dev libcgroup-dev libcmocka-dev
         dbus-daemon dbus-bin systemd
         bats jq scdoc libxml2-utils util-linux procps libglib2.0-bin strace
-        libclang-rt-14-dev python3
+        libclang-rt-14-dev python3 bubblewrap
 )
 
 missing=()

@@ -25,8 +25,16 @@ static int append_string_prop(sd_bus_message *m, const char *key, const char *va
         return r;
 }
 
+static int append_bool_prop(sd_bus_message *m, const char *key, bool value) {
+        return sd_bus_message_append(m, "{sv}", key, "b", (int) value);
+}
+
+static int append_strv_prop(sd_bus_message *m, const char *key, const char *value) {
+        return sd_bus_message_append(m, "{sv}", key, "as", 1, value);
+}
+
 int bus_run_agent(BenchEnv *e, const char *name, char * const *argv, const char *restart,
-                  const char *supervisor, sd_bus_error *error) {
+                  const char *supervisor, const RunSandbox *sandbox, sd_bus_error *error) {
         sd_bus_message *m = NULL, *reply = NULL;
         int r;
 
@@ -41,6 +49,12 @@ int bus_run_agent(BenchEnv *e, const char *name, char * const *argv, const char 
                 r = append_string_prop(m, "Restart", restart);
         if (r >= 0 && supervisor)
                 r = append_string_prop(m, "Supervisor", supervisor);
+        if (r >= 0 && sandbox && sandbox->preset)
+                r = append_string_prop(m, "Sandbox", sandbox->preset);
+        if (r >= 0 && sandbox && sandbox->private_network >= 0)
+                r = append_bool_prop(m, "PrivateNetwork", sandbox->private_network > 0);
+        if (r >= 0 && sandbox && sandbox->bind_path)
+                r = append_strv_prop(m, "BindPaths", sandbox->bind_path);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)

@@ -58,7 +58,7 @@ static int wait_start_record(BenchEnv *e, const char *tag, uint64_t *ret_ns) {
 /* RunAgent of an agent that exits at once, `count` times: call to exec'd,
  * then its end and RemoveAgent outside the timing. */
 static int measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const char *prefix, unsigned count,
-                          Samples *s) {
+                          const RunSandbox *sb, Samples *s) {
         unsigned long abnormal = e->n_abnormal;
 
         for (unsigned i = 0; i < count && !bench_interrupted; i++) {
@@ -71,7 +71,7 @@ static int measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const ch
                 snprintf(name, sizeof name, "%s%u", prefix, i);
                 bus_watch_exits(e, name, true);
                 t0 = now_nsec(CLOCK_MONOTONIC);
-                r = bus_run_agent(e, name, argv, NULL, NULL, &error);
+                r = bus_run_agent(e, name, argv, NULL, NULL, sb, &error);
                 if (r < 0) {
                         table_note_failure(t, "RunAgent(%s): %s", name, error.message ? error.message : strerror(-r));
                         return r;
@@ -109,7 +109,7 @@ static int phase_start(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
         char ratio[24] = "-", target[40], met[16] = "-";
         int r;
 
-        r = measure_starts(o, e, t, "start-", o->starts, &s);
+        r = measure_starts(o, e, t, "start-", o->starts, NULL, &s);
         if (r >= 0) {
                 double x = floor->spawn_p50 ? (double) samples_percentile(&s, 50) / (double) floor->spawn_p50 : 0;
 
@@ -151,14 +151,15 @@ static int wait_agent_ended(BenchEnv *e, const char *name, Table *t) {
 /* A permanent agent that crashes at once under a one-for-one supervisor
  * with no backoff, until `count` restarts are seen: the crash record to the
  * replacement's start record. Then stopped and removed. */
-static int crash_loop(const BenchOptions *o, BenchEnv *e, Table *t, unsigned count, Samples *s) {
+static int crash_loop(const BenchOptions *o, BenchEnv *e, Table *t, unsigned count, const RunSandbox *sb,
+                      Samples *s) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         char *argv[] = { e->agent_path, e->fifo_path, (char *) "crash", (char *) "crash", NULL };
         uint64_t deadline = now_nsec(CLOCK_MONOTONIC) + (60 + count / 50) * NSEC_PER_SEC, crash_ns = 0;
         bool crashed = false;
         int r;
 
-        r = bus_run_agent(e, "crash", argv, "permanent", "crashers", &error);
+        r = bus_run_agent(e, "crash", argv, "permanent", "crashers", sb, &error);
         if (r < 0) {
                 table_note_failure(t, "RunAgent(crash, Restart=permanent, Supervisor=crashers): %s",
                                    error.message ? error.message : strerror(-r));
@@ -209,7 +210,7 @@ static int phase_restart(const BenchOptions *o, BenchEnv *e, Table *t) {
         pid_t perf = 0;
         int r;
 
-        r = crash_loop(o, e, t, o->restarts, &s);
+        r = crash_loop(o, e, t, o->restarts, NULL, &s);
         if (r < 0)
                 goto finish;
         add_ns_row(t, "restart: crash until replacement exec'd", &s, NULL, NULL, NULL);
@@ -223,7 +224,7 @@ static int phase_restart(const BenchOptions *o, BenchEnv *e, Table *t) {
                 r = 0;
                 goto finish;
         }
-        r = crash_loop(o, e, t, MIN(o->restarts, 300U), &traced);
+        r = crash_loop(o, e, t, MIN(o->restarts, 300U), NULL, &traced);
         if (perf_stop(e, perf, e->daemon_pid, &own) < 0 || own.n == 0)
                 table_add(t, own_row, NULL, NULL, NULL, "p50 < 1 ms", "skipped: no perf events");
         else
@@ -314,7 +315,7 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
         (void) daemon_rss_bytes(e->daemon_pid, &rssk);
         (void) daemon_fd_count(e->daemon_pid, &fdk);
 
-        r = measure_starts(o, e, t, "kstart-", o->scale_starts, &starts);
+        r = measure_starts(o, e, t, "kstart-", o->scale_starts, NULL, &starts);
         if (r < 0)
                 goto finish;
         /* K sleeping processes in K cgroups slow the kernel's own spawn too:
@@ -500,6 +501,168 @@ static int phase_idle(const BenchOptions *o, BenchEnv *e, Table *t) {
         return idle_run(o, e, t, "bench-watched", "watch-", true, false, row);
 }
 
+/* One untimed start under `sb` decides whether its rows can run here: a
+ * refusal (the daemon names what the kernel lacks) or an agent that ends
+ * before its exec record (its sandbox could not be set up on this host)
+ * puts the reason in `skip` and is no failure. After a start that worked,
+ * every failure counts. 1: usable, 0: skipped, < 0: a harness error. */
+static int sandbox_probe(BenchEnv *e, Table *t, const char *name, const RunSandbox *sb, char *skip,
+                         size_t skip_size) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *argv[] = { e->agent_path, e->fifo_path, (char *) "exit", (char *) name, NULL };
+        uint64_t deadline = now_nsec(CLOCK_MONOTONIC) + 10 * NSEC_PER_SEC;
+        unsigned long abnormal = e->n_abnormal;
+        bool recorded = false;
+        int r;
+
+        bus_watch_exits(e, name, true);
+        r = bus_run_agent(e, name, argv, NULL, NULL, sb, &error);
+        if (r < 0) {
+                bus_watch_exits(e, NULL, false);
+                snprintf(skip, skip_size, "skipped: %s", error.message ? error.message : strerror(-r));
+                return 0;
+        }
+        /* The record, or the agent's end without one (then the FIFO once
+         * more: the record may be behind the signal). */
+        while (!recorded && !bench_interrupted) {
+                Record rec;
+
+                r = env_next_record(e, &rec, MIN(deadline, now_nsec(CLOCK_MONOTONIC) + 100000000ULL));
+                if (r >= 0) {
+                        recorded = rec.kind == 'S' && strcmp(rec.tag, name) == 0;
+                        continue;
+                }
+                if (r != -ETIME || e->n_watched > 0 || now_nsec(CLOCK_MONOTONIC) >= deadline)
+                        break;
+        }
+        while (!recorded) {
+                Record rec;
+
+                if (env_next_record(e, &rec, 0) < 0)
+                        break;
+                recorded = rec.kind == 'S' && strcmp(rec.tag, name) == 0;
+        }
+        r = bus_wait_exits(e, 1, now_nsec(CLOCK_MONOTONIC) + 10 * NSEC_PER_SEC);
+        bus_watch_exits(e, NULL, false);
+        if (r < 0) {
+                table_note_failure(t, "probe agent %s: no AgentExited within 10 s", name);
+                return r;
+        }
+        r = bus_remove_agent(e, name, t);
+        if (r < 0)
+                return r;
+        if (!recorded || e->n_abnormal != abnormal) {
+                snprintf(skip, skip_size, "skipped: agent did not start (%s)",
+                         e->n_abnormal != abnormal ? e->last_abnormal : "no exec record");
+                e->n_abnormal = abnormal;
+                return 0;
+        }
+        return 1;
+}
+
+static void add_skipped(Table *t, const char *row, const char *skip) {
+        table_add(t, row, NULL, NULL, NULL, NULL, skip);
+        fprintf(stderr, "agentvisor-bench: %s: %s\n", row, skip);
+}
+
+/* Agent start under Sandbox=none, standard and strict side by side, and
+ * PrivateNetwork= alone; then restarts under strict. The sandboxed agents
+ * get the run's temp dir through BindPaths= (their binary and the record
+ * FIFO are there, below the /tmp that PrivateTmp= replaces); Sandbox=none
+ * gets nothing, so it stays without a mount namespace. */
+static int phase_sandbox(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor) {
+        static const struct {
+                const char *prefix;
+                const char *row;
+                const char *preset;
+                int private_network;
+                bool bind;
+        } rows[] = {
+                { "sbnone-", "agent start, Sandbox=none", "none", -1, false },
+                { "sbstd-", "agent start, Sandbox=standard", "standard", -1, true },
+                { "sbstrict-", "agent start, Sandbox=strict", "strict", -1, true },
+                { "sbnet-", "agent start, Sandbox=none+PrivateNetwork", "none", 1, false },
+        };
+        uint64_t p50[ELEMENTSOF(rows)] = {};
+        bool strict_ok = false;
+        char skip[200];
+        int r = 0;
+
+        for (size_t k = 0; k < ELEMENTSOF(rows) && r >= 0 && !bench_interrupted; k++) {
+                RunSandbox sb = {
+                        .preset = rows[k].preset,
+                        .private_network = rows[k].private_network,
+                        .bind_path = rows[k].bind ? e->tmpdir : NULL,
+                };
+                char probe[64], ratio[24] = "-", target[40] = "", met[16] = "";
+                Samples s = {};
+
+                snprintf(probe, sizeof probe, "%sprobe", rows[k].prefix);
+                r = sandbox_probe(e, t, probe, &sb, skip, sizeof skip);
+                if (r < 0)
+                        break;
+                if (r == 0) {
+                        add_skipped(t, rows[k].row, skip);
+                        r = 0;
+                        continue;
+                }
+                r = measure_starts(o, e, t, rows[k].prefix, o->sandbox_starts, &sb, &s);
+                if (r >= 0 && s.n > 0) {
+                        p50[k] = samples_percentile(&s, 50);
+                        if (k == 0) {
+                                snprintf(ratio, sizeof ratio, "1.00");
+                        } else if (k == 2) {
+                                strict_ok = true;
+                                /* strict against the bwrap line. */
+                                snprintf(target, sizeof target, "<= 0.5x the bwrap line");
+                                if (floor->bwrap_all_p50) {
+                                        double x = (double) p50[k] / (double) floor->bwrap_all_p50;
+
+                                        snprintf(ratio, sizeof ratio, "%.2f", x);
+                                        snprintf(met, sizeof met, "%s", yes_no(x <= 0.5));
+                                } else
+                                        snprintf(met, sizeof met, "no bwrap");
+                        } else if (p50[0]) {
+                                double x = (double) p50[k] / (double) p50[0];
+
+                                snprintf(ratio, sizeof ratio, "%.2f", x);
+                                if (k == 1) {
+                                        snprintf(target, sizeof target, "<= 1.5x none");
+                                        snprintf(met, sizeof met, "%s", yes_no(x <= 1.5));
+                                }
+                        }
+                        add_ns_row(t, rows[k].row, &s, ratio, target[0] ? target : NULL, met[0] ? met : NULL);
+                        if (k == 2 && p50[0]) {
+                                snprintf(ratio, sizeof ratio, "%.2f", (double) p50[k] / (double) p50[0]);
+                                table_add(t, "  strict vs none", NULL, NULL, ratio, NULL, NULL);
+                        }
+                }
+                samples_done(&s);
+        }
+        if (r < 0)
+                return r;
+        if (p50[0] && p50[3]) {
+                char d[32];
+
+                /* What the network namespace adds to a start, on its own. */
+                table_add(t, "  PrivateNetwork's share of a start",
+                          format_ns(d, sizeof d, p50[3] > p50[0] ? p50[3] - p50[0] : 0), NULL, NULL, NULL, NULL);
+        }
+
+        if (strict_ok && !bench_interrupted) {
+                RunSandbox sb = { .preset = "strict", .private_network = -1, .bind_path = e->tmpdir };
+                Samples s = {};
+
+                r = crash_loop(o, e, t, o->sandbox_restarts, &sb, &s);
+                if (r >= 0 && s.n > 0)
+                        add_ns_row(t, "restart, Sandbox=strict: crash until exec'd", &s, NULL, "p50 < 5 ms",
+                                   yes_no(samples_percentile(&s, 50) < 5000000ULL));
+                samples_done(&s);
+        } else if (!strict_ok)
+                add_skipped(t, "restart, Sandbox=strict: crash until exec'd", "skipped: Sandbox=strict did not run");
+        return r;
+}
+
 int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor) {
         DaemonFigures fig = {};
         int r;
@@ -515,7 +678,9 @@ int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult
         if (r >= 0)
                 r = phase_restart(o, e, t);
         if (r >= 0)
-                r = check_all_gone(e, t, "the start and restart phases");
+                r = phase_sandbox(o, e, t, floor);
+        if (r >= 0)
+                r = check_all_gone(e, t, "the start, restart and sandbox phases");
         if (r >= 0)
                 r = phase_scale(o, e, t, floor, &fig);
         if (r >= 0)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,14 @@ static void sandbox_row(const BenchOptions *o, BenchEnv *e, Table *t, const char
 }
 
 void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *floor) {
+        /* The issue's bwrap line and unshare(1): the agent from where the
+         * build put it, since --tmpfs /tmp hides the run's temp dir. */
+        char *bwrap_all[] = { NULL, (char *) "--unshare-all", (char *) "--ro-bind", (char *) "/", (char *) "/",
+                              (char *) "--proc", (char *) "/proc", (char *) "--dev", (char *) "/dev",
+                              (char *) "--tmpfs", (char *) "/tmp", (char *) o->agent_path, (char *) "-",
+                              (char *) "exit", (char *) "bwrap", NULL };
+        char *unshare[] = { NULL, (char *) "-Urnm", (char *) o->agent_path, (char *) "-", (char *) "exit",
+                            (char *) "unshare", NULL };
         char *bwrap[] = { NULL, (char *) "--ro-bind", (char *) "/", (char *) "/", (char *) "--unshare-all",
                           e->agent_path, (char *) "-", (char *) "exit", (char *) "bwrap", NULL };
         char *firejail[] = { NULL, (char *) "--quiet", (char *) "--noprofile", e->agent_path, (char *) "-",
@@ -324,4 +333,75 @@ void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *
 
         sandbox_row(o, e, t, "bwrap", "bwrap --ro-bind / / --unshare-all, to exit", bwrap, floor, &floor->bwrap_p50);
         sandbox_row(o, e, t, "firejail", "firejail --noprofile, to exit", firejail, floor, &floor->firejail_p50);
+        sandbox_row(o, e, t, "bwrap", "bwrap --unshare-all --ro-bind / / +proc,dev,tmp", bwrap_all,
+                    floor, &floor->bwrap_all_p50);
+        sandbox_row(o, e, t, "unshare", "unshare -Urnm, to exit", unshare, floor, &floor->unshare_p50);
+}
+
+/* fork, unshare(flags) in the child, _exit, waitpid: the namespaces'
+ * creation on the start path. Their teardown runs after the wait returns
+ * (a network namespace is dismantled by a kernel worker, in batches), so
+ * it shows only as load on the next iterations, which run back to back. */
+static int ns_cycle(int flags, uint64_t *ret_ns, int *ret_child_errno) {
+        uint64_t t0 = now_nsec(CLOCK_MONOTONIC);
+        int status;
+        pid_t pid;
+
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                if (flags != 0 && unshare(flags) < 0)
+                        _exit(errno & 0xff);
+                _exit(0);
+        }
+        if (waitpid(pid, &status, 0) < 0)
+                return -errno;
+        *ret_ns = now_nsec(CLOCK_MONOTONIC) - t0;
+        *ret_child_errno = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+        return 0;
+}
+
+void bench_namespaces(const BenchOptions *o, Table *t) {
+        static const struct {
+                const char *row;
+                int flags;
+        } rows[] = {
+                { "ns: fork+exit, no namespace", 0 },
+                { "ns: fork+unshare(NEWNET)+exit", CLONE_NEWNET },
+                { "ns: fork+unshare(NEWNS|NEWIPC|NEWPID)+exit", CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID },
+                { "ns: fork+unshare(NEWNS|NEWIPC|NEWPID|NEWNET)+exit",
+                  CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET },
+        };
+        uint64_t none_p50 = 0;
+
+        for (size_t k = 0; k < ELEMENTSOF(rows) && !bench_interrupted; k++) {
+                Samples s = {};
+                char ratio[24] = "-", why[48];
+                int child_errno = 0, r = 0;
+
+                for (unsigned i = 0; i < o->sandbox_runs && !bench_interrupted; i++) {
+                        uint64_t ns = 0;
+
+                        r = ns_cycle(rows[k].flags, &ns, &child_errno);
+                        if (r < 0 || child_errno != 0)
+                                break;
+                        r = samples_add(&s, ns);
+                        if (r < 0)
+                                break;
+                }
+                if (r < 0 || child_errno != 0) {
+                        snprintf(why, sizeof why, "skipped: %s", strerror(r < 0 ? -r : child_errno));
+                        table_add(t, rows[k].row, NULL, NULL, NULL, NULL, why);
+                } else if (s.n > 0) {
+                        uint64_t p50 = samples_percentile(&s, 50);
+
+                        if (rows[k].flags == 0)
+                                none_p50 = p50;
+                        else if (none_p50 > 0)
+                                snprintf(ratio, sizeof ratio, "%.2f", (double) p50 / (double) none_p50);
+                        add_ns_row(t, rows[k].row, &s, rows[k].flags == 0 ? "1.00" : ratio, NULL, NULL);
+                }
+                samples_done(&s);
+        }
 }

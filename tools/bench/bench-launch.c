@@ -167,6 +167,9 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
                      "LogDirectory=%s\n"
                      "RuntimeDirectory=%s\n"
                      "DefaultUser=nobody\n"
+                     /* The rows without a Sandbox= are really without one;
+                      * the sandbox rows name their preset per RunAgent. */
+                     "DefaultSandbox=none\n"
                      "ControlGroup=%s\n"
                      "\n"
                      "[Supervisor]\n"

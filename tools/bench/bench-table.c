@@ -103,7 +103,7 @@ void table_print(const Table *t, FILE *f) {
         for (size_t i = 0; i <= t->n; i++) {
                 const Row *r = i == 0 ? &header : &t->rows[i - 1];
 
-                fprintf(f, "%-44s %12s %12s %9s %-26s %s\n", r->name, r->p50, r->p99, r->ratio, r->target,
+                fprintf(f, "%-50s %12s %12s %9s %-26s %s\n", r->name, r->p50, r->p99, r->ratio, r->target,
                         r->met);
         }
 }

@@ -25,7 +25,9 @@ typedef struct BenchOptions {
         const char *notify_path;
         const char *policy_dir;
         unsigned floor_runs;           /* spawns per floor row */
-        unsigned sandbox_runs;         /* bwrap / firejail runs */
+        unsigned sandbox_runs;         /* bwrap / firejail / unshare runs, namespace rows */
+        unsigned sandbox_starts;       /* starts per Sandbox= row */
+        unsigned sandbox_restarts;     /* restarts under Sandbox=strict */
         unsigned starts;               /* agent starts through the daemon */
         unsigned restarts;
         unsigned scale_agents;         /* K sleeping agents */
@@ -58,7 +60,7 @@ typedef struct Row {
         char p99[32];
         char ratio[24];
         char target[40];
-        char met[16];
+        char met[160];           /* "yes", "NO" or "skipped: why" */
 } Row;
 
 typedef struct Table {
@@ -126,9 +128,17 @@ int daemon_cpu_ticks(pid_t pid, uint64_t *ret);
 /* Agent cgroups (*.agent) below the daemon's root group, in every hierarchy. */
 int env_count_agent_cgroups(BenchEnv *e, unsigned *ret);
 
+/* RunAgent's isolation properties; NULL / -1: not sent (the daemon's
+ * DefaultSandbox=, none in the bench's configuration). */
+typedef struct RunSandbox {
+        const char *preset;            /* Sandbox= */
+        int private_network;           /* PrivateNetwork=, -1 unset */
+        const char *bind_path;         /* BindPaths= of one path (the run's temp dir) */
+} RunSandbox;
+
 /* Bus calls to the daemon, each bounded by the bus's method timeout. */
 int bus_run_agent(BenchEnv *e, const char *name, char * const *argv, const char *restart,
-                  const char *supervisor, sd_bus_error *error);
+                  const char *supervisor, const RunSandbox *sandbox, sd_bus_error *error);
 int bus_start_agent(BenchEnv *e, const char *type, const char *name, sd_bus_error *error);
 int bus_name_call(BenchEnv *e, const char *method, const char *name, sd_bus_error *error);
 /* n agents, and how many have the state (and health, if given). */
@@ -160,10 +170,14 @@ typedef struct FloorResult {
         uint64_t vfork_p50;
         uint64_t bwrap_p50;            /* 0: not measured */
         uint64_t firejail_p50;
+        uint64_t bwrap_all_p50;        /* bwrap --unshare-all --ro-bind / / --proc --dev --tmpfs /tmp */
+        uint64_t unshare_p50;          /* unshare -Urnm */
 } FloorResult;
 int bench_floor(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *ret);
 /* The floor until exec'd again, as one row named `label` (e.g. while K
  * agents run, to tell the kernel's share of a slowdown from the daemon's). */
 int bench_floor_again(const BenchOptions *o, BenchEnv *e, Table *t, const char *label, uint64_t *ret_to_exec_p50);
 void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *floor);
+/* What creating namespaces costs on its own: fork + unshare() + exit. */
+void bench_namespaces(const BenchOptions *o, Table *t);
 int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor);
