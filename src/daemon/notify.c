@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Receives sd_notify datagrams on RUNTIME/CONTROLGROUP/notify, a socket in
- * a directory only root may write to (an abstract name could be taken first
- * by any local user, and is not reachable from another network namespace);
- * RUNTIME/CONTROLGROUP/lock, held with flock(), keeps a second daemon off
- * the same ControlGroup.
+/* Receives sd_notify datagrams on RUNTIME/CONTROLGROUP/notify (directory
+ * and lock: notify-runtime.c; an abstract name could be taken first by any
+ * local user, and is not reachable from another network namespace).
  *
  * A message is credited to the agent whose cgroup the sender sits in, or
  * dropped and counted. Where the kernel attaches a pidfd of the sender
@@ -30,8 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -42,6 +38,7 @@
 #include "log.h"
 #include "notify-message.h"
 #include "notify.h"
+#include "notify-runtime.h"
 
 /* Older headers lack these. The values are asm-generic's, which x86, arm and
  * the rest share; alpha, mips, parisc and sparc number them differently and
@@ -57,19 +54,6 @@
 #    define SO_PASSRIGHTS 83
 #  endif
 #endif
-
-/* PIDFD_GET_INFO (Linux 6.13), which older headers lack. Only the fields up
- * to exit_code (the first version of the struct, 64 bytes) are used; the
- * kernel takes the size from the ioctl number. */
-struct notify_pidfd_info {
-        uint64_t mask;
-        uint64_t cgroupid;
-        uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
-        int32_t exit_code;
-};
-#define NOTIFY_PIDFD_INFO_CGROUPID 0x4u
-#define NOTIFY_PIDFD_INFO_EXIT 0x8u         /* asked for, a reaped task's cgroup id comes too */
-#define NOTIFY_PIDFD_GET_INFO _IOWR(0xFF, 11, struct notify_pidfd_info)
 
 /* Only the test suite sets this: the daemon then leaves fd passing on, as
  * before Linux 6.16, so the closer below can be tested on newer kernels. */
@@ -103,8 +87,6 @@ typedef struct NotifyAgent {
 
 /* Set once SO_PASSPIDFD is on: every message should then carry a pidfd. */
 static bool pass_pidfd;
-/* PIDFD_GET_INFO answers (1), does not exist here (0), not tried yet (-1). */
-static int have_pidfd_info = -1;
 
 /* The closer, for kernels that cannot refuse fds. The last close() of an fd
  * someone else chose may block as long as they like: a TCP socket with
@@ -319,29 +301,18 @@ void notify_agent_remove(Agent *a) {
         free(hashmap_remove(m->notify_agents, HASHMAP_UINT(id)));
 }
 
-/* The cgroup id of the process behind a pidfd, also after it was reaped:
- * 0 and the id, -ESRCH when the kernel no longer knows it, -EOPNOTSUPP
- * where PIDFD_GET_INFO is missing. */
+/* The cgroup id of a sender's pidfd (see cgfs_pidfd_cgroup_id()); says once
+ * when the kernel cannot tell it. */
 static int pidfd_cgroup_id(int pidfd, uint64_t *ret) {
-        struct notify_pidfd_info info = { .mask = NOTIFY_PIDFD_INFO_CGROUPID | NOTIFY_PIDFD_INFO_EXIT };
+        static bool told;
+        int r = cgfs_pidfd_cgroup_id(pidfd, ret);
 
-        if (have_pidfd_info == 0)
-                return -EOPNOTSUPP;
-        if (ioctl(pidfd, NOTIFY_PIDFD_GET_INFO, &info) < 0) {
-                if (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP) {
-                        if (have_pidfd_info < 0)
-                                log_info("The kernel cannot tell a pidfd's cgroup (PIDFD_GET_INFO needs Linux 6.13): "
-                                         "notify senders are looked up in /proc");
-                        have_pidfd_info = 0;
-                        return -EOPNOTSUPP;
-                }
-                return -errno;
+        if (r == -EOPNOTSUPP && !told) {
+                log_info("The kernel cannot tell a pidfd's cgroup (PIDFD_GET_INFO needs Linux 6.13): "
+                         "notify senders are looked up in /proc");
+                told = true;
         }
-        have_pidfd_info = 1;
-        if (!(info.mask & NOTIFY_PIDFD_INFO_CGROUPID))
-                return -ESRCH;
-        *ret = info.cgroupid;
-        return 0;
+        return r;
 }
 
 /* Whom a message is from: the agent, or NULL with why it is dropped. */
@@ -524,70 +495,6 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
-/* A directory the notify socket and lock may live in: made if missing, a
- * directory, not a symlink, owned by root (the daemon's user) and writable
- * by no one else, or anyone could swap the socket agents are told of. */
-static int open_private_dir(int dirfd, const char *path, const char *shown, int *ret) {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-
-        if (mkdirat(dirfd, path, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "Failed to create the runtime directory %s: %m", shown);
-        fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to open the runtime directory %s: %m", shown);
-        if (fstat(fd, &st) < 0)
-                return log_error_errno(errno, "Failed to stat the runtime directory %s: %m", shown);
-        if (st.st_uid != geteuid())
-                return log_error_errno(EPERM, "Runtime directory %s is owned by uid %u, not by the daemon's uid %u: "
-                                       "refusing to use it (fix its owner or set RuntimeDirectory=)",
-                                       shown, (unsigned) st.st_uid, (unsigned) geteuid());
-        if (st.st_mode & (S_IWGRP | S_IWOTH))
-                return log_error_errno(EPERM, "Runtime directory %s is writable by %s (mode %04o): refusing to use it "
-                                       "(chmod go-w it or set RuntimeDirectory=)",
-                                       shown, st.st_mode & S_IWOTH ? "others" : "its group",
-                                       (unsigned) (st.st_mode & 07777));
-        *ret = TAKE_FD(fd);
-        return 0;
-}
-
-/* One daemon per ControlGroup: the lock is held for the daemon's life, and
- * taken before anything under the cgroup subtree is touched (the stale-group
- * cleanup would kill a live daemon's agents). */
-static int take_lock(Manager *m) {
-        for (unsigned attempt = 0; attempt < 3; attempt++) {
-                _cleanup_close_ int fd = -EBADF;
-                struct stat st, now;
-                char pid[32] = "";
-
-                fd = openat(m->notify_dir_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-                if (fd < 0)
-                        return log_error_errno(errno, "Failed to open the lock %s/lock: %m", m->notify_dir);
-                if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                        if (errno != EWOULDBLOCK)
-                                return log_error_errno(errno, "Failed to lock %s/lock: %m", m->notify_dir);
-                        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
-                        pid[n > 0 ? strcspn(pid, "\n") : 0] = 0;
-                        log_error("Another agentvisord%s%s%s already supervises ControlGroup=%s: it holds the lock %s/lock",
-                                  pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", m->config->control_group,
-                                  m->notify_dir);
-                        return -EBUSY;
-                }
-                /* The previous holder may have removed the file between our
-                 * open() and flock(): a lock on it would lock nothing. */
-                if (fstat(fd, &st) < 0 || fstatat(m->notify_dir_fd, "lock", &now, AT_SYMLINK_NOFOLLOW) < 0 ||
-                    st.st_ino != now.st_ino || st.st_dev != now.st_dev)
-                        continue;
-                if (ftruncate(fd, 0) >= 0) {
-                        snprintf(pid, sizeof pid, "%d\n", (int) getpid());
-                        (void) pwrite(fd, pid, strlen(pid), 0);
-                }
-                m->notify_lock_fd = TAKE_FD(fd);
-                return 0;
-        }
-        return log_error_errno(EBUSY, "Failed to lock %s/lock: it keeps being replaced", m->notify_dir);
-}
-
 int notify_setup(Manager *m) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int runtime = -EBADF;
@@ -597,7 +504,7 @@ int notify_setup(Manager *m) {
         m->notify_agents = hashmap_new_uint();
         if (!m->notify_agents)
                 return -ENOMEM;
-        r = open_private_dir(AT_FDCWD, m->config->runtime_directory, m->config->runtime_directory, &runtime);
+        r = notify_runtime_open_dir(AT_FDCWD, m->config->runtime_directory, m->config->runtime_directory, &runtime);
         if (r < 0)
                 return r;
         if (asprintf(&m->notify_dir, "%s/%s", m->config->runtime_directory, m->config->control_group) < 0 ||
@@ -607,10 +514,10 @@ int notify_setup(Manager *m) {
                 return log_error_errno(ENAMETOOLONG, "Notify socket path %s is too long (at most %zu bytes): "
                                        "choose a shorter RuntimeDirectory=", m->notify_socket,
                                        sizeof sa.sun_path - 1);
-        r = open_private_dir(runtime, m->config->control_group, m->notify_dir, &m->notify_dir_fd);
+        r = notify_runtime_open_dir(runtime, m->config->control_group, m->notify_dir, &m->notify_dir_fd);
         if (r < 0)
                 return r;
-        r = take_lock(m);
+        r = notify_runtime_lock(m);
         if (r < 0)
                 return r;
         strcpy(sa.sun_path, m->notify_socket);
@@ -656,15 +563,7 @@ void notify_done(Manager *m) {
 
         m->notify_source = sd_event_source_disable_unref(m->notify_source);
         m->notify_fd = safe_close(m->notify_fd);
-        if (m->notify_lock_fd >= 0) {
-                if (m->notify_bound && unlinkat(m->notify_dir_fd, "notify", 0) < 0 && errno != ENOENT)
-                        log_warning_errno(errno, "Failed to remove the notify socket %s: %m", m->notify_socket);
-                if (unlinkat(m->notify_dir_fd, "lock", 0) < 0 && errno != ENOENT)
-                        log_warning_errno(errno, "Failed to remove the lock %s/lock: %m", m->notify_dir);
-                /* Another daemon may be starting on it: then it stays. */
-                (void) rmdir(m->notify_dir);
-                m->notify_lock_fd = safe_close(m->notify_lock_fd);
-        }
+        notify_runtime_release(m);
         m->notify_dir_fd = safe_close(m->notify_dir_fd);
         if (m->notify_agents) {
                 HASHMAP_FOREACH(e, m->notify_agents)

@@ -7,6 +7,7 @@
 #include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -372,4 +373,38 @@ int cgfs_v1_dir(const char *controller, const char *own_path, char **ret) {
         if (v1_dir_libcgroup(controller, own_path, ret) >= 0)
                 return 0;
         return v1_dir_mountinfo(controller, own_path, ret);
+}
+
+/* PIDFD_GET_INFO (Linux 6.13), which older headers lack. Only the fields up
+ * to exit_code (the first version of the struct, 64 bytes) are used; the
+ * kernel takes the size from the ioctl number. */
+struct cgfs_pidfd_info {
+        uint64_t mask;
+        uint64_t cgroupid;
+        uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+        int32_t exit_code;
+};
+#define CGFS_PIDFD_INFO_CGROUPID 0x4u
+#define CGFS_PIDFD_INFO_EXIT 0x8u         /* asked for, a reaped task's cgroup id comes too */
+#define CGFS_PIDFD_GET_INFO _IOWR(0xFF, 11, struct cgfs_pidfd_info)
+
+int cgfs_pidfd_cgroup_id(int pidfd, uint64_t *ret) {
+        /* Answers (1), does not exist here (0), not tried yet (-1). */
+        static int have_info = -1;
+        struct cgfs_pidfd_info info = { .mask = CGFS_PIDFD_INFO_CGROUPID | CGFS_PIDFD_INFO_EXIT };
+
+        if (have_info == 0)
+                return -EOPNOTSUPP;
+        if (ioctl(pidfd, CGFS_PIDFD_GET_INFO, &info) < 0) {
+                if (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP) {
+                        have_info = 0;
+                        return -EOPNOTSUPP;
+                }
+                return -errno;
+        }
+        have_info = 1;
+        if (!(info.mask & CGFS_PIDFD_INFO_CGROUPID))
+                return -ESRCH;
+        *ret = info.cgroupid;
+        return 0;
 }

@@ -39,3 +39,9 @@ int cgfs_own_path(const char *controller, char **ret);     /* cgfs_pid_path(0, .
 /* The directory of own_path in the mounted v1 hierarchy of controller
  * (libcgroup first, /proc/self/mountinfo when it cannot tell). */
 int cgfs_v1_dir(const char *controller, const char *own_path, char **ret);
+
+/* The cgroup id (on cgroup2, the inode number of the group's directory) of
+ * the process behind a pidfd, also after it was reaped (Linux 6.16;
+ * PIDFD_GET_INFO came in 6.13). -EOPNOTSUPP where the kernel cannot tell,
+ * -ESRCH when it does not say. */
+int cgfs_pidfd_cgroup_id(int pidfd, uint64_t *ret);

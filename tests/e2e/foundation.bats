@@ -444,11 +444,14 @@ EOF
         TWIN_BUS_PID=$!
         av_wait_until 5 "the second dbus-daemon" test -s "$T/twin/addr"
         twin_bus=$(head -n 1 "$T/twin/addr")
-        # Its own RuntimeDirectory=: the instance lock there would refuse it
-        # before it could reach the v1 groups this test is about.
-        sed "s|^RuntimeDirectory=.*|RuntimeDirectory=$T/twin/run|" "$T/agentvisor.conf" >"$T/agentvisor-twin.conf"
+        # Its own RuntimeDirectory: with the same one, the instance lock
+        # there would refuse it at once (two daemons, one ControlGroup=).
+        sed -e "s|^RuntimeDirectory=.*|RuntimeDirectory=$T/twin/run|" \
+            -e "s|^AgentsDirectory=.*|AgentsDirectory=$T/agents.d|" "$T/agentvisor.conf" >"$T/twin/agentvisor.conf"
+        grep -q "^RuntimeDirectory=$T/twin/run" "$T/twin/agentvisor.conf" ||
+                av_fail "the twin's configuration has no RuntimeDirectory of its own: $(cat "$T/twin/agentvisor.conf")"
         bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --config "$3" --bus "$4"' _ \
-                "$TWIN_CG" "$AGENTVISORD" "$T/agentvisor-twin.conf" "$twin_bus" </dev/null >>"$T/twin/daemon.log" 2>&1 &
+                "$TWIN_CG" "$AGENTVISORD" "$T/twin/agentvisor.conf" "$twin_bus" </dev/null >>"$T/twin/daemon.log" 2>&1 &
         TWIN_PID=$!
         av_wait_until 10 "the second daemon to own its bus name" \
                 bash -c 'busctl --address="$1" call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s org.agentvisor1 2>/dev/null | grep -q "^b true"' _ "$twin_bus" ||

@@ -270,7 +270,7 @@ time.sleep(60)
 ' "$old_abstract" "$T/out/squatter" </dev/null >/dev/null 2>&1 3>&- &
         AV_BG_PIDS+=($!)
         av_wait_until 5 "nobody to bind @$old_abstract" grep -qx bound "$T/out/squatter"
-        for path in "$T/run" "$T/run/$AV_CG" "$T/run/$AV_CG/notify" "$T/run/$AV_CG/lock"; do
+        for path in "$AV_RUN" "$AV_RUN/$AV_CG" "$AV_RUN/$AV_CG/notify" "$AV_RUN/$AV_CG/lock"; do
                 av_as_nobody mkdir -p "$path" 2>/dev/null || true
                 av_as_nobody touch "$path" 2>/dev/null || true
         done
@@ -283,11 +283,11 @@ EOF2
         av_start
         sock=$(av_mprop NotifySocket)
         echo "NotifySocket: $sock"
-        [[ $sock == "$T/run/$AV_CG/notify" ]] || av_fail "NotifySocket is $sock, not $T/run/$AV_CG/notify"
+        [[ $sock == "$AV_RUN/$AV_CG/notify" ]] || av_fail "NotifySocket is $sock, not $AV_RUN/$AV_CG/notify"
         [[ -S $sock && $(stat -c '%a %u' "$sock") == "666 0" ]] ||
                 av_fail "the socket is not root's with mode 0666: $(stat -c '%F %a %u' "$sock")"
-        [[ $(stat -c '%a %u' "$T/run/$AV_CG") == "755 0" ]] ||
-                av_fail "the instance directory is $(stat -c '%a %u' "$T/run/$AV_CG")"
+        [[ $(stat -c '%a %u' "$AV_RUN/$AV_CG") == "755 0" ]] ||
+                av_fail "the instance directory is $(stat -c '%a %u' "$AV_RUN/$AV_CG")"
 
         # A notify agent running as nobody reaches it.
         av_start_agent ready r1
@@ -295,8 +295,8 @@ EOF2
 
         av_stop_daemon
         [[ $AV_DAEMON_STATUS == 0 ]] || av_fail "agentvisord exited with $AV_DAEMON_STATUS"
-        [[ ! -e $sock && ! -e $T/run/$AV_CG/lock ]] ||
-                av_fail "left behind after a clean exit: $(ls -la "$T/run/$AV_CG" 2>&1)"
+        [[ ! -e $sock && ! -e $AV_RUN/$AV_CG/lock ]] ||
+                av_fail "left behind after a clean exit: $(ls -la "$AV_RUN/$AV_CG" 2>&1)"
 }
 
 @test "a second daemon on the same ControlGroup is refused by the lock, naming the first" {
@@ -304,10 +304,10 @@ EOF2
         run timeout 20 "$AGENTVISORD" --config "$T/agentvisor.conf" --bus "$AV_BUS" </dev/null 3>&-
         echo "second daemon (status $status): $output"
         [[ $status != 0 && $status != 124 ]] || av_fail "the second daemon did not fail at once (status $status)"
-        [[ $output == *"Another agentvisord (pid $AV_DAEMON_PID) already supervises ControlGroup=$AV_CG"*"$T/run/$AV_CG/lock"* ]] ||
+        [[ $output == *"Another agentvisord (pid $AV_DAEMON_PID) already supervises ControlGroup=$AV_CG"*"$AV_RUN/$AV_CG/lock"* ]] ||
                 av_fail "no clear error naming the running daemon"
         # The first one still has its socket.
-        [[ -S $T/run/$AV_CG/notify ]] || av_fail "the second daemon removed the first one's socket"
+        [[ -S $AV_RUN/$AV_CG/notify ]] || av_fail "the second daemon removed the first one's socket"
         assert_list_agents_answers
 }
 

@@ -56,6 +56,9 @@ av_setup() {
         chmod 1777 "$T/out"
         AV_CG="avtest-$$-$BATS_TEST_NUMBER"
         AV_TOKEN="avtok-$$-$BATS_TEST_NUMBER"
+        # The daemon's RuntimeDirectory (notify socket, lock): not under /tmp,
+        # which an agent with PrivateTmp= does not see.
+        AV_RUN="/run/avtest-$$-$BATS_TEST_NUMBER"
         AV_BG_PIDS=()
         AV_DAEMON_PID=
         AV_DBUS_PID=
@@ -95,7 +98,7 @@ av_config() {
                 [AgentsDirectory]=agents.d
                 [PolicyPath]="$POLICY_DIR"
                 [LogDirectory]="$T/log"
-                [RuntimeDirectory]="$T/run"
+                [RuntimeDirectory]="$AV_RUN"
                 [ControlGroup]="$AV_CG"
                 # The built-in defaults are User=dynamic and Sandbox=standard
                 # (isolation.bats tests them); the other suites pin the agent
@@ -332,6 +335,7 @@ av_teardown() {
                 fi
         fi
         [[ -n ${T:-} && -d $T ]] && rm -rf "$T"
+        [[ -n ${AV_RUN:-} && -d $AV_RUN ]] && rm -rf "$AV_RUN"
 
         if [[ ${#errors[@]} -gt 0 ]]; then
                 printf 'teardown: %s\n' "${errors[@]}" >&2
