@@ -3,8 +3,8 @@
  * agent without agentvisord. The floor is the project's own spawn() (clone3
  * with a pidfd, CLONE_INTO_CGROUP into a cgroup made and removed for each
  * spawn, the shipped `default` policy compiled once and loaded in the
- * child); beside it a plain vfork+exec, and bwrap and firejail where they
- * are installed. */
+ * child); beside it a plain vfork+exec, bwrap, firejail and unshare(1)
+ * where they are installed, and what creating namespaces costs alone. */
 
 #include <errno.h>
 #include <fcntl.h>
