@@ -12,10 +12,11 @@ BATS_TEST_TIMEOUT=120
 
 setup() {
         av_setup
-        mkdir -p "$T/state" "$T/run"
+        mkdir -p "$T/state"
         # An empty value drops the test default: the built-in ones apply.
+        # RuntimeDirectory= (the dynamic uid locks) is the helpers' per-test one.
         av_config Daemon.DefaultUser= Daemon.DefaultSandbox= Daemon.StateDirectory="$T/state" \
-                Daemon.RuntimeDirectory="$T/run" Supervisor.AgentTimeoutSec=2
+                Supervisor.AgentTimeoutSec=2
         # The host path an agent under PrivateTmp= needs: the test programs.
         BIN_IN="BindReadOnlyPaths=$T/bin"
 }
@@ -87,6 +88,17 @@ EOF
         av_pid_alive "$pid1" || av_fail "kill(-1) of another dynamic agent killed s1"
         av_pid_alive "$pid2" || av_fail "kill(-1) of another dynamic agent killed s2"
         [[ $(av_prop s1 State) == running && $(av_prop s2 State) == running ]]
+
+        # Held (locked against other daemons) while the cgroup holds a
+        # process, released once it is empty, the same uid again at a restart.
+        [[ -e $AV_RUN/dynamic-uid/$u1 ]] || av_fail "no lock file for s1's uid $u1"
+        av_call StopAgent s s1
+        av_wait_prop s1 State 'exited|failed' 10
+        av_wait_until 5 "s1's uid to be released" test ! -e "$AV_RUN/dynamic-uid/$u1"
+        [[ -e $AV_RUN/dynamic-uid/$u2 ]] || av_fail "s2's uid was released with s1's"
+        av_call RestartAgent s s1
+        av_wait_prop s1 State running
+        [[ $(av_prop s1 UID) == "$u1" ]] || av_fail "s1 came back as $(av_prop s1 UID), not $u1"
 }
 
 @test "a dynamic agent cannot read another's /proc/PID/environ; two nobody agents without a sandbox can" {
