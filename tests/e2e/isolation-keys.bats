@@ -62,7 +62,7 @@ landlock_abi() {
         for ph in no read-only tmpfs yes; do
                 av_type "home-$ph" <<EOF
 [Agent]
-Exec=/bin/sh -c 'f=/root/avtest-keys-$AV_TOKEN; ls -A /root >/dev/null 2>&1 || exit 40; if [ -z "\$(ls -A /root)" ]; then e=\$(touch \$f 2>&1) && exit 32; case "\$e" in *"Read-only file system"*) exit 30;; esac; exit 40; fi; if [ "$ph" = no ]; then [ -w /root ] && exit 10; exit 11; fi; e=\$(touch \$f 2>&1) && exit 12; case "\$e" in *"Read-only file system"*) exit 20;; esac; exit 21'
+Exec=/bin/sh -c 'f=/root/avtest-keys-$AV_TOKEN; if [ "$ph" = yes ] && [ -n "\$(ls -A /home 2>/dev/null)" ]; then exit 41; fi; ls -A /root >/dev/null 2>&1 || exit 40; if [ -z "\$(ls -A /root)" ]; then e=\$(touch \$f 2>&1) && exit 32; case "\$e" in *"Read-only file system"*) exit 30;; esac; exit 40; fi; if [ "$ph" = no ]; then [ -w /root ] && exit 10; exit 11; fi; e=\$(touch \$f 2>&1) && exit 12; case "\$e" in *"Read-only file system"*) exit 20;; esac; exit 21'
 User=root
 Sandbox=none
 PrivateUsers=no
@@ -75,7 +75,7 @@ EOF
         expect_status home-no 10 "host root without ProtectHome= should list and write /root"
         expect_status home-read-only 20 "ProtectHome=read-only"
         expect_status home-tmpfs 30 "ProtectHome=tmpfs"
-        expect_status home-yes 40 "ProtectHome=yes"
+        expect_status home-yes 40 "ProtectHome=yes: 41 /home listed"
         [[ ! -e /root/avtest-keys-$AV_TOKEN ]] || av_fail "a file written under ProtectHome= reached the host's /root"
 }
 
@@ -151,6 +151,33 @@ EOF
         expect_status subset-all 0 "without ProcSubset= /proc/sys and /proc/meminfo should be there"
         expect_status subset-pid 3 "ProcSubset=pid: 0 both there, 4 one of them there, 5 no /proc/self"
         [[ -d /proc/sys/kernel ]]
+}
+
+@test "ProtectProc=invisible and ProcSubset=pid as the host sees the agent's /proc mount" {
+        local k
+        for k in none set; do
+                av_type "procmount-$k" <<EOF
+[Agent]
+Exec=$PROBE sleep 60 --marker $AV_TOKEN
+User=nobody
+Sandbox=none
+$([[ $k == set ]] && printf '%s\n' ProtectProc=invisible ProcSubset=pid)
+$BIN_IN
+EOF
+        done
+        av_start
+        av_start_agent procmount-none m0
+        av_start_agent procmount-set m1
+        av_wait_prop m0 State running
+        av_wait_prop m1 State running
+        local opts0 opts1
+        # The options of the mount at /proc in each agent's namespace.
+        opts0=$(awk '$5 == "/proc" { print $NF }' "/proc/$(av_prop m0 MainPID)/mountinfo")
+        opts1=$(awk '$5 == "/proc" { print $NF }' "/proc/$(av_prop m1 MainPID)/mountinfo")
+        echo "without: $opts0; with: $opts1"
+        [[ $opts0 != *hidepid* && $opts0 != *subset* ]] || av_fail "the control's /proc is restricted: $opts0"
+        [[ $opts1 == *hidepid=invisible* ]] || av_fail "no hidepid=invisible on the agent's /proc: $opts1"
+        [[ $opts1 == *subset=pid* ]] || av_fail "no subset=pid on the agent's /proc: $opts1"
 }
 
 @test "PrivateIPC=yes: a System V message queue is not shared with the host or another agent" {
