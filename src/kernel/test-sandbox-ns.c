@@ -710,6 +710,49 @@ static void test_join_agent_mount_namespace(void **state) {
               "SANDBOX_NS_CGROUP without SANDBOX_NS_JOIN must be EINVAL");
 }
 
+/* The same for a User=root agent under PrivateUsers: the check joins the
+ * mount and cgroup namespaces as host root, then every other namespace of
+ * the agent's, and runs as root inside. */
+static void test_join_agent_mount_namespace_userns(void **state) {
+        char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        char *probe_argv[] = { self_exe, (char *) "mnt", NULL };
+        const unsigned all = SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_PID | SANDBOX_NS_USER;
+        char mnt[256], cg[256], expected[1024], path[64], *seen;
+        Agent agent, probe;
+        SpawnParams p = params(sleep_argv, all, &agent);
+        siginfo_t si;
+        ssize_t n;
+
+        p.uid = p.gid = 0;
+        p.protect_cgroups = true;
+        p.ns.host_uid = MAPPED_UID;
+        p.ns.host_gid = MAPPED_GID;
+        start(&p, &agent, false);
+        snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int) agent.pid);
+        n = readlink(path, mnt, sizeof mnt - 1);
+        check(n > 0, "readlink %s: %m", path);
+        mnt[n] = 0;
+        snprintf(path, sizeof path, "/proc/%d/ns/cgroup", (int) agent.pid);
+        n = readlink(path, cg, sizeof cg - 1);
+        check(n > 0, "readlink %s: %m", path);
+        cg[n] = 0;
+        snprintf(expected, sizeof expected, "%s %s cwd=/usr", mnt, cg);
+
+        p = params(probe_argv, all | SANDBOX_NS_JOIN | SANDBOX_NS_MNT | SANDBOX_NS_CGROUP, &probe);
+        p.uid = p.gid = 0;
+        p.ns.join_pidfd = agent.pidfd;
+        p.working_directory = "/usr";
+        start(&p, &probe, true);
+        seen = read_line(&probe);
+        check(strcmp(seen, expected) == 0, "the check should be in the agent's mount namespace:\n  %s\nit is in\n  %s",
+              expected, seen);
+        si = wait_exit(&probe);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "the check: code %d status %d", si.si_code,
+              si.si_status);
+        finish(&probe);
+        finish(&agent);
+}
+
 /* This host (Linux 6.x, root) has them all; the tests above need them. */
 static void test_supported(void **state) {
         int r = sandbox_ns_supported();
@@ -784,6 +827,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_private_users, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_join_agent_namespaces, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace_userns, test_setup, test_teardown),
                 cmocka_unit_test(test_supported),
                 cmocka_unit_test_setup_teardown(test_cost, test_setup, test_teardown),
         };
