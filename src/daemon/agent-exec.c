@@ -170,13 +170,24 @@ static int host_ids(Agent *a, bool invocation, Identity *id, HostIds *ret, const
 
 /* The namespaces: new ones for an invocation (the PID namespace's init
  * is held in a->ns_init_pidfd until the cgroup is empty); a health check
- * joins its agent's. */
+ * joins its agent's, its mount namespace included: a mount plan of its own
+ * would give it another PrivateTmp /tmp than the agent's (and another
+ * procfs, another copy of every bind). So the check applies no plan; the
+ * agent's mount and cgroup namespaces exist exactly when the same settings
+ * gave it a plan or protect_cgroups (User=root). */
 static void namespaces_fill(Agent *a, const SandboxSettings *st, bool invocation, const HostIds *host,
                             SpawnParams *p) {
         unsigned f = (st->keys[SANDBOX_KEY_PRIVATE_IPC] ? SANDBOX_NS_IPC : 0) |
                      (st->keys[SANDBOX_KEY_PRIVATE_NETWORK] ? SANDBOX_NS_NET : 0) |
                      (st->keys[SANDBOX_KEY_PRIVATE_PIDS] ? SANDBOX_NS_PID : 0) |
                      (host->userns ? SANDBOX_NS_USER : 0);
+
+        if (!invocation) {
+                f |= (p->mounts || p->protect_cgroups ? SANDBOX_NS_MNT : 0) |
+                     (p->protect_cgroups ? SANDBOX_NS_CGROUP : 0);
+                p->mounts = NULL;
+                p->protect_cgroups = false;
+        }
 
         if (f == 0)
                 p->ns = (SandboxNs) { .join_pidfd = -EBADF };

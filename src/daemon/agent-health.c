@@ -230,8 +230,10 @@ static int on_check_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* The check runs as the agent's user (the invocation's dynamic uid), in its
  * cgroup, under the policy the invocation was started with (a->policy), not
- * whatever a Reload() loaded since, and in a sandbox made from the same
- * settings: it checks the agent as it runs. */
+ * whatever a Reload() loaded since, in the namespaces of the agent's main
+ * process, its mount namespace included (the agent's /tmp under PrivateTmp,
+ * its binds and StateDirectory), and under the same Landlock rules: it
+ * checks the agent as it runs. */
 static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Agent *a = userdata;
         _cleanup_strv_free_ char **env = NULL;

@@ -50,6 +50,9 @@ int sandbox_ns_validate(const SandboxNs *ns) {
 #endif
         if (ns->flags & SANDBOX_NS_JOIN)
                 return ns->join_pidfd >= 0 ? 0 : -EINVAL;
+        /* Made by the mount plan and protect_cgroups, never here. */
+        if (ns->flags & (SANDBOX_NS_MNT | SANDBOX_NS_CGROUP))
+                return -EINVAL;
         if ((ns->flags & SANDBOX_NS_PID) && !ns->ret_init_pidfd)
                 return -EINVAL;
         /* Mapping to host root, or to the "no id" value, would defeat it. */
@@ -245,12 +248,13 @@ static int own_pidns_fd(void) {
         return fd;
 }
 
-/* The child enters the IPC, network and user namespaces through its own
- * copy of the pidfd; the daemon enters the PID namespace for its children. */
+/* The child enters the mount, cgroup, IPC, network and user namespaces
+ * through its own copy of the pidfd; the daemon enters the PID namespace for
+ * its children. */
 static int join_prepare(const SandboxNs *ns, SandboxNsState *st) {
         int r;
 
-        if (ns->flags & (SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_USER)) {
+        if (ns->flags & (SANDBOX_NS_MNT | SANDBOX_NS_CGROUP | SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_USER)) {
                 st->setns_fd = fcntl(ns->join_pidfd, F_DUPFD_CLOEXEC, 3);
                 if (st->setns_fd < 0)
                         return -errno;
@@ -363,10 +367,16 @@ static _child_ int child_loopback_up(void) {
 
 _child_ int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret_step) {
         bool join = ns->flags & SANDBOX_NS_JOIN;
-        unsigned long others = ((ns->flags & SANDBOX_NS_IPC) ? CLONE_NEWIPC : 0) |
+        unsigned long others = ((ns->flags & SANDBOX_NS_MNT) ? CLONE_NEWNS : 0) |
+                               ((ns->flags & SANDBOX_NS_CGROUP) ? CLONE_NEWCGROUP : 0) |
+                               ((ns->flags & SANDBOX_NS_IPC) ? CLONE_NEWIPC : 0) |
                                ((ns->flags & SANDBOX_NS_NET) ? CLONE_NEWNET : 0);
 
-        /* Joined as host root, before the user namespace. */
+        /* Joined as host root, before the user namespace (and before the
+         * setgroups() that must precede it): once in there, the child holds
+         * no capability over namespaces the host's user namespace owns. The
+         * mount namespace's root becomes the child's root and working
+         * directory; spawn's chdir() comes later. */
         if (join && others != 0 && syscall(SYS_setns, setns_fd, others) < 0) {
                 *ret_step = "setns";
                 return -1;

@@ -53,7 +53,17 @@ enum {
          * agent's main process) instead of making new ones: for a health
          * check, which runs in its agent's sandbox. */
         SANDBOX_NS_JOIN = 1U << 4,
-        _SANDBOX_NS_ALL = (1U << 5) - 1,
+        /* With SANDBOX_NS_JOIN only (spawn makes these two through
+         * SpawnParams.mounts and .protect_cgroups, not here): join the
+         * target's mount namespace, which holds its mount plan (PrivateTmp's
+         * /tmp, ProtectSystem, binds, StateDirectory, its /proc), and its
+         * cgroup namespace (protect_cgroups). The caller then leaves
+         * SpawnParams.mounts NULL and protect_cgroups false: the namespace
+         * joined has them already, and a plan applied before the join would
+         * be thrown away with the namespace it was made in. */
+        SANDBOX_NS_MNT = 1U << 5,
+        SANDBOX_NS_CGROUP = 1U << 6,
+        _SANDBOX_NS_ALL = (1U << 7) - 1,
 };
 
 /* The SpawnParams field (p->ns). */
@@ -104,8 +114,13 @@ void sandbox_ns_finish(const SandboxNs *ns, SandboxNsState *st, bool spawned);
 /* In the spawn child (raw syscalls only), after the mount sandbox and before
  * setgroups/setresgid: loopback up; for SANDBOX_NS_USER, the host's groups
  * dropped and the user namespace entered (setns_fd closed); with
- * SANDBOX_NS_JOIN, the IPC and network namespaces joined first. Returns 0, or -1
- * with errno set and *ret_step naming the failing step. */
+ * SANDBOX_NS_JOIN, the mount, cgroup, IPC and network namespaces joined first,
+ * in one setns() on the pidfd, as host root: each of them belongs to the
+ * host's user namespace, over which the child has no capability once it is
+ * in the agent's. Joining the mount namespace sets the root and
+ * the working directory to that namespace's root: spawn's chdir() to the
+ * working directory comes after. Returns 0, or -1 with errno set and
+ * *ret_step naming the failing step. */
 int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret_step);
 
 /* Which of SANDBOX_NS_IPC/NET/PID/USER this host can make (for the

@@ -108,6 +108,16 @@ static int probe_main(int argc, char **argv) {
                 printf(" uid=%d\n", (int) getuid());
                 return 0;
         }
+        if (strcmp(mode, "mnt") == 0) {      /* the mount and cgroup namespaces, the cwd */
+                char cg[256], cwd[4096];
+
+                n = readlink("/proc/self/ns/mnt", ns, sizeof ns - 1);
+                ns[n > 0 ? n : 0] = 0;
+                n = readlink("/proc/self/ns/cgroup", cg, sizeof cg - 1);
+                cg[n > 0 ? n : 0] = 0;
+                printf("%s %s cwd=%s\n", ns, cg, getcwd(cwd, sizeof cwd) ? cwd : strerrorname_np(errno));
+                return 0;
+        }
         if (strcmp(mode, "ipc") == 0) {
                 n = readlink("/proc/self/ns/ipc", ns, sizeof ns - 1);
                 ns[n > 0 ? n : 0] = 0;
@@ -635,6 +645,114 @@ static void test_join_agent_namespaces(void **state) {
         finish(&agent);
 }
 
+/* A health check joins its agent's mount namespace (where its PrivateTmp
+ * and the rest of its mount plan are) and cgroup namespace, and is in its
+ * working directory there, not at the root the join leaves it in. Without
+ * SANDBOX_NS_MNT it stays in the host's: the test can fail. */
+static void test_join_agent_mount_namespace(void **state) {
+        char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        char *probe_argv[] = { self_exe, (char *) "mnt", NULL };
+        char agent_mnt[256], agent_cg[256], host[1024], expected[1024], path[64], *seen;
+        Agent agent, probe;
+        SpawnParams p = params(sleep_argv, 0, &agent);
+        siginfo_t si;
+        ssize_t n;
+
+        /* Its own mount and cgroup namespaces, as for a User=root agent. */
+        p.protect_cgroups = true;
+        start(&p, &agent, false);
+        snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int) agent.pid);
+        /* Until the child exec'd, spawn() does not return: the namespaces
+         * are the agent's final ones. */
+        n = readlink(path, agent_mnt, sizeof agent_mnt - 1);
+        check(n > 0, "readlink %s: %m", path);
+        agent_mnt[n] = 0;
+        snprintf(path, sizeof path, "/proc/%d/ns/cgroup", (int) agent.pid);
+        n = readlink(path, agent_cg, sizeof agent_cg - 1);
+        check(n > 0, "readlink %s: %m", path);
+        agent_cg[n] = 0;
+        n = readlink("/proc/self/ns/mnt", host, sizeof host - 1);
+        check(n > 0, "readlink: %m");
+        host[n] = 0;
+        check(strcmp(agent_mnt, host) != 0, "the agent should have a mount namespace of its own, it has the host's %s",
+              host);
+        snprintf(expected, sizeof expected, "%s %s cwd=/usr", agent_mnt, agent_cg);
+
+        p = params(probe_argv, SANDBOX_NS_JOIN | SANDBOX_NS_MNT | SANDBOX_NS_CGROUP, &probe);
+        p.ns.join_pidfd = agent.pidfd;
+        p.working_directory = "/usr";
+        start(&p, &probe, true);
+        seen = read_line(&probe);
+        check(strcmp(seen, expected) == 0, "the check should be in the agent's mount namespace:\n  %s\nit is in\n  %s",
+              expected, seen);
+        si = wait_exit(&probe);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "the check: code %d status %d", si.si_code,
+              si.si_status);
+        finish(&probe);
+
+        /* Without the flag, the host's mount namespace. */
+        p = params(probe_argv, SANDBOX_NS_JOIN, &probe);
+        p.ns.join_pidfd = agent.pidfd;
+        start(&p, &probe, true);
+        seen = read_line(&probe);
+        check(strncmp(seen, host, strlen(host)) == 0 && seen[strlen(host)] == ' ',
+              "without SANDBOX_NS_MNT the check should stay in %s, it says \"%s\"", host, seen);
+        (void) wait_exit(&probe);
+        finish(&probe);
+        finish(&agent);
+
+        /* A mount namespace is made by the mount plan, never joined without
+         * a pidfd. */
+        p = params(sleep_argv, SANDBOX_NS_MNT, &probe);
+        check(spawn(&p, &probe.pid, &probe.pidfd, NULL) == -EINVAL, "SANDBOX_NS_MNT without SANDBOX_NS_JOIN must be EINVAL");
+        p = params(sleep_argv, SANDBOX_NS_CGROUP, &probe);
+        check(spawn(&p, &probe.pid, &probe.pidfd, NULL) == -EINVAL,
+              "SANDBOX_NS_CGROUP without SANDBOX_NS_JOIN must be EINVAL");
+}
+
+/* The same for a User=root agent under PrivateUsers: the check joins the
+ * mount and cgroup namespaces as host root, then every other namespace of
+ * the agent's, and runs as root inside. */
+static void test_join_agent_mount_namespace_userns(void **state) {
+        char *sleep_argv[] = { (char *) "/bin/sleep", (char *) "30", NULL };
+        char *probe_argv[] = { self_exe, (char *) "mnt", NULL };
+        const unsigned all = SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_PID | SANDBOX_NS_USER;
+        char mnt[256], cg[256], expected[1024], path[64], *seen;
+        Agent agent, probe;
+        SpawnParams p = params(sleep_argv, all, &agent);
+        siginfo_t si;
+        ssize_t n;
+
+        p.uid = p.gid = 0;
+        p.protect_cgroups = true;
+        p.ns.host_uid = MAPPED_UID;
+        p.ns.host_gid = MAPPED_GID;
+        start(&p, &agent, false);
+        snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int) agent.pid);
+        n = readlink(path, mnt, sizeof mnt - 1);
+        check(n > 0, "readlink %s: %m", path);
+        mnt[n] = 0;
+        snprintf(path, sizeof path, "/proc/%d/ns/cgroup", (int) agent.pid);
+        n = readlink(path, cg, sizeof cg - 1);
+        check(n > 0, "readlink %s: %m", path);
+        cg[n] = 0;
+        snprintf(expected, sizeof expected, "%s %s cwd=/usr", mnt, cg);
+
+        p = params(probe_argv, all | SANDBOX_NS_JOIN | SANDBOX_NS_MNT | SANDBOX_NS_CGROUP, &probe);
+        p.uid = p.gid = 0;
+        p.ns.join_pidfd = agent.pidfd;
+        p.working_directory = "/usr";
+        start(&p, &probe, true);
+        seen = read_line(&probe);
+        check(strcmp(seen, expected) == 0, "the check should be in the agent's mount namespace:\n  %s\nit is in\n  %s",
+              expected, seen);
+        si = wait_exit(&probe);
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "the check: code %d status %d", si.si_code,
+              si.si_status);
+        finish(&probe);
+        finish(&agent);
+}
+
 /* This host (Linux 6.x, root) has them all; the tests above need them. */
 static void test_supported(void **state) {
         int r = sandbox_ns_supported();
@@ -708,6 +826,8 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_private_pids_kill_all, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_users, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_join_agent_namespaces, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace_userns, test_setup, test_teardown),
                 cmocka_unit_test(test_supported),
                 cmocka_unit_test_setup_teardown(test_cost, test_setup, test_teardown),
         };

@@ -489,3 +489,34 @@ EOF
                 av_fail "the check saw '$(cat "$T/out/hc/seen")', the agent has '$want'"
         av_wait_prop c1 Health healthy 10
 }
+
+@test "a health check runs in its agent's mount namespace: under PrivateTmp=yes it sees the agent's /tmp" {
+        mkdir -m 1777 "$T/out/hc"
+        # The marker exists only in the agent's private /tmp: a check that
+        # gets a /tmp of its own (or the host's) fails, and the agent never
+        # becomes healthy. The check also writes its mount namespace through
+        # a bind the agent's namespace holds.
+        av_type tmpcheck <<EOF2
+[Agent]
+Exec=/bin/sh -c 'echo here >/tmp/avtest-hc-\$1 && exec $PROBE sleep 60 --marker $AV_TOKEN' sh $AV_TOKEN
+PrivateTmp=yes
+$BIN_IN
+BindPaths=$T/out/hc
+HealthCheck=/bin/sh -c 'readlink /proc/self/ns/mnt >$T/out/hc/mnt; test -s /tmp/avtest-hc-$AV_TOKEN'
+HealthCheckIntervalSec=1
+HealthCheckFailures=3
+EOF2
+        av_start
+        av_start_agent tmpcheck c1
+        av_wait_prop c1 State running
+        local pid
+        pid=$(av_prop c1 MainPID)
+        [[ ! -e /tmp/avtest-hc-$AV_TOKEN ]] || av_fail "the host sees the agent's /tmp file: the test shows nothing"
+        av_wait_prop c1 Health healthy 10 ||
+                av_fail "the check did not see the agent's /tmp: Health $(av_prop c1 Health), failures $(av_prop c1 HealthCheckFailures)"
+        [[ $(av_prop c1 HealthCheckFailures) == 0 ]]
+        [[ $(av_prop c1 MainPID) == "$pid" ]] || av_fail "the agent was restarted (unhealthy) before the check passed"
+        [[ $(cat "$T/out/hc/mnt") == "$(readlink "/proc/$pid/ns/mnt")" ]] ||
+                av_fail "the check ran in mount namespace $(cat "$T/out/hc/mnt"), the agent's is $(readlink "/proc/$pid/ns/mnt")"
+        [[ $(readlink "/proc/$pid/ns/mnt") != "$(readlink /proc/self/ns/mnt)" ]]
+}
