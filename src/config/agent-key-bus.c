@@ -12,8 +12,8 @@
 #include "env-util.h"
 #include "strv.h"
 
-static int fail(char **ret_message, int r, const char *format, ...) _printf_(3, 4);
-static int fail(char **ret_message, int r, const char *format, ...) {
+/* Sets *ret_message (for the caller's reply) and returns r. */
+int agent_key_fail(char **ret_message, int r, const char *format, ...) {
         va_list ap;
 
         va_start(ap, format);
@@ -31,12 +31,12 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_limit) {
         uint64_t *field = AGENT_FIELD(s, k, uint64_t);
 
         if (v->u64 != UINT64_MAX && (v->u64 < k->min || v->u64 > k->max))
-                return fail(ret_message, -EINVAL,
+                return agent_key_fail(ret_message, -EINVAL,
                             "Option %s=%" PRIu64 " is out of range: expected %" PRIu64 "..%" PRIu64 ", or %" PRIu64
                             " (UINT64_MAX) for no limit.",
                             k->option, v->u64, k->min, k->max, UINT64_MAX);
         if (start && (k->flags & AGENT_KEY_TIGHTEN) && v->u64 > *field)
-                return fail(ret_message, -EPERM, "Option %s=%" PRIu64 " would loosen the type's limit of %" PRIu64 ".",
+                return agent_key_fail(ret_message, -EPERM, "Option %s=%" PRIu64 " would loosen the type's limit of %" PRIu64 ".",
                             k->option, v->u64, *field);
         *field = v->u64;
         return 0;
@@ -54,7 +54,7 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_watchdog) {
 
 AGENT_KEY_BUS_SETTER(agent_bus_set_string) {
         if (k->check(v->str) < 0)
-                return fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
+                return agent_key_fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
         return agent_replace_string(AGENT_FIELD(s, k, char *), v->str);
 }
 
@@ -62,7 +62,7 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_enum) {
         int e = k->check(v->str);
 
         if (e < 0)
-                return fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
+                return agent_key_fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
         *AGENT_FIELD(s, k, int) = e;
         return 0;
 }
@@ -80,15 +80,15 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_environment) {
                 const char *eq = strchr(*e, '='), *why;
 
                 if (!eq || !env_name_is_valid(*e, (size_t) (eq - *e)))
-                        return fail(ret_message, -EINVAL,
+                        return agent_key_fail(ret_message, -EINVAL,
                                     "Environment entry \"%s\" is not KEY=VALUE with a valid variable name.", *e);
                 why = env_refused_for_caller(*e);
                 if (why)
-                        return fail(ret_message, -EPERM, "Environment variable %.*s %s; a caller may not set it.",
+                        return agent_key_fail(ret_message, -EPERM, "Environment variable %.*s %s; a caller may not set it.",
                                     (int) (eq - *e), *e, why);
                 STRV_FOREACH(t, start ? *field : NULL)
                         if (strncmp(*t, *e, (size_t) (eq - *e) + 1) == 0)
-                                return fail(ret_message, -EPERM,
+                                return agent_key_fail(ret_message, -EPERM,
                                             "Environment variable %.*s is set by the agent type; "
                                             "a caller may not change it.", (int) (eq - *e), *e);
         }

@@ -16,19 +16,6 @@
 #include "parse-util.h"
 #include "strv.h"
 
-static int fail(char **ret_message, int r, const char *format, ...) _printf_(3, 4);
-static int fail(char **ret_message, int r, const char *format, ...) {
-        va_list ap;
-
-        va_start(ap, format);
-        if (vasprintf(ret_message, format, ap) < 0) {
-                *ret_message = NULL;
-                r = -ENOMEM;
-        }
-        va_end(ap);
-        return r;
-}
-
 static SandboxKey row_sandbox_key(const AgentKey *k) {
         return (SandboxKey) ((k->offset - offsetof(AgentSpec, sandbox.keys)) / sizeof(int));
 }
@@ -194,10 +181,10 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_sandbox_preset) {
         SandboxPreset p = sandbox_preset_from_string(v->str), cur;
 
         if (p < 0)
-                return fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
+                return agent_key_fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
         cur = *field >= 0 ? (SandboxPreset) *field : SANDBOX_PRESET_DEFAULT;
         if (start && p < cur)
-                return fail(ret_message, -EPERM, "Option Sandbox=%s would loosen the type's sandbox %s.",
+                return agent_key_fail(ret_message, -EPERM, "Option Sandbox=%s would loosen the type's sandbox %s.",
                             v->str, sandbox_preset_to_string(cur));
         *field = p;
         return 0;
@@ -209,7 +196,7 @@ static int set_sandbox_value(const AgentKey *k, int value, const char *word, boo
         int cur = sandbox_options_value(&s->sandbox, SANDBOX_PRESET_DEFAULT, key);
 
         if (start && value < cur)
-                return fail(ret_message, -EPERM,
+                return agent_key_fail(ret_message, -EPERM,
                             "Option %s=%s would loosen the type's sandbox, which has %s=%s; StartAgent may only "
                             "tighten it.", k->option, word, k->option, sandbox_key_value_to_string(key, cur));
         *AGENT_FIELD(s, k, int) = value;
@@ -225,14 +212,14 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_sandbox_word) {
         int value = sandbox_key_value_from_string(row_sandbox_key(k), v->str);
 
         if (value < 0)
-                return fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
+                return agent_key_fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
         return set_sandbox_value(k, value, v->str, start, s, ret_message);
 }
 
 static int check_entries(const AgentKey *k, char **l, char **ret_message) {
         STRV_FOREACH(i, l)
                 if (k->check(*i) < 0)
-                        return fail(ret_message, -EINVAL, "%s entry \"%s\" is invalid: expected %s.", k->option, *i,
+                        return agent_key_fail(ret_message, -EINVAL, "%s entry \"%s\" is invalid: expected %s.", k->option, *i,
                                     k->expected);
         return 0;
 }
@@ -261,7 +248,7 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_granting_paths) {
         if (r < 0)
                 return r;
         if (start)
-                return fail(ret_message, -EPERM,
+                return agent_key_fail(ret_message, -EPERM,
                             "Option %s would give the agent access its type does not; StartAgent may only add "
                             "restrictions.", k->option);
         copy = strv_copy(v->strv);
@@ -274,9 +261,9 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_granting_paths) {
 
 AGENT_KEY_BUS_SETTER(agent_bus_set_state_directory) {
         if (k->check(v->str) < 0)
-                return fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
+                return agent_key_fail(ret_message, -EINVAL, "%s \"%s\"%s", k->option, v->str, k->bus_invalid);
         if (start)
-                return fail(ret_message, -EPERM,
+                return agent_key_fail(ret_message, -EPERM,
                             "Option StateDirectory would give the agent a writable directory its type does not; "
                             "StartAgent may only add restrictions.");
         return agent_replace_string(AGENT_FIELD(s, k, char *), v->str);
@@ -300,7 +287,7 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_ports) {
 
                 (void) port_canonical(*i, buf);
                 if (start && *field && !strv_contains(*field, buf))
-                        return fail(ret_message, -EPERM,
+                        return agent_key_fail(ret_message, -EPERM,
                                     "Option %s: port %s is not among the type's ports; StartAgent may only "
                                     "narrow the list.", k->option, buf);
                 r = strv_extend(&l, buf);

@@ -58,3 +58,7 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_environment);
 AGENT_KEY_BUS_SETTER(agent_bus_set_arguments);
 
 int agent_replace_string(char **field, const char *value);
+
+/* A bus setter's refusal: the message for the caller (allocated into
+ * *ret_message) and r, or -ENOMEM when the message cannot be made. */
+int agent_key_fail(char **ret_message, int r, const char *format, ...) _printf_(3, 4);
