@@ -29,13 +29,17 @@
 
 /* One pipe from one child (an invocation or a health check) to the file.
  * It lives as long as anyone holds the pipe's write end, which can be longer
- * than the Agent: it copies what it needs and is owned by the event loop. */
+ * than the Agent: it copies what it needs and is owned by the event loop.
+ * The pipe's read end is its only fd between writes: the file (and so its
+ * directory) is opened for each batch of output read at one wakeup, not held
+ * for the agent's life, so that 10,000 quiet agents do not cost the daemon
+ * 20,000 more fds. */
 typedef struct OutputPipe {
         char *name;          /* the agent's, for the daemon's own log */
-        char *file;          /* NAME.log, relative to dir_fd */
-        char *rotated;       /* NAME.log.1 */
-        int dir_fd;
-        int file_fd;
+        char *file;          /* NAME.log, for messages */
+        char *path;          /* LogDirectory/NAME.log */
+        char *rotated;       /* LogDirectory/NAME.log.1 */
+        int file_fd;         /* open during one batch only */
         bool failed;         /* writing failed once (and was logged): drop the rest */
 } OutputPipe;
 
@@ -45,9 +49,9 @@ static void output_pipe_free(void *userdata) {
         if (!p)
                 return;
         safe_close(p->file_fd);
-        safe_close(p->dir_fd);
         free(p->name);
         free(p->file);
+        free(p->path);
         free(p->rotated);
         free(p);
 }
@@ -61,8 +65,7 @@ static int open_output_file(OutputPipe *p) {
         struct stat st;
 
         /* O_NONBLOCK: a FIFO planted here must not stall the open. */
-        fd = openat(p->dir_fd, p->file,
-                    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0640);
+        fd = open(p->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK, 0640);
         if (fd < 0)
                 return -errno;
         if (fstat(fd, &st) < 0)
@@ -85,31 +88,29 @@ static const char *open_error(int r) {
         }
 }
 
-/* Makes file_fd the current NAME.log with room for n more bytes: reopens
- * when another pipe rotated the file away, rotates when it is full. */
+/* Makes file_fd the current NAME.log with room for n more bytes: opens it
+ * at the batch's first write, rotates it when it is full. Every batch opens
+ * the file by name again, so it always writes to the current NAME.log, also
+ * after another pipe of the same agent (its health checks') rotated it. */
 static int output_pipe_prepare(OutputPipe *p, size_t n) {
-        struct stat st, cur;
+        struct stat st;
         int r;
 
-        if (p->file_fd >= 0) {
-                if (fstat(p->file_fd, &st) < 0)
-                        return -errno;
-                if (fstatat(p->dir_fd, p->file, &cur, AT_SYMLINK_NOFOLLOW) == 0 &&
-                    cur.st_dev == st.st_dev && cur.st_ino == st.st_ino) {
-                        if (st.st_size == 0 || (uint64_t) st.st_size + n <= AGENT_OUTPUT_FILE_MAX)
-                                return 0;
-                        if (renameat(p->dir_fd, p->file, p->dir_fd, p->rotated) < 0)
-                                return -errno;
-                        log_agent_notice(p->name, "output file %s reached %ju bytes: moved to %s, "
-                                         "replacing older output", p->file, (uintmax_t) st.st_size,
-                                         p->rotated);
-                }
-                p->file_fd = safe_close(p->file_fd);
+        if (p->file_fd < 0) {
+                r = open_output_file(p);
+                if (r < 0)
+                        return r;
         }
-        r = open_output_file(p);
-        if (r < 0)
-                return r;
-        return 0;
+        if (fstat(p->file_fd, &st) < 0)
+                return -errno;
+        if (st.st_size == 0 || (uint64_t) st.st_size + n <= AGENT_OUTPUT_FILE_MAX)
+                return 0;
+        if (rename(p->path, p->rotated) < 0)
+                return -errno;
+        log_agent_notice(p->name, "output file %s reached %ju bytes: moved to %s.1, replacing older output",
+                         p->file, (uintmax_t) st.st_size, p->file);
+        p->file_fd = safe_close(p->file_fd);
+        return open_output_file(p);
 }
 
 static void output_pipe_write(OutputPipe *p, const char *buf, size_t n) {
@@ -143,13 +144,14 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
         char buf[16384];
 
         /* A bounded amount per wakeup: a chatty agent must not keep the loop
-         * from its timers and callers (the source is level-triggered). */
+         * from its timers and callers (the source is level-triggered). The
+         * file is open for this batch only. */
         for (int i = 0; i < 4; i++) {
                 ssize_t k = read(fd, buf, sizeof buf);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k < 0 && errno == EAGAIN)
-                        return 0;
+                        break;
                 if (k <= 0) {
                         /* Every writer is gone: take the source back from the
                          * loop and free it, which closes the pipe and frees p. */
@@ -160,6 +162,7 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
                 }
                 output_pipe_write(p, buf, (size_t) k);
         }
+        p->file_fd = safe_close(p->file_fd);
         return 0;
 }
 
@@ -174,25 +177,21 @@ static int output_pipe_open(Agent *a) {
         p = calloc(1, sizeof *p);
         if (!p)
                 return -ENOMEM;
-        p->dir_fd = p->file_fd = -EBADF;
+        p->file_fd = -EBADF;
         p->name = strdup(a->name);
         if (!p->name || asprintf(&p->file, "%s.log", a->name) < 0 ||
-            asprintf(&p->rotated, "%s.log.1", a->name) < 0)
+            asprintf(&p->path, "%s/%s.log", m->config->log_directory, a->name) < 0 ||
+            asprintf(&p->rotated, "%s/%s.log.1", m->config->log_directory, a->name) < 0)
                 return -ENOMEM;
-        p->dir_fd = open(m->config->log_directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (p->dir_fd < 0) {
-                r = -errno;
-                log_agent_warning(a->name, "output goes nowhere: cannot open LogDirectory=%s: %s",
-                                  m->config->log_directory, strerror(-r));
-                return r;
-        }
-        /* Opened now, so that a refused file is reported at the start. */
+        /* Opened (and closed) now, so that a refused file or a missing
+         * LogDirectory is reported at the start. */
         r = open_output_file(p);
         if (r < 0) {
                 log_agent_warning(a->name, "output goes nowhere: refusing %s/%s: %s",
                                   m->config->log_directory, p->file, open_error(r));
                 return r;
         }
+        p->file_fd = safe_close(p->file_fd);
         if (pipe2(pipe_fds, O_CLOEXEC) < 0)
                 return -errno;
         read_fd = pipe_fds[0];
