@@ -52,7 +52,9 @@ static int take_policy(Agent *a, bool invocation) {
         return 0;
 }
 
-static void spawn_params_fill(Agent *a, char *const *argv, const Identity *id, char **env, SpawnParams *p) {
+/* The v1 cgroup.procs fds (hybrid) are opened here for this one spawn: the
+ * caller closes them with cgroup_v1_procs_close() once spawn() returned. */
+static int spawn_params_fill(Agent *a, char *const *argv, const Identity *id, char **env, SpawnParams *p) {
         *p = (SpawnParams) {
                 .path = argv[0],
                 .argv = argv,
@@ -72,7 +74,7 @@ static void spawn_params_fill(Agent *a, char *const *argv, const Identity *id, c
                 .oom_score_adj_set = a->spec.oom_score_adj_set,
                 .protect_cgroups = id->uid == 0,
         };
-        p->n_v1_procs_fds = cgroup_v1_procs_fds(a->cgroup, &p->v1_procs_fds);
+        return cgroup_v1_procs_open(a->cgroup, &p->v1_procs_fds, &p->n_v1_procs_fds);
 }
 
 /* The pool's uid for the agent's name: an invocation takes it (the same
@@ -265,7 +267,13 @@ int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *
                 agent_sandbox_done(ret_sandbox);
                 return r;
         }
-        spawn_params_fill(a, argv, id, *ret_env, p);
+        r = spawn_params_fill(a, argv, id, *ret_env, p);
+        if (r < 0) {
+                log_agent_warning(a->name, "cannot open its v1 cgroup.procs files: %s", strerror(-r));
+                agent_sandbox_done(ret_sandbox);
+                *ret_step = "cgroup";
+                return r;
+        }
         agent_sandbox_apply(ret_sandbox, p);
         namespaces_fill(a, &ret_sandbox->settings, invocation, &host, p);
         p->pid_env_slot = pid_slot;

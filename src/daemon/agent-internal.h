@@ -31,7 +31,8 @@ void agent_set_health(Agent *a, AgentHealth h);
  * dynamic one from the pool) and prepares its StateDirectory; else a helper
  * of the running one (a health check), which runs as the invocation's uid,
  * under a->policy and in the same sandbox. *ret_sandbox must be released
- * with agent_sandbox_done() after spawn(); on failure it is empty and
+ * with agent_sandbox_done() after spawn(), and the v1 cgroup.procs fds in
+ * p closed with cgroup_v1_procs_close(a->cgroup); on failure it is empty and
  * *ret_step names what failed. */
 int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *id, char ***ret_env,
                         AgentSandbox *ret_sandbox, SpawnParams *p, const char **ret_step);

@@ -517,6 +517,7 @@ void agent_spawn(Agent *a) {
         p.stdout_fd = p.stderr_fd = out;
         r = spawn(&p, &a->pid, &a->pidfd, &step);
         safe_close(out);
+        cgroup_v1_procs_close(a->cgroup);
         agent_sandbox_done(&sandbox);
         if (r < 0) {
                 agent_spawn_failed(a, -r, step);

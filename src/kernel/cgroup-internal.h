@@ -30,6 +30,8 @@ struct Cgroup {
         uint64_t cpu_quota;                  /* per period, the lowest of this group's and its
                                               * ancestors' (v1 refuses a child above its parent);
                                               * UINT64_MAX: none */
+        /* cgroup.procs of each v1 group, open only from
+         * cgroup_v1_procs_open() to cgroup_v1_procs_close() (one spawn). */
         int v1_procs_fds[_CGROUP_V1_MAX];
         size_t n_v1_procs_fds;
 };

@@ -101,8 +101,9 @@ static int write_v2_limits(Cgroup *c, const Limits *l) {
 /* The v1 group of controller k for c (hybrid): made in every mounted
  * hierarchy, limits or not, so that the supervision tree is the same tree in
  * each, a supervisor's limits bound all its agents, and every agent is
- * accounted for (pids.current, memory.usage_in_bytes). Agents also get the
- * cgroup.procs fd their child joins through. */
+ * accounted for (pids.current, memory.usage_in_bytes). An agent's child
+ * joins it through cgroup.procs, opened for each spawn
+ * (cgroup_v1_procs_open()). */
 static int make_v1(Cgroup *c, CgroupV1Controller k, const Limits *l) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int dfd = -EBADF;
@@ -157,14 +158,7 @@ static int make_v1(Cgroup *c, CgroupV1Controller k, const Limits *l) {
         default:
                 q = -EINVAL;
         }
-        if (q < 0 || !c->agent)
-                return q;
-
-        q = openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (q < 0)
-                return -errno;
-        c->v1_procs_fds[c->n_v1_procs_fds++] = q;
-        return 0;
+        return q;
 }
 
 bool cgroup_limits_supported(const CgroupRoot *r, const Limits *l) {

@@ -449,9 +449,7 @@ int cgroup_remove(Cgroup *c) {
                         return k;
                 c->v1_made[i] = false;
         }
-        for (size_t i = 0; i < c->n_v1_procs_fds; i++)
-                c->v1_procs_fds[i] = safe_close(c->v1_procs_fds[i]);
-        c->n_v1_procs_fds = 0;
+        cgroup_v1_procs_close(c);
 
         dir = cgroup_v2_dir(c);
         if (!dir)
@@ -462,8 +460,7 @@ int cgroup_remove(Cgroup *c) {
 Cgroup *cgroup_free(Cgroup *c) {
         if (!c)
                 return NULL;
-        for (size_t i = 0; i < c->n_v1_procs_fds; i++)
-                safe_close(c->v1_procs_fds[i]);
+        cgroup_v1_procs_close(c);
         safe_close(c->fd);
         free(c->rel);
         free(c->path);
@@ -478,9 +475,47 @@ int cgroup_dir_fd(const Cgroup *c) {
         return c->fd;
 }
 
-size_t cgroup_v1_procs_fds(const Cgroup *c, const int **ret) {
+/* Opened for one spawn, not kept for the agent's life: on a hybrid host
+ * these were three more fds per running agent, and the cgroup.procs of a
+ * group the daemon made is found by its path as surely as by an fd. */
+int cgroup_v1_procs_open(Cgroup *c, const int **ret, size_t *ret_n) {
+        int k;
+
+        if (c->n_v1_procs_fds == 0)
+                for (CgroupV1Controller i = 0; c->agent && i < _CGROUP_V1_MAX; i++) {
+                        _cleanup_free_ char *dir = NULL, *procs = NULL;
+                        int fd;
+
+                        if (!c->root->v1_dir[i] || !c->v1_made[i])
+                                continue;
+                        dir = cgroup_v1_dir(c, i);
+                        procs = dir ? path_join(dir, "cgroup.procs") : NULL;
+                        if (!procs) {
+                                k = -ENOMEM;
+                                goto fail;
+                        }
+                        fd = open(procs, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+                        if (fd < 0) {
+                                k = -errno;
+                                goto fail;
+                        }
+                        c->v1_procs_fds[c->n_v1_procs_fds++] = fd;
+                }
         *ret = c->v1_procs_fds;
-        return c->n_v1_procs_fds;
+        *ret_n = c->n_v1_procs_fds;
+        return 0;
+
+fail:
+        cgroup_v1_procs_close(c);
+        return k;
+}
+
+void cgroup_v1_procs_close(Cgroup *c) {
+        if (!c)
+                return;
+        for (size_t i = 0; i < c->n_v1_procs_fds; i++)
+                c->v1_procs_fds[i] = safe_close(c->v1_procs_fds[i]);
+        c->n_v1_procs_fds = 0;
 }
 
 int cgroup_events_path(const Cgroup *c, char **ret) {

@@ -81,9 +81,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);
 
 const char *cgroup_path(const Cgroup *c);                  /* v2 path as /proc/PID/cgroup "0::" shows */
 int cgroup_dir_fd(const Cgroup *c);                        /* v2 directory, O_PATH|O_DIRECTORY, for CLONE_INTO_CGROUP */
-/* fds of v1 cgroup.procs files the child writes "0" into before exec
- * (hybrid); n = 0 otherwise. */
-size_t cgroup_v1_procs_fds(const Cgroup *c, const int **ret);
+/* For one spawn (hybrid): opens the agent's v1 cgroup.procs files, which
+ * the child writes "0" into before exec, and returns them, still owned by c
+ * (n = 0 on pure v2, and for supervisors). They stay open until
+ * cgroup_v1_procs_close() (call it once spawn() returned), or until the
+ * group is removed or freed; a second call before that returns the same
+ * fds. -errno if one cannot be opened (none is then left open). */
+int cgroup_v1_procs_open(Cgroup *c, const int **ret, size_t *ret_n);
+void cgroup_v1_procs_close(Cgroup *c);
 /* fd of cgroup.events (for inotify/IN_MODIFY) */
 int cgroup_events_path(const Cgroup *c, char **ret);
 int cgroup_is_populated(const Cgroup *c);                 /* 1, 0 or -errno */

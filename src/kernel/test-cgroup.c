@@ -95,6 +95,26 @@ static bool exists(const char *path) {
         return path && stat(path, &st) == 0;
 }
 
+/* How many of this process's fds are open on a file whose path ends in
+ * suffix. */
+static size_t fds_open_on(const char *suffix) {
+        char link[64], target[1024];
+        size_t n = 0;
+
+        for (int fd = 0; fd < 1024; fd++) {
+                ssize_t k;
+
+                snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+                k = readlink(link, target, sizeof target - 1);
+                if (k < 0)
+                        continue;
+                target[k] = '\0';
+                if (endswith_str(target, suffix))
+                        n++;
+        }
+        return n;
+}
+
 static void expect_file(const char *dir, const char *file, const char *value) {
         char path[1024], *s = NULL;
         int r;
@@ -215,7 +235,13 @@ static void test_limits_written(void **state) {
         r = cgroup_agent_new(root, sup, "lim", &test_limits, &agent);
         check(r == 0, "cgroup_agent_new with limits: %s", strerror(-r));
 
-        n = cgroup_v1_procs_fds(agent, &fds);
+        /* The cgroup.procs fds are opened for a spawn, not with the group. */
+        check(fds_open_on("/lim.agent/cgroup.procs") == 0, "cgroup_agent_new left %zu cgroup.procs fds open",
+              fds_open_on("/lim.agent/cgroup.procs"));
+        r = cgroup_v1_procs_open(agent, &fds, &n);
+        check(r == 0, "cgroup_v1_procs_open: %s", strerror(-r));
+        check(fds_open_on("/lim.agent/cgroup.procs") == n, "%zu fds returned, %zu open on cgroup.procs", n,
+              fds_open_on("/lim.agent/cgroup.procs"));
         if (cgroup_root_is_unified(root)) {
                 char *dir = v2_dir(root_name, "w.supervisor/lim.agent");
                 char swap[1024];
@@ -237,6 +263,15 @@ static void test_limits_written(void **state) {
                 check(n == 3, "three limits on hybrid need three v1 cgroup.procs fds, got %zu", n);
                 for (size_t i = 0; i < n; i++)
                         check(fcntl(fds[i], F_GETFD) == FD_CLOEXEC, "v1 procs fd %d must be O_CLOEXEC", fds[i]);
+                {
+                        const int *again;
+                        size_t n_again;
+
+                        /* A second open before the close reuses them. */
+                        check(cgroup_v1_procs_open(agent, &again, &n_again) == 0 && n_again == n &&
+                                      again[0] == fds[0] && fds_open_on("/lim.agent/cgroup.procs") == n,
+                              "a second cgroup_v1_procs_open() must return the same fds");
+                }
                 expect_file(pids, "pids.max", "16");
                 expect_file(mem, "memory.limit_in_bytes", "67108864");
                 snprintf(memsw, sizeof memsw, "%s/memory.memsw.limit_in_bytes", mem);
@@ -249,22 +284,28 @@ static void test_limits_written(void **state) {
                 free(cpu);
         }
 
+        cgroup_v1_procs_close(agent);
+        check(fds_open_on("/lim.agent/cgroup.procs") == 0, "cgroup_v1_procs_close left %zu cgroup.procs fds open",
+              fds_open_on("/lim.agent/cgroup.procs"));
+
         /* Without limits an agent still has its group in every hierarchy
          * (accounting, and its supervisor's limits), but no limit in it. */
         r = cgroup_agent_new(root, sup, "plain", NULL, &plain);
         check(r == 0, "cgroup_agent_new without limits: %s", strerror(-r));
+        check(cgroup_v1_procs_open(plain, &fds, &n) == 0, "cgroup_v1_procs_open(plain)");
         if (cgroup_root_is_unified(root))
-                check(cgroup_v1_procs_fds(plain, &fds) == 0, "pure v2 needs no v1 cgroup.procs fds");
+                check(n == 0, "pure v2 needs no v1 cgroup.procs fds");
         else {
                 char *pids = v1_dir(CGROUP_V1_PIDS, root_name, "w.supervisor/plain.agent");
 
-                check(cgroup_v1_procs_fds(plain, &fds) == 3, "an agent without limits joins all three v1 groups");
+                check(n == 3, "an agent without limits joins all three v1 groups");
                 expect_file(pids, "pids.max", "max");
                 free(pids);
         }
         expect_group("w.supervisor/plain.agent", true, true);
 
         check(cgroup_remove(plain) == 0 && cgroup_remove(agent) == 0, "removing the agents");
+        check(fds_open_on("/plain.agent/cgroup.procs") == 0, "cgroup_remove left cgroup.procs fds open");
         expect_group("w.supervisor/lim.agent", false, false);
         check(cgroup_remove(sup) == 0, "removing supervisor w");
         /* Including the v1 parents made on the agent's behalf. */
@@ -290,8 +331,10 @@ static pid_t spawn_argv(Cgroup *c, char **argv, int *ret_pidfd) {
         pid_t pid;
         int r;
 
-        p.n_v1_procs_fds = cgroup_v1_procs_fds(c, &p.v1_procs_fds);
+        r = cgroup_v1_procs_open(c, &p.v1_procs_fds, &p.n_v1_procs_fds);
+        check(r == 0, "cgroup_v1_procs_open: %s", strerror(-r));
         r = spawn(&p, &pid, ret_pidfd, &step);
+        cgroup_v1_procs_close(c);
         check(r == 0, "spawn(%s) failed at step %s: %s", argv[0], step ? step : "?", strerror(-r));
         return pid;
 }
