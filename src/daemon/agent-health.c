@@ -258,6 +258,7 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         p.stdout_fd = p.stderr_fd = out;
         r = spawn(&p, &a->check_pid, &a->check_pidfd, &step);
         cgroup_v1_procs_close(a->cgroup);
+        agent_output_check_done(a);
         agent_sandbox_done(&sandbox);
         if (r < 0) {
                 char what[128];

@@ -34,20 +34,28 @@
  * directory) is opened for each batch of output read at one wakeup, not held
  * for the agent's life, so that 10,000 quiet agents do not cost the daemon
  * 20,000 more fds. */
-typedef struct OutputPipe {
+typedef struct OutputPipe OutputPipe;
+struct OutputPipe {
         char *name;          /* the agent's, for the daemon's own log */
         char *file;          /* NAME.log, for messages */
         char *path;          /* LogDirectory/NAME.log */
         char *rotated;       /* LogDirectory/NAME.log.1 */
         int file_fd;         /* open during one batch only */
+        int read_fd;         /* owned by the event source */
         bool failed;         /* writing failed once (and was logged): drop the rest */
-} OutputPipe;
+        /* The health checks' pipe: the agent's a->check_pipe points here
+         * and is cleared when the pipe goes (the agent may go first: it
+         * sets owner to NULL then). */
+        OutputPipe **owner;
+};
 
 static void output_pipe_free(void *userdata) {
         OutputPipe *p = userdata;
 
         if (!p)
                 return;
+        if (p->owner)
+                *p->owner = NULL;
         safe_close(p->file_fd);
         free(p->name);
         free(p->file);
@@ -166,7 +174,8 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
-static int output_pipe_open(Agent *a) {
+/* Returns the write end of a new pipe to the file; owner: see OutputPipe. */
+static int output_pipe_open(Agent *a, OutputPipe **owner) {
         Manager *m = a->manager;
         _cleanup_(output_pipe_freep) OutputPipe *p = NULL;
         _cleanup_close_ int read_fd = -EBADF, write_fd = -EBADF;
@@ -177,7 +186,7 @@ static int output_pipe_open(Agent *a) {
         p = calloc(1, sizeof *p);
         if (!p)
                 return -ENOMEM;
-        p->file_fd = -EBADF;
+        p->file_fd = p->read_fd = -EBADF;
         p->name = strdup(a->name);
         if (!p->name || asprintf(&p->file, "%s.log", a->name) < 0 ||
             asprintf(&p->path, "%s/%s.log", m->config->log_directory, a->name) < 0 ||
@@ -202,7 +211,7 @@ static int output_pipe_open(Agent *a) {
         r = sd_event_add_io(m->event, &s, read_fd, EPOLLIN, on_output, p);
         if (r < 0)
                 return r;
-        TAKE_FD(read_fd);
+        p->read_fd = TAKE_FD(read_fd);
         (void) sd_event_source_set_io_fd_own(s, true);
         (void) sd_event_source_set_destroy_callback(s, output_pipe_free);
         TAKE_PTR(p);
@@ -210,6 +219,13 @@ static int output_pipe_open(Agent *a) {
          * full pipe meanwhile, as it would on a slow journald. */
         (void) sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE);
         r = sd_event_source_set_floating(s, true);
+        if (r >= 0 && owner) {
+                /* p lives as long as s, which the loop now holds. */
+                p = sd_event_source_get_userdata(s);
+                p->owner = owner;
+                *owner = p;
+                p = NULL;
+        }
         sd_event_source_unref(s);
         if (r < 0)
                 return r;
@@ -247,7 +263,27 @@ int agent_output_open(Agent *a, bool invocation) {
         }
         if (!m->config->log_directory)
                 return -EBADF;
-        return output_pipe_open(a);
+        return output_pipe_open(a, NULL);
+}
+
+/* Another write end of the checks' pipe, which a leftover child of an
+ * earlier check still holds open: opening a pipe through /proc gives a new
+ * open file on that same pipe. The daemon's own write end went right after
+ * that check's spawn (agent_output_check_done()). */
+static int output_pipe_reopen(OutputPipe *p) {
+        char path[64];
+        _cleanup_close_ int fd = -EBADF;
+
+        snprintf(path, sizeof path, "/proc/self/fd/%d", p->read_fd);
+        /* O_NONBLOCK for the open only: a pipe's write side opens at once
+         * when a reader is there (this read end), and never waits for one.
+         * The child gets a blocking fd, as it would from pipe2(). */
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return -errno;
+        if (fcntl(fd, F_SETFL, 0) < 0)
+                return -errno;
+        return TAKE_FD(fd);
 }
 
 int agent_output_check_fd(Agent *a) {
@@ -255,15 +291,51 @@ int agent_output_check_fd(Agent *a) {
 
         if (a->check_output_fd >= 0)
                 return a->check_output_fd;
-        fd = agent_output_open(a, /* invocation= */ false);
+        if (a->check_pipe) {
+                fd = output_pipe_reopen(a->check_pipe);
+                if (fd >= 0) {
+                        a->check_output_fd = fd;
+                        return fd;
+                }
+                /* Without /proc: a new pipe, and this one lives on for its
+                 * leftovers only. */
+                log_agent_full(LOG_DEBUG, a->name, "cannot reopen its health checks' output pipe: %s", strerror(-fd));
+                a->check_pipe->owner = NULL;
+                a->check_pipe = NULL;
+        }
+        if (a->manager->journal) {
+                fd = sd_journal_stream_fd(a->name, LOG_INFO, /* level_prefix= */ 0);
+                if (fd >= 0) {
+                        a->check_output_fd = fd;
+                        return fd;
+                }
+        }
+        if (!a->manager->config->log_directory)
+                return -EBADF;
+        fd = output_pipe_open(a, &a->check_pipe);
         if (fd < 0)
                 return fd;
         a->check_output_fd = fd;
         return fd;
 }
 
+void agent_output_check_done(Agent *a) {
+        /* A journal stream cannot be opened again, so the invocation's
+         * checks keep sharing one (one fd while the invocation runs, and no
+         * new journald connection for each check that leaves a child). The
+         * file pipe can: the daemon holds nothing of it between checks but
+         * the read end, and that only while a check's leftovers hold the
+         * write end. */
+        if (a->check_pipe)
+                a->check_output_fd = safe_close(a->check_output_fd);
+}
+
 void agent_output_check_close(Agent *a) {
         /* The file pipe's read end goes once the checks' leftover children
          * (killed with the agent's cgroup) are gone too. */
         a->check_output_fd = safe_close(a->check_output_fd);
+        if (a->check_pipe) {
+                a->check_pipe->owner = NULL;
+                a->check_pipe = NULL;
+        }
 }

@@ -16,12 +16,17 @@
  * (the child then writes to /dev/null). `invocation` is true for the start
  * of an invocation, false for a health check of the running one. */
 int agent_output_open(Agent *a, bool invocation);
-/* The output of the invocation's health checks: one channel (a journald
- * stream, or one pipe to the file) opened at the first check and kept in
- * a->check_output_fd for every next one, until agent_output_check_close().
- * A check's children that outlive it hold that same channel, so they cannot
- * make the daemon hold more fds however many checks leave some behind.
- * Returns the fd, still owned by the agent, or a negative errno (the check
- * writes to /dev/null). */
+/* The output of the invocation's health checks, for one check's spawn:
+ * returns the fd (still owned by the agent, in a->check_output_fd) or a
+ * negative errno (the check writes to /dev/null). Call
+ * agent_output_check_done() once spawn() returned. With journald, the
+ * invocation's checks share one stream, held until
+ * agent_output_check_close(). To the file, the daemon keeps no write end
+ * between checks: a check's children that outlive it hold the pipe (and the
+ * daemon its read end) and the next check writes into that same pipe
+ * (a->check_pipe), so however many checks leave some behind, the daemon
+ * holds one fd for them, and none when none is left. */
 int agent_output_check_fd(Agent *a);
+void agent_output_check_done(Agent *a);
+/* The end of the invocation (or of the Agent). */
 void agent_output_check_close(Agent *a);

@@ -97,6 +97,7 @@ struct Agent {
         sd_event_source *check_timeout;
         unsigned check_failures;
         int check_output_fd;             /* the invocation's checks share it (agent_output_check_fd()) */
+        struct OutputPipe *check_pipe;   /* their pipe to the log file while it lives (agent-output.c) */
 
         /* The record of the last end. */
         ExitRecord exit;

@@ -93,3 +93,54 @@ fd_list() {
                 return 1
         }
 }
+
+lines_at_least() {
+        [[ $(av_count_lines "$1") -ge $2 ]]
+}
+
+# min_fd_count PID N: the fewest fds PID held over N samples 0.1 s apart.
+min_fd_count() {
+        local min=1000000 k i
+        for ((i = 0; i < $2; i++)); do
+                k=$(fd_count "$1")
+                ((k < min)) && min=$k
+                sleep 0.1
+        done
+        echo "$min"
+}
+
+@test "between its health checks, an agent costs the daemon no more fds than without them" {
+        [[ ! -S /run/systemd/journal/stdout ]] || skip "a journald runs here: check output would go there"
+        cat >"$T/check.sh" <<EOF
+#!/bin/sh
+echo "check output"
+echo ran >>"$T/out/checks"
+EOF
+        chmod 755 "$T/check.sh"
+        av_type checked <<EOF
+[Agent]
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+HealthCheck=$T/check.sh
+HealthCheckIntervalSec=1
+EOF
+        av_start
+        sleep 0.3
+        before=$(fd_count "$AV_DAEMON_PID")
+        fd_list "$AV_DAEMON_PID" >"$T/fds-before"
+        av_start_agent checked c1 >/dev/null
+        av_wait_prop c1 Health healthy 10
+        av_wait_until 10 "three health checks" lines_at_least "$T/out/checks" 3
+        # A check runs for a few ms a second: the fewest over 2 s is the
+        # count between checks.
+        least=$(min_fd_count "$AV_DAEMON_PID" 20)
+        fd_list "$AV_DAEMON_PID" >"$T/fds-after"
+        echo "daemon fds: $before with no agent, at least $least with c1 checked every second"
+        # Before: the checks' pipe (both ends) was held from the first check
+        # to the end of the invocation.
+        ((least - before <= 3)) ||
+                av_fail "between checks the agent holds $((least - before)) fds in the daemon, more than 3:" \
+                        "$(comm -13 "$T/fds-before" "$T/fds-after")"
+        # Every check's output still reaches the log.
+        av_wait_until 5 "the checks' output in the log" \
+                bash -c '(($(grep -c "^check output" "$1") >= $2))' _ "$T/log/c1.log" "$(av_count_lines "$T/out/checks")"
+}
