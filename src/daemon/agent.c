@@ -231,6 +231,40 @@ void agent_cgroup_event(Agent *a) {
                 agent_finish(a);
 }
 
+/* PrivatePIDs: the namespace's init has died, so everything in its
+ * namespace has (the kernel kills and reaps that before the init's own end
+ * is reported). cgroup.events is not enough to learn it quickly: the kernel
+ * sends at most one notification per file every 10 ms, and the spawn's
+ * "populated 1" has usually just used it up, so a crash soon after the start
+ * would wait out the rest of that window. */
+static int on_ns_init_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Agent *a = userdata;
+        int r;
+
+        r = sandbox_ns_init_try_reap(a->ns_init_pidfd);
+        if (r == 0)
+                return 0;            /* not yet: the pidfd stays readable-armed */
+        a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
+        if (r > 0)
+                a->ns_init_pidfd = safe_close(a->ns_init_pidfd);
+        agent_cgroup_event(a);
+        return 0;
+}
+
+/* The main process is gone: the init has no other job, it goes at once. Its
+ * exit is watched through the same source slot the main pidfd used. */
+static void ns_init_end(Agent *a) {
+        int r;
+
+        if (a->ns_init_pidfd < 0)
+                return;
+        (void) agent_pidfd_send(a->ns_init_pidfd, SIGKILL);
+        r = sd_event_add_io(a->manager->event, &a->pidfd_source, a->ns_init_pidfd, EPOLLIN, on_ns_init_exit, a);
+        if (r < 0)
+                log_agent_full(LOG_DEBUG, a->name, "cannot watch its PID namespace's init, waiting for its cgroup: %s",
+                                strerror(-r));
+}
+
 static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Agent *a = userdata;
         siginfo_t si = {};
@@ -261,6 +295,7 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
         /* Whatever the main process left behind ends with it (SPEC). The
          * agent has ended once cgroup.events says the group is empty. */
         watch_cgroup(a);
+        ns_init_end(a);
         (void) cgroup_kill(a->cgroup);
         agent_update_state(a);
         agent_cgroup_event(a);
@@ -318,6 +353,7 @@ static void agent_finish(Agent *a) {
 
         agent_timers_clear(a);
         agent_check_clear(a);
+        a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
         if (a->inotify_wd >= 0) {
                 hashmap_remove(m->agents_by_wd, HASHMAP_UINT(a->inotify_wd));
                 (void) inotify_rm_watch(m->inotify_fd, a->inotify_wd);

@@ -322,7 +322,22 @@ int sandbox_ns_init_release(int pidfd) {
         return safe_close(pidfd);
 }
 
+int sandbox_ns_init_try_reap(int pidfd) {
+        siginfo_t si = {};
+
+        if (pidfd < 0)
+                return -EBADF;
+        /* exit_signal 0: only __WALL sees it. */
+        if (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | __WALL) < 0)
+                return -errno;
+        return si.si_pid != 0;
+}
+
 #else
+
+int sandbox_ns_init_try_reap(int pidfd) {
+        return pidfd < 0 ? -EBADF : -ECHILD;
+}
 
 int sandbox_ns_prepare(const SandboxNs *ns, uid_t inner_uid, gid_t inner_gid, int cgroup_fd, void *stack,
                        size_t stack_size, SandboxNsState *st) {

@@ -132,3 +132,10 @@ int sandbox_ns_supported(void);
  * still there), reap it, close the fd. Returns -EBADF (for `fd = ...`). Accepts
  * a negative fd. */
 int sandbox_ns_init_release(int pidfd);
+
+/* For the daemon, once the agent's main process has exited: the init's pidfd
+ * turns readable when the init has died, and by then the kernel has killed
+ * and reaped everything else in its namespace. Reaps it without waiting: 1
+ * reaped (the fd stays open, for the caller to close), 0 still running,
+ * -errno. */
+int sandbox_ns_init_try_reap(int pidfd);

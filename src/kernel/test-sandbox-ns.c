@@ -479,6 +479,51 @@ static void test_private_pids_cgroup_kill(void **state) {
         check(a.init_pidfd < 0, "sandbox_ns_init_release returns a negative fd");
 }
 
+/* What the daemon does when the main process exits under PrivatePIDs: a
+ * SIGKILL to the init alone ends whatever the agent left in its namespace,
+ * and once the init's pidfd turns readable the group is already empty (the
+ * daemon then finishes at once, not on cgroup.events, which the kernel
+ * notifies at most once per 10 ms). */
+static void test_private_pids_init_try_reap(void **state) {
+        char *argv[] = { (char *) "/bin/sh", (char *) "-c", (char *) "/bin/sleep 30 & exec /bin/sleep 31", NULL };
+        struct pollfd pfd;
+        Agent a;
+        SpawnParams p = params(argv, SANDBOX_NS_PID, &a);
+        siginfo_t si;
+        size_t n = 0;
+        int r;
+
+        start(&p, &a, false);
+        /* The init, the main process and the one it left behind. */
+        for (unsigned i = 0; i < 500 && n < 3; i++) {
+                _cleanup_free_ pid_t *pids = NULL;
+
+                check(cgroup_pids(group, &pids, &n) == 0, "cgroup_pids: %m");
+                if (n < 3)
+                        usleep(10000);
+        }
+        check(n == 3, "expected 3 processes in the agent's group, found %zu", n);
+        check(sandbox_ns_init_try_reap(a.init_pidfd) == 0, "the init runs: nothing to reap yet");
+
+        check(pidfd_send_signal(a.pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
+        si = wait_exit(&a);
+        check(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "the agent: code %d status %d", si.si_code,
+              si.si_status);
+        check(cgroup_is_populated(group) == 1, "the left-behind sleep and the init keep the group populated");
+
+        check(pidfd_send_signal(a.init_pidfd, SIGKILL, NULL, 0) == 0, "SIGKILL to the init: %m");
+        pfd = (struct pollfd) { .fd = a.init_pidfd, .events = POLLIN };
+        check(poll(&pfd, 1, 10000) == 1, "the init outlived its SIGKILL by 10 s");
+        r = sandbox_ns_init_try_reap(a.init_pidfd);
+        check(r == 1, "a dead init must be reaped at once: %d", r);
+        /* No retry here: this is the ordering the daemon relies on. */
+        check(cgroup_is_populated(group) == 0, "the group must be empty once the init has gone");
+        check(sandbox_ns_init_try_reap(a.init_pidfd) == -ECHILD, "reaped twice");
+        check(sandbox_ns_init_try_reap(-EBADF) == -EBADF, "no fd");
+        /* Already reaped: only closes. */
+        a.init_pidfd = sandbox_ns_init_release(a.init_pidfd);
+}
+
 /* The exit status through the pidfd, with and without PrivatePIDs. */
 static siginfo_t run_status(char **argv, unsigned flags, const struct sock_fprog *filter) {
         Agent a;
@@ -822,6 +867,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_private_pids_main_pid, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_pids_init_survives, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_pids_cgroup_kill, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_init_try_reap, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_pids_exit_status, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_pids_kill_all, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_users, test_setup, test_teardown),
