@@ -177,8 +177,9 @@ static int host_ids(Agent *a, bool invocation, Identity *id, HostIds *ret, const
  * procfs, another copy of every bind). So the check applies no plan; the
  * agent's mount and cgroup namespaces exist exactly when the same settings
  * gave it a plan or protect_cgroups (User=root). */
-static void namespaces_fill(Agent *a, const SandboxSettings *st, bool invocation, const HostIds *host,
+static void namespaces_fill(Agent *a, AgentSandbox *sandbox, bool invocation, const HostIds *host,
                             SpawnParams *p) {
+        const SandboxSettings *st = &sandbox->settings;
         unsigned f = (st->keys[SANDBOX_KEY_PRIVATE_IPC] ? SANDBOX_NS_IPC : 0) |
                      (st->keys[SANDBOX_KEY_PRIVATE_NETWORK] ? SANDBOX_NS_NET : 0) |
                      (st->keys[SANDBOX_KEY_PRIVATE_PIDS] ? SANDBOX_NS_PID : 0) |
@@ -203,6 +204,15 @@ static void namespaces_fill(Agent *a, const SandboxSettings *st, bool invocation
                         .ret_init_pidfd = (f & SANDBOX_NS_PID) ? &a->ns_init_pidfd : NULL,
                         .join_pidfd = -EBADF,
                 };
+
+        /* A fresh network namespace made ahead of time, joined by the child
+         * instead of one made on the start path; the sandbox closes our fd
+         * after spawn(). None ready: the clone makes one. */
+        if (invocation && (f & SANDBOX_NS_NET)) {
+                int fd = manager_netns_take(a->manager);
+                if (fd > 0)
+                        p->ns.netns_fd = sandbox->netns_fd = fd;
+        }
 }
 
 /* StateDirectory=: made (or re-owned) at each start of an invocation; a
@@ -275,7 +285,7 @@ int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *
                 return r;
         }
         agent_sandbox_apply(ret_sandbox, p);
-        namespaces_fill(a, &ret_sandbox->settings, invocation, &host, p);
+        namespaces_fill(a, ret_sandbox, invocation, &host, p);
         p->pid_env_slot = pid_slot;
         return 0;
 }

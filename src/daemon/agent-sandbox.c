@@ -324,4 +324,8 @@ void agent_sandbox_apply(const AgentSandbox *s, SpawnParams *p) {
 void agent_sandbox_done(AgentSandbox *s) {
         s->landlock = landlock_ruleset_free(s->landlock);
         s->mounts = mount_plan_free(s->mounts);
+        if (s->netns_fd > 0) {
+                safe_close(s->netns_fd);
+                s->netns_fd = 0;
+        }
 }

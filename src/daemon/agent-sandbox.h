@@ -17,6 +17,9 @@ typedef struct AgentSandbox {
         SandboxSettings settings;
         LandlockRuleset *landlock;      /* NULL: no Landlock */
         MountPlan *mounts;              /* NULL: the host's filesystem view */
+        /* A pooled network namespace (SandboxNs.netns_fd), closed by
+         * agent_sandbox_done(); 0 (zero-initialised): none. */
+        int netns_fd;
 } AgentSandbox;
 
 /* Refuses what the running kernel cannot honour, before anything is made:

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The manager's isolation state (SPEC "Isolation"): the kernel features
  * probed once at start (Manager.Features, and what a start is checked
- * against), DynamicUserRange= and the dynamic uid pool. */
+ * against), DynamicUserRange= and the dynamic uid pool, and the pool of
+ * network namespaces made ahead of time for PrivateNetwork= starts. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "dynamic-user.h"
 #include "log.h"
 #include "manager.h"
+#include "netns-pool.h"
+#include "parse-util.h"
 #include "path-util.h"
 #include "strv.h"
 
@@ -56,6 +60,111 @@ static void probe_features(Manager *m) {
         log_info("kernel features: %s", j ?: "(unknown)");
 }
 
+/* How many network namespaces are kept ready: a burst of PrivateNetwork=
+ * starts larger than this, faster than the helper makes them (about a
+ * millisecond or two each), makes the rest the usual way. */
+#define NETNS_POOL_SIZE 4
+
+static void netns_pool_stop(Manager *m) {
+        m->netns_refill_source = sd_event_source_disable_unref(m->netns_refill_source);
+        m->netns_helper_source = sd_event_source_disable_unref(m->netns_helper_source);
+        m->netns_pool = netns_pool_free(m->netns_pool);
+}
+
+static void netns_pool_schedule(Manager *m) {
+        if (m->netns_refill_source)
+                (void) sd_event_source_set_enabled(m->netns_refill_source, SD_EVENT_ONESHOT);
+}
+
+static int on_netns_helper(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = netns_pool_helper_done(m->netns_pool);
+        if (r == 0)
+                return 0;
+        m->netns_helper_source = sd_event_source_disable_unref(m->netns_helper_source);
+        if (r < 0) {
+                /* Ready ones are still handed out; then starts make their own. */
+                log_warning("network namespace pool: the helper failed (%s); PrivateNetwork= starts make their "
+                            "own namespace from now on", strerror(-r));
+                return 0;
+        }
+        /* Starts may have taken some while it ran. */
+        netns_pool_schedule(m);
+        return 0;
+}
+
+/* Idle priority: runs when nothing else is pending, never inside a start. */
+static int on_netns_refill(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        if (!m->netns_pool || m->netns_helper_source || m->state == MANAGER_STOPPING)
+                return 0;
+        r = netns_pool_refill(m->netns_pool);
+        if (r <= 0) {
+                if (r < 0 && r != -EIO)
+                        log_warning("network namespace pool: cannot start the helper: %s", strerror(-r));
+                return 0;
+        }
+        r = sd_event_add_io(m->event, &m->netns_helper_source, netns_pool_helper_fd(m->netns_pool), EPOLLIN,
+                            on_netns_helper, m);
+        if (r < 0) {
+                /* Not watched, never reaped: give the pool up (kills it). */
+                log_warning("network namespace pool: cannot watch the helper (%s), pool off", strerror(-r));
+                netns_pool_stop(m);
+        }
+        return 0;
+}
+
+/* AGENTVISOR_NETNS_POOL=N (0 to 16; 0: off) is for benchmarking only: it
+ * lets a run compare starts with and without the pool. */
+static int netns_pool_start(Manager *m) {
+        const char *e = getenv("AGENTVISOR_NETNS_POOL");
+        unsigned size = NETNS_POOL_SIZE;
+        int r;
+
+        if (!m->features.netns)
+                return 0;
+        if (e) {
+                if (parse_uint(e, &size) < 0 || size > NETNS_POOL_MAX) {
+                        log_warning("AGENTVISOR_NETNS_POOL=%s: not a number from 0 to %u, ignored", e,
+                                    NETNS_POOL_MAX);
+                        size = NETNS_POOL_SIZE;
+                }
+                if (size == 0)
+                        return 0;
+        }
+        r = netns_pool_new(size, &m->netns_pool);
+        if (r == -EOPNOTSUPP)
+                return 0;
+        if (r < 0)
+                return r;
+        r = sd_event_add_defer(m->event, &m->netns_refill_source, on_netns_refill, m);
+        if (r < 0) {
+                netns_pool_stop(m);
+                return r;
+        }
+        (void) sd_event_source_set_priority(m->netns_refill_source, SD_EVENT_PRIORITY_IDLE);
+        netns_pool_schedule(m);
+        return 0;
+}
+
+int manager_netns_take(Manager *m) {
+        int fd;
+
+        if (!m->netns_pool)
+                return -EAGAIN;
+        fd = netns_pool_take(m->netns_pool);
+        netns_pool_schedule(m);
+        return fd;
+}
+
+void manager_isolation_done(Manager *m) {
+        netns_pool_stop(m);
+}
+
 int manager_isolation_setup(Manager *m) {
         int r;
 
@@ -64,5 +173,8 @@ int manager_isolation_setup(Manager *m) {
                 return r;
         /* Once, off the start path: the user namespace probe forks. */
         probe_features(m);
+        r = netns_pool_start(m);
+        if (r < 0)
+                log_warning("network namespace pool: %s; PrivateNetwork= starts make their own", strerror(-r));
         return 0;
 }

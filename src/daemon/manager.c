@@ -109,6 +109,7 @@ Manager *manager_free(Manager *m) {
         sv_free(m->sv);
         cgroup_root_free(m->cgroup_root);
         dynamic_user_pool_free(m->dynamic_users);
+        manager_isolation_done(m);
         sd_event_source_disable_unref(m->inotify_source);
         sd_event_source_disable_unref(m->sv_timer);
         sd_event_source_disable_unref(m->shutdown_timer);

@@ -97,6 +97,12 @@ struct Manager {
         KernelFeatures features;
         uid_t dynamic_uid_min, dynamic_uid_max;
         DynamicUserPool *dynamic_users;
+        /* PrivateNetwork=: namespaces made ahead of time (NULL: none, each
+         * start makes its own); refilled from an idle defer source, the
+         * helper's exit watched on its pidfd (manager-isolation.c). */
+        struct NetnsPool *netns_pool;
+        sd_event_source *netns_refill_source;
+        sd_event_source *netns_helper_source;
 };
 
 int manager_new(const char *config_path, const char *bus_address, Manager **ret);
@@ -119,6 +125,11 @@ void manager_begin_shutdown(Manager *m, int exit_code);
 /* manager-isolation.c: DynamicUserRange= checked and the kernel probed, at
  * start. */
 int manager_isolation_setup(Manager *m);
+void manager_isolation_done(Manager *m);
+/* An fd of a fresh network namespace for a PrivateNetwork= start, now the
+ * caller's (close it after spawn()), or -EAGAIN: none ready, spawn makes
+ * one. A refill is queued, to run when the loop is idle. */
+int manager_netns_take(Manager *m);
 /* The dynamic uid pool, made on first use; -errno with *ret_message. */
 int manager_dynamic_users(Manager *m, DynamicUserPool **ret, char **ret_message);
 ManagerState manager_state(Manager *m);

@@ -48,6 +48,9 @@ int sandbox_ns_validate(const SandboxNs *ns) {
         if (ns->flags & (SANDBOX_NS_PID | SANDBOX_NS_USER))
                 return -EOPNOTSUPP;
 #endif
+        /* A pooled network namespace replaces a new one, nothing else. */
+        if (ns->netns_fd > 0 && (ns->flags & (SANDBOX_NS_NET | SANDBOX_NS_JOIN)) != SANDBOX_NS_NET)
+                return -EINVAL;
         if (ns->flags & SANDBOX_NS_JOIN)
                 return ns->join_pidfd >= 0 ? 0 : -EINVAL;
         /* Made by the mount plan and protect_cgroups, never here. */
@@ -65,7 +68,9 @@ int sandbox_ns_validate(const SandboxNs *ns) {
 unsigned long sandbox_ns_clone_flags(const SandboxNs *ns) {
         if (ns->flags & SANDBOX_NS_JOIN)
                 return 0;
-        return ((ns->flags & SANDBOX_NS_IPC) ? CLONE_NEWIPC : 0) | ((ns->flags & SANDBOX_NS_NET) ? CLONE_NEWNET : 0);
+        /* With a pooled network namespace the child joins that one. */
+        return ((ns->flags & SANDBOX_NS_IPC) ? CLONE_NEWIPC : 0) |
+               ((ns->flags & SANDBOX_NS_NET) && ns->netns_fd <= 0 ? CLONE_NEWNET : 0);
 }
 
 #if HAVE_CLONE3_ASM
@@ -396,7 +401,8 @@ _child_ int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret
                 *ret_step = "setns";
                 return -1;
         }
-        if (!join && (ns->flags & SANDBOX_NS_NET) && child_loopback_up() < 0) {
+        /* A pooled namespace has its loopback up already. */
+        if (!join && (ns->flags & SANDBOX_NS_NET) && ns->netns_fd <= 0 && child_loopback_up() < 0) {
                 *ret_step = "loopback";
                 return -1;
         }
@@ -414,6 +420,16 @@ _child_ int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret
         }
         if (setns_fd >= 0)
                 (void) syscall(SYS_close, setns_fd);
+        return 0;
+}
+
+_child_ int sandbox_ns_child_netns(const SandboxNs *ns, const char **ret_step) {
+        if (ns->netns_fd <= 0 || (ns->flags & SANDBOX_NS_JOIN))
+                return 0;
+        if (syscall(SYS_setns, ns->netns_fd, CLONE_NEWNET) < 0) {
+                *ret_step = "setns_net";
+                return -1;
+        }
         return 0;
 }
 

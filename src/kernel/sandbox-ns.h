@@ -79,6 +79,13 @@ typedef struct SandboxNs {
          * sandbox_ns_init_release() once the agent's cgroup is empty. */
         int *ret_init_pidfd;
         int join_pidfd;            /* SANDBOX_NS_JOIN: a pidfd; host ids and ret_init_pidfd unused */
+        /* SANDBOX_NS_NET, not with SANDBOX_NS_JOIN: an fd of a fresh network
+         * namespace with loopback up (netns_pool_take()) that the child
+         * joins, first of all, instead of the clone making one. Stays the
+         * caller's: close it after spawn(), and never hand it out again.
+         * 0 (a zero-initialised struct; fd 0 is never such an fd) or
+         * negative: none, the clone makes one. */
+        int netns_fd;
 } SandboxNs;
 
 /* Parent-side state of one spawn (in spawn.c's child context). */
@@ -122,6 +129,14 @@ void sandbox_ns_finish(const SandboxNs *ns, SandboxNsState *st, bool spawned);
  * working directory comes after. Returns 0, or -1 with errno set and
  * *ret_step naming the failing step. */
 int sandbox_ns_child(const SandboxNs *ns, int setns_fd, const char **ret_step);
+
+/* In the spawn child (raw syscalls only), as its first namespace step,
+ * while the child still has every fd of the parent's (before the reserved
+ * slots are all it keeps): joins ns->netns_fd, if any, so the child is in
+ * it from then on, as it would be in one made by the clone. As host root:
+ * the namespace belongs to the host's user namespace. Returns 0, or -1 with
+ * errno set and *ret_step named. */
+int sandbox_ns_child_netns(const SandboxNs *ns, const char **ret_step);
 
 /* Which of SANDBOX_NS_IPC/NET/PID/USER this host can make (for the
  * Manager's Features and for naming what is missing when a start fails):

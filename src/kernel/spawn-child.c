@@ -243,6 +243,10 @@ _child_ _noreturn_ int spawn_child_main(void *userdata) {
         const SpawnParams *p = ctx->p;
 
         child_reset_signals(ctx);
+        /* A pooled network namespace (PrivateNetwork=): joined while the
+         * child still sees the parent's fds, in place of CLONE_NEWNET. */
+        if (sandbox_ns_child_netns(&p->ns, &ctx->step) < 0)
+                child_fail(ctx, ctx->step);
         child_unshare_files(ctx);
 
         if (syscall(SYS_setsid) < 0)

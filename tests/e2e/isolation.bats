@@ -405,6 +405,50 @@ EOF
         [[ $(agent_status n1) == 3 ]] || av_fail "PrivateNetwork=yes reached the host's listener"
 }
 
+@test "PrivateNetwork=yes: every agent has a network namespace of its own, with lo up, never the host's" {
+        # More agents than the daemon keeps namespaces ready (4): the first
+        # join pooled ones, the rest may make their own; all must differ.
+        # One is root in a user namespace of its own (PrivateUsers=yes): it
+        # joins its network namespace before entering that one.
+        av_type pn <<EOF
+[Agent]
+Exec=$PROBE sleep 60 --marker $AV_TOKEN
+User=nobody
+Sandbox=none
+PrivateNetwork=yes
+EOF
+        av_type pnu <<EOF
+[Agent]
+Exec=$PROBE sleep 60 --marker $AV_TOKEN
+User=root
+Sandbox=none
+PrivateNetwork=yes
+PrivateUsers=yes
+EOF
+        av_start
+        local i pid ns host seen=" "
+        host=$(readlink /proc/self/ns/net)
+        for i in 1 2 3 4 5 6; do
+                av_start_agent pn "p$i"
+        done
+        av_start_agent pnu pu
+        for i in p1 p2 p3 p4 p5 p6 pu; do
+                av_wait_prop "$i" State running
+                pid=$(av_prop "$i" MainPID)
+                ns=$(readlink "/proc/$pid/ns/net")
+                echo "$i (pid $pid): $ns"
+                [[ $ns != "$host" ]] || av_fail "$i is in the host's network namespace $host"
+                [[ $seen != *" $ns "* ]] || av_fail "$i shares network namespace $ns with another agent"
+                seen+="$ns "
+                nsenter -t "$pid" -n ip -o link show up | grep -q ': lo:' || av_fail "lo is not up for $i"
+                [[ $(nsenter -t "$pid" -n ip -o link show up | wc -l) == 1 ]] || av_fail "more than lo up for $i"
+        done
+        [[ $(readlink "/proc/$(av_prop pu MainPID)/ns/user") != "$(readlink /proc/self/ns/user)" ]] ||
+                av_fail "pu is not in a user namespace of its own"
+        ! grep -q "network namespace pool" "$T/daemon.log" ||
+                av_fail "the pool failed: $(grep "network namespace pool" "$T/daemon.log")"
+}
+
 @test "PrivatePIDs=yes: kill(-1) between two nobody agents reaches neither, and the stop is as without it" {
         local hostns
         hostns=$(readlink /proc/self/ns/pid)
