@@ -27,6 +27,18 @@ static bool name_has_prefix(const char *s, size_t n, const char *prefix) {
         return n >= k && strncmp(s, prefix, k) == 0;
 }
 
+/* Whether the name is one of names[] or starts with one of prefixes[]. */
+static bool name_in(const char *s, size_t n, const char *const *names, size_t n_names,
+                    const char *const *prefixes, size_t n_prefixes) {
+        for (size_t i = 0; i < n_names; i++)
+                if (name_is(s, n, names[i]))
+                        return true;
+        for (size_t i = 0; i < n_prefixes; i++)
+                if (name_has_prefix(s, n, prefixes[i]))
+                        return true;
+        return false;
+}
+
 bool env_name_is_daemons(const char *s, size_t n) {
         /* The names systemd gives services for the same purposes: agents
          * written for systemd read them the same way. */
@@ -36,13 +48,7 @@ bool env_name_is_daemons(const char *s, size_t n) {
         };
         static const char *const prefixes[] = { "WATCHDOG_", "LISTEN_" };
 
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (name_is(s, n, names[i]))
-                        return true;
-        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
-                if (name_has_prefix(s, n, prefixes[i]))
-                        return true;
-        return false;
+        return name_in(s, n, names, ELEMENTSOF(names), prefixes, ELEMENTSOF(prefixes));
 }
 
 bool env_name_is_loaders(const char *s, size_t n) {
@@ -54,12 +60,9 @@ bool env_name_is_loaders(const char *s, size_t n) {
                 "LOCPATH", "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS",
         };
 
-        if (name_has_prefix(s, n, "LD_"))
-                return true;
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (name_is(s, n, names[i]))
-                        return true;
-        return false;
+        static const char *const prefixes[] = { "LD_" };
+
+        return name_in(s, n, names, ELEMENTSOF(names), prefixes, ELEMENTSOF(prefixes));
 }
 
 bool env_name_is_interpreters(const char *s, size_t n) {
@@ -75,13 +78,7 @@ bool env_name_is_interpreters(const char *s, size_t n) {
         };
         static const char *const prefixes[] = { "PYTHON", "LUA_INIT", "LUA_PATH", "LUA_CPATH", "GUILE_" };
 
-        for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                if (name_is(s, n, names[i]))
-                        return true;
-        for (size_t i = 0; i < ELEMENTSOF(prefixes); i++)
-                if (name_has_prefix(s, n, prefixes[i]))
-                        return true;
-        return false;
+        return name_in(s, n, names, ELEMENTSOF(names), prefixes, ELEMENTSOF(prefixes));
 }
 
 const char *env_refused_for_caller(const char *assignment) {
@@ -95,8 +92,7 @@ const char *env_refused_for_caller(const char *assignment) {
                 return "makes a shell, a language runtime or a library load code at start";
         if (env_name_is_daemons(assignment, n))
                 return "is set by agentvisord itself";
-        for (size_t i = 0; i < ELEMENTSOF(identity); i++)
-                if (name_is(assignment, n, identity[i]))
-                        return "is set by agentvisord from the agent type and the user database";
+        if (name_in(assignment, n, identity, ELEMENTSOF(identity), NULL, 0))
+                return "is set by agentvisord from the agent type and the user database";
         return NULL;
 }
