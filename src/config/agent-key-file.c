@@ -97,25 +97,36 @@ AGENT_KEY_PARSER(agent_parse_enum) {
         return 0;
 }
 
+/* A list value: space-separated items, quotes allowed. An empty value
+ * forgets what earlier lines gave, as in systemd: then 0 with *ret NULL. */
+int agent_split_list(const AgentKey *k, const AgentKeyContext *c, const char *value, char ***field, char ***ret,
+                     Diagnostic *diag) {
+        int r;
+
+        *ret = NULL;
+        if (*value == '\0') {
+                *field = strv_free(*field);
+                return 0;
+        }
+        r = strv_split_quoted(value, ret);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                diag_set(diag, c->file, c->line, 0, k->file, "%s= has an unbalanced quote or a trailing backslash",
+                         k->file);
+                return -EINVAL;
+        }
+        return 0;
+}
+
 AGENT_KEY_PARSER(agent_parse_environment) {
         _cleanup_strv_free_ char **items = NULL, **env = NULL;
         char ***field = AGENT_FIELD(s, k, char **);
         int r;
 
-        /* An empty assignment forgets earlier ones, as in systemd. */
-        if (*value == '\0') {
-                *field = strv_free(*field);
-                return 0;
-        }
-
-        r = strv_split_quoted(value, &items);
-        if (r == -ENOMEM)
+        r = agent_split_list(k, c, value, field, &items, diag);
+        if (r < 0 || !items)
                 return r;
-        if (r < 0) {
-                diag_set(diag, c->file, c->line, 0, k->file,
-                         "Environment= has an unbalanced quote or a trailing backslash");
-                return -EINVAL;
-        }
 
         env = strv_copy(*field);
         if (!env)

@@ -133,18 +133,9 @@ AGENT_KEY_PARSER(agent_parse_list) {
         char ***field = AGENT_FIELD(s, k, char **);
         int r;
 
-        if (*value == '\0') {
-                *field = strv_free(*field);
-                return 0;
-        }
-        r = strv_split_quoted(value, &items);
-        if (r == -ENOMEM)
+        r = agent_split_list(k, c, value, field, &items, diag);
+        if (r < 0 || !items)
                 return r;
-        if (r < 0) {
-                diag_set(diag, c->file, c->line, 0, k->file, "%s= has an unbalanced quote or a trailing backslash",
-                         k->file);
-                return -EINVAL;
-        }
         STRV_FOREACH(i, items) {
                 char buf[6];
 

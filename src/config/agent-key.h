@@ -58,6 +58,8 @@ AGENT_KEY_BUS_SETTER(agent_bus_set_environment);
 AGENT_KEY_BUS_SETTER(agent_bus_set_arguments);
 
 int agent_replace_string(char **field, const char *value);
+int agent_split_list(const AgentKey *k, const AgentKeyContext *c, const char *value, char ***field, char ***ret,
+                     Diagnostic *diag);
 
 /* A bus setter's refusal: the message for the caller (allocated into
  * *ret_message) and r, or -ENOMEM when the message cannot be made. */
