@@ -22,11 +22,13 @@ static bool user_is_root(const char *user) {
         return user && (strcmp(user, "root") == 0 || strcmp(user, "0") == 0);
 }
 
-/* Any key that needs a mount namespace of the agent's own. */
+/* Any key that needs a mount namespace of the agent's own (PrivatePIDs: a
+ * procfs of its PID namespace). */
 static bool wants_mounts(const AgentSpec *spec, const SandboxSettings *st) {
         static const SandboxKey mount_keys[] = {
                 SANDBOX_KEY_PRIVATE_TMP, SANDBOX_KEY_PROTECT_SYSTEM, SANDBOX_KEY_PROTECT_HOME,
                 SANDBOX_KEY_PRIVATE_DEVICES, SANDBOX_KEY_PROTECT_PROC, SANDBOX_KEY_PROC_SUBSET,
+                SANDBOX_KEY_PRIVATE_PIDS,
         };
 
         for (size_t i = 0; i < ELEMENTSOF(mount_keys); i++)
@@ -294,6 +296,7 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
                                      .private_devices = s.settings.keys[SANDBOX_KEY_PRIVATE_DEVICES] > 0,
                                      .protect_proc = s.settings.keys[SANDBOX_KEY_PROTECT_PROC],
                                      .proc_subset = s.settings.keys[SANDBOX_KEY_PROC_SUBSET],
+                                     .private_pids = s.settings.keys[SANDBOX_KEY_PRIVATE_PIDS] > 0,
                                      .read_write_paths = spec->read_write_paths,
                                      .read_only_paths = spec->read_only_paths,
                                      .inaccessible_paths = spec->inaccessible_paths,

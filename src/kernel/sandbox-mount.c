@@ -203,15 +203,18 @@ static int builder_protect_home(Builder *b, ProtectHome protect_home) {
         return r;
 }
 
-/* A private /proc only where its mount options differ from the host's. */
+/* A private /proc where its mount options differ from the host's, and
+ * always in a PID namespace of the agent's own: the host's /proc would show
+ * every host process. */
 static int builder_proc(Builder *b, const MountSettings *s) {
         const char *options;
 
-        if (s->protect_proc != PROTECT_PROC_INVISIBLE && s->proc_subset != PROC_SUBSET_PID)
+        if (s->protect_proc != PROTECT_PROC_INVISIBLE && s->proc_subset != PROC_SUBSET_PID && !s->private_pids)
                 return 0;
-        options = s->protect_proc == PROTECT_PROC_INVISIBLE ?
-                (s->proc_subset == PROC_SUBSET_PID ? "hidepid=invisible,subset=pid" : "hidepid=invisible") :
-                "subset=pid";
+        if (s->protect_proc == PROTECT_PROC_INVISIBLE)
+                options = s->proc_subset == PROC_SUBSET_PID ? "hidepid=invisible,subset=pid" : "hidepid=invisible";
+        else
+                options = s->proc_subset == PROC_SUBSET_PID ? "subset=pid" : NULL;
         return builder_fixed(b, ENTRY_PROC, "/proc", options, MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
 }
 

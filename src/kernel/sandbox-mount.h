@@ -102,6 +102,9 @@ typedef struct MountSettings {
         bool private_devices;
         ProtectProc protect_proc;
         ProcSubset proc_subset;
+        /* The child is in a PID namespace of its own: /proc must be a procfs
+         * of that namespace, whatever protect_proc and proc_subset say. */
+        bool private_pids;
         char * const *read_write_paths;
         char * const *read_only_paths;
         char * const *inaccessible_paths;

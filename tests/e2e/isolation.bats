@@ -461,10 +461,12 @@ PrivatePIDs=yes
 EOF
         # kill(-1) as nobody outside a PID namespace would reach every
         # nobody process of the host: the killer checks first that it is in
-        # a namespace of its own (exit 9 if not).
+        # a namespace of its own (exit 9 if not) and that its /proc shows
+        # only that namespace: init, sh and at most the loop's children
+        # (exit 8 if it lists the host's processes).
         av_type killer <<EOF
 [Agent]
-Exec=/bin/sh -c '[ "\$(readlink /proc/self/ns/pid)" != "$hostns" ] || exit 9; kill -KILL -1; exit 7'
+Exec=/bin/sh -c '[ "\$(readlink /proc/self/ns/pid)" != "$hostns" ] || exit 9; n=0; for d in /proc/[0-9]*; do n=\$((n + 1)); done; [ \$n -le 4 ] || exit 8; kill -KILL -1; exit 7'
 User=nobody
 Sandbox=none
 PrivatePIDs=yes
