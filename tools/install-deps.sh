@@ -13,6 +13,12 @@ packages=(
         libclang-rt-14-dev python3 bubblewrap
 )
 
+# --- Debian packaging (debian/, tests/test-deb-upgrade.sh, suite "package") ---
+# dpkg-buildpackage and dh (dpkg-dev comes with debhelper); the package's
+# other build dependencies are in the list above.
+packages+=(debhelper dpkg-dev)
+# --- end of Debian packaging ---
+
 missing=()
 for p in "${packages[@]}"; do
         status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

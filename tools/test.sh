@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what is missing, then builds and tests agentvisor three ways:
-#   build           gcc, debugoptimized, every suite
+#   build           gcc, debugoptimized, every suite (with "package": the
+#                   Debian package built, upgraded over agents, purged)
 #   build-sanitize  ASan+UBSan, suites unit, kernel, e2e
 #   build-fuzz      clang + libFuzzer, suite fuzz
 # Prints "N passed, M failed" per build and exits non-zero if anything
