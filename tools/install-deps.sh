@@ -15,8 +15,10 @@ packages=(
 
 # --- Debian packaging (debian/, tests/test-deb-upgrade.sh, suite "package") ---
 # dpkg-buildpackage and dh (dpkg-dev comes with debhelper); the package's
-# other build dependencies are in the list above.
-packages+=(debhelper dpkg-dev)
+# other build dependencies are in the list above. dbus (the system bus
+# configuration) is a dependency of the package, so that dpkg -i can install
+# it.
+packages+=(debhelper dpkg-dev dbus)
 # --- end of Debian packaging ---
 
 missing=()
