@@ -158,6 +158,10 @@ build() {
 
 version_n=$(dpkg-parsechangelog -l "$tmp/src/debian/changelog" -S Version)
 version_n1=$version_n+upgradetest1
+# The package's upstream version is the project's.
+meson_version=$(sed -n "s/^ *version : '\(.*\)',\$/\1/p" "$src/meson.build" | head -n 1)
+check "debian/changelog's version $version_n is meson.build's $meson_version" \
+        test "${version_n%%[-+~]*}" == "$meson_version"
 build "$tmp/N" || { fail "dpkg-buildpackage of version $version_n (build.log above)"; exit 1; }
 {
         printf '%s (%s) unstable; urgency=medium\n\n  * Test build for the upgrade test.\n\n' "$PKG" "$version_n1"
@@ -167,6 +171,13 @@ build "$tmp/N" || { fail "dpkg-buildpackage of version $version_n (build.log abo
 build "$tmp/N1" || { fail "dpkg-buildpackage of version $version_n1 (build.log above)"; exit 1; }
 deb_n=$(echo "$tmp"/N/*.deb)
 deb_n1=$(echo "$tmp"/N1/*.deb)
+if command -v lintian >/dev/null; then
+        lintian "$deb_n" 2>/dev/null | grep -E '^[EW]: ' >"$tmp/lintian.log"
+        check "lintian finds no error or warning in the package" test ! -s "$tmp/lintian.log" ||
+                cat "$tmp/lintian.log" >&2
+else
+        echo "note: lintian not found, the package is not linted"
+fi
 
 # Nothing the package ships may exist yet: dpkg would overwrite it silently
 # and purge would delete it.
