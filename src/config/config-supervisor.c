@@ -112,15 +112,19 @@ static int parse_position_key(ConfigParser *p, unsigned line, const char *key, c
         if (strcmp(key, "OnEscalation") == 0) {
                 OnEscalation e;
 
-                if (!is_root) {
+                e = on_escalation_from_string(value);
+                if (e < 0)
+                        return config_bad_value(p, line, key, value, -EINVAL,
+                                                is_root ? "stop, exit or freeze" : "stop or freeze", diag);
+                /* Exiting the daemon is the root's answer alone; stop and
+                 * freeze apply to any supervisor (SPEC). */
+                if (e == ON_ESCALATION_EXIT && !is_root) {
                         diag_set(diag, p->file, line, 0, key,
-                                 "OnEscalation= is read on the root supervisor only, not on [Supervisor %s]",
+                                 "OnEscalation=exit is for the root supervisor only, not for [Supervisor %s] "
+                                 "(stop or freeze)",
                                  s->name);
                         return -EINVAL;
                 }
-                e = on_escalation_from_string(value);
-                if (e < 0)
-                        return config_bad_value(p, line, key, value, -EINVAL, "stop or exit", diag);
                 s->on_escalation = e;
                 return 0;
         }

@@ -127,7 +127,7 @@ typedef struct SupervisorConfig {
         usec_t health_check_interval_usec; /* default 60s */
         usec_t restart_delay_usec;       /* default 0 */
         usec_t restart_max_delay_usec;   /* default 0 */
-        OnEscalation on_escalation;      /* root only */
+        OnEscalation on_escalation;      /* exit: root only; not inherited */
         Limits limits;                   /* TasksMax= MemoryMax= CPUQuota= of the whole group (the
                                           * root's: all agents together); not inherited (the
                                           * cgroup tree bounds nested groups); the time fields

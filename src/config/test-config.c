@@ -324,6 +324,23 @@ static void test_bad_parents(void **state) {
                   "cycle");
 }
 
+/* OnEscalation=freeze on the root and on nested supervisors, each its own
+ * (not inherited). */
+static void test_on_escalation_freeze(void **state) {
+        DaemonConfig *c = parse_ok("[Supervisor]\n"
+                                   "OnEscalation=freeze\n"
+                                   "[Supervisor w]\n"
+                                   "Parent=root\n"
+                                   "OnEscalation=freeze\n"
+                                   "[Supervisor plain]\n"
+                                   "Parent=root\n");
+
+        assert_int_equal(sup(c, "root")->on_escalation, ON_ESCALATION_FREEZE);
+        assert_int_equal(sup(c, "w")->on_escalation, ON_ESCALATION_FREEZE);
+        assert_int_equal(sup(c, "plain")->on_escalation, ON_ESCALATION_STOP);
+        daemon_config_free(c);
+}
+
 static void test_bad_root_only_keys(void **state) {
         parse_bad("[Supervisor w]\nParent=root\nOnEscalation=exit\n", 3, "OnEscalation", "root supervisor only");
         parse_bad("[Supervisor]\nRestart=transient\n", 2, "Restart", "nested supervisors only");
@@ -340,7 +357,8 @@ static void test_bad_values(void **state) {
         parse_bad("[Supervisor]\nHealthCheckIntervalSec=x\n", 2, "HealthCheckIntervalSec", "invalid");
         parse_bad("[Supervisor]\nRestartDelaySec=infinity\n", 2, "RestartDelaySec", "out of range");
         parse_bad("[Supervisor]\nRestartMaxDelaySec=-1\n", 2, "RestartMaxDelaySec", "invalid");
-        parse_bad("[Supervisor]\nOnEscalation=panic\n", 2, "OnEscalation", "stop or exit");
+        parse_bad("[Supervisor]\nOnEscalation=panic\n", 2, "OnEscalation", "stop, exit or freeze");
+        parse_bad("[Supervisor w]\nParent=root\nOnEscalation=panic\n", 3, "OnEscalation", "stop or freeze");
         parse_bad("[Supervisor w]\nParent=root\nRestart=always\n", 3, "Restart", "permanent, transient");
         parse_bad("[Daemon]\nControlGroup=a/b\n", 2, "ControlGroup", "not a valid name");
         parse_bad("[Daemon]\nControlGroup=\n", 2, "ControlGroup", "not a valid name");
@@ -573,6 +591,7 @@ int main(void) {
                 cmocka_unit_test(test_named_root_section),
                 cmocka_unit_test(test_bad_structure),
                 cmocka_unit_test(test_bad_parents),
+                cmocka_unit_test(test_on_escalation_freeze),
                 cmocka_unit_test(test_bad_root_only_keys),
                 cmocka_unit_test(test_bad_values),
                 cmocka_unit_test(test_limit_defaults),

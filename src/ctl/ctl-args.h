@@ -33,6 +33,8 @@ typedef enum Verb {
         VERB_RESTART,
         VERB_REMOVE,
         VERB_RESET,
+        VERB_FREEZE,
+        VERB_THAW,
         VERB_TYPES,
         VERB_SUPERVISORS,
         VERB_MONITOR,

@@ -323,7 +323,7 @@ const char *ctl_state_color(const char *state, const char *health) {
         health = health ?: "";
         if (STR_IN_SET(state, "failed") || STR_IN_SET(health, "unhealthy"))
                 return ANSI_RED;
-        if (STR_IN_SET(state, "starting", "stopping", "restarting"))
+        if (STR_IN_SET(state, "starting", "stopping", "restarting", "frozen"))
                 return ANSI_YELLOW;
         if (STR_IN_SET(state, "running"))
                 return ANSI_GREEN;

@@ -26,6 +26,8 @@ int verb_kill(CtlContext *c);
 int verb_restart(CtlContext *c);
 int verb_remove(CtlContext *c);
 int verb_reset(CtlContext *c);
+int verb_freeze(CtlContext *c);
+int verb_thaw(CtlContext *c);
 int verb_monitor(CtlContext *c);
 int verb_policy(CtlContext *c);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The verbs that change things: start, run, stop, kill, restart, remove,
- * reset. Starting verbs print the agent's name, so scripts can use it. */
+ * reset, freeze, thaw. Starting verbs print the agent's name, so scripts can use it. */
 
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +113,15 @@ int verb_restart(CtlContext *c) {
 
 int verb_remove(CtlContext *c) {
         return for_each_agent(c, "RemoveAgent", "Failed to remove the agent");
+}
+
+/* FreezeAgent returns once every process has stopped. */
+int verb_freeze(CtlContext *c) {
+        return for_each_agent(c, "FreezeAgent", "Failed to freeze the agent");
+}
+
+int verb_thaw(CtlContext *c) {
+        return for_each_agent(c, "ThawAgent", "Failed to thaw the agent");
 }
 
 int verb_reset(CtlContext *c) {

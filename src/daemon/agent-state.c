@@ -7,6 +7,7 @@ static const char *const agent_state_table[_AGENT_STATE_MAX] = {
         [AGENT_STARTING] = "starting",   [AGENT_RUNNING] = "running",
         [AGENT_STOPPING] = "stopping",   [AGENT_RESTARTING] = "restarting",
         [AGENT_EXITED] = "exited",       [AGENT_FAILED] = "failed",
+        [AGENT_FROZEN] = "frozen",
 };
 
 static const char *const agent_health_table[_AGENT_HEALTH_MAX] = {
@@ -22,6 +23,9 @@ AgentState agent_state_derive(const AgentFacts *f) {
         if (f->active) {
                 if (f->ending || f->core == AGENT_CORE_STOPPING)
                         return AGENT_STOPPING;
+                /* A stop ends a frozen agent at once: stopping wins. */
+                if (f->frozen)
+                        return AGENT_FROZEN;
                 return f->ready ? AGENT_RUNNING : AGENT_STARTING;
         }
         if (f->core == AGENT_CORE_WAITING)

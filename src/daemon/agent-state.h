@@ -16,6 +16,7 @@ typedef enum AgentState {
         AGENT_RESTARTING,
         AGENT_EXITED,
         AGENT_FAILED,
+        AGENT_FROZEN,                    /* its cgroup frozen (agent-freeze.c) */
         _AGENT_STATE_MAX,
         _AGENT_STATE_INVALID = -EINVAL,
 } AgentState;
@@ -40,6 +41,7 @@ typedef struct AgentFacts {
         bool active;                     /* an invocation's cgroup exists */
         bool ending;                     /* the daemon ends it, or its main process exited */
         bool ready;                      /* simple: at once; notify: READY=1 */
+        bool frozen;                     /* a freeze is requested or done */
         AgentCoreView core;
         ExitReason exit_reason;          /* of the last end, EXIT_REASON_NONE when none */
         int exit_status;

@@ -11,6 +11,7 @@
 #include <sys/inotify.h>
 #include <sys/wait.h>
 
+#include "agent-freeze.h"
 #include "agent-internal.h"
 #include "agent-output.h"
 #include "dbus.h"
@@ -64,6 +65,7 @@ Agent *agent_free(Agent *a) {
         if (!a)
                 return NULL;
         bus_agent_forget(a);
+        agent_freeze_done(a);
         agent_timers_clear(a);
         a->status_timer = sd_event_source_disable_unref(a->status_timer);
         agent_check_clear(a);
@@ -115,6 +117,7 @@ AgentState agent_get_state(const Agent *a) {
                 .active = agent_is_active(a),
                 .ending = a->kill_reason != EXIT_REASON_NONE || a->main_exited,
                 .ready = a->ready,
+                .frozen = agent_is_frozen(a),
                 .core = core_view(a),
                 .exit_reason = a->exit.reason,
                 .exit_status = a->exit.status,
@@ -158,7 +161,10 @@ void agent_stop(Agent *a, ExitReason reason) {
         agent_timer_off(a->runtime_timer);
         agent_timer_off(a->cpu_timer);
 
-        if (a->main_exited || a->pidfd < 0 || agent_pidfd_send(a->pidfd, SIGTERM) < 0)
+        /* Frozen: killed at once, nothing runs another instruction (SPEC). */
+        if (agent_is_frozen(a))
+                agent_freeze_kill(a);
+        else if (a->main_exited || a->pidfd < 0 || agent_pidfd_send(a->pidfd, SIGTERM) < 0)
                 (void) cgroup_kill(a->cgroup);
         else {
                 int r = agent_stop_timer_arm(a);
@@ -229,6 +235,8 @@ static void watch_cgroup(Agent *a) {
 void agent_cgroup_event(Agent *a) {
         if (agent_is_active(a) && a->main_exited && cgroup_is_populated(a->cgroup) == 0)
                 agent_finish(a);
+        else
+                agent_freeze_cgroup_event(a);        /* "frozen 1" (agent-freeze.c) */
 }
 
 /* PrivatePIDs: the namespace's init has died, so everything in its
@@ -296,7 +304,10 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
          * agent has ended once cgroup.events says the group is empty. */
         watch_cgroup(a);
         ns_init_end(a);
-        (void) cgroup_kill(a->cgroup);
+        if (agent_is_frozen(a))
+                agent_freeze_kill(a);        /* the v1 freezer must thaw for the kill */
+        else
+                (void) cgroup_kill(a->cgroup);
         agent_update_state(a);
         agent_cgroup_event(a);
         return 0;
@@ -351,6 +362,7 @@ static void agent_finish(Agent *a) {
         CgroupStats st = {};
         int r;
 
+        agent_freeze_done(a);
         agent_timers_clear(a);
         agent_check_clear(a);
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
@@ -465,6 +477,8 @@ void agent_notify(Agent *a, const void *msg) {
                 return;
         if (n->stopping)
                 log_agent_info(a->name, "reports it is stopping");
+        /* Sent before the freeze, read after it: the timers stay paused. */
+        agent_freeze_hold_timers(a);
 }
 
 /* A fresh invocation: the last end's record goes, as SPEC says. */

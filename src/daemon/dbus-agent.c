@@ -229,6 +229,15 @@ static int method_restart(sd_bus_message *msg, void *userdata, sd_bus_error *err
         return bus_agent_do_restart(userdata, msg, error);
 }
 
+/* Freeze() and Thaw(): dbus-freeze.c. */
+static int method_freeze(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return bus_agent_do_freeze(userdata, msg, error);
+}
+
+static int method_thaw(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return bus_agent_do_thaw(userdata, msg, error);
+}
+
 static int method_kill(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         int32_t sig;
         int r = sd_bus_message_read(msg, "i", &sig);
@@ -311,6 +320,8 @@ static const sd_bus_vtable vtable_tail[] = {
         SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Restart", NULL, NULL, method_restart, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Freeze", NULL, NULL, method_freeze, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Thaw", NULL, NULL, method_thaw, SD_BUS_VTABLE_UNPRIVILEGED),
 };
 
 static sd_bus_vtable agent_vtable[1 + ELEMENTSOF(vtable_head) + ELEMENTSOF(vtable_middle) + ELEMENTSOF(vtable_tail) +

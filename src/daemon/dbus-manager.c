@@ -97,6 +97,21 @@ static int method_restart_agent(sd_bus_message *msg, void *userdata, sd_bus_erro
         return r < 0 ? bus_error_from_detail(r, &err, error) : bus_agent_do_restart(a, msg, error);
 }
 
+/* FreezeAgent and ThawAgent: dbus-freeze.c, once found. */
+static int method_freeze_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
+        Agent *a;
+        int r = lookup_agent(userdata, msg, &a, &err);
+        return r < 0 ? bus_error_from_detail(r, &err, error) : bus_agent_do_freeze(a, msg, error);
+}
+
+static int method_thaw_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
+        Agent *a;
+        int r = lookup_agent(userdata, msg, &a, &err);
+        return r < 0 ? bus_error_from_detail(r, &err, error) : bus_agent_do_thaw(a, msg, error);
+}
+
 static int method_kill_agent(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         _cleanup_(error_detail_done) ErrorDetail err = ERROR_DETAIL_NULL;
         Agent *a;
@@ -305,6 +320,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("RestartAgent", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_restart_agent,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveAgent", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_remove_agent,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("FreezeAgent", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_freeze_agent,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ThawAgent", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_thaw_agent,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListAgents", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssssuuo)", agents),
                                 method_list_agents, SD_BUS_VTABLE_UNPRIVILEGED),

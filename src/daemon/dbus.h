@@ -76,3 +76,6 @@ int bus_agent_do_stop(Agent *a, sd_bus_message *msg, sd_bus_error *error);
 int bus_agent_do_restart(Agent *a, sd_bus_message *msg, sd_bus_error *error);
 int bus_agent_do_kill(Agent *a, int sig, sd_bus_message *msg, sd_bus_error *error);
 int bus_supervisor_do_reset(Supervisor *s, sd_bus_message *msg, sd_bus_error *error);
+/* dbus-freeze.c: Freeze() (the reply may come later) and Thaw(). */
+int bus_agent_do_freeze(Agent *a, sd_bus_message *msg, sd_bus_error *error);
+int bus_agent_do_thaw(Agent *a, sd_bus_message *msg, sd_bus_error *error);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent-freeze.h"
 #include "agent.h"
 #include "dbus.h"
 #include "dynamic-user.h"
@@ -313,6 +314,9 @@ void manager_dispatch_actions(Manager *m) {
                 case SV_ACTION_EXIT:
                         log_error("root supervisor escalated with OnEscalation=exit: exiting");
                         manager_begin_shutdown(m, 3);
+                        break;
+                case SV_ACTION_FREEZE:
+                        agent_freeze_for_escalation(a);     /* OnEscalation=freeze (agent-freeze.c) */
                         break;
                 default:
                         break;

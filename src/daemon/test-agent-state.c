@@ -34,6 +34,15 @@ static void test_stopping(void **state) {
         assert_state((AgentFacts) { .core = AGENT_CORE_STOPPING }, AGENT_EXITED);
 }
 
+static void test_frozen(void **state) {
+        assert_state((AgentFacts) { .active = true, .ready = true, .frozen = true }, AGENT_FROZEN);
+        /* A notify agent frozen before READY=1 is frozen all the same. */
+        assert_state((AgentFacts) { .active = true, .frozen = true }, AGENT_FROZEN);
+        /* Stopped while frozen (killed at once): stopping until it is gone. */
+        assert_state((AgentFacts) { .active = true, .ready = true, .frozen = true, .ending = true }, AGENT_STOPPING);
+        assert_state((AgentFacts) { .active = true, .frozen = true, .core = AGENT_CORE_STOPPING }, AGENT_STOPPING);
+}
+
 static void test_between_invocations(void **state) {
         assert_state((AgentFacts) { .core = AGENT_CORE_WAITING, .exit_reason = EXIT_REASON_SIGNAL }, AGENT_RESTARTING);
         assert_state((AgentFacts) { .core = AGENT_CORE_STARTING }, AGENT_STARTING);
@@ -50,7 +59,8 @@ static void test_ended(void **state) {
 }
 
 static void test_names(void **state) {
-        static const char *const states[] = { "starting", "running", "stopping", "restarting", "exited", "failed" };
+        static const char *const states[] = { "starting", "running", "stopping", "restarting", "exited", "failed",
+                                              "frozen" };
         static const char *const health[] = { "unknown", "healthy", "unhealthy" };
 
         assert_int_equal(sizeof states / sizeof states[0], _AGENT_STATE_MAX);
@@ -73,6 +83,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_running_invocation),
                 cmocka_unit_test(test_stopping),
+                cmocka_unit_test(test_frozen),
                 cmocka_unit_test(test_between_invocations),
                 cmocka_unit_test(test_ended),
                 cmocka_unit_test(test_names),

@@ -18,6 +18,12 @@ struct CgroupRoot {
         char *enable;                        /* "+pids +memory +cpu" for subtree_control (pure v2) */
         bool has[_CGROUP_V1_MAX];            /* limits of this kind can be applied */
         char *v1_dir[_CGROUP_V1_MAX];        /* <own>/<name> in each v1 hierarchy (hybrid) */
+        /* cgroup-freeze.c: the freezer the agents get (CgroupFreezer),
+         * probed at the first freeze, and the v1 freezer's root group
+         * (made then) when that is the one. */
+        int freezer;
+        bool freezer_probed;
+        char *freezer_v1_dir;
 };
 
 struct Cgroup {
@@ -57,3 +63,12 @@ int cgroup_populated_at(int dfd, const char *dir);
 /* Kills, waits for (bounded) and removes every group beneath dir, and dir
  * itself if remove_self: what an earlier daemon left. */
 int cgroup_stale_tree_remove(const char *dir, bool v2, bool remove_self);
+
+/* cgroup-freeze.c */
+/* c's group in the v1 freezer hierarchy, if one was made: removed with c
+ * (it is empty once c's v2 group is). */
+int cgroup_freeze_v1_remove(Cgroup *c);
+/* The v1 freezer's root group, with the CgroupRoot. */
+void cgroup_freeze_root_done(CgroupRoot *r);
+/* The v1 freezer even where the kernel has the v2 one (tests). */
+int cgroup_freezer_use_v1(CgroupRoot *r);

@@ -291,6 +291,7 @@ CgroupRoot *cgroup_root_free(CgroupRoot *r) {
                         (void) cgfs_rmdir(r->v1_dir[c]);
                 free(r->v1_dir[c]);
         }
+        cgroup_freeze_root_done(r);     /* its v1 freezer group, if a freeze made one */
         if (r->dir && r->lock_fd >= 0)
                 (void) cgfs_rmdir(r->dir);
         /* Only now: nothing of ours is left for a next instance to mistake. */
@@ -450,6 +451,10 @@ int cgroup_remove(Cgroup *c) {
                 c->v1_made[i] = false;
         }
         cgroup_v1_procs_close(c);
+        /* The v1 freezer group, made at a first freeze (cgroup-freeze.c). */
+        k = cgroup_freeze_v1_remove(c);
+        if (k < 0)
+                return k;
 
         dir = cgroup_v2_dir(c);
         if (!dir)

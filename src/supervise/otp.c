@@ -18,6 +18,7 @@ static const char *const restart_type_table[_RESTART_MAX] = {
 static const char *const on_escalation_table[_ON_ESCALATION_MAX] = {
         [ON_ESCALATION_STOP] = "stop",
         [ON_ESCALATION_EXIT] = "exit",
+        [ON_ESCALATION_FREEZE] = "freeze",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(strategy, Strategy);

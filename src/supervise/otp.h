@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The OTP supervision vocabulary: restart strategies, restart types and what
- * the root does when it escalates. The core owns them; the configuration
+ * a supervisor does when it escalates. The core owns them; the configuration
  * parses them and the bus shows them through the string tables below. */
 #pragma once
 
@@ -25,6 +25,7 @@ typedef enum RestartType {
 typedef enum OnEscalation {
         ON_ESCALATION_STOP,
         ON_ESCALATION_EXIT,
+        ON_ESCALATION_FREEZE,           /* freeze its agents and keep them (SPEC "Freezing") */
         _ON_ESCALATION_MAX,
         _ON_ESCALATION_INVALID = -EINVAL,
 } OnEscalation;

@@ -404,6 +404,7 @@ static const char *const sv_action_type_table[_SV_ACTION_MAX] = {
         [SV_ACTION_ESCALATED] = "escalated",
         [SV_ACTION_RESET] = "reset",
         [SV_ACTION_EXIT] = "exit",
+        [SV_ACTION_FREEZE] = "freeze",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sv_action_type, SvActionType);
@@ -414,6 +415,7 @@ static const char *const sv_agent_state_table[_SV_AGENT_STATE_MAX] = {
         [SV_AGENT_STOPPING] = "stopping",
         [SV_AGENT_WAITING] = "waiting",
         [SV_AGENT_DOWN] = "down",
+        [SV_AGENT_FROZEN] = "frozen",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(sv_agent_state, SvAgentState);

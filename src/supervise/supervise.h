@@ -38,6 +38,16 @@
  *   does not disturb its parent (SPEC "Supervision rules"). The root's
  *   escalation with OnEscalation=exit also queues SV_ACTION_EXIT once its
  *   agents are down.
+ * - OnEscalation=freeze (any supervisor): the escalation freezes the agents
+ *   of the subtree that run (SV_ACTION_FREEZE; their processes are kept for
+ *   inspection) instead of stopping them; the ones already down or stopping
+ *   go down as with stop. Such a supervisor stays escalated whatever its
+ *   restart type, and its parent is not disturbed: restarting it would kill
+ *   what it keeps. sv_supervisor_reset() stops the frozen agents (the daemon
+ *   kills a frozen group at once) and starts them afresh once down, as it
+ *   starts the others; frozen temporary agents are stopped and stay down.
+ *   Anything that stops a frozen agent otherwise (a request, the parent's
+ *   escalation or restart, shutdown) stops it as it would a running one.
  * - After sv_shutdown(), requests that would start something fail with
  *   -ESHUTDOWN.
  */
@@ -61,7 +71,7 @@ typedef struct SvParams {
         usec_t restart_max_delay_usec;
         RestartType restart;          /* a nested supervisor's own restart type */
         unsigned max_children;        /* agents (not nested supervisors) */
-        OnEscalation on_escalation;   /* root only */
+        OnEscalation on_escalation;   /* exit: root only */
 } SvParams;
 
 typedef enum SvActionType {
@@ -72,6 +82,7 @@ typedef enum SvActionType {
         SV_ACTION_ESCALATED,    /* `supervisor` escalated, reason in sv_supervisor_escalation_reason() */
         SV_ACTION_RESET,        /* `supervisor` left the escalated state (reset, or restarted by its parent) */
         SV_ACTION_EXIT,         /* root escalated with OnEscalation=exit: the daemon exits non-zero */
+        SV_ACTION_FREEZE,       /* freeze `agent`: its supervisor escalated with OnEscalation=freeze */
         _SV_ACTION_MAX,
 } SvActionType;
 
@@ -99,6 +110,7 @@ typedef enum SvAgentState {
         SV_AGENT_STOPPING,            /* STOP queued, waiting for sv_agent_exited() */
         SV_AGENT_WAITING,             /* down, restart pending (group or backoff) */
         SV_AGENT_DOWN,                /* ended and not restarted (or held down) */
+        SV_AGENT_FROZEN,              /* frozen by its supervisor's escalation, processes kept */
         _SV_AGENT_STATE_MAX,
 } SvAgentState;
 

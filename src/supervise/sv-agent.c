@@ -22,6 +22,7 @@ SvAgentState sv_state_class(SvState st) {
                 [SV_STATE_STOPPING_FOR_SUPERVISOR] = SV_AGENT_STOPPING,
                 [SV_STATE_DOWN] = SV_AGENT_DOWN,
                 [SV_STATE_HELD] = SV_AGENT_DOWN,
+                [SV_STATE_FROZEN] = SV_AGENT_FROZEN,
         };
 
         assert((int) st >= 0 && st < _SV_STATE_MAX);
@@ -30,7 +31,8 @@ SvAgentState sv_state_class(SvState st) {
 
 bool sv_state_alive(SvState st) {
         SvAgentState c = sv_state_class(st);
-        return c == SV_AGENT_STARTING || c == SV_AGENT_RUNNING || c == SV_AGENT_STOPPING;
+        /* A frozen agent's processes are there, only stopped. */
+        return c == SV_AGENT_STARTING || c == SV_AGENT_RUNNING || c == SV_AGENT_STOPPING || c == SV_AGENT_FROZEN;
 }
 
 void sv_queue(Sv *sv, SvActionType type, SvAgent *a, SvSupervisor *s, SvStopReason reason) {
@@ -160,6 +162,9 @@ static int agent_step(Sv *sv, SvAgent *a, SvStep step, SvState prev, SvEvent ev,
         case SV_STEP_FREE:
                 sv_agent_free(sv, a);
                 return SV_FIRE_FREED;
+        case SV_STEP_FREEZE:
+                sv_queue(sv, SV_ACTION_FREEZE, a, NULL, 0);
+                break;
         case _SV_STEP_MAX:
                 assert(false);
         }

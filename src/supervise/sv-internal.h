@@ -156,6 +156,7 @@ typedef enum StopMode {
         STOP_MODE_RESTART,              /* the subtree comes back when its supervisor is restarted */
         STOP_MODE_ESCALATION,
         STOP_MODE_SHUTDOWN,
+        STOP_MODE_FREEZE,               /* an escalation with OnEscalation=freeze */
 } StopMode;
 
 static inline SvAgent *node_agent(SvNode *n) {

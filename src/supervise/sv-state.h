@@ -33,6 +33,7 @@ typedef enum SvState {
         SV_STATE_STOPPING_FOR_SUPERVISOR,    /* escalation, shutdown, or a cancelled group: down once down */
         SV_STATE_DOWN,                       /* down; its supervisor starts it when it starts afresh */
         SV_STATE_HELD,                       /* down, stopped on request or ended for good: only a request starts it */
+        SV_STATE_FROZEN,                     /* its supervisor escalated with OnEscalation=freeze: kept, not running */
         _SV_STATE_MAX,
 } SvState;
 
@@ -59,6 +60,8 @@ typedef enum SvEvent {
         SV_EVENT_RESPAWN,                    /* restart it now (counts as a restart) */
         SV_EVENT_SUPERVISOR_START,           /* its supervisor starts afresh (reset) */
         SV_EVENT_SUPERVISOR_RESTART,         /* its supervisor was restarted by its parent */
+        SV_EVENT_ESCALATION_FREEZE,          /* its supervisor (or one above) escalated with OnEscalation=freeze */
+        SV_EVENT_SUPERVISOR_DROP,            /* its supervisor starts afresh and it is temporary */
         _SV_EVENT_MAX,
 } SvEvent;
 
@@ -77,6 +80,7 @@ typedef enum SvStep {
         SV_STEP_ARM_BACKOFF,                 /* arm its timer at `when` */
         SV_STEP_REMOVE,                      /* queue REMOVE and free it */
         SV_STEP_FREE,                        /* free it, queue nothing */
+        SV_STEP_FREEZE,                      /* queue FREEZE */
         _SV_STEP_MAX,
 } SvStep;
 

@@ -31,6 +31,7 @@
 #define HELD_DOWN "held down: only a request starts it"
 #define REMOVED_ANYWAY "removed once down anyway"
 #define THEN_STOPPED "its supervisor stops or starts it next, in the same call"
+#define NOT_FROZEN "its supervisor's start ends only a frozen temporary agent"
 
 #define E(x) [SV_EVENT_##x]
 
@@ -54,6 +55,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
                 E(SUPERVISOR_START) = IGNORE(UP),
                 E(SUPERVISOR_RESTART) = IGNORE(UP),
+                E(ESCALATION_FREEZE) = MOVE(FROZEN, FREEZE),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_RUNNING] = {
                 E(SPAWNED) = IGNORE("a repeated report"),
@@ -74,6 +77,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
                 E(SUPERVISOR_START) = IGNORE(UP),
                 E(SUPERVISOR_RESTART) = IGNORE(UP),
+                E(ESCALATION_FREEZE) = MOVE(FROZEN, FREEZE),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_FAILED] = {
                 E(SPAWNED) = IMPOSSIBLE(IN_FAILED),
@@ -94,6 +99,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = MOVE(STARTING, SPAWN_RESTARTED),
                 E(SUPERVISOR_START) = IMPOSSIBLE(IN_FAILED),
                 E(SUPERVISOR_RESTART) = IMPOSSIBLE(IN_FAILED),
+                E(ESCALATION_FREEZE) = MOVE(DOWN, NONE),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_WAITING_FOR_BACKOFF] = {
                 E(SPAWNED) = IGNORE(REPEATED),
@@ -114,6 +121,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = MOVE(STARTING, SPAWN_RESTARTED),
                 E(SUPERVISOR_START) = MOVE(STARTING, SPAWN),
                 E(SUPERVISOR_RESTART) = MOVE(STARTING, SPAWN_RESTARTED),
+                E(ESCALATION_FREEZE) = MOVE(DOWN, NONE),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_WAITING_FOR_GROUP] = {
                 E(SPAWNED) = IGNORE(REPEATED),
@@ -134,6 +143,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = MOVE(STARTING, SPAWN_RESTARTED),
                 E(SUPERVISOR_START) = MOVE(STARTING, SPAWN),
                 E(SUPERVISOR_RESTART) = MOVE(STARTING, SPAWN_RESTARTED),
+                E(ESCALATION_FREEZE) = MOVE(DOWN, NONE),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_STOPPING_FOR_REQUEST] = {
                 E(SPAWNED) = IGNORE(LATE_SPAWN),
@@ -154,6 +165,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
                 E(SUPERVISOR_START) = IGNORE(HELD_DOWN),
                 E(SUPERVISOR_RESTART) = IGNORE(HELD_DOWN),
+                E(ESCALATION_FREEZE) = IGNORE(STOPS_ANYWAY),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_STOPPING_FOR_RESTART] = {
                 E(SPAWNED) = IGNORE(LATE_SPAWN),
@@ -174,6 +187,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
                 E(SUPERVISOR_START) = IGNORE(PENDING),
                 E(SUPERVISOR_RESTART) = IGNORE(PENDING),
+                E(ESCALATION_FREEZE) = MOVE(STOPPING_FOR_SUPERVISOR, NONE),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_STOPPING_FOR_GROUP] = {
                 E(SPAWNED) = IGNORE(LATE_SPAWN),
@@ -194,6 +209,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE("a group restart completes only once every member is down"),
                 E(SUPERVISOR_START) = MOVE(STOPPING_FOR_RESTART, NONE),
                 E(SUPERVISOR_RESTART) = MOVE(STOPPING_FOR_RESTART, NONE),
+                E(ESCALATION_FREEZE) = MOVE(STOPPING_FOR_SUPERVISOR, NONE),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_STOPPING_FOR_REMOVAL] = {
                 E(SPAWNED) = IGNORE(LATE_SPAWN),
@@ -214,6 +231,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
                 E(SUPERVISOR_START) = IMPOSSIBLE(NO_TEMPORARY),
                 E(SUPERVISOR_RESTART) = IMPOSSIBLE(NO_TEMPORARY),
+                E(ESCALATION_FREEZE) = IGNORE(REMOVED_ANYWAY),
+                E(SUPERVISOR_DROP) = IGNORE(REMOVED_ANYWAY),
         },
         [SV_STATE_STOPPING_FOR_REMOVAL_HELD] = {
                 E(SPAWNED) = IGNORE(LATE_SPAWN),
@@ -234,6 +253,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
                 E(SUPERVISOR_START) = IMPOSSIBLE(NO_TEMPORARY),
                 E(SUPERVISOR_RESTART) = IMPOSSIBLE(NO_TEMPORARY),
+                E(ESCALATION_FREEZE) = IGNORE(REMOVED_ANYWAY),
+                E(SUPERVISOR_DROP) = IGNORE(REMOVED_ANYWAY),
         },
         [SV_STATE_STOPPING_FOR_SUPERVISOR] = {
                 E(SPAWNED) = IGNORE(LATE_SPAWN),
@@ -254,6 +275,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
                 E(SUPERVISOR_START) = MOVE(STOPPING_FOR_RESTART, NONE),
                 E(SUPERVISOR_RESTART) = MOVE(STOPPING_FOR_RESTART, NONE),
+                E(ESCALATION_FREEZE) = IGNORE("already stopping"),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_DOWN] = {
                 E(SPAWNED) = IGNORE(REPEATED),
@@ -274,6 +297,8 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
                 E(SUPERVISOR_START) = MOVE(STARTING, SPAWN),
                 E(SUPERVISOR_RESTART) = MOVE(STARTING, SPAWN_RESTARTED),
+                E(ESCALATION_FREEZE) = IGNORE(NOT_UP),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
         },
         [SV_STATE_HELD] = {
                 E(SPAWNED) = IGNORE(REPEATED),
@@ -294,6 +319,31 @@ static const SvTransition table[_SV_STATE_MAX][_SV_EVENT_MAX] = {
                 E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
                 E(SUPERVISOR_START) = IGNORE(HELD_DOWN),
                 E(SUPERVISOR_RESTART) = IGNORE(HELD_DOWN),
+                E(ESCALATION_FREEZE) = IGNORE(NOT_UP),
+                E(SUPERVISOR_DROP) = IGNORE(NOT_FROZEN),
+        },
+        [SV_STATE_FROZEN] = {
+                E(SPAWNED) = IGNORE("reported up after its freeze was queued: the freeze stands"),
+                E(EXITED_FINAL) = MOVE(HELD, NONE),
+                E(EXITED_RESTARTABLE) = MOVE(FAILED, FAIL),
+                E(EXITED_BLOCKED) = MOVE(DOWN, NONE),
+                E(STOP) = MOVE(STOPPING_FOR_REQUEST, STOP),
+                E(START) = REFUSE(EALREADY, "frozen, not down: its processes are kept"),
+                E(RESTART) = MOVE(STOPPING_FOR_RESTART, STOP_AFRESH),
+                E(REMOVE) = REFUSE(EBUSY, NOT_DOWN),
+                E(GROUP_STOP) = MOVE(STOPPING_FOR_GROUP, STOP),
+                E(GROUP_DROP) = MOVE(STOPPING_FOR_REMOVAL, STOP),
+                E(GROUP_CANCEL) = IGNORE(NOT_IN_GROUP),
+                E(ESCALATION_STOP) = MOVE(STOPPING_FOR_SUPERVISOR, STOP),
+                E(SHUTDOWN_STOP) = MOVE(STOPPING_FOR_SUPERVISOR, STOP),
+                E(BACKOFF) = IMPOSSIBLE(NOT_FAILED),
+                E(JOIN_GROUP) = IMPOSSIBLE(NOT_FAILED),
+                E(RESPAWN) = IMPOSSIBLE(NOT_WAITING),
+                /* The reset of its supervisor: killed, then started afresh. */
+                E(SUPERVISOR_START) = MOVE(STOPPING_FOR_RESTART, STOP_AFRESH),
+                E(SUPERVISOR_RESTART) = MOVE(STOPPING_FOR_RESTART, STOP_AFRESH),
+                E(ESCALATION_FREEZE) = IGNORE("already frozen"),
+                E(SUPERVISOR_DROP) = MOVE(STOPPING_FOR_SUPERVISOR, STOP),
         },
 };
 
@@ -319,6 +369,7 @@ static const char *const sv_state_table[_SV_STATE_MAX] = {
         [SV_STATE_STOPPING_FOR_SUPERVISOR] = "stopping-for-supervisor",
         [SV_STATE_DOWN] = "down",
         [SV_STATE_HELD] = "held",
+        [SV_STATE_FROZEN] = "frozen",
 };
 
 static const char *const sv_event_table[_SV_EVENT_MAX] = {
@@ -340,6 +391,8 @@ static const char *const sv_event_table[_SV_EVENT_MAX] = {
         [SV_EVENT_RESPAWN] = "respawn",
         [SV_EVENT_SUPERVISOR_START] = "supervisor-start",
         [SV_EVENT_SUPERVISOR_RESTART] = "supervisor-restart",
+        [SV_EVENT_ESCALATION_FREEZE] = "escalation-freeze",
+        [SV_EVENT_SUPERVISOR_DROP] = "supervisor-drop",
 };
 
 static const char *const sv_step_table[_SV_STEP_MAX] = {
@@ -356,6 +409,7 @@ static const char *const sv_step_table[_SV_STEP_MAX] = {
         [SV_STEP_ARM_BACKOFF] = "arm-backoff",
         [SV_STEP_REMOVE] = "remove",
         [SV_STEP_FREE] = "free",
+        [SV_STEP_FREEZE] = "freeze",
 };
 
 /* Names for logs and tests; nothing parses them back. */

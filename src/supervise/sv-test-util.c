@@ -134,6 +134,7 @@ char *world_drain(World *w) {
                 case SV_ACTION_SPAWN:
                 case SV_ACTION_RESTARTED:
                 case SV_ACTION_REMOVE:
+                case SV_ACTION_FREEZE:
                         fprintf(f, "%s:%s", type, (const char *) a.userdata);
                         break;
                 default:

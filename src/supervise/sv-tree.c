@@ -71,9 +71,11 @@ bool sv_sup_blocked(const SvSupervisor *s) {
 }
 
 /* Whether its escalation makes it a failed child of its parent. SPEC: only a
- * permanent one; transient and temporary ones stay escalated. */
+ * permanent one; transient and temporary ones stay escalated, and so does
+ * one that froze its agents: its parent's restart would kill them. */
 static bool sup_climbs(const SvSupervisor *s) {
-        return s->node.parent && s->params.restart == RESTART_PERMANENT;
+        return s->node.parent && s->params.restart == RESTART_PERMANENT &&
+               s->params.on_escalation != ON_ESCALATION_FREEZE;
 }
 
 static void format_window(usec_t w, char *buf, size_t size) {
@@ -131,6 +133,8 @@ static SvEvent stop_event(const SvAgent *a, StopMode mode) {
                 return a->restart == RESTART_TEMPORARY ? SV_EVENT_GROUP_DROP : SV_EVENT_GROUP_STOP;
         case STOP_MODE_ESCALATION:
                 return SV_EVENT_ESCALATION_STOP;
+        case STOP_MODE_FREEZE:
+                return SV_EVENT_ESCALATION_FREEZE;
         default:
                 return SV_EVENT_SHUTDOWN_STOP;
         }
@@ -173,6 +177,9 @@ void sv_sup_restart(Sv *sv, SvSupervisor *s, usec_t now, bool restarted) {
                         sv_sup_restart(sv, node_supervisor(n), now, restarted);
                 } else if (node_agent(n)->restart != RESTART_TEMPORARY)
                         node_fire(sv, n, restarted ? SV_EVENT_SUPERVISOR_RESTART : SV_EVENT_SUPERVISOR_START, now);
+                else
+                        /* Not started again; a frozen one is ended. */
+                        node_fire(sv, n, SV_EVENT_SUPERVISOR_DROP, now);
         }
 }
 
@@ -188,7 +195,8 @@ static void escalate(Sv *sv, SvSupervisor *s, SvNode *culprit, unsigned count, u
         s->escalated = true;
         set_escalation_reason(sv, s, culprit, count);
 
-        sv_subtree_stop(sv, s, STOP_MODE_ESCALATION);
+        sv_subtree_stop(sv, s, s->params.on_escalation == ON_ESCALATION_FREEZE ? STOP_MODE_FREEZE
+                                                                                 : STOP_MODE_ESCALATION);
         sv_queue(sv, SV_ACTION_ESCALATED, NULL, s, 0);
 
         if (!s->node.parent)

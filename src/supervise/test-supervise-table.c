@@ -135,6 +135,9 @@ static void check_move(World *w, SvAgent *a, const SvTransition *t, SvState from
         case SV_STEP_SPAWN_RESTARTED:
                 expect_types(acts, n, (SvActionType[]) { SV_ACTION_SPAWN, SV_ACTION_RESTARTED }, 2, what);
                 break;
+        case SV_STEP_FREEZE:
+                expect_types(acts, n, (SvActionType[]) { SV_ACTION_FREEZE }, 1, what);
+                break;
         case SV_STEP_STOP:
         case SV_STEP_STOP_AFRESH:
                 expect_types(acts, n, (SvActionType[]) { SV_ACTION_STOP }, 1, what);
