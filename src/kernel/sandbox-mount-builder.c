@@ -107,6 +107,25 @@ int builder_clone(Builder *b, const char *source, bool recursive, bool ignore_mi
         return 0;
 }
 
+/* A copy of a source the daemon opens (mount_plan_open_sources()). */
+int builder_clone_source(Builder *b, const char *key, const char *source, bool ignore_missing, bool check_owner,
+                         uid_t owner, size_t *ret_slot) {
+        size_t slot = b->plan->n_fds;
+        int r;
+
+        if (b->plan->n_sources >= MOUNT_PLAN_SOURCES_MAX)
+                return builder_error(b, "%s: more than %u bind sources in one sandbox", key, MOUNT_PLAN_SOURCES_MAX);
+        r = builder_op(b, (MountOp) { .type = MOUNT_OP_CLONE, .source = source, .slot = slot, .recursive = true,
+                                      .ignore_missing = ignore_missing, .from_parent = true,
+                                      .source_index = b->plan->n_sources, .key = key, .check_owner = check_owner,
+                                      .owner = owner });
+        if (r < 0)
+                return r;
+        b->plan->n_fds++;
+        b->plan->n_sources++;
+        *ret_slot = slot;
+        return 0;
+}
 
 int builder_fixed(Builder *b, EntryKind kind, const char *path, const char *options, unsigned long flags,
                          bool ignore_missing) {

@@ -45,6 +45,8 @@ const char *builder_strndup(Builder *b, const char *s, size_t n);
 int builder_op(Builder *b, MountOp op);
 int builder_entry(Builder *b, Entry e);
 int builder_clone(Builder *b, const char *source, bool recursive, bool ignore_missing, size_t *ret_slot);
+int builder_clone_source(Builder *b, const char *key, const char *source, bool ignore_missing, bool check_owner,
+                         uid_t owner, size_t *ret_slot);
 int builder_fixed(Builder *b, EntryKind kind, const char *path, const char *options, unsigned long flags,
                   bool ignore_missing);
 int builder_device_sources(Builder *b, size_t *ret_first_slot);
