@@ -268,7 +268,8 @@ int agent_sandbox_landlock_spec(const AgentSpec *spec, const SandboxSettings *st
 }
 
 int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, const KernelFeatures *f,
-                          const char *state_directory, AgentSandbox *ret, char **ret_message) {
+                          const char *state_directory, uid_t uid, bool join, AgentSandbox *ret,
+                          char **ret_message) {
         _cleanup_strv_free_ char **strings = NULL;
         _cleanup_free_ LandlockPath *paths = NULL;
         _cleanup_free_ uint16_t *ports = NULL;
@@ -287,8 +288,10 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
         if (r < 0)
                 return r;
 
-        /* No mount namespace at all where nothing needs one. */
-        if (wants_mounts(spec, &s.settings))
+        /* No mount namespace at all where nothing needs one; a health check
+         * joins the agent's. */
+        s.mount_ns = wants_mounts(spec, &s.settings);
+        if (s.mount_ns && !join)
                 r = mount_plan_build(&(MountSettings) {
                                      .private_tmp = s.settings.keys[SANDBOX_KEY_PRIVATE_TMP] > 0,
                                      .protect_system = s.settings.keys[SANDBOX_KEY_PROTECT_SYSTEM],
@@ -304,10 +307,16 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
                                      .bind_read_only_paths = spec->bind_read_only_paths,
                                      /* Bound at its own path, past what the rest hides. */
                                      .state_directory = state_directory,
+                                     .state_directory_uid = uid,
                              },
                              &s.mounts, ret_message);
         if (r < 0)
                 return r;
+        r = mount_plan_open_sources(s.mounts, ret_message);
+        if (r < 0) {
+                agent_sandbox_done(&s);
+                return r;
+        }
         r = agent_sandbox_landlock_spec(spec, &s.settings, state_directory, &ls, &paths, &strings, &ports);
         if (r >= 0)
                 r = landlock_ruleset_build(&ls, &s.landlock, ret_message);
