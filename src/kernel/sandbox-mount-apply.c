@@ -391,23 +391,24 @@ static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char
         }
 }
 
-_child_ int mount_plan_apply(const MountPlan *plan, int sources_fd, const char **ret_step) {
-        int r = 0;
+_child_ int mount_plan_take_sources(const MountPlan *plan, int sources_fd, const char **ret_step) {
+        int r;
 
         for (size_t i = 0; i < plan->n_fds; i++)
                 plan->fds[i] = -1;
-        if (plan->n_sources > 0) {
-                *ret_step = "mount_sources";
-                if (!plan->received || sources_fd < 0)
-                        return -EBADF;
-                r = child_receive_sources(plan, sources_fd);
-                (void) syscall(SYS_close, sources_fd);
-                *ret_step = "open_tree";
-                if (r >= 0)
-                        r = child_clone_sources(plan);
-                if (r < 0)
-                        return r;
-        }
+        if (plan->n_sources == 0)
+                return 0;
+        *ret_step = "mount_sources";
+        if (!plan->received || sources_fd < 0)
+                return -EBADF;
+        r = child_receive_sources(plan, sources_fd);
+        (void) syscall(SYS_close, sources_fd);
+        *ret_step = "open_tree";
+        return r < 0 ? r : child_clone_sources(plan);
+}
+
+_child_ int mount_plan_apply(const MountPlan *plan, const char **ret_step) {
+        int r = 0;
 
         *ret_step = "unshare_mount";
         if (syscall(SYS_unshare, CLONE_NEWNS) < 0)

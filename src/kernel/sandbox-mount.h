@@ -203,12 +203,19 @@ int mount_plan_open_sources(MountPlan *plan, char **ret_error);
  * plan has none. The caller closes it after the clone. */
 int mount_plan_sources_socket(const MountPlan *plan, int *ret_fd);
 
+/* In the spawn child only (raw syscalls, no allocation), first, while it
+ * is still in the daemon's mount namespace (open_tree() copies only mounts
+ * of the caller's namespace): receives the opened sources from sources_fd
+ * (mount_plan_sources_socket(), -1: none), closes it, and makes their
+ * detached copies, slaves of their sources. 0 or a negative errno with
+ * *ret_step. Call it for every plan before mount_plan_apply(). */
+int mount_plan_take_sources(const MountPlan *plan, int sources_fd, const char **ret_step);
+
 /* In the spawn child only (raw syscalls, no allocation; CAP_SYS_ADMIN):
- * receives the opened sources from sources_fd (mount_plan_sources_socket(),
- * -1: none), unshare(CLONE_NEWNS), every mount a slave of the host's so
- * nothing propagates back, then each step. Returns 0, or a negative errno
- * with *ret_step a static name of the failing step ("mount_tmpfs", ...). */
-int mount_plan_apply(const MountPlan *plan, int sources_fd, const char **ret_step);
+ * unshare(CLONE_NEWNS), every mount a slave of the host's so nothing
+ * propagates back, then each step. Returns 0, or a negative errno with
+ * *ret_step a static name of the failing step ("mount_tmpfs", ...). */
+int mount_plan_apply(const MountPlan *plan, const char **ret_step);
 
 /* 0 when this kernel has everything mount_plan_apply() uses, else
  * -EOPNOTSUPP with *ret_missing naming it ("mount_setattr"). Probes

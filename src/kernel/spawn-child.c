@@ -182,6 +182,18 @@ static _child_ void child_enter_cgroups(ChildContext *ctx) {
 static _child_ void child_sandbox(ChildContext *ctx) {
         const SpawnParams *p = ctx->p;
 
+        /* The daemon's bind sources are copied in the daemon's mount
+         * namespace, before any unshare. */
+        if (p->mounts) {
+                const char *step;
+                int r = mount_plan_take_sources(p->mounts, ctx->mount_sources_fd, &step);
+
+                ctx->mount_sources_fd = -1;     /* closed by mount_plan_take_sources() */
+                if (r < 0) {
+                        errno = -r;
+                        child_fail(ctx, step);
+                }
+        }
         if (p->protect_cgroups)
                 child_protect_cgroups(ctx);
 
@@ -191,9 +203,7 @@ static _child_ void child_sandbox(ChildContext *ctx) {
          * them) are made as host root. */
         if (p->mounts) {
                 const char *step;
-                int r = mount_plan_apply(p->mounts, ctx->mount_sources_fd, &step);
-
-                ctx->mount_sources_fd = -1;     /* closed by mount_plan_apply() */
+                int r = mount_plan_apply(p->mounts, &step);
                 if (r < 0) {
                         errno = -r;
                         child_fail(ctx, step);
