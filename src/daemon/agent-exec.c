@@ -89,7 +89,7 @@ static int dynamic_uid(Agent *a, bool invocation, uid_t *ret, char **ret_message
                 return r;
         if (!invocation)
                 return dynamic_user_get(pool, a->name, ret) > 0 ? 0 : -ESRCH;
-        r = dynamic_user_acquire(pool, a->name, ret, ret_message);
+        r = dynamic_user_acquire(pool, a->name, a->spec.state_directory, ret, ret_message);
         if (r < 0)
                 return r;
         a->uid_dynamic = true;
