@@ -100,7 +100,8 @@ typedef struct PathList {
         char **strings;
 } PathList;
 
-static int add_path(PathList *l, const char *path, LandlockPathAccess access, bool optional, bool child_mount) {
+static int add_path_full(PathList *l, const char *path, LandlockPathAccess access, bool optional, bool child_mount,
+                         bool bind_source) {
         if (l->n == l->size) {
                 size_t size = l->size ? l->size * 2 : 32;
                 LandlockPath *p = reallocarray(l->paths, size, sizeof(LandlockPath));
@@ -115,8 +116,13 @@ static int add_path(PathList *l, const char *path, LandlockPathAccess access, bo
                 .access = access,
                 .optional = optional,
                 .child_mount = child_mount,
+                .bind_source = bind_source,
         };
         return 0;
+}
+
+static int add_path(PathList *l, const char *path, LandlockPathAccess access, bool optional, bool child_mount) {
+        return add_path_full(l, path, access, optional, child_mount, false);
 }
 
 /* Entries of a path list ("-" prefix: optional). */
@@ -150,7 +156,7 @@ static int add_binds(PathList *l, char **list, LandlockPathAccess access) {
                         free(s);
                         return r;
                 }
-                r = add_path(l, s, access, optional, false);
+                r = add_path_full(l, s, access, optional, false, /* bind_source= */ true);
                 if (r < 0)
                         return r;
         }

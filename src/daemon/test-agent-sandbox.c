@@ -123,6 +123,8 @@ static void test_landlock_strict(void **state) {
         expect(&ls, "/srv/rw/secret", LANDLOCK_PATH_INACCESSIBLE, false);
         /* A bind's rule is on its source. */
         expect(&ls, "/tmp/in", LANDLOCK_PATH_READ_WRITE, false);
+        assert_true(find(&ls, "/tmp/in")->bind_source);
+        assert_false(find(&ls, "/srv/rw")->bind_source);
         assert_null(find(&ls, "/data"));
         expect(&ls, "/var/lib/agentvisor/x", LANDLOCK_PATH_READ_WRITE, false);
         assert_null(find(&ls, "/usr"));
