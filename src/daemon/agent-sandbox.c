@@ -334,6 +334,25 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
         return 0;
 }
 
+int agent_sandbox_keys_strv(const AgentSpec *spec, SandboxPreset default_preset, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        SandboxSettings st;
+
+        sandbox_options_resolve(&spec->sandbox, default_preset, &st);
+        for (SandboxKey k = 0; k < _SANDBOX_KEY_MAX; k++) {
+                char *e;
+
+                if (asprintf(&e, "%s=%s", sandbox_key_name(k), sandbox_key_value_to_string(k, st.keys[k])) < 0)
+                        return -ENOMEM;
+                if (strv_push(&l, e) < 0) {
+                        free(e);
+                        return -ENOMEM;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
 void agent_sandbox_apply(const AgentSandbox *s, SpawnParams *p) {
         p->landlock = s->landlock;
         p->mounts = s->mounts;

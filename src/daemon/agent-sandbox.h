@@ -50,6 +50,12 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
 void agent_sandbox_apply(const AgentSandbox *s, SpawnParams *p);
 void agent_sandbox_done(AgentSandbox *s);
 
+/* The effective value of every sandbox key of spec (its preset, else
+ * default_preset, with its own keys over it) as "KEY=VALUE" words in the
+ * key order of sandbox-preset.h: the Agent property SandboxKeys, from
+ * which agentctl's one-line Sandbox: summary is made. -ENOMEM. */
+int agent_sandbox_keys_strv(const AgentSpec *spec, SandboxPreset default_preset, char ***ret);
+
 /* The LandlockSpec of the effective settings (exposed for tests): paths
  * point into spec and into *ret_strings, which the caller frees with
  * strv_free(), as *ret_paths with free(). */
