@@ -28,10 +28,14 @@
  * /dev, a bind) there is nothing to put back; at the path of any other
  * step, or beneath an inaccessible one, the other step stands.
  *
- * No symlink is followed in the child: every path it mounts on, makes a
- * mount point in, makes read-only or copies is resolved component by
- * component with openat2(RESOLVE_NO_SYMLINKS), and mounts are attached onto
- * that fd (move_mount(MOVE_MOUNT_T_EMPTY_PATH)). The child is root over
+ * No symlink is followed in the child where a path comes from the agent's
+ * keys: every path it binds onto, makes a mount point in, makes read-only
+ * or inaccessible, or copies is resolved with openat2(RESOLVE_NO_SYMLINKS)
+ * (mount points made one component at a time on directory fds), and
+ * mounts are attached onto that fd (move_mount(MOVE_MOUNT_T_EMPTY_PATH)).
+ * Only the fixed system paths (the tmpfs on /tmp, /var/tmp and the home
+ * directories, /proc, the private /dev's own entries) are mounted by path:
+ * they are the host's, not an agent's. The child is root over
  * host file systems: a symlink an agent plants in a directory it can write
  * (a BindPaths= target under /tmp, its StateDirectory) would otherwise
  * redirect a mkdir, a file creation or a mount. Such a path fails the spawn
