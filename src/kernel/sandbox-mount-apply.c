@@ -45,6 +45,16 @@ static _child_ long child_open(int dir_fd, const char *path, unsigned long long 
         return syscall(SYS_openat2, dir_fd, path, &how, sizeof how);
 }
 
+/* An O_PATH fd of a step's path: a fixed system path (op->system: /home,
+ * /usr, /dev/null, ... which a host may well make a symlink, /home to
+ * /var/home) is the host's to point anywhere; any other, from an agent's
+ * keys, is resolved without symlinks. */
+static _child_ long child_open_path(const char *path, bool system) {
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = system ? 0 : RESOLVE_NO_SYMLINKS };
+
+        return syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+}
+
 /* Walks path from "/" one component at a time on directory fds, making the
  * missing ones (0755 directories; the last an empty 0644 file unless dir),
  * and returns an O_PATH fd of the last: the mount point for a bind whose
@@ -103,11 +113,11 @@ static _child_ long child_make_mount_point(const char *path, bool dir) {
 /* Attaches the detached tree fd onto path, made as a mount point if
  * missing: onto the fd of the path resolved without symlinks, never onto
  * wherever a link on the way points. */
-static _child_ int child_attach(int fd, const char *path) {
+static _child_ int child_attach(int fd, const char *path, bool system) {
         long target;
         int r;
 
-        target = child_open(AT_FDCWD, path, O_PATH);
+        target = child_open_path(path, system);
         if (target < 0 && errno == ENOENT)
                 target = child_make_mount_point(path, child_is_dir_fd(fd));
         else if (target < 0)
@@ -124,12 +134,12 @@ static _child_ int child_attach(int fd, const char *path) {
  * wants a mount's root: a plain directory gets a recursive copy of itself
  * bound onto it first (as systemd does), made read-only before it is
  * attached. */
-static _child_ int child_read_only(const char *path, bool ignore_missing) {
+static _child_ int child_read_only(const char *path, bool ignore_missing, bool system) {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
         long fd, tree;
         int r;
 
-        fd = child_open(AT_FDCWD, path, O_PATH);
+        fd = child_open_path(path, system);
         if (fd < 0)
                 return errno == ENOENT && ignore_missing ? 0 : child_errno();
         if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) >= 0) {
@@ -210,7 +220,7 @@ static _child_ int child_inaccessible(const MountPlan *plan, const MountOp *op) 
         long fd;
         int r;
 
-        fd = child_open(AT_FDCWD, op->path, O_PATH);
+        fd = child_open_path(op->path, op->system);
         if (fd < 0)
                 return errno == ENOENT && op->ignore_missing ? 0 : child_errno();
         if (child_is_dir_fd((int) fd))
@@ -227,7 +237,7 @@ static _child_ int child_inaccessible(const MountPlan *plan, const MountOp *op) 
 static _child_ int child_clone(const MountPlan *plan, const MountOp *op) {
         long src, fd;
 
-        src = child_open(AT_FDCWD, op->source, O_PATH);
+        src = child_open_path(op->source, op->system);
         if (src < 0)
                 return errno == ENOENT && op->ignore_missing ? 0 : child_errno();
         fd = syscall(SYS_open_tree, src, "",
@@ -369,13 +379,13 @@ static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char
                                 return child_errno();
                         *ret_step = "bind";
                 }
-                r = child_attach((int) fd, op->path);
+                r = child_attach((int) fd, op->path, op->system);
                 (void) syscall(SYS_close, fd);
                 plan->fds[op->slot] = -1;
                 return r;
         case MOUNT_OP_READ_ONLY:
                 *ret_step = "mount_read_only";
-                return child_read_only(op->path, op->ignore_missing);
+                return child_read_only(op->path, op->ignore_missing, op->system);
         case MOUNT_OP_INACCESSIBLE:
                 *ret_step = "mount_inaccessible";
                 return child_inaccessible(plan, op);

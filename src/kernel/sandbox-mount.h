@@ -33,9 +33,10 @@
  * or inaccessible, or copies is resolved with openat2(RESOLVE_NO_SYMLINKS)
  * (mount points made one component at a time on directory fds), and
  * mounts are attached onto that fd (move_mount(MOVE_MOUNT_T_EMPTY_PATH)).
- * Only the fixed system paths (the tmpfs on /tmp, /var/tmp and the home
- * directories, /proc, the private /dev's own entries) are mounted by path:
- * they are the host's, not an agent's. The child is root over
+ * Only the fixed system paths of the presets (/usr, /etc, the home
+ * directories, /tmp, /proc, the device nodes, ...: MountOp.system) are
+ * resolved as the host has them, symlinks included (/home may be a link
+ * to /var/home): they are the host's, not an agent's. The child is root over
  * host file systems: a symlink an agent plants in a directory it can write
  * (a BindPaths= target under /tmp, its StateDirectory) would otherwise
  * redirect a mkdir, a file creation or a mount. Such a path fails the spawn
@@ -163,6 +164,7 @@ typedef struct MountOp {
         const char *key;        /* CLONE with from_parent: the key, for messages */
         bool check_owner;       /* CLONE with from_parent: a directory of mode 0700 owned by owner */
         uid_t owner;
+        bool system;            /* a fixed system path (not from an agent's keys): symlinks followed */
 } MountOp;
 
 typedef struct MountPlan {

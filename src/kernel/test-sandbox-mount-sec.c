@@ -336,6 +336,35 @@ static void test_no_fd_leaks(void **state) {
         }
 }
 
+/* Which steps follow symlinks: the fixed system paths of the presets (a
+ * host may make /home a link to /var/home) do, the agent's own keys do not. */
+static void test_plan_system_paths(void **state) {
+        char *ro[] = { (char *) "/srv/ro", NULL };
+        MountPlan *plan = NULL;
+        size_t seen = 0;
+
+        check(mount_plan_build(&(MountSettings) { .protect_home = PROTECT_HOME_READ_ONLY,
+                                                  .protect_system = PROTECT_SYSTEM_FULL, .private_devices = true,
+                                                  .read_only_paths = ro },
+                               &plan, NULL) == 0, "build");
+        for (size_t i = 0; i < plan->n_ops; i++) {
+                const MountOp *op = &plan->ops[i];
+                const char *path = op->type == MOUNT_OP_CLONE ? op->source : op->path;
+
+                if (!path)
+                        continue;
+                if (strcmp(path, "/srv/ro") == 0) {
+                        check(!op->system, "ReadOnlyPaths= must not follow symlinks");
+                        seen++;
+                } else if (op->type == MOUNT_OP_READ_ONLY || strcmp(path, "/dev/null") == 0) {
+                        check(op->system, "%s is a fixed system path", path);
+                        seen++;
+                }
+        }
+        check(seen >= 6, "expected /srv/ro, /home, /root, /run/user, /usr, /etc and /dev/null, saw %zu", seen);
+        mount_plan_free(plan);
+}
+
 int main(int argc, char **argv) {
         const struct CMUnitTest kernel[] = {
                 cmocka_unit_test_setup_teardown(test_mount_point_under_symlink, test_setup, test_teardown),
@@ -344,10 +373,15 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_state_directory_owner, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_no_fd_leaks, test_setup, test_teardown),
         };
+        const struct CMUnitTest unit[] = {
+                cmocka_unit_test(test_plan_system_paths),
+        };
         const char *missing = NULL;
         char *mount = NULL;
         bool pure;
 
+        if (cmocka_run_group_tests_name("planner", unit, NULL, NULL) != 0)
+                return 1;
         if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0) {
                 fprintf(stderr, "kernel tests skipped: need root and a cgroup2 mount\n");
                 return 0;
