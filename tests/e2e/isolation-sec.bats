@@ -113,3 +113,32 @@ EOF
         [[ $(av_prop k2 UID) == "$ONE_UID" ]] || av_fail "keeper got uid $(av_prop k2 UID)"
         [[ $(stat -c %u "$T/state/keeper/secret") == "$ONE_UID" ]]
 }
+
+@test "a health check joins its agent's mounts: it neither rebuilds nor reopens them (a bind source moved away since)" {
+        getent passwd $ONE_UID >/dev/null && skip "uid $ONE_UID is in the user database"
+        mkdir -m 755 "$T/src"
+        echo hello >"$T/src/hello"
+        chmod 644 "$T/src/hello"
+        av_type binder <<EOF2
+[Agent]
+Exec=$PROBE sleep 60 --marker $AV_TOKEN
+Sandbox=none
+BindReadOnlyPaths=$T/src:/mnt
+HealthCheck=/bin/sh -c 'test -s /mnt/hello'
+HealthCheckIntervalSec=1
+HealthCheckFailures=2
+EOF2
+        av_start
+        av_start_agent binder h1
+        av_wait_prop h1 State running
+        av_wait_prop h1 Health healthy 10
+        # The source is gone from its path: a check that opened the
+        # agent's binds again would fail to start; one in the agent's
+        # mount namespace still sees them.
+        mv "$T/src" "$T/src.moved"
+        sleep 3
+        [[ $(av_prop h1 Health) == healthy ]] ||
+                av_fail "Health $(av_prop h1 Health) after the source moved: $(grep h1 "$T/daemon.log" | tail -n 5)"
+        [[ $(av_prop h1 HealthCheckFailures) == 0 ]]
+        [[ $(av_prop h1 State) == running ]]
+}
