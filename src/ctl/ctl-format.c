@@ -183,9 +183,18 @@ typedef struct SandboxView {
         bool guessed;        /* some key came from the preset table */
 } SandboxView;
 
-/* A key's effective value as a word: the property, else the preset's. */
+/* A key's effective value as a word: the daemon's SandboxKeys ("KEY=VALUE",
+ * the preset and the agent's own keys resolved), else a property of the
+ * key's name, else (a daemon without SandboxKeys) the preset's. */
 static const char *sandbox_value(SandboxView *v, const char *key) {
+        const Prop *keys = prop_list_get(v->agent, "SandboxKeys");
         const Prop *p = prop_list_get(v->agent, key);
+        size_t n = strlen(key);
+
+        if (keys && keys->type == PROP_STRV)
+                for (char * const *e = keys->strv; e && *e; e++)
+                        if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+                                return *e + n + 1;
 
         if (p && p->type == PROP_BOOL)
                 return p->b ? "yes" : "no";
@@ -217,16 +226,20 @@ static void append(char *buf, size_t size, const char *separator, const char *fo
         va_end(ap);
 }
 
-/* Who the agent runs as, on the host. */
+/* Who the agent runs as, on the host. UID is UINT32_MAX until the first
+ * start (systemd's "[not set]"), shown as "-". */
 static void sandbox_who(SandboxView *v, char *buf, size_t size) {
         const char *user = prop_list_get_string(v->agent, "User", "");
         const Prop *uid = prop_list_get(v->agent, "UID");
-        bool have_uid = uid && uid->type == PROP_UINT32;
+        bool have_uid = uid && uid->type == PROP_UINT32 && uid->u32 != UINT32_MAX;
+        bool not_set = uid && uid->type == PROP_UINT32 && uid->u32 == UINT32_MAX;
 
-        if (streq(user, "dynamic"))
-                append(buf, size, "", have_uid && uid->u32 > 0 ? "dynamic uid %" PRIu32 : "dynamic user",
-                       have_uid ? uid->u32 : 0);
-        else if (STR_IN_SET(user, "root", "0")) {
+        if (streq(user, "dynamic")) {
+                if (have_uid && uid->u32 > 0)
+                        append(buf, size, "", "dynamic uid %" PRIu32, uid->u32);
+                else
+                        append(buf, size, "", not_set ? "dynamic uid -" : "dynamic user");
+        } else if (STR_IN_SET(user, "root", "0")) {
                 if (!sandbox_yes(v, "PrivateUsers"))
                         append(buf, size, "", "host root");
                 else if (have_uid && uid->u32 > 0)
@@ -236,7 +249,7 @@ static void sandbox_who(SandboxView *v, char *buf, size_t size) {
         } else if (*user && have_uid)
                 append(buf, size, "", "user %s (uid %" PRIu32 ")", user, uid->u32);
         else if (*user)
-                append(buf, size, "", "user %s", user);
+                append(buf, size, "", not_set ? "user %s (uid -)" : "user %s", user);
         else if (have_uid)
                 append(buf, size, "", "uid %" PRIu32, uid->u32);
 }

@@ -219,7 +219,11 @@ void prop_list_json(const PropList *l, JsonWriter *w) {
                         json_int(w, p->i32);
                         break;
                 case PROP_UINT32:
-                        json_uint(w, p->u32);
+                        /* UID/GID before the first start: "not set", as a t's UINT64_MAX. */
+                        if (p->u32 == UINT32_MAX)
+                                json_null(w);
+                        else
+                                json_uint(w, p->u32);
                         break;
                 case PROP_UINT64:
                         if (p->u64 == UINT64_MAX)

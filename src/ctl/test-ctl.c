@@ -130,6 +130,7 @@ static void test_prop_list_json(void **state) {
         assert_int_equal(prop_list_add_bytes(&l, "InvocationID", id, sizeof(id)), 0);
         assert_int_equal(prop_list_add_strv(&l, "ExecStart", strv), 0);
         assert_int_equal(prop_list_add_uint64_array(&l, "RestartTimesUSec", times, 2), 0);
+        assert_int_equal(prop_list_add_uint32(&l, "UID", UINT32_MAX), 0);
 
         CAPTURE(out, f, {
                 JsonWriter w;
@@ -140,7 +141,7 @@ static void test_prop_list_json(void **state) {
         });
         assert_string_equal(out, "{\"state\":\"running\",\"memory_max\":null,\"tasks_max\":64,\"main_pid\":42,"
                                  "\"exit_status\":-1,\"escalated\":false,\"invocation_id\":\"01ab00ff\","
-                                 "\"exec_start\":[\"a\",\"b\"],\"restart_times_usec\":[5,7]}");
+                                 "\"exec_start\":[\"a\",\"b\"],\"restart_times_usec\":[5,7],\"uid\":null}");
         free(out);
 
         /* The typed getters fall back on a missing or mistyped property. */
@@ -578,6 +579,32 @@ static void test_format_sandbox(void **state) {
                       "strict (root in a user namespace, host uid 61300; preset: private tmp/dev/net/ipc/pids, "
                       "ro system, no home, proc invisible, proc subset pid, landlock)");
         prop_list_done(&l);
+
+        /* The daemon's SandboxKeys (effective values) win over the preset
+         * table: strict with the network and /tmp back, Landlock off; the
+         * uid not set yet (UINT32_MAX before the first start) is "-". */
+        {
+                char *effective[] = { (char *) "PrivateTmp=no", (char *) "ProtectSystem=strict",
+                                      (char *) "ProtectHome=yes", (char *) "PrivateDevices=yes",
+                                      (char *) "ProtectProc=invisible", (char *) "ProcSubset=pid",
+                                      (char *) "PrivateIPC=yes", (char *) "PrivateNetwork=no",
+                                      (char *) "PrivatePIDs=yes", (char *) "PrivateUsers=yes",
+                                      (char *) "Landlock=no", NULL };
+
+                assert_int_equal(prop_list_add_string(&l, "Sandbox", "strict"), 0);
+                assert_int_equal(prop_list_add_string(&l, "User", "dynamic"), 0);
+                assert_int_equal(prop_list_add_uint32(&l, "UID", UINT32_MAX), 0);
+                assert_int_equal(prop_list_add_strv(&l, "SandboxKeys", effective), 0);
+                check_sandbox(&l, features,
+                              "strict (dynamic uid -, private dev/ipc/pids, ro system, no home, proc invisible, "
+                              "proc subset pid)");
+                prop_list_done(&l);
+                assert_int_equal(prop_list_add_string(&l, "Sandbox", "none"), 0);
+                assert_int_equal(prop_list_add_string(&l, "User", "nobody"), 0);
+                assert_int_equal(prop_list_add_uint32(&l, "UID", UINT32_MAX), 0);
+                check_sandbox(&l, NULL, "none (user nobody (uid -))");
+                prop_list_done(&l);
+        }
 }
 
 static void test_state_color(void **state) {

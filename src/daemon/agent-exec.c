@@ -89,7 +89,7 @@ static int dynamic_uid(Agent *a, bool invocation, uid_t *ret, char **ret_message
                 return r;
         if (!invocation)
                 return dynamic_user_get(pool, a->name, ret) > 0 ? 0 : -ESRCH;
-        r = dynamic_user_acquire(pool, a->name, ret, ret_message);
+        r = dynamic_user_acquire(pool, a->name, a->spec.state_directory, ret, ret_message);
         if (r < 0)
                 return r;
         a->uid_dynamic = true;
@@ -174,9 +174,10 @@ static int host_ids(Agent *a, bool invocation, Identity *id, HostIds *ret, const
  * is held in a->ns_init_pidfd until the cgroup is empty); a health check
  * joins its agent's, its mount namespace included: a mount plan of its own
  * would give it another PrivateTmp /tmp than the agent's (and another
- * procfs, another copy of every bind). So the check applies no plan; the
- * agent's mount and cgroup namespaces exist exactly when the same settings
- * gave it a plan or protect_cgroups (User=root). */
+ * procfs, another copy of every bind). So the check gets no plan
+ * (agent_sandbox_prepare(join)); the agent's mount and cgroup namespaces
+ * exist when the same settings need one (sandbox->mount_ns) or
+ * protect_cgroups (User=root). */
 static void namespaces_fill(Agent *a, AgentSandbox *sandbox, bool invocation, const HostIds *host,
                             SpawnParams *p) {
         const SandboxSettings *st = &sandbox->settings;
@@ -186,7 +187,7 @@ static void namespaces_fill(Agent *a, AgentSandbox *sandbox, bool invocation, co
                      (host->userns ? SANDBOX_NS_USER : 0);
 
         if (!invocation) {
-                f |= (p->mounts || p->protect_cgroups ? SANDBOX_NS_MNT : 0) |
+                f |= (sandbox->mount_ns || p->protect_cgroups ? SANDBOX_NS_MNT : 0) |
                      (p->protect_cgroups ? SANDBOX_NS_CGROUP : 0);
                 p->mounts = NULL;
                 p->protect_cgroups = false;
@@ -265,8 +266,8 @@ int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *
                 *ret_step = "StateDirectory";
                 return r;
         }
-        r = agent_sandbox_prepare(&a->spec, m->config->default_sandbox, &m->features, state_dir, ret_sandbox,
-                                  &message);
+        r = agent_sandbox_prepare(&a->spec, m->config->default_sandbox, &m->features, state_dir, host.uid,
+                                  /* join= */ !invocation, ret_sandbox, &message);
         if (r < 0) {
                 log_agent_warning(a->name, "cannot set up its sandbox: %s", message ?: strerror(-r));
                 *ret_step = "sandbox";

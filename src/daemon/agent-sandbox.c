@@ -100,7 +100,8 @@ typedef struct PathList {
         char **strings;
 } PathList;
 
-static int add_path(PathList *l, const char *path, LandlockPathAccess access, bool optional, bool child_mount) {
+static int add_path_full(PathList *l, const char *path, LandlockPathAccess access, bool optional, bool child_mount,
+                         bool bind_source) {
         if (l->n == l->size) {
                 size_t size = l->size ? l->size * 2 : 32;
                 LandlockPath *p = reallocarray(l->paths, size, sizeof(LandlockPath));
@@ -115,8 +116,13 @@ static int add_path(PathList *l, const char *path, LandlockPathAccess access, bo
                 .access = access,
                 .optional = optional,
                 .child_mount = child_mount,
+                .bind_source = bind_source,
         };
         return 0;
+}
+
+static int add_path(PathList *l, const char *path, LandlockPathAccess access, bool optional, bool child_mount) {
+        return add_path_full(l, path, access, optional, child_mount, false);
 }
 
 /* Entries of a path list ("-" prefix: optional). */
@@ -150,7 +156,7 @@ static int add_binds(PathList *l, char **list, LandlockPathAccess access) {
                         free(s);
                         return r;
                 }
-                r = add_path(l, s, access, optional, false);
+                r = add_path_full(l, s, access, optional, false, /* bind_source= */ true);
                 if (r < 0)
                         return r;
         }
@@ -268,7 +274,8 @@ int agent_sandbox_landlock_spec(const AgentSpec *spec, const SandboxSettings *st
 }
 
 int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, const KernelFeatures *f,
-                          const char *state_directory, AgentSandbox *ret, char **ret_message) {
+                          const char *state_directory, uid_t uid, bool join, AgentSandbox *ret,
+                          char **ret_message) {
         _cleanup_strv_free_ char **strings = NULL;
         _cleanup_free_ LandlockPath *paths = NULL;
         _cleanup_free_ uint16_t *ports = NULL;
@@ -287,8 +294,10 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
         if (r < 0)
                 return r;
 
-        /* No mount namespace at all where nothing needs one. */
-        if (wants_mounts(spec, &s.settings))
+        /* No mount namespace at all where nothing needs one; a health check
+         * joins the agent's. */
+        s.mount_ns = wants_mounts(spec, &s.settings);
+        if (s.mount_ns && !join)
                 r = mount_plan_build(&(MountSettings) {
                                      .private_tmp = s.settings.keys[SANDBOX_KEY_PRIVATE_TMP] > 0,
                                      .protect_system = s.settings.keys[SANDBOX_KEY_PROTECT_SYSTEM],
@@ -304,10 +313,16 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
                                      .bind_read_only_paths = spec->bind_read_only_paths,
                                      /* Bound at its own path, past what the rest hides. */
                                      .state_directory = state_directory,
+                                     .state_directory_uid = uid,
                              },
                              &s.mounts, ret_message);
         if (r < 0)
                 return r;
+        r = mount_plan_open_sources(s.mounts, ret_message);
+        if (r < 0) {
+                agent_sandbox_done(&s);
+                return r;
+        }
         r = agent_sandbox_landlock_spec(spec, &s.settings, state_directory, &ls, &paths, &strings, &ports);
         if (r >= 0)
                 r = landlock_ruleset_build(&ls, &s.landlock, ret_message);
@@ -316,6 +331,25 @@ int agent_sandbox_prepare(const AgentSpec *spec, SandboxPreset default_preset, c
                 return r;
         }
         *ret = s;
+        return 0;
+}
+
+int agent_sandbox_keys_strv(const AgentSpec *spec, SandboxPreset default_preset, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        SandboxSettings st;
+
+        sandbox_options_resolve(&spec->sandbox, default_preset, &st);
+        for (SandboxKey k = 0; k < _SANDBOX_KEY_MAX; k++) {
+                char *e;
+
+                if (asprintf(&e, "%s=%s", sandbox_key_name(k), sandbox_key_value_to_string(k, st.keys[k])) < 0)
+                        return -ENOMEM;
+                if (strv_push(&l, e) < 0) {
+                        free(e);
+                        return -ENOMEM;
+                }
+        }
+        *ret = TAKE_PTR(l);
         return 0;
 }
 

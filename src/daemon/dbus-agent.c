@@ -4,6 +4,7 @@
  * tasks, CPU) is read from the cgroup when asked. */
 #include <string.h>
 
+#include "agent-sandbox.h"
 #include "agent-schema.h"
 #include "agent.h"
 #include "dbus.h"
@@ -124,6 +125,14 @@ static int live_property_get(sd_bus *bus, const Agent *a, const char *p, sd_bus_
 
 /* The live properties and the agent's own state; those of the spec come
  * from the schema below. */
+/* SandboxKeys: every sandbox key's effective value, KEY=VALUE. */
+static int bus_append_sandbox_keys(sd_bus_message *reply, Agent *a) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r = agent_sandbox_keys_strv(&a->spec, a->manager->config->default_sandbox, &l);
+
+        return r < 0 ? r : sd_bus_message_append_strv(reply, l);
+}
+
 static int property_get(sd_bus *bus, const char *path, const char *interface, const char *p,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Agent *a = userdata;
@@ -183,6 +192,8 @@ static int property_get(sd_bus *bus, const char *path, const char *interface, co
                                              sandbox_preset_to_string(a->spec.sandbox.preset >= 0
                                                                               ? (SandboxPreset) a->spec.sandbox.preset
                                                                               : a->manager->config->default_sandbox));
+        if (strcmp(p, "SandboxKeys") == 0)     /* isosec: the effective keys, for agentctl status */
+                return bus_append_sandbox_keys(reply, a);
         return -ENOENT;
 }
 
@@ -316,6 +327,7 @@ static const sd_bus_vtable vtable_tail[] = {
         P("UID", "u"),
         P("GID", "u"),
         P_CONST("Sandbox", "s"),
+        P_CONST("SandboxKeys", "as"),
         SD_BUS_METHOD("Stop", NULL, NULL, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

@@ -40,7 +40,16 @@ struct DynamicUserPool {
         Hashmap *by_uid;        /* uid -> the same DynamicUser */
         DynamicUserLookup lookup;
         void *userdata;
+        DynamicUserVeto veto;
+        void *veto_userdata;
 };
+
+/* One fresh pick: the agent's own StateDirectory=, and how many uids the
+ * veto barred (for the message when none is left). */
+typedef struct Pick {
+        const char *own_state_directory;
+        uint64_t vetoed;
+} Pick;
 
 int dynamic_user_range_parse(const char *s, uid_t *ret_lo, uid_t *ret_hi, char **ret_message) {
         _cleanup_free_ char *lo_text = NULL;
@@ -169,13 +178,26 @@ static void lock_drop(DynamicUserPool *p, DynamicUser *u) {
         u->lock_fd = safe_close(u->lock_fd);
 }
 
-/* 1 and *ret_fd: uid is ours now; 0: not usable (in the user database or
- * locked elsewhere); negative errno with a message. */
-static int uid_try(DynamicUserPool *p, uid_t uid, const char *name, int *ret_fd, char **ret_message) {
+/* 1 and *ret_fd: uid is ours now; 0: not usable (in the user database,
+ * locked elsewhere, or barred by the veto for a fresh pick); negative errno
+ * with a message. */
+static int uid_try(DynamicUserPool *p, uid_t uid, const char *name, Pick *pick, int *ret_fd, char **ret_message) {
         int r;
 
         if (uid == UID_16BIT_INVALID || uid == 0 || uid > UID_MAX_VALID)
                 return 0;
+        if (pick && p->veto) {
+                r = p->veto(uid, pick->own_state_directory, p->veto_userdata);
+                if (r < 0) {
+                        message_set(ret_message, "Failed to check whether uid %u owns a state directory: %s", uid,
+                                    strerror(-r));
+                        return r;
+                }
+                if (r > 0) {
+                        pick->vetoed++;
+                        return 0;
+                }
+        }
         r = p->lookup(uid, p->userdata);
         if (r < 0) {
                 message_set(ret_message, "Failed to look up uid %u in the user database: %s", uid, strerror(-r));
@@ -318,6 +340,11 @@ void dynamic_user_pool_set_lookup(DynamicUserPool *p, DynamicUserLookup lookup, 
         p->userdata = userdata;
 }
 
+void dynamic_user_pool_set_veto(DynamicUserPool *p, DynamicUserVeto veto, void *userdata) {
+        p->veto = veto;
+        p->veto_userdata = userdata;
+}
+
 static uint64_t name_hash(const char *s) {
         /* FNV-1a: fixed, so a name's first choice survives daemon restarts. */
         uint64_t h = 0xcbf29ce484222325ULL;
@@ -329,7 +356,9 @@ static uint64_t name_hash(const char *s) {
         return h;
 }
 
-int dynamic_user_acquire(DynamicUserPool *p, const char *name, uid_t *ret_uid, char **ret_message) {
+int dynamic_user_acquire(DynamicUserPool *p, const char *name, const char *own_state_directory, uid_t *ret_uid,
+                         char **ret_message) {
+        Pick pick = { .own_state_directory = own_state_directory };
         DynamicUser *u;
         uint64_t n, start;
         int fd = -EBADF, r;
@@ -342,8 +371,10 @@ int dynamic_user_acquire(DynamicUserPool *p, const char *name, uid_t *ret_uid, c
                 *ret_uid = u->uid;
                 return 0;
         }
+        /* The name's own uid since this pool handed it out: no other name had
+         * it since, so it owns no other agent's state (no veto). */
         if (u) {
-                r = u->uid >= p->lo && u->uid <= p->hi ? uid_try(p, u->uid, name, &fd, ret_message) : 0;
+                r = u->uid >= p->lo && u->uid <= p->hi ? uid_try(p, u->uid, name, NULL, &fd, ret_message) : 0;
                 if (r < 0)
                         return r;
                 if (r > 0) {
@@ -364,7 +395,7 @@ int dynamic_user_acquire(DynamicUserPool *p, const char *name, uid_t *ret_uid, c
 
                 if (hashmap_get(p->by_uid, HASHMAP_UINT(uid)))
                         continue;
-                r = uid_try(p, uid, name, &fd, ret_message);
+                r = uid_try(p, uid, name, &pick, &fd, ret_message);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -384,7 +415,7 @@ int dynamic_user_acquire(DynamicUserPool *p, const char *name, uid_t *ret_uid, c
                 u = hashmap_get(p->by_uid, HASHMAP_UINT(uid));
                 if (!u || u->lock_fd >= 0)
                         continue;
-                r = uid_try(p, uid, name, &fd, ret_message);
+                r = uid_try(p, uid, name, &pick, &fd, ret_message);
                 if (r < 0)
                         return r;
                 if (r == 0)
@@ -399,8 +430,9 @@ int dynamic_user_acquire(DynamicUserPool *p, const char *name, uid_t *ret_uid, c
 
         message_set(ret_message,
                     "No dynamic uid left for %s: every uid of DynamicUserRange=%u-%u is in the user database, "
-                    "held by a running agent, or locked by another agentvisord (lock files in %s)",
-                    name, p->lo, p->hi, p->lock_dir);
+                    "held by a running agent, locked by another agentvisord (lock files in %s), or owns another "
+                    "agent's StateDirectory (%" PRIu64 " checks refused one)",
+                    name, p->lo, p->hi, p->lock_dir, pick.vetoed);
         return -EUSERS;
 }
 

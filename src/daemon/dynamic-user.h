@@ -10,10 +10,20 @@
  * is a hash of the name into the range, so it is usually the same after a
  * daemon restart too.
  *
- * Nothing checks that a uid owns no files (systemd does not either): a
- * recycled uid may own files an earlier holder left in world-reachable
- * places. StateDirectory= is re-owned at a start whenever its owner is not
- * the agent's uid (state-directory.h). */
+ * A recycled uid must not reach an earlier holder's StateDirectory=: a
+ * uid is recycled when the range runs out (a released name's uid goes to
+ * another name) and across daemon restarts (the pool's memory is gone, and
+ * another name may hash to a uid that still owns an earlier agent's state).
+ * So a fresh pick asks a veto (dynamic_user_pool_set_veto(); the daemon's
+ * is state_directory_owned_by()): a uid that owns an existing state
+ * directory other than the acquiring agent's own is skipped, whatever the
+ * range holds. The agent's own directory does not bar the uid, so an agent
+ * gets its old uid back after a restart, and its directory needs no
+ * re-own. The alternative, systemd's 0700 root-owned /var/lib/private
+ * indirection, needs every agent with a StateDirectory in a mount
+ * namespace of its own to reach it at BASE/NAME; Sandbox=none agents have
+ * none. Files a uid left elsewhere (world-writable directories) are not
+ * checked (systemd does not either); PrivateTmp= keeps /tmp out of it. */
 #pragma once
 
 #include <stdbool.h>
@@ -45,6 +55,12 @@ int dynamic_user_lookup_nss(uid_t uid, void *userdata);
 
 typedef struct DynamicUserPool DynamicUserPool;
 
+/* Asked for every uid a fresh pick considers: > 0 it must not go to an
+ * agent whose own StateDirectory= is own_state_directory (NULL: none), 0
+ * it may, negative errno if the answer is unknown (the acquisition fails:
+ * never a uid that might own another agent's state). */
+typedef int (*DynamicUserVeto)(uid_t uid, const char *own_state_directory, void *userdata);
+
 /* A pool over lo..hi (as accepted by dynamic_user_range_parse(), but -ERANGE
  * is not checked here) with its lock files in lock_dir (for the daemon:
  * RuntimeDirectory + "/dynamic-uid"), which is created 0755 with its parents
@@ -54,19 +70,24 @@ int dynamic_user_pool_new(uid_t lo, uid_t hi, const char *lock_dir, DynamicUserP
 /* Drops every lock (and its lock file) and forgets every name. NULL is fine. */
 DynamicUserPool *dynamic_user_pool_free(DynamicUserPool *p);
 void dynamic_user_pool_set_lookup(DynamicUserPool *p, DynamicUserLookup lookup, void *userdata);
+/* NULL: no veto (the default). */
+void dynamic_user_pool_set_veto(DynamicUserPool *p, DynamicUserVeto veto, void *userdata);
 
 /* Gives name a uid and holds it (gid = the same number). The name's
  * remembered uid if it is still usable, else the first usable one probing
- * linearly from hash(name). A uid remembered for another name (held or
+ * linearly from hash(name) that the veto does not bar for
+ * own_state_directory (the agent's StateDirectory= NAME, NULL: none). A uid remembered for another name (held or
  * released) is only taken when no never-used uid is left; that name then
  * forgets it and gets a fresh one next time. Acquiring a name that holds its
  * uid already returns the same uid again (not counted: one release frees it).
  * O(1) lookups per uid, O(range) at worst.
  *   0 and *ret_uid;
- *   -EUSERS  the range is exhausted (*ret_message says so and why);
+ *   -EUSERS  the range is exhausted (*ret_message says so and why, with the
+ *            number of uids the veto barred);
  *   negative errno from the lock directory or the user database lookup,
  *   with *ret_message. *ret_message may be NULL. */
-int dynamic_user_acquire(DynamicUserPool *p, const char *name, uid_t *ret_uid, char **ret_message);
+int dynamic_user_acquire(DynamicUserPool *p, const char *name, const char *own_state_directory, uid_t *ret_uid,
+                         char **ret_message);
 
 /* For an agent found running with a uid of ours (Reexecute, or a daemon
  * restarted after a crash): takes exactly that uid for name, even outside

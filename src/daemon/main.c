@@ -69,7 +69,7 @@ int main(int argc, char *argv[]) {
         r = spawn_reserve_fds();
         log_open(true);
         if (r < 0)
-                log_warning_errno(r, "Cannot reserve fds 3-11 for spawning (%m); spawns will copy the fd table");
+                log_warning_errno(r, "Cannot reserve fds 3-12 for spawning (%m); spawns will copy the fd table");
         r = manager_new(config, bus, &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the manager: %m"), 1;

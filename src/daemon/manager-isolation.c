@@ -12,7 +12,16 @@
 #include "netns-pool.h"
 #include "parse-util.h"
 #include "path-util.h"
+#include "state-directory.h"
 #include "strv.h"
+
+/* The pool's veto: a uid that owns another agent's StateDirectory is not
+ * handed out (dynamic-user.h). */
+static int dynamic_uid_veto(uid_t uid, const char *own_state_directory, void *userdata) {
+        Manager *m = userdata;
+
+        return state_directory_owned_by(m->config->state_directory, uid, own_state_directory, NULL);
+}
 
 int manager_dynamic_users(Manager *m, DynamicUserPool **ret, char **ret_message) {
         _cleanup_free_ char *dir = NULL;
@@ -26,6 +35,7 @@ int manager_dynamic_users(Manager *m, DynamicUserPool **ret, char **ret_message)
                                           ret_message);
                 if (r < 0)
                         return r;
+                dynamic_user_pool_set_veto(m->dynamic_users, dynamic_uid_veto, m);
         }
         *ret = m->dynamic_users;
         return 0;

@@ -308,3 +308,97 @@ int state_directory_prepare(const char *base_dir, const char *name, uid_t uid, g
                 *ret_path = TAKE_PTR(path);
         return 0;
 }
+
+typedef struct OwnerWalk {
+        uid_t uid;
+        const char *own;
+        char name[PATH_MAX];    /* the NAME of the directory at hand */
+} OwnerWalk;
+
+static int owner_walk(OwnerWalk *w, int dir_fd, size_t len, unsigned depth) {
+        _cleanup_close_ int dup_fd = -EBADF;
+        DIR *d;
+        int r = 0;
+
+        dup_fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+        if (dup_fd < 0)
+                return -errno;
+        d = fdopendir(dup_fd);
+        if (!d)
+                return -errno;
+        TAKE_FD(dup_fd);
+
+        for (;;) {
+                struct dirent *de;
+                struct stat st;
+                size_t k;
+
+                errno = 0;
+                de = readdir(d);
+                if (!de) {
+                        r = errno > 0 ? -errno : 0;
+                        break;
+                }
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                if (!S_ISDIR(st.st_mode))
+                        continue;
+                k = strlen(de->d_name);
+                if (len + 1 + k >= sizeof w->name)
+                        continue;       /* no valid NAME is this long */
+                if (len > 0)
+                        w->name[len] = '/';
+                memcpy(w->name + len + (len > 0), de->d_name, k + 1);
+                if (st.st_uid == w->uid && (!w->own || strcmp(w->name, w->own) != 0)) {
+                        r = 1;
+                        break;
+                }
+                if (st.st_uid == 0 && (st.st_mode & 07777) == 0755 && depth < STATE_DIRECTORY_DEPTH_MAX) {
+                        _cleanup_close_ int fd = openat(dirfd(d), de->d_name,
+                                                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+                        if (fd < 0 && errno != ENOENT) {
+                                r = -errno;
+                                break;
+                        }
+                        if (fd >= 0) {
+                                r = owner_walk(w, fd, len + (len > 0) + k, depth + 1);
+                                if (r != 0)
+                                        break;
+                        }
+                }
+                w->name[len] = 0;
+        }
+        closedir(d);
+        return r;
+}
+
+int state_directory_owned_by(const char *base_dir, uid_t uid, const char *own, char **ret_name) {
+        _cleanup_free_ OwnerWalk *w = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!base_dir || base_dir[0] != '/')
+                return -EINVAL;
+        fd = open(base_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : -errno;
+        w = calloc(1, sizeof *w);
+        if (!w)
+                return -ENOMEM;
+        w->uid = uid;
+        w->own = own;
+        r = owner_walk(w, fd, 0, 0);
+        if (r > 0 && ret_name) {
+                *ret_name = strdup(w->name);
+                if (!*ret_name)
+                        return -ENOMEM;
+        }
+        return r;
+}

@@ -36,3 +36,15 @@ bool state_directory_name_is_valid(const char *name, char **ret_message);
  * Every failure but -ENOMEM sets *ret_message (may be NULL). */
 int state_directory_prepare(const char *base_dir, const char *name, uid_t uid, gid_t gid, char **ret_path,
                             char **ret_message);
+
+/* Whether uid owns a state directory beneath base_dir other than own (the
+ * asking agent's StateDirectory= NAME; NULL: none): the dynamic uid pool's
+ * veto (dynamic-user.h), so a recycled uid never gets another agent's state.
+ * A state directory is a directory of any owner but root; root-owned
+ * directories of mode 0755 are the parents state_directory_prepare() makes
+ * and are searched, STATE_DIRECTORY_DEPTH_MAX levels deep. Nothing is
+ * followed through a symlink.
+ *   1 and *ret_name (may be NULL; the NAME found, for the caller to free);
+ *   0: none (also when base_dir does not exist);
+ *   negative errno from the file system. */
+int state_directory_owned_by(const char *base_dir, uid_t uid, const char *own, char **ret_name);

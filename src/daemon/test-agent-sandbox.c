@@ -123,6 +123,8 @@ static void test_landlock_strict(void **state) {
         expect(&ls, "/srv/rw/secret", LANDLOCK_PATH_INACCESSIBLE, false);
         /* A bind's rule is on its source. */
         expect(&ls, "/tmp/in", LANDLOCK_PATH_READ_WRITE, false);
+        assert_true(find(&ls, "/tmp/in")->bind_source);
+        assert_false(find(&ls, "/srv/rw")->bind_source);
         assert_null(find(&ls, "/data"));
         expect(&ls, "/var/lib/agentvisor/x", LANDLOCK_PATH_READ_WRITE, false);
         assert_null(find(&ls, "/usr"));
@@ -165,11 +167,50 @@ static void test_landlock_full_and_none(void **state) {
         agent_spec_done(&s);
 }
 
+/* A health check joins its agent's mount namespace: its sandbox has no
+ * mount plan (nothing built, no source opened), only the note that there
+ * is a namespace to join; the agent's own spawn builds and opens it. */
+static void test_check_joins_mounts(void **state) {
+        _cleanup_free_ char *m = NULL;
+        AgentSandbox sb;
+        AgentSpec s;
+
+        agent_spec_init(&s);
+        s.sandbox.keys[SANDBOX_KEY_PRIVATE_TMP] = 1;
+        assert_int_equal(strv_extend(&s.bind_paths, "/nonexistent/agentvisor-test:/data"), 0);
+
+        assert_int_equal(agent_sandbox_prepare(&s, SANDBOX_NONE, &everything, NULL, 0, /* join= */ true, &sb, &m), 0);
+        assert_null(sb.mounts);
+        assert_true(sb.mount_ns);
+        agent_sandbox_done(&sb);
+
+        /* The invocation opens the missing source, and says which key. */
+        assert_int_equal(agent_sandbox_prepare(&s, SANDBOX_NONE, &everything, NULL, 0, false, &sb, &m), -ENOENT);
+        if (!m || !strstr(m, "BindPaths") || !strstr(m, "/nonexistent/agentvisor-test"))
+                fail_msg("message \"%s\" does not name the key and source", m ?: "(null)");
+        m = mfree(m);
+
+        strv_free(s.bind_paths);
+        s.bind_paths = NULL;
+        assert_int_equal(agent_sandbox_prepare(&s, SANDBOX_NONE, &everything, NULL, 0, false, &sb, &m), 0);
+        assert_non_null(sb.mounts);
+        assert_true(sb.mount_ns);
+        agent_sandbox_done(&sb);
+
+        /* No key needing one: nothing to join either. */
+        s.sandbox.keys[SANDBOX_KEY_PRIVATE_TMP] = 0;
+        assert_int_equal(agent_sandbox_prepare(&s, SANDBOX_NONE, &everything, NULL, 0, true, &sb, &m), 0);
+        assert_false(sb.mount_ns);
+        agent_sandbox_done(&sb);
+        agent_spec_done(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_honourable),
                 cmocka_unit_test(test_landlock_strict),
                 cmocka_unit_test(test_landlock_full_and_none),
+                cmocka_unit_test(test_check_joins_mounts),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

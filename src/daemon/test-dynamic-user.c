@@ -21,6 +21,8 @@
 #include <cmocka.h>
 
 #include "dynamic-user.h"
+#include "macro.h"
+#include "state-directory.h"
 
 #define check(cond, ...)                       \
         do {                                   \
@@ -66,7 +68,7 @@ static uid_t acquire(DynamicUserPool *p, const char *name) {
         uid_t uid = 0;
         int r;
 
-        r = dynamic_user_acquire(p, name, &uid, &m);
+        r = dynamic_user_acquire(p, name, NULL, &uid, &m);
         check(r == 0, "acquire %s: %s (%s)", name, strerror(-r), m ?: "no message");
         free(m);
         return uid;
@@ -162,7 +164,7 @@ static void test_distinct_and_exhausted(void **state) {
                 check(!seen[u - LO], "uid %u handed out twice", u);
                 seen[u - LO] = true;
         }
-        r = dynamic_user_acquire(p, "ninth", &uid, &m);
+        r = dynamic_user_acquire(p, "ninth", NULL, &uid, &m);
         check(r == -EUSERS, "acquire in a full range: %d, expected -EUSERS", r);
         check(uid == 0, "ret_uid written on failure");
         check(m && strstr(m, "3000000000-3000000007") && strstr(m, "ninth"),
@@ -204,7 +206,7 @@ static void test_skips_user_database(void **state) {
         {
                 char *m = NULL;
                 uid_t x;
-                int r = dynamic_user_acquire(p, "gamma", &x, &m);
+                int r = dynamic_user_acquire(p, "gamma", NULL, &x, &m);
 
                 check(r == -EIO && m && strstr(m, "user database"), "lookup error: %d %s", r, m ?: "(none)");
                 free(m);
@@ -221,11 +223,11 @@ static void test_other_daemon_locks(void **state) {
 
         check(acquire(a, "one") == LO, "the only uid not handed out");
         /* The second daemon knows nothing of "one" but sees the lock. */
-        r = dynamic_user_acquire(b, "two", &uid, &m);
+        r = dynamic_user_acquire(b, "two", NULL, &uid, &m);
         check(r == -EUSERS, "second pool took a uid the first holds (%d)", r);
         free(m);
         m = NULL;
-        r = dynamic_user_acquire(b, "one", &uid, &m);
+        r = dynamic_user_acquire(b, "one", NULL, &uid, &m);
         check(r == -EUSERS, "second pool took a uid the first holds for the same name (%d)", r);
         free(m);
         m = NULL;
@@ -237,7 +239,7 @@ static void test_other_daemon_locks(void **state) {
         check(acquire(b, "two") == LO, "the released uid was not free for the other daemon");
         /* Now the first pool cannot get it back, even for the name that had it. */
         m = NULL;
-        r = dynamic_user_acquire(a, "one", &uid, &m);
+        r = dynamic_user_acquire(a, "one", NULL, &uid, &m);
         check(r == -EUSERS, "first pool re-took a uid the second holds (%d)", r);
         free(m);
         dynamic_user_pool_free(a);
@@ -279,11 +281,75 @@ static void test_remembered_reused_last(void **state) {
         /* Nothing free but alpha's remembered uid: a third name gets it. */
         c = acquire(p, "third");
         check(c == a, "exhausted range did not fall back to a released remembered uid");
-        r = dynamic_user_acquire(p, "alpha", &a, &m);
+        r = dynamic_user_acquire(p, "alpha", NULL, &a, &m);
         check(r == -EUSERS, "alpha still got a uid (%d)", r);
         free(m);
         assert_int_equal(dynamic_user_release(p, other), 0);
         check(acquire(p, "alpha") == b, "alpha did not take the uid freed last");
+        dynamic_user_pool_free(p);
+}
+
+/* The daemon's veto over a state base in tmp (state_directory_owned_by()). */
+static char state_base[sizeof tmp + 32];
+
+static int state_veto(uid_t uid, const char *own, void *userdata) {
+        return state_directory_owned_by(state_base, uid, own, NULL);
+}
+
+static void state_make(const char *name, uid_t uid) {
+        char *m = NULL;
+        int r = state_directory_prepare(state_base, name, uid, (gid_t) uid, NULL, &m);
+
+        check(r == 0, "state_directory_prepare(%s): %s (%s)", name, strerror(-r), m ?: "no message");
+        free(m);
+}
+
+/* A recycled uid never reaches another agent's StateDirectory: not when
+ * the range runs out (a released name's uid), not after a restart (a fresh
+ * pool, another name hashing to the uid); the owner itself gets it back. */
+static void test_veto_state_directory_owner(void **state) {
+        FakeDb db = {};
+        DynamicUserPool *p = pool_new(LO + 40, LO + 40, &db);
+        char *m = NULL;
+        uid_t u, v;
+        int r;
+
+        if (geteuid() != 0)
+                skip();         /* chown */
+        snprintf(state_base, sizeof state_base, "%s/state", tmp);
+        dynamic_user_pool_set_veto(p, state_veto, NULL);
+        u = acquire(p, "alpha");
+        state_make("a/data", u);
+        assert_int_equal(dynamic_user_release(p, "alpha"), 0);
+
+        /* Exhausted: only alpha's uid is left, and it owns alpha's state. */
+        r = dynamic_user_acquire(p, "beta", "b", &v, &m);
+        check(r == -EUSERS, "beta got alpha's uid %u, which owns alpha's StateDirectory (%d)", v, r);
+        check(m && strstr(m, "StateDirectory") && strstr(m, "1 checks"), "message: %s", m ?: "(none)");
+        m = mfree(m);
+        r = dynamic_user_acquire(p, "gamma", NULL, &v, &m);
+        check(r == -EUSERS, "an agent without a StateDirectory got alpha's uid (%d)", r);
+        m = mfree(m);
+        r = dynamic_user_acquire(p, "alpha", "a/data", &v, &m);
+        check(r == 0 && v == u, "alpha did not get its uid back: %d (%s)", r, m ?: "");
+        assert_int_equal(dynamic_user_release(p, "alpha"), 0);
+        dynamic_user_pool_free(p);
+
+        /* A restart: the pool remembers nothing; only the owner gets it. */
+        p = pool_new(LO + 40, LO + 40, &db);
+        dynamic_user_pool_set_veto(p, state_veto, NULL);
+        r = dynamic_user_acquire(p, "beta", "b", &v, &m);
+        check(r == -EUSERS, "after a restart, beta got alpha's uid (%d)", r);
+        m = mfree(m);
+        r = dynamic_user_acquire(p, "alpha", "a/data", &v, &m);
+        check(r == 0 && v == u, "after a restart, alpha did not get its uid: %d (%s)", r, m ?: "");
+        dynamic_user_pool_free(p);
+
+        /* The control: once alpha's state has another owner, the uid is free again. */
+        state_make("a/data", LO + 41);
+        p = pool_new(LO + 40, LO + 40, &db);
+        dynamic_user_pool_set_veto(p, state_veto, NULL);
+        check(dynamic_user_acquire(p, "beta", "b", &v, NULL) == 0 && v == u, "the uid should be free");
         dynamic_user_pool_free(p);
 }
 
@@ -391,6 +457,7 @@ int main(void) {
                 cmocka_unit_test(test_skips_user_database),
                 cmocka_unit_test(test_other_daemon_locks),
                 cmocka_unit_test(test_remembered_reused_last),
+                cmocka_unit_test(test_veto_state_directory_owner),
                 cmocka_unit_test(test_adopt),
                 cmocka_unit_test(test_pool_new_errors),
                 cmocka_unit_test(test_lookup_nss),

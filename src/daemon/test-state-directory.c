@@ -114,6 +114,17 @@ static int fresh_base(void **state) {
         return 0;
 }
 
+static bool streq(const char *a, const char *b) {
+        return a && b && strcmp(a, b) == 0;
+}
+
+static void touch_dir_owned(const char *dir, const char *name, uid_t uid) {
+        char path[PATH_MAX];
+
+        pathf(path, "%s/%s", dir, name);
+        check(mkdir(path, 0700) == 0 && chown(path, uid, uid) == 0, "mkdir %s: %m", path);
+}
+
 static void test_created(void **state) {
         char p[PATH_MAX];
 
@@ -250,6 +261,35 @@ static void test_too_deep(void **state) {
         assert_owner(p, U2, U2);
 }
 
+/* The dynamic uid pool's veto: which state directory a uid owns, the
+ * asking agent's own excluded, through the root-owned parents only. */
+static void test_owned_by(void **state) {
+        char path[PATH_MAX], *name = NULL;
+
+        check(state_directory_owned_by(base, U1, NULL, NULL) == 0, "a missing base holds nothing");
+        prepare_ok("alpha", U1, U1);
+        prepare_ok("deep/er/beta", U2, U2);
+        check(state_directory_owned_by(base, U1, NULL, &name) == 1 && streq(name, "alpha"), "U1 owns alpha: %s",
+              name ?: "(none)");
+        name = mfree(name);
+        check(state_directory_owned_by(base, U2, "alpha", &name) == 1 && streq(name, "deep/er/beta"),
+              "U2 owns deep/er/beta: %s", name ?: "(none)");
+        name = mfree(name);
+        check(state_directory_owned_by(base, U1, "alpha", NULL) == 0, "alpha's own directory does not count");
+        check(state_directory_owned_by(base, U2, "deep/er/beta", NULL) == 0, "beta's own directory does not count");
+        check(state_directory_owned_by(base, U2 + 1, NULL, NULL) == 0, "an unknown uid owns nothing");
+
+        /* Not beneath a state directory (the agent's own tree), not through a
+         * symlink, not beneath a parent that is not root's 0755. */
+        pathf(path, "%s/alpha/sub", base);
+        check(mkdir(path, 0700) == 0 && chown(path, U2 + 2, U2 + 2) == 0, "mkdir: %m");
+        check(state_directory_owned_by(base, U2 + 2, NULL, NULL) == 0, "a directory inside a state directory");
+        pathf(path, "%s/link", base);
+        check(symlink(outside, path) == 0, "symlink: %m");
+        touch_dir_owned(outside, "x", U2 + 3);
+        check(state_directory_owned_by(base, U2 + 3, NULL, NULL) == 0, "a directory through a symlink");
+}
+
 static void test_bad_names(void **state) {
         static const char *const bad[] = {
                 "", "/abs", "..", ".", "a/../b", "a/./b", "a//b", "a/", "../x", "a b", "a\nb", "a:b", "x/..",
@@ -270,6 +310,7 @@ int main(void) {
                 cmocka_unit_test_setup(test_links_not_followed, fresh_base),
                 cmocka_unit_test_setup(test_too_deep, fresh_base),
                 cmocka_unit_test_setup(test_bad_names, fresh_base),
+                cmocka_unit_test_setup(test_owned_by, fresh_base),
         };
 
         if (geteuid() != 0) {

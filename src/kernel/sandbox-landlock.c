@@ -137,6 +137,7 @@ typedef struct Rule {
         const char *path;
         uint64_t rights;                  /* 0: inaccessible */
         const LandlockPath *origin;
+        bool bind_source;                 /* any of the merged paths is one */
         int fd;                           /* O_PATH */
 } Rule;
 
@@ -305,9 +306,23 @@ static int rules_merge(const LandlockSpec *spec, uint64_t write_rights, Rule **r
                                 break;
                 if (j < n) {
                         rules[j].rights &= rights;
+                        rules[j].bind_source = rules[j].bind_source || lp->bind_source;
                         continue;
                 }
-                rules[n++] = (Rule) { .path = lp->path, .rights = rights, .origin = lp, .fd = -EBADF };
+                rules[n++] = (Rule) { .path = lp->path, .rights = rights, .origin = lp, .bind_source = lp->bind_source,
+                                      .fd = -EBADF };
+        }
+
+        /* Nothing beneath an inaccessible path but a bind source. */
+        for (size_t i = 0; i < n; ) {
+                bool hidden = false;
+
+                for (size_t j = 0; j < n && !hidden && !rules[i].bind_source; j++)
+                        hidden = rules[j].rights == 0 && path_beneath(rules[i].path, rules[j].path);
+                if (hidden)
+                        rules[i] = rules[--n];
+                else
+                        i++;
         }
 
         /* A missing optional path is no rule at all: it must not carve its

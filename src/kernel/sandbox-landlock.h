@@ -37,12 +37,20 @@ typedef struct LandlockPath {
          * in the daemon's namespace would not reach the new mount: this one
          * is added by the child, after its mounts. */
         bool child_mount;
+        /* The source of a bind mount (BindPaths= SRC): reached through the
+         * bind's destination, so it keeps its rule even beneath an
+         * inaccessible path (see landlock_ruleset_build()). */
+        bool bind_source;
 } LandlockPath;
 
 /* The effective rules of one agent. Paths nest: a path beneath another
  * gets its own access, narrower or wider (a read-only or inaccessible path
  * inside a writable one is carved out of it, see landlock_ruleset_build()).
- * The same path given twice gets the narrower access. */
+ * The same path given twice gets the narrower access. A path beneath an
+ * inaccessible one gets no rule at all (but a bind source): the mount
+ * sandbox hides it under an empty tmpfs, and Landlock's view must not
+ * reopen it either (ReadWritePaths=/x/secret/y with InaccessiblePaths=/x/secret
+ * leaves /x/secret/y unreachable). */
 typedef struct LandlockSpec {
         bool filesystem;               /* Landlock=yes: everything not granted by paths is denied */
         const LandlockPath *paths;

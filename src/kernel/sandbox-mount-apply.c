@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -28,62 +30,136 @@ static _child_ bool child_is_dir_fd(int fd) {
         return syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) >= 0 && S_ISDIR(stx.stx_mode);
 }
 
-/* Creates path's missing parents, then path itself as a directory or an
- * empty file: the mount point for a bind whose destination the sandbox
- * does not have (a BindPaths= target in the private /tmp). */
-static _child_ int child_make_mount_point(const char *path, bool dir) {
-        char buf[PATH_MAX];
-        size_t n = 0;
-        long fd;
-
-        for (size_t i = 0; path[i]; i++) {
-                if (n + 1 >= sizeof buf)
-                        return -ENAMETOOLONG;
-                if (path[i] == '/' && n > 0) {
-                        buf[n] = 0;
-                        if (syscall(SYS_mkdirat, AT_FDCWD, buf, 0755) < 0 && errno != EEXIST)
-                                return child_errno();
-                }
-                buf[n++] = path[i];
-        }
-        buf[n] = 0;
-        if (dir)
-                return syscall(SYS_mkdirat, AT_FDCWD, buf, 0755) < 0 && errno != EEXIST ? child_errno() : 0;
-        fd = syscall(SYS_openat, AT_FDCWD, buf, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0644);
-        if (fd < 0)
-                return errno == EEXIST ? 0 : child_errno();
-        (void) syscall(SYS_close, fd);
-        return 0;
+static _child_ void child_close(long fd) {
+        if (fd >= 0)
+                (void) syscall(SYS_close, fd);
 }
 
-static _child_ int child_attach(int fd, const char *path) {
+/* dir_fd/path without following a symlink anywhere in it (ELOOP): the
+ * child is root over host file systems, and a directory on the way may be
+ * an agent's. */
+static _child_ long child_open(int dir_fd, const char *path, unsigned long long flags) {
+        struct open_how how = { .flags = flags | O_CLOEXEC, .mode = flags & O_CREAT ? 0644 : 0,
+                                .resolve = RESOLVE_NO_SYMLINKS };
+
+        return syscall(SYS_openat2, dir_fd, path, &how, sizeof how);
+}
+
+/* An O_PATH fd of a step's path: a fixed system path (op->system: /home,
+ * /usr, /dev/null, ... which a host may well make a symlink, /home to
+ * /var/home) is the host's to point anywhere; any other, from an agent's
+ * keys, is resolved without symlinks. */
+static _child_ long child_open_path(const char *path, bool system) {
+        struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = system ? 0 : RESOLVE_NO_SYMLINKS };
+
+        return syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+}
+
+/* Walks path from "/" one component at a time on directory fds, making the
+ * missing ones (0755 directories; the last an empty 0644 file unless dir),
+ * and returns an O_PATH fd of the last: the mount point for a bind whose
+ * destination the sandbox does not have (a BindPaths= target in the private
+ * /tmp). mkdirat() and the O_CREAT open act on the name in the directory
+ * fd, and a symlink there is refused (EEXIST, then ELOOP on the open). */
+static _child_ long child_make_mount_point(const char *path, bool dir) {
+        char name[NAME_MAX + 1];
+        long dfd, next;
+        size_t i = 0;
+
+        dfd = child_open(AT_FDCWD, "/", O_PATH | O_DIRECTORY);
+        if (dfd < 0)
+                return child_errno();
+        for (;;) {
+                size_t n = 0;
+                bool last;
+
+                while (path[i] == '/')
+                        i++;
+                while (path[i] && path[i] != '/') {
+                        if (n >= NAME_MAX) {
+                                child_close(dfd);
+                                return -ENAMETOOLONG;
+                        }
+                        name[n++] = path[i++];
+                }
+                name[n] = 0;
+                while (path[i] == '/')
+                        i++;
+                last = path[i] == 0;
+                if (n == 0) {           /* "/" itself */
+                        return dfd;
+                }
+                if (!last || dir) {
+                        if (syscall(SYS_mkdirat, dfd, name, 0755) < 0 && errno != EEXIST) {
+                                next = child_errno();
+                                child_close(dfd);
+                                return next;
+                        }
+                        next = child_open((int) dfd, name, O_PATH | O_DIRECTORY);
+                } else {
+                        next = child_open((int) dfd, name, O_RDONLY | O_CREAT | O_NOCTTY | O_NONBLOCK);
+                        child_close(next);
+                        next = next < 0 ? next : child_open((int) dfd, name, O_PATH);
+                }
+                if (next < 0)
+                        next = child_errno();
+                child_close(dfd);
+                if (next < 0 || last)
+                        return next;
+                dfd = next;
+        }
+}
+
+/* Attaches the detached tree fd onto path, made as a mount point if
+ * missing: onto the fd of the path resolved without symlinks, never onto
+ * wherever a link on the way points. */
+static _child_ int child_attach(int fd, const char *path, bool system) {
+        long target;
         int r;
 
-        if (syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) >= 0)
-                return 0;
-        if (errno != ENOENT)
-                return child_errno();
-        r = child_make_mount_point(path, child_is_dir_fd(fd));
-        if (r < 0)
-                return r;
-        return syscall(SYS_move_mount, fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? child_errno() : 0;
+        target = child_open_path(path, system);
+        if (target < 0 && errno == ENOENT)
+                target = child_make_mount_point(path, child_is_dir_fd(fd));
+        else if (target < 0)
+                target = child_errno();
+        if (target < 0)
+                return (int) target;
+        r = syscall(SYS_move_mount, fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ?
+                    child_errno() : 0;
+        child_close(target);
+        return r;
 }
 
 /* Every mount at and beneath path read-only, in place. mount_setattr()
- * wants a mount's root: a plain directory is bound onto itself first, as
- * systemd does. */
-static _child_ int child_read_only(const char *path, bool ignore_missing) {
+ * wants a mount's root: a plain directory gets a recursive copy of itself
+ * bound onto it first (as systemd does), made read-only before it is
+ * attached. */
+static _child_ int child_read_only(const char *path, bool ignore_missing, bool system) {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+        long fd, tree;
+        int r;
 
-        if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) >= 0)
+        fd = child_open_path(path, system);
+        if (fd < 0)
+                return errno == ENOENT && ignore_missing ? 0 : child_errno();
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) >= 0) {
+                child_close(fd);
                 return 0;
-        if (errno == ENOENT && ignore_missing)
-                return 0;
-        if (errno != EINVAL)
-                return child_errno();
-        if (syscall(SYS_mount, path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return child_errno();
-        return syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) < 0 ? child_errno() : 0;
+        }
+        if (errno != EINVAL) {
+                r = child_errno();
+                child_close(fd);
+                return r;
+        }
+        tree = syscall(SYS_open_tree, fd, "", AT_EMPTY_PATH | AT_RECURSIVE | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0 ||
+            syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = child_errno();
+        else
+                r = 0;
+        child_close(tree);
+        child_close(fd);
+        return r;
 }
 
 /* A read-only tmpfs on op->path holding one empty mode-000 file, copied
@@ -114,17 +190,157 @@ static _child_ int child_stage(const MountPlan *plan, const MountOp *op) {
         return syscall(SYS_umount2, op->path, MNT_DETACH) < 0 ? child_errno() : 0;
 }
 
+/* An empty read-only tmpfs of mode 000, made with the new mount API and
+ * attached onto fd. */
+static _child_ int child_tmpfs_onto(long fd) {
+        long fs, mnt;
+        int r = 0;
+
+        fs = syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return child_errno();
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "000", 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                r = child_errno();
+        mnt = r < 0 ? -1 : syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+                                   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        if (r >= 0 && mnt < 0)
+                r = child_errno();
+        if (r >= 0 && syscall(SYS_move_mount, mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = child_errno();
+        child_close(mnt);
+        child_close(fs);
+        return r;
+}
+
 /* A directory gets an empty read-only tmpfs of mode 000 (no staging
  * needed); anything else the staged empty file. */
 static _child_ int child_inaccessible(const MountPlan *plan, const MountOp *op) {
-        struct statx stx;
+        long fd;
+        int r;
 
-        if (syscall(SYS_statx, AT_FDCWD, op->path, 0, STATX_TYPE, &stx) < 0)
+        fd = child_open_path(op->path, op->system);
+        if (fd < 0)
                 return errno == ENOENT && op->ignore_missing ? 0 : child_errno();
-        if (S_ISDIR(stx.stx_mode))
-                return syscall(SYS_mount, "tmpfs", op->path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                               "mode=000,size=4k") < 0 ? child_errno() : 0;
-        return child_attach(plan->fds[op->slot], op->path);
+        if (child_is_dir_fd((int) fd))
+                r = child_tmpfs_onto(fd);
+        else
+                r = syscall(SYS_move_mount, plan->fds[op->slot], "", fd, "",
+                            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? child_errno() : 0;
+        child_close(fd);
+        return r;
+}
+
+/* A detached copy of the path as the namespace shows it now, resolved
+ * without symlinks. */
+static _child_ int child_clone(const MountPlan *plan, const MountOp *op) {
+        long src, fd;
+
+        src = child_open_path(op->source, op->system);
+        if (src < 0)
+                return errno == ENOENT && op->ignore_missing ? 0 : child_errno();
+        fd = syscall(SYS_open_tree, src, "",
+                     AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
+        if (fd < 0)
+                fd = child_errno();
+        child_close(src);
+        if (fd < 0)
+                return (int) fd;
+        plan->fds[op->slot] = (int) fd;
+        return 0;
+}
+
+/* The copies of the sources the daemon opened, made while the child is
+ * still in the daemon's mount namespace (open_tree() copies only mounts of
+ * the caller's namespace), each a slave of its source, as a copy made in
+ * the agent's namespace would be: nothing mounted beneath a bind in there
+ * propagates back to the host. */
+static _child_ int child_clone_sources(const MountPlan *plan) {
+        struct mount_attr attr = { .propagation = MS_SLAVE };
+
+        for (size_t i = 0; i < plan->n_ops; i++) {
+                const MountOp *op = &plan->ops[i];
+                long src, fd;
+
+                if (op->type != MOUNT_OP_CLONE || !op->from_parent)
+                        continue;
+                src = plan->received[op->source_index];
+                plan->received[op->source_index] = -1;
+                if (src < 0)            /* missing, with '-' */
+                        continue;
+                fd = syscall(SYS_open_tree, src, "",
+                             AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
+                if (fd < 0)
+                        fd = child_errno();
+                child_close(src);
+                if (fd < 0)
+                        return (int) fd;
+                plan->fds[op->slot] = (int) fd;
+                if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+                        return child_errno();
+        }
+        return 0;
+}
+
+/* The sources the daemon opened, in the order of plan->sources, skipping
+ * the missing ones: every datagram was queued before the clone. */
+static _child_ int child_receive_sources(const MountPlan *plan, int sources_fd) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < plan->n_sources; i++)
+                plan->received[i] = -1;
+        for (;;) {
+                union {
+                        struct cmsghdr h;
+                        char buf[CMSG_SPACE(sizeof(int) * MOUNT_PLAN_SOURCES_PER_MESSAGE)];
+                } control;
+                char byte;
+                struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+                struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+                                     .msg_controllen = sizeof control };
+                struct cmsghdr *c;
+                size_t n;
+
+                while (k < plan->n_sources && plan->sources[k] < 0)
+                        k++;
+                if (k == plan->n_sources)
+                        return 0;
+                if (syscall(SYS_recvmsg, sources_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0)
+                        return child_errno();
+                c = CMSG_FIRSTHDR(&mh);
+                if ((mh.msg_flags & MSG_CTRUNC) || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                        return -EBADMSG;
+                n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t j = 0; j < n; j++) {
+                        int fd;
+
+                        __builtin_memcpy(&fd, CMSG_DATA(c) + j * sizeof(int), sizeof fd);
+                        while (k < plan->n_sources && plan->sources[k] < 0)
+                                k++;
+                        if (k == plan->n_sources) {
+                                child_close(fd);
+                                continue;
+                        }
+                        plan->received[k++] = fd;
+                }
+        }
+}
+
+/* What the daemon logs for a refused symlink (ELOOP). */
+static _child_ const char *symlink_step(MountOpType type) {
+        switch (type) {
+        case MOUNT_OP_CLONE:
+                return "open_tree (a symlink in the source's path)";
+        case MOUNT_OP_ATTACH:
+                return "bind (a symlink in the mount point's path)";
+        case MOUNT_OP_READ_ONLY:
+                return "mount_read_only (a symlink in the path)";
+        case MOUNT_OP_INACCESSIBLE:
+                return "mount_inaccessible (a symlink in the path)";
+        default:
+                return "mount (a symlink in the path)";
+        }
 }
 
 static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char **ret_step) {
@@ -134,12 +350,8 @@ static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char
         switch (op->type) {
         case MOUNT_OP_CLONE:
                 *ret_step = "open_tree";
-                fd = syscall(SYS_open_tree, AT_FDCWD, op->source,
-                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
-                if (fd < 0)
-                        return errno == ENOENT && op->ignore_missing ? 0 : child_errno();
-                plan->fds[op->slot] = (int) fd;
-                return 0;
+                /* The daemon's sources are copied before the unshare. */
+                return op->from_parent ? 0 : child_clone(plan, op);
         case MOUNT_OP_STAGE:
                 *ret_step = "mount_stage";
                 return child_stage(plan, op);
@@ -167,13 +379,13 @@ static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char
                                 return child_errno();
                         *ret_step = "bind";
                 }
-                r = child_attach((int) fd, op->path);
+                r = child_attach((int) fd, op->path, op->system);
                 (void) syscall(SYS_close, fd);
                 plan->fds[op->slot] = -1;
                 return r;
         case MOUNT_OP_READ_ONLY:
                 *ret_step = "mount_read_only";
-                return child_read_only(op->path, op->ignore_missing);
+                return child_read_only(op->path, op->ignore_missing, op->system);
         case MOUNT_OP_INACCESSIBLE:
                 *ret_step = "mount_inaccessible";
                 return child_inaccessible(plan, op);
@@ -189,6 +401,22 @@ static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char
         }
 }
 
+_child_ int mount_plan_take_sources(const MountPlan *plan, int sources_fd, const char **ret_step) {
+        int r;
+
+        for (size_t i = 0; i < plan->n_fds; i++)
+                plan->fds[i] = -1;
+        if (plan->n_sources == 0)
+                return 0;
+        *ret_step = "mount_sources";
+        if (!plan->received || sources_fd < 0)
+                return -EBADF;
+        r = child_receive_sources(plan, sources_fd);
+        (void) syscall(SYS_close, sources_fd);
+        *ret_step = "open_tree";
+        return r < 0 ? r : child_clone_sources(plan);
+}
+
 _child_ int mount_plan_apply(const MountPlan *plan, const char **ret_step) {
         int r = 0;
 
@@ -200,16 +428,23 @@ _child_ int mount_plan_apply(const MountPlan *plan, const char **ret_step) {
         if (syscall(SYS_mount, NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return child_errno();
 
-        for (size_t i = 0; i < plan->n_fds; i++)
-                plan->fds[i] = -1;
         /* The modes of the plan are exact: the agent's UMask= (set before
          * the plan) would make a 0755 mount point 0700, which a non-root
          * agent cannot cross. */
         long mask = syscall(SYS_umask, 0);
-        for (size_t i = 0; r >= 0 && i < plan->n_ops; i++)
+        for (size_t i = 0; r >= 0 && i < plan->n_ops; i++) {
                 r = child_op(plan, &plan->ops[i], ret_step);
+                if (r == -ELOOP)
+                        *ret_step = symlink_step(plan->ops[i].type);
+        }
         (void) syscall(SYS_umask, mask);
-        /* Unused copies (a directory's staged file); all O_CLOEXEC anyway. */
+        /* Unused copies (a directory's staged file, a step not reached);
+         * all O_CLOEXEC anyway. */
+        for (size_t i = 0; i < plan->n_sources; i++)
+                if (plan->received[i] >= 0) {
+                        (void) syscall(SYS_close, plan->received[i]);
+                        plan->received[i] = -1;
+                }
         for (size_t i = 0; i < plan->n_fds; i++)
                 if (plan->fds[i] >= 0) {
                         (void) syscall(SYS_close, plan->fds[i]);

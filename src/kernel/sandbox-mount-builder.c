@@ -95,18 +95,37 @@ int builder_entry(Builder *b, Entry e) {
 }
 
 /* A detached copy of source, taken before anything is mounted; returns the slot. */
-int builder_clone(Builder *b, const char *source, bool recursive, bool ignore_missing, size_t *ret_slot) {
+int builder_clone(Builder *b, const char *source, bool recursive, bool ignore_missing, bool system, size_t *ret_slot) {
         size_t slot = b->plan->n_fds++;
         int r;
 
         r = builder_op(b, (MountOp) { .type = MOUNT_OP_CLONE, .source = source, .slot = slot,
-                                      .recursive = recursive, .ignore_missing = ignore_missing });
+                                      .recursive = recursive, .ignore_missing = ignore_missing, .system = system });
         if (r < 0)
                 return r;
         *ret_slot = slot;
         return 0;
 }
 
+/* A copy of a source the daemon opens (mount_plan_open_sources()). */
+int builder_clone_source(Builder *b, const char *key, const char *source, bool ignore_missing, bool check_owner,
+                         uid_t owner, size_t *ret_slot) {
+        size_t slot = b->plan->n_fds;
+        int r;
+
+        if (b->plan->n_sources >= MOUNT_PLAN_SOURCES_MAX)
+                return builder_error(b, "%s: more than %u bind sources in one sandbox", key, MOUNT_PLAN_SOURCES_MAX);
+        r = builder_op(b, (MountOp) { .type = MOUNT_OP_CLONE, .source = source, .slot = slot, .recursive = true,
+                                      .ignore_missing = ignore_missing, .from_parent = true,
+                                      .source_index = b->plan->n_sources, .key = key, .check_owner = check_owner,
+                                      .owner = owner });
+        if (r < 0)
+                return r;
+        b->plan->n_fds++;
+        b->plan->n_sources++;
+        *ret_slot = slot;
+        return 0;
+}
 
 int builder_fixed(Builder *b, EntryKind kind, const char *path, const char *options, unsigned long flags,
                          bool ignore_missing) {
@@ -115,7 +134,7 @@ int builder_fixed(Builder *b, EntryKind kind, const char *path, const char *opti
         if (kind == ENTRY_INACCESSIBLE)
                 slot = b->n_inaccessible++;
         return builder_entry(b, (Entry) { .kind = kind, .path = path, .options = options, .flags = flags,
-                                          .slot = slot, .ignore_missing = ignore_missing });
+                                          .slot = slot, .ignore_missing = ignore_missing, .system = true });
 }
 
 /* The nodes PrivateDevices keeps, bound from the host's /dev. */
@@ -136,7 +155,7 @@ static int builder_devices(Builder *b, size_t first_slot) {
                                       .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_STRICTATIME });
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(device_nodes); i++)
                 r = builder_op(b, (MountOp) { .type = MOUNT_OP_ATTACH, .path = device_nodes[i],
-                                              .slot = first_slot + i });
+                                              .slot = first_slot + i, .system = true });
         if (r >= 0)
                 r = builder_op(b, (MountOp) { .type = MOUNT_OP_MKDIR, .path = "/dev/pts", .mode = 0755 });
         if (r >= 0)
@@ -162,7 +181,7 @@ int builder_device_sources(Builder *b, size_t *ret_first_slot) {
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(device_nodes); i++) {
                 size_t slot = 0;
                 /* Containers may have no /dev/tty (the last one). */
-                r = builder_clone(b, device_nodes[i], false, i == ELEMENTSOF(device_nodes) - 1, &slot);
+                r = builder_clone(b, device_nodes[i], false, i == ELEMENTSOF(device_nodes) - 1, true, &slot);
                 if (i == 0)
                         *ret_first_slot = slot;
         }
@@ -229,13 +248,13 @@ int builder_finish(Builder *b) {
         for (size_t i = 0; r >= 0 && i < b->n_entries; i++) {
                 Entry *e = &b->entries[i];
                 MountOp op = { .path = e->path, .options = e->options, .flags = e->flags, .slot = e->slot,
-                               .ignore_missing = e->ignore_missing };
+                               .ignore_missing = e->ignore_missing, .system = e->system };
 
                 /* The copies of the writable paths beneath, as they are now. */
                 for (size_t k = i + 1; r >= 0 && k < b->n_entries; k++)
                         if (b->entries[k].kind == ENTRY_RESTORE && b->entries[k].cover == (ssize_t) i)
                                 r = builder_clone(b, b->entries[k].path, true, b->entries[k].ignore_missing,
-                                                  &b->entries[k].slot);
+                                                  b->entries[k].system, &b->entries[k].slot);
                 if (r < 0)
                         break;
 

@@ -28,6 +28,7 @@ typedef struct Entry {
         bool ignore_missing;
         size_t seq;
         ssize_t cover;          /* RESTORE: the read-only entry it is copied before; -1: nothing to restore */
+        bool system;            /* a fixed system path (builder_fixed()): see MountOp.system */
 } Entry;
 
 typedef struct Builder {
@@ -44,7 +45,9 @@ int builder_error(Builder *b, const char *fmt, ...) _printf_(2, 3);
 const char *builder_strndup(Builder *b, const char *s, size_t n);
 int builder_op(Builder *b, MountOp op);
 int builder_entry(Builder *b, Entry e);
-int builder_clone(Builder *b, const char *source, bool recursive, bool ignore_missing, size_t *ret_slot);
+int builder_clone(Builder *b, const char *source, bool recursive, bool ignore_missing, bool system, size_t *ret_slot);
+int builder_clone_source(Builder *b, const char *key, const char *source, bool ignore_missing, bool check_owner,
+                         uid_t owner, size_t *ret_slot);
 int builder_fixed(Builder *b, EntryKind kind, const char *path, const char *options, unsigned long flags,
                   bool ignore_missing);
 int builder_device_sources(Builder *b, size_t *ret_first_slot);

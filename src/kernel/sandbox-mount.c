@@ -123,7 +123,7 @@ static int builder_binds(Builder *b, const char *key, char * const *list, bool r
                                 return r;
                 } else
                         dest = source;
-                r = builder_clone(b, source, true, ignore, &slot);
+                r = builder_clone_source(b, key, source, ignore, false, 0, &slot);
                 if (r < 0)
                         return r;
                 r = builder_entry(b, (Entry) { .kind = ENTRY_ATTACH, .path = dest, .slot = slot,
@@ -218,14 +218,14 @@ static int builder_proc(Builder *b, const MountSettings *s) {
         return builder_fixed(b, ENTRY_PROC, "/proc", options, MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
 }
 
-static int builder_state_directory(Builder *b, const char *state_directory) {
+static int builder_state_directory(Builder *b, const char *state_directory, uid_t uid) {
         const char *path;
         size_t slot;
         int r;
 
         r = builder_path(b, "StateDirectory", state_directory, strlen(state_directory), NULL, &path);
         if (r >= 0)
-                r = builder_clone(b, path, true, false, &slot);
+                r = builder_clone_source(b, "StateDirectory", path, false, true, uid, &slot);
         if (r >= 0)
                 r = builder_entry(b, (Entry) { .kind = ENTRY_ATTACH, .path = path, .slot = slot });
         return r;
@@ -261,7 +261,7 @@ static int builder_settings(Builder *b, const MountSettings *s) {
         if (r >= 0)
                 r = builder_binds(b, "BindReadOnlyPaths", s->bind_read_only_paths, true);
         if (r >= 0 && s->state_directory)
-                r = builder_state_directory(b, s->state_directory);
+                r = builder_state_directory(b, s->state_directory, s->state_directory_uid);
         return r;
 }
 
@@ -270,6 +270,10 @@ MountPlan *mount_plan_free(MountPlan *plan) {
                 return NULL;
         for (char **s = plan->strings; s && *s; s++)
                 free(*s);
+        for (size_t i = 0; plan->sources && i < plan->n_sources; i++)
+                safe_close(plan->sources[i]);
+        free(plan->sources);
+        free(plan->received);
         free(plan->strings);
         free(plan->ops);
         free(plan->fds);

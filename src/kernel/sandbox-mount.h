@@ -10,7 +10,11 @@
  *   1. every source that a later step hides is opened first, as a detached
  *      copy (open_tree(OPEN_TREE_CLONE)): bind sources (so a host path under
  *      /tmp can be passed in past PrivateTmp), StateDirectory, and the device
- *      nodes PrivateDevices keeps;
+ *      nodes PrivateDevices keeps. The bind sources and StateDirectory are
+ *      opened once, by the daemon (mount_plan_open_sources(): no symlink
+ *      anywhere in the path, checked on the fd), and the child copies the
+ *      tree from that fd: nothing swapped in on the path between the
+ *      daemon's check and the child's open is ever mounted;
  *   2. every other step sorted by path, parents first (systemd's rule: the
  *      most specific path wins); at one path a mount is made first, then
  *      made read-only, then made inaccessible, so the stricter setting wins.
@@ -23,6 +27,20 @@
  * read-only. Beneath a fresh writable mount (the private /tmp, the private
  * /dev, a bind) there is nothing to put back; at the path of any other
  * step, or beneath an inaccessible one, the other step stands.
+ *
+ * No symlink is followed in the child where a path comes from the agent's
+ * keys: every path it binds onto, makes a mount point in, makes read-only
+ * or inaccessible, or copies is resolved with openat2(RESOLVE_NO_SYMLINKS)
+ * (mount points made one component at a time on directory fds), and
+ * mounts are attached onto that fd (move_mount(MOVE_MOUNT_T_EMPTY_PATH)).
+ * Only the fixed system paths of the presets (/usr, /etc, the home
+ * directories, /tmp, /proc, the device nodes, ...: MountOp.system) are
+ * resolved as the host has them, symlinks included (/home may be a link
+ * to /var/home): they are the host's, not an agent's. The child is root over
+ * host file systems: a symlink an agent plants in a directory it can write
+ * (a BindPaths= target under /tmp, its StateDirectory) would otherwise
+ * redirect a mkdir, a file creation or a mount. Such a path fails the spawn
+ * with ELOOP at a step that says so ("bind: symlink in path").
  *
  * InaccessiblePaths (and ProtectHome=yes): a directory gets an empty
  * read-only tmpfs of mode 000, anything else an empty mode-000 file from a
@@ -111,10 +129,12 @@ typedef struct MountSettings {
         char * const *bind_paths;               /* SRC[:DST] */
         char * const *bind_read_only_paths;     /* SRC[:DST] */
         const char *state_directory;            /* host path, bound writable at the same path; NULL: none */
+        uid_t state_directory_uid;              /* its owner, checked on the fd the daemon opens */
 } MountSettings;
 
 typedef enum MountOpType {
-        MOUNT_OP_CLONE,         /* open_tree(source) into fds[slot]: a detached copy */
+        MOUNT_OP_CLONE,         /* open_tree(source) into fds[slot]: a detached copy; from_parent: of the fd
+                                 * sources[source_index] the daemon opened */
         MOUNT_OP_STAGE,         /* a read-only tmpfs on path holding an empty mode-000 file, copied into
                                  * fds[slot .. slot + n_slots), then detached again */
         MOUNT_OP_TMPFS,         /* mount("tmpfs", path, flags, options) */
@@ -139,6 +159,12 @@ typedef struct MountOp {
         size_t n_slots;         /* STAGE */
         bool recursive;         /* CLONE: with every mount beneath (a bind of a tree) */
         bool ignore_missing;    /* a leading '-': a missing path or source skips the step */
+        bool from_parent;       /* CLONE: source opened by mount_plan_open_sources() */
+        size_t source_index;    /* CLONE with from_parent */
+        const char *key;        /* CLONE with from_parent: the key, for messages */
+        bool check_owner;       /* CLONE with from_parent: a directory of mode 0700 owned by owner */
+        uid_t owner;
+        bool system;            /* a fixed system path (not from an agent's keys): symlinks followed */
 } MountOp;
 
 typedef struct MountPlan {
@@ -149,7 +175,19 @@ typedef struct MountPlan {
         int *fds;
         size_t n_fds;
         char **strings;         /* owns every string the ops point to */
+        /* The sources the daemon opens (O_PATH, -1: a missing '-' one),
+         * closed by mount_plan_free(); `received` is where the child keeps
+         * its copies of them (written by the child only). */
+        size_t n_sources;
+        int *sources;
+        int *received;
 } MountPlan;
+
+/* At most this many bind sources (BindPaths=, BindReadOnlyPaths=,
+ * StateDirectory=) in one plan. */
+#define MOUNT_PLAN_SOURCES_MAX 256U
+/* Fds per datagram of mount_plan_sources_socket(). */
+#define MOUNT_PLAN_SOURCES_PER_MESSAGE 32U
 
 /* Builds the plan. -EINVAL for bad input, with ret_error (if given) set to
  * a message naming the key and the entry ("BindPaths: \"x\" is not an
@@ -157,6 +195,27 @@ typedef struct MountPlan {
  * nothing to do, no mount namespace needed. */
 int mount_plan_build(const MountSettings *s, MountPlan **ret, char **ret_error);
 MountPlan *mount_plan_free(MountPlan *plan);
+
+/* In the daemon, after mount_plan_build() and before spawn(): opens every
+ * from_parent source with openat2(O_PATH, RESOLVE_NO_SYMLINKS) and checks
+ * it on the fd (StateDirectory: a directory of mode 0700 owned by its uid).
+ * -ELOOP (a symlink in the path), -ENOENT (missing, without '-'), -EPERM
+ * (StateDirectory's owner or mode), other -errno; each with *ret_error (if
+ * given) naming the key and the path. */
+int mount_plan_open_sources(MountPlan *plan, char **ret_error);
+
+/* spawn() (parent side): a datagram socket holding every opened source as
+ * SCM_RIGHTS, for the child to receive (mount_plan_apply()). -1 when the
+ * plan has none. The caller closes it after the clone. */
+int mount_plan_sources_socket(const MountPlan *plan, int *ret_fd);
+
+/* In the spawn child only (raw syscalls, no allocation), first, while it
+ * is still in the daemon's mount namespace (open_tree() copies only mounts
+ * of the caller's namespace): receives the opened sources from sources_fd
+ * (mount_plan_sources_socket(), -1: none), closes it, and makes their
+ * detached copies, slaves of their sources. 0 or a negative errno with
+ * *ret_step. Call it for every plan before mount_plan_apply(). */
+int mount_plan_take_sources(const MountPlan *plan, int sources_fd, const char **ret_step);
 
 /* In the spawn child only (raw syscalls, no allocation; CAP_SYS_ADMIN):
  * unshare(CLONE_NEWNS), every mount a slave of the host's so nothing

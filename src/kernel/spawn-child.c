@@ -77,17 +77,24 @@ static _child_ void child_stdio(ChildContext *ctx) {
                 child_fail(ctx, "stdio");
 }
 
-/* Everything above 2 but the fds later steps need: the user namespace
- * (sandbox_ns_child()) and the Landlock ruleset (enforced after
- * no_new_privs). Both are O_CLOEXEC and close at exec. */
+/* Everything above 2 but the fds later steps need: the mount plan's
+ * sources (mount_plan_apply()), the user namespace (sandbox_ns_child())
+ * and the Landlock ruleset (enforced after no_new_privs). All are
+ * O_CLOEXEC; each is closed once used, and at exec at the latest. */
 static _child_ void child_close_fds(ChildContext *ctx) {
-        int k1 = ctx->landlock_fd, k2 = ctx->ns.setns_fd, keep[2];
+        int keep[3] = { ctx->landlock_fd, ctx->ns.setns_fd, ctx->mount_sources_fd };
         unsigned from = 3;
         bool ok = true;
 
-        keep[0] = k1 < k2 ? k1 : k2;
-        keep[1] = k1 < k2 ? k2 : k1;
-        for (int i = 0; i < 2 && ok; i++) {
+        /* Sorted, three elements. */
+        for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 2 - i; j++)
+                        if (keep[j] > keep[j + 1]) {
+                                int t = keep[j];
+                                keep[j] = keep[j + 1];
+                                keep[j + 1] = t;
+                        }
+        for (int i = 0; i < 3 && ok; i++) {
                 if (keep[i] < (int) from)
                         continue;
                 if ((unsigned) keep[i] > from)
@@ -99,7 +106,7 @@ static _child_ void child_close_fds(ChildContext *ctx) {
         if (errno != ENOSYS)
                 child_fail(ctx, "close_range");
         for (int fd = 3; fd < ctx->max_fd; fd++)
-                if (fd != ctx->landlock_fd && fd != ctx->ns.setns_fd)
+                if (fd != keep[0] && fd != keep[1] && fd != keep[2])
                         (void) syscall(SYS_close, fd);
 }
 
@@ -175,6 +182,18 @@ static _child_ void child_enter_cgroups(ChildContext *ctx) {
 static _child_ void child_sandbox(ChildContext *ctx) {
         const SpawnParams *p = ctx->p;
 
+        /* The daemon's bind sources are copied in the daemon's mount
+         * namespace, before any unshare. */
+        if (p->mounts) {
+                const char *step;
+                int r = mount_plan_take_sources(p->mounts, ctx->mount_sources_fd, &step);
+
+                ctx->mount_sources_fd = -1;     /* closed by mount_plan_take_sources() */
+                if (r < 0) {
+                        errno = -r;
+                        child_fail(ctx, step);
+                }
+        }
         if (p->protect_cgroups)
                 child_protect_cgroups(ctx);
 

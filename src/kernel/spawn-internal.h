@@ -15,7 +15,7 @@
 /* Low fd slots held open (on /dev/null) for the whole life of the process,
  * see spawn_reserve_fds(). */
 #define RESERVED_FIRST 3
-#define RESERVED_N 9
+#define RESERVED_N 10
 #define RESERVED_END (RESERVED_FIRST + RESERVED_N)
 
 typedef struct ChildContext {
@@ -28,6 +28,7 @@ typedef struct ChildContext {
         int v1_procs_fds[_SPAWN_V1_MAX];
         size_t n_v1_procs_fds;
         int landlock_fd;                     /* kept open past child_close_fds() */
+        int mount_sources_fd;                /* mount_plan_sources_socket(), kept likewise */
         bool shared_files;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */

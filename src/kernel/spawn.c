@@ -19,6 +19,7 @@
 
 #include "macro.h"
 #include "sandbox-landlock.h"
+#include "sandbox-mount.h"
 #include "spawn-internal.h"
 #include "spawn.h"
 
@@ -188,9 +189,9 @@ static int stack_get(void) {
 
 /* With reserved slots, the fds the child needs are copied into them (slot
  * RESERVED_END - 1 stays free for the clone() fallback's cgroup.procs,
- * RESERVED_END - 2 for the namespace fd; from RESERVED_FIRST at most 7 are
- * used: stdout, stderr, _SPAWN_V1_MAX cgroup.procs and the Landlock
- * ruleset). */
+ * RESERVED_END - 2 for the namespace fd, RESERVED_END - 3 for the mount
+ * plan's sources; from RESERVED_FIRST at most 7 are used: stdout, stderr,
+ * _SPAWN_V1_MAX cgroup.procs and the Landlock ruleset). */
 static int child_fds_prepare(ChildContext *ctx) {
         const SpawnParams *p = ctx->p;
         int slot = RESERVED_FIRST;
@@ -229,13 +230,29 @@ static int child_fds_prepare(ChildContext *ctx) {
                 ctx->v1_procs_fds[i] = slot++;
         }
         if (ctx->landlock_fd >= 0) {
-                if (slot >= RESERVED_END - 2)
+                if (slot >= RESERVED_END - 3)
                         return -EMFILE;
                 if (dup3(ctx->landlock_fd, slot, O_CLOEXEC) < 0)
                         return -errno;
                 ctx->landlock_fd = slot++;
         }
         return 0;
+}
+
+/* The mount plan's sources (sandbox-mount.h), on a socket in the slot
+ * child_fds_prepare() leaves for it. */
+static int mount_sources_prepare(ChildContext *ctx) {
+        int fd, r;
+
+        r = mount_plan_sources_socket(ctx->p->mounts, &fd);
+        if (r < 0 || fd < 0 || !ctx->shared_files) {
+                ctx->mount_sources_fd = fd;
+                return r;
+        }
+        r = dup3(fd, RESERVED_END - 3, O_CLOEXEC) < 0 ? -errno : 0;
+        safe_close(fd);
+        ctx->mount_sources_fd = r < 0 ? -EBADF : RESERVED_END - 3;
+        return r;
 }
 
 /* Points the slots back at /dev/null, so that the parent does not keep a
@@ -303,6 +320,7 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 .cap_last_cap = read_cap_last_cap(),
                 .max_fd = (int) MIN(sysconf(_SC_OPEN_MAX), (long) INT32_MAX),
                 .ns = SANDBOX_NS_STATE_INIT,
+                .mount_sources_fd = -EBADF,
         };
         sigset_t all, saved;
         int pidfd = -EBADF, r;
@@ -325,12 +343,18 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         if (r < 0)
                 return r;
         r = child_fds_prepare(&ctx);
-        if (r < 0)
+        if (r >= 0)
+                r = mount_sources_prepare(&ctx);
+        if (r < 0) {
+                child_fds_release(&ctx);
                 return r;
+        }
         if (p->ns.flags != 0) {
                 r = ns_prepare(&ctx);
                 if (r < 0) {
                         sandbox_ns_finish(&p->ns, &ctx.ns, false);
+                        if (!ctx.shared_files)
+                                safe_close(ctx.mount_sources_fd);
                         child_fds_release(&ctx);
                         return r;
                 }
@@ -342,6 +366,8 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
         if (ctx.shared_files)
                 ctx.ns.setns_fd = -EBADF;   /* a reserved slot: reset below */
+        else
+                safe_close(ctx.mount_sources_fd);
         if (p->ns.flags != 0)
                 sandbox_ns_finish(&p->ns, &ctx.ns, pid > 0 && ctx.error == 0);
         child_fds_release(&ctx);

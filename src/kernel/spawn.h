@@ -66,7 +66,7 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
 /* At most this many v1 cgroup.procs fds (pids, memory, cpu). */
 #define _SPAWN_V1_MAX 4
 
-/* Call once at start, before anything else opens fds: holds fds 3..11 on
+/* Call once at start, before anything else opens fds: holds fds 3..12 on
  * /dev/null for the rest of the process's life. From then on spawn() shares
  * the fd table with the child (CLONE_FILES) and the child keeps only those
  * slots (close_range(CLOSE_RANGE_UNSHARE)), so a spawn does not copy a table

@@ -307,6 +307,44 @@ static void test_narrower_paths_carved_out(void **state) {
         landlock_ruleset_free(rs);
 }
 
+/* A path beneath an inaccessible one gets no rule: Landlock's view keeps
+ * it unreachable, as the mount sandbox does (ReadWritePaths=/x/secret/y
+ * with InaccessiblePaths=/x/secret). A bind source there keeps its rule:
+ * it is reached through the bind. */
+static void test_nothing_beneath_inaccessible(void **state) {
+        char rw[PATH_MAX], secret[PATH_MAX], inner[PATH_MAX];
+        LandlockPath paths[] = {
+                { "/", LANDLOCK_PATH_READ_ONLY, false },
+                { rw, LANDLOCK_PATH_READ_WRITE, false },
+                { secret, LANDLOCK_PATH_INACCESSIBLE, false },
+                { inner, LANDLOCK_PATH_READ_WRITE, false },
+        };
+        LandlockSpec spec = { .filesystem = true, .paths = paths, .n_paths = ELEMENTSOF(paths) };
+        LandlockRuleset *rs;
+        int fd;
+
+        make_tree();
+        snprintf(rw, sizeof rw, "%s", tpath("rw"));
+        snprintf(secret, sizeof secret, "%s", tpath("rw/secret"));
+        snprintf(inner, sizeof inner, "%s", tpath("rw/secret/inner"));
+        check(mkdir(inner, 0700) == 0 || errno == EEXIST, "mkdir: %m");
+        fd = open(tpath("rw/secret/inner/file"), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        check(fd >= 0 && write(fd, "data", 4) == 4, "create: %m");
+        close(fd);
+
+        rs = build(&spec);
+        expect_child(rs, "read", tpath("rw/secret/inner/file"), EACCES);
+        expect_child(rs, "write", tpath("rw/secret/inner/new"), EACCES);
+        expect_child(rs, "read", tpath("rw/secret/file"), EACCES);
+        landlock_ruleset_free(rs);
+
+        paths[3].bind_source = true;
+        rs = build(&spec);
+        expect_child(rs, "read", tpath("rw/secret/inner/file"), 0);
+        expect_child(rs, "read", tpath("rw/secret/file"), EACCES);
+        landlock_ruleset_free(rs);
+}
+
 /* A read-only path inside a writable one: the writable directory itself
  * keeps what both allow (it can be listed and read), not more. */
 static void test_readonly_inside_writable(void **state) {
@@ -584,6 +622,7 @@ int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_readonly_even_for_root, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_narrower_paths_carved_out, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_nothing_beneath_inaccessible, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_readonly_inside_writable, test_setup, test_teardown),
                 cmocka_unit_test(test_missing_path_is_error),
                 cmocka_unit_test(test_nothing_to_restrict),

@@ -339,6 +339,8 @@ static char *run_probe(const MountSettings *s, uid_t uid, const char *script, ..
 
         r = mount_plan_build(s, &plan, &error);
         check(r == 0, "mount_plan_build: %s", error ? error : strerror(-r));
+        r = mount_plan_open_sources(plan, &error);
+        check(r == 0, "mount_plan_open_sources: %s", error ? error : strerror(-r));
         check(pipe2(pipefd, O_CLOEXEC) == 0, "pipe2: %m");
         p.stdout_fd = p.stderr_fd = pipefd[1];
         p.mounts = plan;

@@ -111,6 +111,30 @@ daemon_has_isolation() {
         "$AGENTCTL" stop s1
 }
 
+@test "status's Sandbox: line shows the agent's effective keys, not the preset's defaults" {
+        daemon_has_isolation || skip "this agentvisord has no isolation (no Features property)"
+        av_stop_daemon
+        av_config Daemon.DefaultUser=dynamic
+        av_start
+
+        # strict, with the network, /tmp and Landlock given back by -p.
+        run "$AGENTCTL" run --name e1 --sandbox strict -p PrivateNetwork=no -p PrivateTmp=no -p Landlock=no \
+                -- /bin/sleep 60
+        [ "$status" -eq 0 ] || { echo "$output"; false; }
+        ctl_wait_json '.state == "running"' status e1
+        run "$AGENTCTL" --json status e1
+        jq -e '.sandbox_keys | index("PrivateNetwork=no") and index("PrivateTmp=no") and index("PrivatePIDs=yes")' \
+                <<<"$output" || { echo "$output"; false; }
+        uid=$(jq -r .uid <<<"$output")
+
+        run "$AGENTCTL" status e1
+        line=$(grep '^ *Sandbox: ' <<<"$output")
+        [[ $line == *"Sandbox: strict (dynamic uid $uid, private dev/ipc/pids, ro system, no home"* ]] ||
+                { echo "$line"; false; }
+        [[ $line != *net* && $line != *landlock* && $line != *preset:* ]] || { echo "$line"; false; }
+        "$AGENTCTL" stop e1
+}
+
 @test "__complete properties lists run's -p keys without a bus" {
         AGENTCTL_BUS_ADDRESS=unix:path=/nonexistent run "$AGENTCTL" __complete properties
         [ "$status" -eq 0 ]
