@@ -143,7 +143,12 @@ static int policy_check(const CtlArgs *a, const char *file) {
                 return CTL_EXIT_FAILURE;
         }
 
-        printf("%s: OK, %u BPF instructions\n", file, (unsigned) policy_filter(p)->len);
+        if (policy_has_report(p))
+                /* Loaded with a listener: the notify and enforce filters. */
+                printf("%s: OK, %u + %u BPF instructions (reports violations)\n", file,
+                       (unsigned) policy_notify_filter(p)->len, (unsigned) policy_enforce_filter(p)->len);
+        else
+                printf("%s: OK, %u BPF instructions\n", file, (unsigned) policy_filter(p)->len);
         return CTL_EXIT_OK;
 }
 
