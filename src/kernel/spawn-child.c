@@ -78,16 +78,23 @@ static _child_ void child_stdio(ChildContext *ctx) {
 }
 
 /* Everything above 2 but the fds later steps need: the user namespace
- * (sandbox_ns_child()) and the Landlock ruleset (enforced after
- * no_new_privs). Both are O_CLOEXEC and close at exec. */
+ * (sandbox_ns_child()), the Landlock ruleset (enforced after no_new_privs)
+ * and the socket the seccomp listener leaves by. All are O_CLOEXEC and
+ * close at exec. */
 static _child_ void child_close_fds(ChildContext *ctx) {
-        int k1 = ctx->landlock_fd, k2 = ctx->ns.setns_fd, keep[2];
+        int keep[3] = { ctx->landlock_fd, ctx->ns.setns_fd, ctx->listener_sock };
         unsigned from = 3;
         bool ok = true;
 
-        keep[0] = k1 < k2 ? k1 : k2;
-        keep[1] = k1 < k2 ? k2 : k1;
-        for (int i = 0; i < 2 && ok; i++) {
+        /* Sorted, by hand: three entries. */
+        for (int i = 0; i < 3; i++)
+                for (int j = i + 1; j < 3; j++)
+                        if (keep[j] < keep[i]) {
+                                int t = keep[i];
+                                keep[i] = keep[j];
+                                keep[j] = t;
+                        }
+        for (int i = 0; i < 3 && ok; i++) {
                 if (keep[i] < (int) from)
                         continue;
                 if ((unsigned) keep[i] > from)
@@ -99,7 +106,7 @@ static _child_ void child_close_fds(ChildContext *ctx) {
         if (errno != ENOSYS)
                 child_fail(ctx, "close_range");
         for (int fd = 3; fd < ctx->max_fd; fd++)
-                if (fd != ctx->landlock_fd && fd != ctx->ns.setns_fd)
+                if (fd != ctx->landlock_fd && fd != ctx->ns.setns_fd && fd != ctx->listener_sock)
                         (void) syscall(SYS_close, fd);
 }
 
@@ -234,6 +241,21 @@ static _child_ void child_confine(ChildContext *ctx) {
          * and goes before seccomp, which may not allow the call. */
         if (p->landlock && landlock_child_enforce(p->landlock, ctx->landlock_fd) < 0)
                 child_fail(ctx, "landlock");
+        /* A reporting policy: the notify filter first, its listener handed
+         * to the parent, then the enforce filter (see spawn-listener.c for
+         * why this order cannot deadlock and leaves the agent no copy). */
+        if (p->notify_filter) {
+                long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                                  p->notify_filter);
+                int listener = (int) fd;
+
+                if (fd < 0)
+                        child_fail(ctx, "seccomp listener");
+                __builtin_memcpy(CMSG_DATA(&ctx->listener_cmsg.align), &listener, sizeof(int));
+                if (syscall(SYS_sendmmsg, ctx->listener_sock, &ctx->listener_msg, 1,
+                            MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
+                        child_fail(ctx, "seccomp listener");
+        }
         if (p->filter && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, p->filter) < 0)
                 child_fail(ctx, "seccomp");
 }
@@ -270,12 +292,13 @@ _child_ _noreturn_ int spawn_child_main(void *userdata) {
         if (syscall(SYS_chdir, p->working_directory ? p->working_directory : "/") < 0)
                 child_fail(ctx, "chdir");
 
-        child_confine(ctx);
-
         /* Only the child knows its pid before exec; the slot lives in memory
-         * the parent allocated and shares with us (CLONE_VM). */
+         * the parent allocated and shares with us (CLONE_VM). Before the
+         * filters: after them only execve may come. */
         if (p->pid_env_slot)
                 child_format_pid(p->pid_env_slot, (long) syscall(SYS_getpid));
+
+        child_confine(ctx);
 
         (void) syscall(SYS_execve, p->path, p->argv, p->envp);
         child_fail(ctx, "execve");

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "macro.h"
 #include "sandbox-ns.h"
@@ -28,6 +29,16 @@ typedef struct ChildContext {
         int v1_procs_fds[_SPAWN_V1_MAX];
         size_t n_v1_procs_fds;
         int landlock_fd;                     /* kept open past child_close_fds() */
+        /* notify_filter: the child's end of the socket the listener goes
+         * through, and the message the child completes with its number. */
+        int listener_sock;
+        struct mmsghdr listener_msg;
+        struct iovec listener_iov;
+        char listener_byte;
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } listener_cmsg;
         bool shared_files;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
@@ -41,3 +52,9 @@ typedef struct ChildContext {
  * on the borrowed stack, sharing the parent's memory, and never returns
  * (exec, or exit 127 with ctx->error and ctx->step set). */
 _noreturn_ int spawn_child_main(void *userdata);
+
+/* spawn-listener.c: the parent's side of the listener hand-over. */
+int spawn_listener_prepare(ChildContext *ctx, int *ret_parent_sock);
+/* After an exec: stores the listener in *p->ret_listener_fd, or kills the
+ * child and sets ctx->error. */
+void spawn_listener_finish(ChildContext *ctx, int parent_sock, int pidfd);

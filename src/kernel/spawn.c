@@ -235,6 +235,16 @@ static int child_fds_prepare(ChildContext *ctx) {
                         return -errno;
                 ctx->landlock_fd = slot++;
         }
+        if (ctx->listener_sock >= 0) {
+                /* Free with the three v1 hierarchies there are (pids,
+                 * memory, cpu); only a fourth would leave no room. */
+                if (slot >= RESERVED_END - 2)
+                        return -EMFILE;
+                if (dup3(ctx->listener_sock, slot, O_CLOEXEC) < 0)
+                        return -errno;
+                safe_close(ctx->listener_sock);
+                ctx->listener_sock = slot++;
+        }
         return 0;
 }
 
@@ -296,18 +306,7 @@ static int ns_prepare(ChildContext *ctx) {
         return r;
 }
 
-int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step) {
-        ChildContext ctx = {
-                .p = p,
-                .cgroup_procs_fd = -EBADF,
-                .cap_last_cap = read_cap_last_cap(),
-                .max_fd = (int) MIN(sysconf(_SC_OPEN_MAX), (long) INT32_MAX),
-                .ns = SANDBOX_NS_STATE_INIT,
-        };
-        sigset_t all, saved;
-        int pidfd = -EBADF, r;
-        pid_t pid;
-
+static int params_check(const SpawnParams *p) {
         if (!p || !p->path || p->path[0] != '/' || !p->argv || !p->argv[0] || !p->envp || p->cgroup_fd < 0 ||
             (p->n_groups > 0 && !p->groups) || (p->n_v1_procs_fds > 0 && !p->v1_procs_fds) ||
             p->n_v1_procs_fds > _SPAWN_V1_MAX)
@@ -315,7 +314,26 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         /* In a user namespace setgroups is denied: no groups to give. */
         if ((p->ns.flags & SANDBOX_NS_USER) && p->n_groups > 0)
                 return -EINVAL;
-        r = sandbox_ns_validate(&p->ns);
+        if (p->notify_filter && !p->ret_listener_fd)
+                return -EINVAL;
+        return sandbox_ns_validate(&p->ns);
+}
+
+int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step) {
+        ChildContext ctx = {
+                .p = p,
+                .cgroup_procs_fd = -EBADF,
+                .cap_last_cap = read_cap_last_cap(),
+                .max_fd = (int) MIN(sysconf(_SC_OPEN_MAX), (long) INT32_MAX),
+                .ns = SANDBOX_NS_STATE_INIT,
+                .listener_sock = -EBADF,
+        };
+        _cleanup_close_ int listener_parent = -EBADF;
+        sigset_t all, saved;
+        int pidfd = -EBADF, r;
+        pid_t pid;
+
+        r = params_check(p);
         if (r < 0)
                 return r;
 
@@ -324,9 +342,17 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         r = stack_get();
         if (r < 0)
                 return r;
+        if (p->notify_filter) {
+                r = spawn_listener_prepare(&ctx, &listener_parent);
+                if (r < 0)
+                        return r;
+        }
         r = child_fds_prepare(&ctx);
-        if (r < 0)
+        if (r < 0) {
+                if (!ctx.shared_files)
+                        safe_close(ctx.listener_sock);
                 return r;
+        }
         if (p->ns.flags != 0) {
                 r = ns_prepare(&ctx);
                 if (r < 0) {
@@ -345,9 +371,13 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         if (p->ns.flags != 0)
                 sandbox_ns_finish(&p->ns, &ctx.ns, pid > 0 && ctx.error == 0);
         child_fds_release(&ctx);
+        if (!ctx.shared_files)
+                safe_close(ctx.listener_sock);
 
         if (pid < 0)
                 return pid;
+        if (ctx.error == 0 && p->notify_filter)
+                spawn_listener_finish(&ctx, listener_parent, pidfd);
         if (ctx.error < 0) {
                 siginfo_t si;
 

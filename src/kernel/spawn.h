@@ -30,6 +30,12 @@ typedef struct SpawnParams {
         size_t n_groups;
         const char *working_directory;     /* chdir; failure is a spawn failure */
         const struct sock_fprog *filter;   /* NULL: none (tests, benchmarks) */
+        /* A policy that reports (policy.h): loaded before `filter`, with
+         * SECCOMP_FILTER_FLAG_NEW_LISTENER; the listener (O_CLOEXEC) comes
+         * back in *ret_listener_fd, which is required then. The agent never
+         * holds it (see spawn-listener.c). NULL: none. */
+        const struct sock_fprog *notify_filter;
+        int *ret_listener_fd;
         int stdout_fd;                     /* dup'd to 1 / 2; -1: /dev/null */
         int stderr_fd;
         RlimitSettings rlimits;
