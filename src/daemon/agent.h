@@ -81,6 +81,7 @@ struct Agent {
         bool uid_dynamic;
         int ns_init_pidfd;               /* PrivatePIDs: the namespace's init, until the cgroup is empty */
         Policy *policy;                  /* the invocation's: health checks run under it */
+        struct AgentViolations *violations; /* seccomp listener, counts, learn mode (agent-violation.c) */
 
         sd_event_source *stop_timer;     /* AgentTimeoutSec after SIGTERM */
         sd_event_source *runtime_timer;

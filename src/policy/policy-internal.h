@@ -125,5 +125,3 @@ int policy_compile_kind(const Policy *p, PolicyFilterKind kind, struct sock_fpro
  * action on syscall nr. */
 uint32_t policy_filter_action(PolicyFilterKind kind, int nr, uint32_t action);
 
-/* Short text for an action: "allow", "kill", "log", "errno EPERM". */
-void policy_action_format(uint32_t action, char *buf, size_t size);

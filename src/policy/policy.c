@@ -139,6 +139,14 @@ int policy_answer(const Policy *p, const struct seccomp_data *data, uint32_t *re
         return bpf_run(&p->filter, data, ret_action);
 }
 
+const char *policy_syscall_name(int nr) {
+        const SyscallTable *t = syscall_table_get();
+
+        if (nr < 0 || nr > t->max_nr)
+                return NULL;
+        return t->names[nr];
+}
+
 int policy_learn_filter(const Policy *p, struct sock_fprog *ret) {
         return policy_compile_kind(p, POLICY_FILTER_LEARN, ret, NULL);
 }

@@ -61,6 +61,11 @@ const struct sock_fprog *policy_notify_filter(const Policy *p);
  * says for that syscall and those arguments, from the POLICY_FILTER_REAL
  * program. -EINVAL if the program cannot run on it. */
 int policy_answer(const Policy *p, const struct seccomp_data *data, uint32_t *ret_action);
+/* Short text for an action: "allow", "kill", "log", "errno EPERM", with
+ * " report" for a rule that reports. */
+void policy_action_format(uint32_t action, char *buf, size_t size);
+/* The native syscall's name, NULL for a number with none. */
+const char *policy_syscall_name(int nr);
 /* The learning filter for `PolicyMode=learn` (caller frees ret->filter):
  * allows what this policy allows and notifies everything else. */
 int policy_learn_filter(const Policy *p, struct sock_fprog *ret);
