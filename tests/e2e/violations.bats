@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Policy violations (issue 14): a `report` rule is answered by the daemon
+# with the rule's action, one PolicyViolation signal per violation up to 10
+# per agent per second, every one counted in PolicyViolations; a `kill
+# report` rule ends the agent as seccomp/31; learn mode writes a policy the
+# same program then runs under without a violation.
+
+load helpers
+
+BATS_TEST_TIMEOUT=120
+
+setup() {
+        av_setup
+        mkdir -p "$T/policies"
+        chmod 755 "$T/policies"
+        av_config Supervisor.AgentTimeoutSec=2 "Daemon.PolicyPath=$T/policies:$POLICY_DIR"
+        cat >"$T/policies/rep.policy" <<'EOF'
+include default
+deny ptrace errno EACCES report
+deny bpf action kill report
+EOF
+        av_start
+}
+
+teardown() {
+        av_teardown
+}
+
+# The value of an Agent property through agentctl-free busctl.
+violations() {
+        av_prop "$1" PolicyViolations
+}
+
+@test "a report rule answers with its errno and sends one PolicyViolation" {
+        av_monitor_start
+        av_run v1 Policy s rep -- "$SYSCALL_PROBE" --out "$T/out/v1.txt" ptrace >/dev/null
+        av_wait_prop v1 State 'exited|failed' 10
+        [[ $(cat "$T/out/v1.txt") == "ptrace: errno=EACCES" ]]
+        [[ $(av_prop v1 ExitReason) == exited ]]
+        [[ $(violations v1) == 1 ]]
+        av_monitor_wait 'PolicyViolation \(.v1., objectpath .*, .ptrace., \[uint64 3, .*\], .errno EACCES.\)'
+        sleep 0.5
+        [[ $(av_monitor_count 'Manager\.PolicyViolation \(') == 1 ]]
+        # The last few, with the syscall's arguments (PTRACE_PEEKUSER = 3).
+        av_prop v1 LastPolicyViolations | jq -e '.[0][1] == "ptrace" and .[0][2][0] == 3 and .[0][3] == "errno EACCES"'
+}
+
+@test "500 violations are all counted, the bus gets at most 10 a second, ListAgents keeps answering" {
+        local start end n
+        av_monitor_start
+        av_run v500 Policy s rep -- "$SYSCALL_PROBE" --out "$T/out/v500.txt" --repeat 500 ptrace >/dev/null
+        # While it runs, the daemon still answers at once.
+        for _ in 1 2 3 4 5; do
+                start=$(av_now_ms)
+                av_call ListAgents >/dev/null
+                end=$(av_now_ms)
+                echo "ListAgents took $((end - start)) ms"
+        done
+        av_wait_prop v500 State 'exited|failed' 20
+        [[ $(cat "$T/out/v500.txt") == "ptrace: errno=EACCES" ]]
+        [[ $(violations v500) == 500 ]]
+        sleep 0.5
+        n=$(av_monitor_count 'Manager\.PolicyViolation \(')
+        echo "signals: $n"
+        # 500 within a few seconds: 10 per started second at most.
+        ((n >= 10 && n <= 10 * ($(av_prop v500 ExitRuntimeUSec) / 1000000 + 2)))
+        [[ $(av_prop v500 LastPolicyViolations | jq length) == 8 ]]
+}
+
+@test "a kill report rule ends the agent as seccomp/31" {
+        av_monitor_start
+        av_run vk Policy s rep -- "$SYSCALL_PROBE" --out "$T/out/vk.txt" bpf >/dev/null
+        av_wait_prop vk State 'exited|failed' 10
+        [[ ! -s $T/out/vk.txt ]]
+        [[ $(av_prop vk ExitReason) == seccomp ]]
+        [[ $(av_prop vk ExitStatus) == 31 ]]
+        [[ $(av_prop vk ExitKilledBy) == policy ]]
+        av_monitor_wait "PolicyViolation \(.vk., objectpath .*, .bpf., .*, .kill.\)"
+}
+
+@test "the shipped default policy reports what it refuses from @privileged and @debug" {
+        av_run vd -- "$SYSCALL_PROBE" --out "$T/out/vd.txt" mount >/dev/null
+        av_wait_prop vd State 'exited|failed' 10
+        [[ $(cat "$T/out/vd.txt") == "mount: errno=EPERM" ]]
+        [[ $(violations vd) == 1 ]]
+        av_run vp -- "$SYSCALL_PROBE" --out "$T/out/vp.txt" ptrace >/dev/null
+        av_wait_prop vp State 'exited|failed' 10
+        [[ $(cat "$T/out/vp.txt") == "ptrace: errno=EPERM" ]]
+        [[ $(violations vp) == 1 ]]
+        # What it allows is not a violation.
+        av_run vf -- "$SYSCALL_PROBE" --out "$T/out/vf.txt" file-io >/dev/null
+        av_wait_prop vf State 'exited|failed' 10
+        [[ $(cat "$T/out/vf.txt") == "file-io: ok" ]]
+        [[ $(violations vf) == 0 ]]
+}
