@@ -94,3 +94,18 @@ violations() {
         [[ $(cat "$T/out/vf.txt") == "file-io: ok" ]]
         [[ $(violations vf) == 0 ]]
 }
+
+@test "agentctl status shows the count and the last ones, agentctl monitor each signal" {
+        "$AGENTCTL" --address "$AV_BUS" monitor >"$T/monitor.out" 2>"$T/monitor.err" &
+        AV_BG_PIDS+=($!)
+        av_wait_until 5 "agentctl monitor to subscribe" grep -q Monitoring "$T/monitor.err"
+        av_run v3 Policy s rep -- "$SYSCALL_PROBE" --out "$T/out/v3.txt" --repeat 3 ptrace >/dev/null
+        av_wait_prop v3 State 'exited|failed' 10
+        run "$AGENTCTL" --address "$AV_BUS" status v3
+        echo "$output"
+        [[ $status == 0 ]]
+        [[ $output == *"Violations: 3"* ]]
+        [[ $(grep -cE 'ptrace\(0x3, 0x[0-9a-f]+, [^)]*\): errno EACCES' <<<"$output") == 3 ]]
+        av_wait_until 5 "three PolicyViolation lines from agentctl monitor" \
+                bash -c '(($(grep -c "PolicyViolation v3: ptrace(0x3, .*) refused: errno EACCES" "$1") == 3))' _ "$T/monitor.out"
+}
