@@ -10,6 +10,7 @@
 #include "ctl-verbs.h"
 #include "policy.h"
 #include "strv.h"
+#include "verb-policy-learn.h"
 
 /* The Manager's PolicyPath when a daemon answers on the bus the arguments
  * name. -ENXIO, quietly, when there is no daemon to ask or it predates
@@ -198,5 +199,7 @@ int verb_policy(CtlContext *c) {
 
         if (strcmp(sub, "check") == 0)
                 return policy_check(c->args, arg);
+        if (strcmp(sub, "learn") == 0)
+                return policy_learn(c->args);
         return policy_show(c->args, arg);
 }

@@ -42,6 +42,7 @@ typedef struct LearnEntry {
 } LearnEntry;
 
 struct LearnSet {
+        uint32_t base_default;
         char *base;
         char *command;
         LearnEntry *entries[LEARN_NR_MAX];
@@ -69,15 +70,20 @@ static int keyed_index(int nr) {
         return -1;
 }
 
-LearnSet *learn_set_new(const char *base, const char *command) {
+LearnSet *learn_set_new(const char *base, const char *command, uint32_t base_default) {
         LearnSet *s = calloc(1, sizeof(LearnSet));
 
         if (!s)
                 return NULL;
+        s->base_default = base_default;
         s->base = strdup(base);
         s->command = strdup(command ?: "");
         if (!s->base || !s->command)
                 return agent_learn_free(s);
+        /* It goes into a comment line: no line breaks (or other controls). */
+        for (char *p = s->command; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        *p = ' ';
         return s;
 }
 
@@ -176,6 +182,15 @@ int learn_set_format(const LearnSet *s, char **ret) {
                    "# line says how often it was seen.\n"
                    "include %s\n",
                 s->command, s->base, s->base);
+        /* The base's own default, reported: whatever the program does later
+         * that was not seen here shows up as a violation. */
+        uint32_t a = s->base_default & SECCOMP_RET_ACTION_FULL;
+        if (a == SECCOMP_RET_ERRNO || a == SECCOMP_RET_KILL_PROCESS) {
+                char action[64];
+
+                policy_action_format(s->base_default & ~POLICY_ACTION_REPORT, action, sizeof(action));
+                fprintf(f, "default %s report\n", action);
+        }
         for (size_t i = 0; i < n; i++) {
                 format_entry(f, nrs[i], s->entries[nrs[i]]);
         }
@@ -195,7 +210,8 @@ int agent_learn_prepare(Agent *a, struct sock_fprog *ret_filter) {
         if (!command)
                 return -ENOMEM;
         v->learned = agent_learn_free(v->learned);
-        v->learned = learn_set_new(a->spec.policy ?: policy_name(a->policy), command);
+        v->learned = learn_set_new(a->spec.policy ?: policy_name(a->policy), command,
+                                   policy_default_action(a->policy));
         if (!v->learned)
                 return -ENOMEM;
         return policy_learn_filter(a->policy, ret_filter);

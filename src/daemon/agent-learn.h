@@ -8,6 +8,7 @@
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdint.h>
 
 typedef struct Agent Agent;
 typedef struct LearnSet LearnSet;
@@ -21,6 +22,7 @@ LearnSet *agent_learn_free(LearnSet *s);
 int agent_learn_policy_text(const Agent *a, char **ret);
 
 /* Pure parts, for tests. */
-LearnSet *learn_set_new(const char *base, const char *command);
+/* base_default: the base policy's default action (policy_default_action()). */
+LearnSet *learn_set_new(const char *base, const char *command, uint32_t base_default);
 int learn_set_add(LearnSet *s, const struct seccomp_data *data);
 int learn_set_format(const LearnSet *s, char **ret);

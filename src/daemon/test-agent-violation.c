@@ -62,7 +62,7 @@ static uint32_t run(const Policy *p, struct seccomp_data d) {
 
 static void test_learned_policy(void **state) {
         static char *search_path[] = { (char *) SOURCE_POLICYDIR, NULL };
-        LearnSet *s = learn_set_new("default", "/bin/prog --flag");
+        LearnSet *s = learn_set_new("default", "/bin/prog --flag\nallow mount", SECCOMP_RET_ERRNO | EPERM);
         struct seccomp_data d;
         Policy *p = NULL;
         Diagnostic diag = {};
@@ -82,8 +82,9 @@ static void test_learned_policy(void **state) {
         assert_int_equal(learn_set_add(s, &d), -EINVAL);
 
         assert_int_equal(learn_set_format(s, &text), 0);
-        assert_non_null(strstr(text, "include default\n"));
-        assert_non_null(strstr(text, "/bin/prog --flag"));
+        assert_non_null(strstr(text, "include default\ndefault errno EPERM report\n"));
+        /* The command is in a comment, and stays there. */
+        assert_non_null(strstr(text, "/bin/prog --flag allow mount\n"));
         assert_non_null(strstr(text, "allow ptrace"));
         assert_non_null(strstr(text, "# seen 2 times\n"));
         assert_non_null(strstr(text, "allow ioctl if arg1 == 0x5412"));
@@ -100,6 +101,9 @@ static void test_learned_policy(void **state) {
         assert_int_equal(run(p, sd(SYS_personality, 8, 0)), SECCOMP_RET_ALLOW);
         assert_int_equal(run(p, sd(SYS_personality, 0x400000, 0)), SECCOMP_RET_ERRNO | EPERM);
         assert_int_equal(run(p, sd(SYS_mount, 0, 0)), SECCOMP_RET_ERRNO | EPERM);
+        /* What was not seen is reported. */
+        assert_true(policy_has_report(p));
+        assert_int_equal(policy_default_action(p), SECCOMP_RET_ERRNO | EPERM | POLICY_ACTION_REPORT);
         policy_free(p);
         free(text);
         agent_learn_free(s);

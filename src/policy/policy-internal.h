@@ -44,11 +44,6 @@ typedef struct PolicyConditionSet {
         unsigned n_conditions;
 } PolicyConditionSet;
 
-/* `report` on a rule or the default: a flag beside the SECCOMP_RET_* value,
- * in a bit of SECCOMP_RET_DATA no errno reaches (errnos stay below 4096).
- * The compiler strips it (see PolicyFilterKind); the kernel never sees it. */
-#define POLICY_ACTION_REPORT 0x8000U
-
 typedef struct PolicyRule {
         uint32_t action;                        /* SECCOMP_RET_* value */
         const PolicyConditionSet *conditions;   /* NULL: unconditional */

@@ -139,6 +139,10 @@ int policy_answer(const Policy *p, const struct seccomp_data *data, uint32_t *re
         return bpf_run(&p->filter, data, ret_action);
 }
 
+uint32_t policy_default_action(const Policy *p) {
+        return p->default_action;
+}
+
 const char *policy_syscall_name(int nr) {
         const SyscallTable *t = syscall_table_get();
 

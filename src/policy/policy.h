@@ -45,6 +45,11 @@ const struct sock_fprog *policy_filter(const Policy *p);
  * daemon, which answers them with policy_answer(). Neither is safe alone:
  * policy_filter() is the one to load without a listener, and there a
  * report rule simply acts (a `kill report` still kills). */
+/* `report` on a rule or the default: a flag beside the SECCOMP_RET_* value,
+ * in a bit of SECCOMP_RET_DATA no errno reaches (errnos stay below 4096).
+ * The compiler strips it (see PolicyFilterKind); the kernel never sees it. */
+#define POLICY_ACTION_REPORT 0x8000U
+
 typedef enum PolicyFilterKind {
         POLICY_FILTER_REAL,     /* every rule its action, `report` ignored */
         POLICY_FILTER_ENFORCE,
@@ -64,6 +69,8 @@ int policy_answer(const Policy *p, const struct seccomp_data *data, uint32_t *re
 /* Short text for an action: "allow", "kill", "log", "errno EPERM", with
  * " report" for a rule that reports. */
 void policy_action_format(uint32_t action, char *buf, size_t size);
+/* The action for syscalls the policy does not name (with its report flag). */
+uint32_t policy_default_action(const Policy *p);
 /* The native syscall's name, NULL for a number with none. */
 const char *policy_syscall_name(int nr);
 /* The learning filter for `PolicyMode=learn` (caller frees ret->filter):

@@ -109,3 +109,46 @@ violations() {
         av_wait_until 5 "three PolicyViolation lines from agentctl monitor" \
                 bash -c '(($(grep -c "PolicyViolation v3: ptrace(0x3, .*) refused: errno EACCES" "$1") == 3))' _ "$T/monitor.out"
 }
+
+# learn_and_rerun NAME CMD...: learns CMD's policy into $T/policies/NAME.policy,
+# checks the file, runs CMD again under it and asserts no violation and the
+# same exit.
+learn_and_rerun() {
+        local name=$1
+        shift
+        run "$AGENTCTL" --address "$AV_BUS" policy learn --output "$T/policies/$name.policy" -- "$@"
+        echo "$output"
+        [[ $status == 0 ]]
+        cat "$T/policies/$name.policy"
+        grep -q '^include base$' "$T/policies/$name.policy"
+        grep -q '^default kill report$' "$T/policies/$name.policy"
+        grep -qE '^allow [a-z0-9_]+.*# seen [0-9]+ times?$' "$T/policies/$name.policy"
+        "$AGENTCTL" policy check --policy-path "$T/policies:$POLICY_DIR" "$T/policies/$name.policy"
+        "$AGENTCTL" policy show --policy-path "$T/policies:$POLICY_DIR" "$T/policies/$name.policy" >/dev/null
+        # The learning agent is gone.
+        [[ $(av_call_json ListAgents | jq '.data[0] | length') == 0 ]]
+
+        av_run "$name" Policy s "$name" -- "$@" >/dev/null
+        av_wait_prop "$name" State 'exited|failed' 20
+        [[ $(av_prop "$name" ExitReason) == exited ]]
+        [[ $(av_prop "$name" ExitStatus) == 0 ]]
+        [[ $(av_prop "$name" PolicyViolations) == 0 ]]
+}
+
+@test "learn mode: /bin/ls -l / learns a policy it then runs under with no violation" {
+        learn_and_rerun learned-ls /bin/ls -l /
+        # The same listing (names only: the times of /tmp and /run move).
+        diff <(awk '{print $NF}' "$T/log/learned-ls.log") \
+                <(awk '{print $NF}' "$T"/log/policy-learn-*.log)
+}
+
+@test "learn mode: python3 learns a policy it then runs under with no violation" {
+        [[ -x /usr/bin/python3 ]] || skip "no /usr/bin/python3"
+        learn_and_rerun learned-py /usr/bin/python3 -c 'import json, os, socket, threading
+s = socket.socketpair()
+t = threading.Thread(target=lambda: s[1].send(b"x"))
+t.start(); t.join()
+print(json.dumps({"got": s[0].recv(1).decode(), "root": len(os.listdir("/"))}))'
+        grep -q '"got": "x"' "$T/log/learned-py.log"
+        grep -q '^allow socketpair if arg0 == 0x1 ' "$T/policies/learned-py.policy"
+}
