@@ -251,7 +251,7 @@ static _child_ void child_confine(ChildContext *ctx) {
 
                 if (fd < 0)
                         child_fail(ctx, "seccomp listener");
-                __builtin_memcpy(CMSG_DATA(&ctx->listener_cmsg.align), &listener, sizeof(int));
+                __builtin_memcpy(CMSG_DATA((struct cmsghdr *) ctx->listener_cmsg.buf), &listener, sizeof(int));
                 if (syscall(SYS_sendmmsg, ctx->listener_sock, &ctx->listener_msg, 1,
                             MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
                         child_fail(ctx, "seccomp listener");

@@ -19,6 +19,10 @@
 #define RESERVED_N 9
 #define RESERVED_END (RESERVED_FIRST + RESERVED_N)
 
+/* Room for one SCM_RIGHTS fd (CMSG_SPACE(sizeof(int)), which is not an
+ * integer constant expression for every compiler). */
+#define SPAWN_CMSG_SIZE 64
+
 typedef struct ChildContext {
         const SpawnParams *p;
         int cgroup_procs_fd;                 /* clone() fallback: v2 cgroup.procs to join */
@@ -36,8 +40,8 @@ typedef struct ChildContext {
         struct iovec listener_iov;
         char listener_byte;
         union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
+                size_t align;           /* a cmsghdr's alignment */
+                char buf[SPAWN_CMSG_SIZE];
         } listener_cmsg;
         bool shared_files;
         int cap_last_cap;

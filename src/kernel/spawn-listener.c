@@ -47,6 +47,8 @@
 int spawn_listener_prepare(ChildContext *ctx, int *ret_parent_sock) {
         int sv[2];
 
+        if (CMSG_SPACE(sizeof(int)) > SPAWN_CMSG_SIZE)
+                return -ENOBUFS;
         if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return -errno;
         ctx->listener_sock = sv[1];
@@ -58,7 +60,7 @@ int spawn_listener_prepare(ChildContext *ctx, int *ret_parent_sock) {
                         .msg_iov = &ctx->listener_iov,
                         .msg_iovlen = 1,
                         .msg_control = ctx->listener_cmsg.buf,
-                        .msg_controllen = sizeof(ctx->listener_cmsg.buf),
+                        .msg_controllen = CMSG_SPACE(sizeof(int)),
                 },
         };
         struct cmsghdr *c = CMSG_FIRSTHDR(&ctx->listener_msg.msg_hdr);
@@ -72,8 +74,8 @@ int spawn_listener_prepare(ChildContext *ctx, int *ret_parent_sock) {
 /* After the clone: the listener the child sent, if it did. Never blocks. */
 static int listener_receive(int parent_sock, int *ret_listener_fd) {
         union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
+                size_t align;           /* a cmsghdr's alignment */
+                char buf[SPAWN_CMSG_SIZE];
         } control = {};
         char byte;
         struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
@@ -81,7 +83,7 @@ static int listener_receive(int parent_sock, int *ret_listener_fd) {
                 .msg_iov = &iov,
                 .msg_iovlen = 1,
                 .msg_control = control.buf,
-                .msg_controllen = sizeof(control.buf),
+                .msg_controllen = CMSG_SPACE(sizeof(int)),
         };
         struct cmsghdr *c;
         ssize_t n;
