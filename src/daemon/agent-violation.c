@@ -174,10 +174,24 @@ static int on_listener(sd_event_source *s, int fd, uint32_t revents, void *userd
         return 0;
 }
 
+/* User notification, and a spawn() that can hand the listener over
+ * (clone3, and pidfd_getfd() which came after it). */
+static bool can_notify(const Agent *a) {
+        const KernelFeatures *f = &a->manager->features;
+
+        return f->seccomp_notify && f->clone3_into_cgroup && spawn_listener_supported();
+}
+
 int agent_violation_prepare(Agent *a, SpawnParams *p, int *listener_fd) {
-        AgentViolations *v = violations_get(a);
+        bool learn = a->spec.policy_mode == POLICY_MODE_LEARN;
+        AgentViolations *v;
         int r;
 
+        *listener_fd = -EBADF;
+        /* An agent whose policy does not report holds nothing here. */
+        if (!learn && (!a->policy || !policy_has_report(a->policy)) && !a->violations)
+                return 0;
+        v = violations_get(a);
         if (!v)
                 return -ENOMEM;
         listener_close(v);
@@ -187,9 +201,11 @@ int agent_violation_prepare(Agent *a, SpawnParams *p, int *listener_fd) {
         v->learn = false;
         free(v->learn_filter.filter);
         v->learn_filter = (struct sock_fprog) {};
-        *listener_fd = -EBADF;
 
-        if (a->spec.policy_mode == POLICY_MODE_LEARN) {
+        if (learn) {
+                /* Nothing to learn with: refuse rather than run unwatched. */
+                if (!can_notify(a))
+                        return -EOPNOTSUPP;
                 r = agent_learn_prepare(a, &v->learn_filter);
                 if (r < 0)
                         return r;
@@ -200,6 +216,11 @@ int agent_violation_prepare(Agent *a, SpawnParams *p, int *listener_fd) {
                 return 0;
         }
         if (!a->policy || !policy_has_report(a->policy))
+                return 0;
+        /* A kernel without user notification or clone3: the plain filter,
+         * whose report rules simply act. Nothing is weakened, only not
+         * reported. */
+        if (!can_notify(a))
                 return 0;
         p->filter = policy_enforce_filter(a->policy);
         p->notify_filter = policy_notify_filter(a->policy);

@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 #include <linux/securebits.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -78,23 +79,16 @@ static _child_ void child_stdio(ChildContext *ctx) {
 }
 
 /* Everything above 2 but the fds later steps need: the user namespace
- * (sandbox_ns_child()), the Landlock ruleset (enforced after no_new_privs)
- * and the socket the seccomp listener leaves by. All are O_CLOEXEC and
- * close at exec. */
+ * (sandbox_ns_child()) and the Landlock ruleset (enforced after
+ * no_new_privs). Both are O_CLOEXEC and close at exec. */
 static _child_ void child_close_fds(ChildContext *ctx) {
-        int keep[3] = { ctx->landlock_fd, ctx->ns.setns_fd, ctx->listener_sock };
+        int k1 = ctx->landlock_fd, k2 = ctx->ns.setns_fd, keep[2];
         unsigned from = 3;
         bool ok = true;
 
-        /* Sorted, by hand: three entries. */
-        for (int i = 0; i < 3; i++)
-                for (int j = i + 1; j < 3; j++)
-                        if (keep[j] < keep[i]) {
-                                int t = keep[i];
-                                keep[i] = keep[j];
-                                keep[j] = t;
-                        }
-        for (int i = 0; i < 3 && ok; i++) {
+        keep[0] = k1 < k2 ? k1 : k2;
+        keep[1] = k1 < k2 ? k2 : k1;
+        for (int i = 0; i < 2 && ok; i++) {
                 if (keep[i] < (int) from)
                         continue;
                 if ((unsigned) keep[i] > from)
@@ -106,7 +100,7 @@ static _child_ void child_close_fds(ChildContext *ctx) {
         if (errno != ENOSYS)
                 child_fail(ctx, "close_range");
         for (int fd = 3; fd < ctx->max_fd; fd++)
-                if (fd != ctx->landlock_fd && fd != ctx->ns.setns_fd && fd != ctx->listener_sock)
+                if (fd != ctx->landlock_fd && fd != ctx->ns.setns_fd)
                         (void) syscall(SYS_close, fd);
 }
 
@@ -231,6 +225,26 @@ static _child_ void child_identity(ChildContext *ctx) {
         child_drop_capabilities(ctx);
 }
 
+/* The listener's number for the parent, which takes it with pidfd_getfd()
+ * while we wait: futex calls only (never notified) until TAKEN. */
+static _child_ void child_hand_over_listener(ChildContext *ctx) {
+        long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                          ctx->p->notify_filter);
+        uint32_t state;
+
+        if (fd < 0)
+                child_fail(ctx, "seccomp listener");
+        ctx->listener_fd = (int) fd;
+        __atomic_store_n(&ctx->listener_state, LISTENER_READY, __ATOMIC_RELEASE);
+        (void) syscall(SYS_futex, &ctx->child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);
+        while ((state = __atomic_load_n(&ctx->listener_state, __ATOMIC_ACQUIRE)) == LISTENER_READY)
+                (void) syscall(SYS_futex, &ctx->listener_state, FUTEX_WAIT, LISTENER_READY, NULL, NULL, 0);
+        if (state != LISTENER_TAKEN) {
+                errno = -ctx->listener_error;
+                child_fail(ctx, "seccomp listener");
+        }
+}
+
 /* What the agent may still do: no_new_privs, then Landlock, then seccomp. */
 static _child_ void child_confine(ChildContext *ctx) {
         const SpawnParams *p = ctx->p;
@@ -241,21 +255,11 @@ static _child_ void child_confine(ChildContext *ctx) {
          * and goes before seccomp, which may not allow the call. */
         if (p->landlock && landlock_child_enforce(p->landlock, ctx->landlock_fd) < 0)
                 child_fail(ctx, "landlock");
-        /* A reporting policy: the notify filter first, its listener handed
-         * to the parent, then the enforce filter (see spawn-listener.c for
+        /* A reporting policy: the notify filter first, its listener taken
+         * by the parent, then the enforce filter (see spawn-listener.c for
          * why this order cannot deadlock and leaves the agent no copy). */
-        if (p->notify_filter) {
-                long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                                  p->notify_filter);
-                int listener = (int) fd;
-
-                if (fd < 0)
-                        child_fail(ctx, "seccomp listener");
-                __builtin_memcpy(CMSG_DATA((struct cmsghdr *) ctx->listener_cmsg.buf), &listener, sizeof(int));
-                if (syscall(SYS_sendmmsg, ctx->listener_sock, &ctx->listener_msg, 1,
-                            MSG_DONTWAIT | MSG_NOSIGNAL) != 1)
-                        child_fail(ctx, "seccomp listener");
-        }
+        if (p->notify_filter)
+                child_hand_over_listener(ctx);
         if (p->filter && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, p->filter) < 0)
                 child_fail(ctx, "seccomp");
 }

@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 
 #include "macro.h"
 #include "sandbox-ns.h"
@@ -19,9 +18,12 @@
 #define RESERVED_N 9
 #define RESERVED_END (RESERVED_FIRST + RESERVED_N)
 
-/* Room for one SCM_RIGHTS fd (CMSG_SPACE(sizeof(int)), which is not an
- * integer constant expression for every compiler). */
-#define SPAWN_CMSG_SIZE 64
+enum {
+        LISTENER_WAITING,
+        LISTENER_READY,                      /* the child loaded the notify filter */
+        LISTENER_TAKEN,                      /* the parent has its copy */
+        LISTENER_REFUSED,                    /* it could not: the child fails */
+};
 
 typedef struct ChildContext {
         const SpawnParams *p;
@@ -33,16 +35,12 @@ typedef struct ChildContext {
         int v1_procs_fds[_SPAWN_V1_MAX];
         size_t n_v1_procs_fds;
         int landlock_fd;                     /* kept open past child_close_fds() */
-        /* notify_filter: the child's end of the socket the listener goes
-         * through, and the message the child completes with its number. */
-        int listener_sock;
-        struct mmsghdr listener_msg;
-        struct iovec listener_iov;
-        char listener_byte;
-        union {
-                size_t align;           /* a cmsghdr's alignment */
-                char buf[SPAWN_CMSG_SIZE];
-        } listener_cmsg;
+        /* notify_filter: the listener's hand-over (spawn-listener.c), in
+         * memory both sides see while they run side by side. */
+        int listener_fd;                     /* the child's number for it */
+        int listener_error;                  /* pidfd_getfd()'s, when REFUSED */
+        uint32_t listener_state;             /* LISTENER_* */
+        uint32_t child_tid;                  /* cleared by the kernel at exec or exit */
         bool shared_files;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
@@ -57,8 +55,7 @@ typedef struct ChildContext {
  * (exec, or exit 127 with ctx->error and ctx->step set). */
 _noreturn_ int spawn_child_main(void *userdata);
 
-/* spawn-listener.c: the parent's side of the listener hand-over. */
-int spawn_listener_prepare(ChildContext *ctx, int *ret_parent_sock);
-/* After an exec: stores the listener in *p->ret_listener_fd, or kills the
- * child and sets ctx->error. */
-void spawn_listener_finish(ChildContext *ctx, int parent_sock, int pidfd);
+/* spawn-listener.c: with a notify filter, the parent's wait beside its
+ * child (no CLONE_VFORK) until the child's exec or exit, taking the
+ * listener on the way. */
+void spawn_listener_wait(ChildContext *ctx, int pidfd);

@@ -10,105 +10,86 @@
  *   reported syscalls (and CONTINUE would let it allow them). The kernel
  *   creates it O_CLOEXEC, so the exec closes the child's copy; the daemon
  *   must have its own copy before that exec.
- * - The parent cannot take it with pidfd_getfd(): CLONE_VFORK holds the
- *   parent until the exec, when the copy is gone. Making the child wait for
- *   the parent would need the parent to run meanwhile, i.e. no vfork.
- * - So the child pushes it: sendmmsg() with SCM_RIGHTS on one end of a
- *   socketpair the parent made before the clone (the child's end is
- *   O_CLOEXEC too). The message holds its own reference to the listener
- *   until the parent, back from the clone, receives it. No process but the
- *   daemon ever has it after the exec: no window.
- * - Every syscall the child makes after loading the notify filter passes
- *   through it, while the only reader of the listener (the daemon) is
- *   blocked in the vfork: a notification then would wait forever. Those
- *   syscalls are sendmmsg (the hand-over), seccomp (the enforce filter,
- *   loaded second), execve and exit_group (a failure), and the compiler never
- *   notifies them (policy-compile.c never_notified()); getpid for the pid
- *   slot is done before. The notify filter is loaded first so that the
- *   hand-over does not depend on the enforce filter allowing sendmmsg. No
- *   deadlock.
- * - After the exec the agent may make a reported syscall before the
- *   daemon has put the listener into its event loop: it just waits until
- *   then (microseconds, the daemon takes it right after the clone).
- * - Failure is closed: when the listener cannot be created or sent, the
+ * - Pushing it from the child (SCM_RIGHTS) is charged to the child's user,
+ *   already the agent's: an agent of the same uid holding many fds in
+ *   flight would make the send fail (ETOOMANYREFS), and so every other
+ *   agent's start. So the parent pulls it with pidfd_getfd(), as root,
+ *   which nothing of the agent's user can refuse.
+ * - For that the parent must run while the child waits: such a spawn
+ *   clones without CLONE_VFORK (the child still shares our memory and runs
+ *   on its own stack). CLONE_CHILD_CLEARTID gives vfork's wait back: the
+ *   kernel clears ctx->child_tid and wakes it at the child's exec or exit.
+ *   The parent blocks all signals meanwhile and makes raw system calls only
+ *   (av_syscall4()): errno is shared with the child, whose failure report
+ *   reads it.
+ * - The child, once the notify filter is loaded, stores the listener's
+ *   number, says READY (a futex wake) and waits for TAKEN or REFUSED. Every
+ *   syscall it makes from the notify filter to the exec passes through that
+ *   filter while the only reader of the listener (the daemon) waits for it:
+ *   a notification then would never be answered. Those syscalls are futex,
+ *   seccomp (the enforce filter, loaded second), execve and exit_group (a
+ *   failure), and the compiler never notifies them (policy-compile.c
+ *   never_notified()); getpid for the pid slot is done before. No deadlock.
+ * - After the exec the agent may make a reported syscall before the daemon
+ *   has put the listener into its event loop: it just waits until then.
+ * - Failure is closed: when the listener cannot be created or taken, the
  *   child fails before exec (spawn-failed); the enforce filter, which
  *   allows what the notify filter reports, is never loaded without it. */
 
-#include <fcntl.h>
-#include <string.h>
-#include <signal.h>
-#include <sys/socket.h>
+#include <linux/futex.h>
 #include <sys/syscall.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "macro.h"
 #include "spawn-internal.h"
 
-int spawn_listener_prepare(ChildContext *ctx, int *ret_parent_sock) {
-        int sv[2];
+#if HAVE_CLONE3_ASM
+long av_syscall4(long nr, long a1, long a2, long a3, long a4);
 
-        if (CMSG_SPACE(sizeof(int)) > SPAWN_CMSG_SIZE)
-                return -ENOBUFS;
-        if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
-                return -errno;
-        ctx->listener_sock = sv[1];
-        ctx->listener_byte = 'L';
-        ctx->listener_iov = (struct iovec) { .iov_base = &ctx->listener_byte, .iov_len = 1 };
-        memset(&ctx->listener_cmsg, 0, sizeof(ctx->listener_cmsg));
-        ctx->listener_msg = (struct mmsghdr) {
-                .msg_hdr = {
-                        .msg_iov = &ctx->listener_iov,
-                        .msg_iovlen = 1,
-                        .msg_control = ctx->listener_cmsg.buf,
-                        .msg_controllen = CMSG_SPACE(sizeof(int)),
-                },
-        };
-        struct cmsghdr *c = CMSG_FIRSTHDR(&ctx->listener_msg.msg_hdr);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        *ret_parent_sock = sv[0];
-        return 0;
+/* A bound on each sleep: a READY wake sent just before we sleep is not
+ * lost for longer than this. */
+#define WAIT_SLICE_NSEC (10 * 1000 * 1000L)
+
+static void wake(uint32_t *word) {
+        (void) av_syscall4(SYS_futex, (long) word, FUTEX_WAKE, 1, 0);
 }
 
-/* After the clone: the listener the child sent, if it did. Never blocks. */
-static int listener_receive(int parent_sock, int *ret_listener_fd) {
-        union {
-                size_t align;           /* a cmsghdr's alignment */
-                char buf[SPAWN_CMSG_SIZE];
-        } control = {};
-        char byte;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr msg = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = control.buf,
-                .msg_controllen = CMSG_SPACE(sizeof(int)),
-        };
-        struct cmsghdr *c;
-        ssize_t n;
-        int fd;
+static void take(ChildContext *ctx, int pidfd) {
+        long fd = av_syscall4(SYS_pidfd_getfd, pidfd, ctx->listener_fd, 0, 0);
 
-        n = recvmsg(parent_sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-        if (n < 0)
-                return errno == EAGAIN ? -ENOMSG : -errno;
-        c = CMSG_FIRSTHDR(&msg);
-        if (n != 1 || (msg.msg_flags & MSG_CTRUNC) || !c || c->cmsg_level != SOL_SOCKET ||
-            c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-                return -EPROTO;
-        memcpy(&fd, CMSG_DATA(c), sizeof(int));
-        *ret_listener_fd = fd;
-        return 0;
+        if (fd < 0) {
+                ctx->listener_error = (int) fd;
+                __atomic_store_n(&ctx->listener_state, LISTENER_REFUSED, __ATOMIC_RELEASE);
+        } else {
+                *ctx->p->ret_listener_fd = (int) fd;
+                __atomic_store_n(&ctx->listener_state, LISTENER_TAKEN, __ATOMIC_RELEASE);
+        }
+        wake(&ctx->listener_state);
 }
 
-void spawn_listener_finish(ChildContext *ctx, int parent_sock, int pidfd) {
-        int r = listener_receive(parent_sock, ctx->p->ret_listener_fd);
+void spawn_listener_wait(ChildContext *ctx, int pidfd) {
+        for (;;) {
+                uint32_t tid = __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE);
+                struct timespec slice = { .tv_nsec = WAIT_SLICE_NSEC };
 
-        if (r >= 0)
-                return;
-        /* It runs with filters that send reported syscalls to nobody: it
-         * must not go on. */
-        (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-        ctx->error = r;
-        ctx->step = "seccomp listener";
+                if (__atomic_load_n(&ctx->listener_state, __ATOMIC_ACQUIRE) == LISTENER_READY)
+                        take(ctx, pidfd);
+                /* 0: the child has exec'd or exited, as after a vfork. */
+                if (tid == 0)
+                        return;
+                (void) av_syscall4(SYS_futex, (long) &ctx->child_tid, FUTEX_WAIT, (long) tid, (long) &slice);
+        }
 }
+
+bool spawn_listener_supported(void) {
+        return true;
+}
+#else
+void spawn_listener_wait(ChildContext *ctx, int pidfd) {
+}
+
+/* Without the raw calls the parent could not wait beside its child. */
+bool spawn_listener_supported(void) {
+        return false;
+}
+#endif

@@ -116,10 +116,16 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
 
 #if HAVE_CLONE3_ASM
         if (!clone3_missing) {
+                /* A notify filter: no CLONE_VFORK, we wait beside the child
+                 * (spawn-listener.c); the kernel clears child_tid at its
+                 * exec or exit. */
+                bool hand_over = ctx->p->notify_filter;
                 struct clone_args args = {
-                        .flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP |
-                                 (ctx->shared_files ? CLONE_FILES : 0) | sandbox_ns_clone_flags(&ctx->p->ns),
+                        .flags = CLONE_VM | (hand_over ? CLONE_CHILD_CLEARTID : CLONE_VFORK) | CLONE_PIDFD |
+                                 CLONE_INTO_CGROUP | (ctx->shared_files ? CLONE_FILES : 0) |
+                                 sandbox_ns_clone_flags(&ctx->p->ns),
                         .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                        .child_tid = (uint64_t) (uintptr_t) &ctx->child_tid,
                         .exit_signal = SIGCHLD,
                         .stack = (uint64_t) (uintptr_t) stack,
                         .stack_size = STACK_SIZE,
@@ -128,8 +134,11 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                 long r;
 
                 ctx->cgroup_procs_fd = -EBADF;
+                ctx->child_tid = 1;
                 r = av_clone3(&args, sizeof args, spawn_child_main, ctx);
                 if (r > 0) {
+                        if (hand_over)
+                                spawn_listener_wait(ctx, pidfd);
                         *ret_pidfd = pidfd;
                         return (pid_t) r;
                 }
@@ -139,6 +148,9 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                         return (pid_t) r;
         }
 #endif
+        /* Only clone3 hands a listener over (spawn_listener_supported()). */
+        if (ctx->p->notify_filter)
+                return -EOPNOTSUPP;
 
         ctx->cgroup_procs_fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (ctx->cgroup_procs_fd < 0)
@@ -235,16 +247,6 @@ static int child_fds_prepare(ChildContext *ctx) {
                         return -errno;
                 ctx->landlock_fd = slot++;
         }
-        if (ctx->listener_sock >= 0) {
-                /* Free with the three v1 hierarchies there are (pids,
-                 * memory, cpu); only a fourth would leave no room. */
-                if (slot >= RESERVED_END - 2)
-                        return -EMFILE;
-                if (dup3(ctx->listener_sock, slot, O_CLOEXEC) < 0)
-                        return -errno;
-                safe_close(ctx->listener_sock);
-                ctx->listener_sock = slot++;
-        }
         return 0;
 }
 
@@ -314,7 +316,7 @@ static int params_check(const SpawnParams *p) {
         /* In a user namespace setgroups is denied: no groups to give. */
         if ((p->ns.flags & SANDBOX_NS_USER) && p->n_groups > 0)
                 return -EINVAL;
-        if (p->notify_filter && !p->ret_listener_fd)
+        if (p->notify_filter && (!p->ret_listener_fd || !spawn_listener_supported()))
                 return -EINVAL;
         return sandbox_ns_validate(&p->ns);
 }
@@ -326,9 +328,8 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 .cap_last_cap = read_cap_last_cap(),
                 .max_fd = (int) MIN(sysconf(_SC_OPEN_MAX), (long) INT32_MAX),
                 .ns = SANDBOX_NS_STATE_INIT,
-                .listener_sock = -EBADF,
+                .listener_fd = -EBADF,
         };
-        _cleanup_close_ int listener_parent = -EBADF;
         sigset_t all, saved;
         int pidfd = -EBADF, r;
         pid_t pid;
@@ -342,17 +343,9 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         r = stack_get();
         if (r < 0)
                 return r;
-        if (p->notify_filter) {
-                r = spawn_listener_prepare(&ctx, &listener_parent);
-                if (r < 0)
-                        return r;
-        }
         r = child_fds_prepare(&ctx);
-        if (r < 0) {
-                if (!ctx.shared_files)
-                        safe_close(ctx.listener_sock);
+        if (r < 0)
                 return r;
-        }
         if (p->ns.flags != 0) {
                 r = ns_prepare(&ctx);
                 if (r < 0) {
@@ -371,13 +364,9 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         if (p->ns.flags != 0)
                 sandbox_ns_finish(&p->ns, &ctx.ns, pid > 0 && ctx.error == 0);
         child_fds_release(&ctx);
-        if (!ctx.shared_files)
-                safe_close(ctx.listener_sock);
 
         if (pid < 0)
                 return pid;
-        if (ctx.error == 0 && p->notify_filter)
-                spawn_listener_finish(&ctx, listener_parent, pidfd);
         if (ctx.error < 0) {
                 siginfo_t si;
 

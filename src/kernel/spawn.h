@@ -33,7 +33,8 @@ typedef struct SpawnParams {
         /* A policy that reports (policy.h): loaded before `filter`, with
          * SECCOMP_FILTER_FLAG_NEW_LISTENER; the listener (O_CLOEXEC) comes
          * back in *ret_listener_fd, which is required then. The agent never
-         * holds it (see spawn-listener.c). NULL: none. */
+         * holds it (see spawn-listener.c). NULL: none. Only where
+         * spawn_listener_supported(). */
         const struct sock_fprog *notify_filter;
         int *ret_listener_fd;
         int stdout_fd;                     /* dup'd to 1 / 2; -1: /dev/null */
@@ -68,6 +69,10 @@ typedef struct SpawnParams {
  * ret_failed_step is given, a static name for it ("execve", "chdir", ...); the
  * child is then already reaped. */
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step);
+
+/* Whether spawn() can hand a listener over (SpawnParams.notify_filter): on
+ * x86-64 and aarch64 with clone3. */
+bool spawn_listener_supported(void);
 
 /* At most this many v1 cgroup.procs fds (pids, memory, cpu). */
 #define _SPAWN_V1_MAX 4

@@ -210,10 +210,10 @@ static void test_plain_filter_kills(void **state) {
 }
 
 /* Reported syscalls are not what the child needs after the notify filter:
- * even `default ... report` with nothing but execve allowed starts (
- * exit_group, seccomp, sendmmsg are never notified, sendmmsg and seccomp
- * pass the notify filter), and the listener gets the first syscall of the
- * new program. */
+ * even `default ... report` with nothing but execve allowed starts (futex,
+ * seccomp and exit_group are never notified, futex and seccomp pass the
+ * notify filter before the enforce filter is there), and the listener gets
+ * the first syscall of the new program. */
 static void test_default_report_starts(void **state) {
         Policy *pol = load("default errno EPERM report\nallow execve\n");
         SpawnParams p = params();
@@ -240,11 +240,42 @@ static void test_default_report_starts(void **state) {
         policy_free(pol);
 }
 
+/* The child runs beside the parent (no vfork) and shares its errno: its
+ * failure is still its own, named by step, and nothing is left running. */
+static void test_failure_is_the_childs(void **state) {
+        Policy *pol = load("default allow\ndeny getppid errno EACCES report\n");
+        char *argv[] = { (char *) "missing", NULL };
+        SpawnParams p = params();
+        const char *step = NULL;
+        int pidfd = -1, listener = -1, r;
+        pid_t pid;
+
+        p.filter = policy_enforce_filter(pol);
+        p.notify_filter = policy_notify_filter(pol);
+        p.ret_listener_fd = &listener;
+        p.path = "/nonexistent/agentvisor-missing";
+        p.argv = argv;
+        r = spawn(&p, &pid, &pidfd, &step);
+        assert_int_equal(r, -ENOENT);
+        assert_string_equal(step, "execve");
+
+        p.path = "/bin/sh";
+        p.argv = sh_argv;
+        p.working_directory = "/nonexistent/agentvisor-dir";
+        r = spawn(&p, &pid, &pidfd, &step);
+        assert_int_equal(r, -ENOENT);
+        assert_string_equal(step, "chdir");
+        if (listener >= 0)
+                close(listener);
+        policy_free(pol);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_listener_answers, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_plain_filter_kills, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_default_report_starts, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_failure_is_the_childs, test_setup, test_teardown),
         };
 
         if (geteuid() != 0)

@@ -50,13 +50,13 @@ typedef struct Emitter {
 } Emitter;
 
 /* The syscalls the spawn child makes after the notify filter is loaded
- * (sendmmsg hands the listener to the daemon, seccomp loads the enforce
- * filter, execve, exit_group on failure). The daemon is blocked in the
- * vfork until the exec and cannot read the listener then, so the notify
- * and learn filters never send these to it: they keep their action in the
+ * (futex while the daemon takes the listener, seccomp loads the enforce
+ * filter, execve, exit_group on failure; see spawn-listener.c). The daemon
+ * waits for the exec and cannot read the listener then, so the notify and
+ * learn filters never send these to it: they keep their action in the
  * enforce filter, unreported. */
 static bool never_notified(int nr) {
-        static const char * const names[] = { "sendmmsg", "seccomp", "execve", "exit_group" };
+        static const char * const names[] = { "futex", "seccomp", "execve", "exit_group" };
 
         if (nr < 0)
                 return false;
