@@ -152,3 +152,29 @@ print(json.dumps({"got": s[0].recv(1).decode(), "root": len(os.listdir("/"))}))'
         grep -q '"got": "x"' "$T/log/learned-py.log"
         grep -q '^allow socketpair if arg0 == 0x1 ' "$T/policies/learned-py.policy"
 }
+
+@test "fds in flight from the agents' uid do not keep a reporting agent from starting" {
+        # A process of the agents' user (nobody) holds 2000 fds in flight in
+        # a socket it never reads: SCM_RIGHTS from nobody would now fail
+        # with ETOOMANYREFS. The listener must reach the daemon anyway.
+        av_as_nobody timeout 60 /usr/bin/python3 -c '
+import os, socket, sys, time
+a, b = socket.socketpair()
+fd = os.open("/dev/null", os.O_RDONLY)
+n = 0
+while n < 2000:
+    socket.send_fds(a, [b"x"], [fd] * 250)
+    n += 250
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(n))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(50)
+' "$T/out/inflight" </dev/null >/dev/null 2>&1 3>&- &
+        AV_BG_PIDS+=($!)
+        av_wait_until 10 "2000 fds in flight" test -s "$T/out/inflight"
+        av_run vfl -- "$SYSCALL_PROBE" --out "$T/out/vfl.txt" ptrace >/dev/null
+        av_wait_prop vfl State 'exited|failed' 10
+        [[ $(av_prop vfl ExitReason) == exited ]]
+        [[ $(cat "$T/out/vfl.txt") == "ptrace: errno=EPERM" ]]
+        [[ $(av_prop vfl PolicyViolations) == 1 ]]
+}
