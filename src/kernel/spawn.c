@@ -37,7 +37,8 @@ static bool fds_reserved = false;
 static int reserved_null_fd = -EBADF;
 
 /* One guarded stack for every spawn: the daemon spawns from one thread, and
- * CLONE_VFORK holds the parent until the child is done with it. */
+ * CLONE_VFORK (or spawn_listener_wait()) holds the parent until the child is
+ * done with it. */
 static void *child_stack = NULL;
 
 /* Every resource limit an agent starts with, whatever the daemon holds (a

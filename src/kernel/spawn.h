@@ -6,7 +6,10 @@
  * rlimits_prepare() in spawn.c), umask, groups, uid/gid, capabilities
  * dropped and securebits locked, no_new_privs, Landlock, the ready seccomp
  * filter, exec.
- * Falls back to clone() + a cgroup.procs write where clone3 is missing. */
+ * Falls back to clone() + a cgroup.procs write where clone3 is missing.
+ * With a notify filter (a policy that reports) the parent instead waits
+ * beside the child, without CLONE_VFORK, to take its seccomp listener
+ * (spawn-listener.c). */
 #pragma once
 
 #include <linux/filter.h>
