@@ -338,6 +338,8 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         r = params_check(p);
         if (r < 0)
                 return r;
+        if (p->notify_filter)
+                *p->ret_listener_fd = -EBADF;
 
         rlimits_prepare(&p->rlimits, ctx.rlimits);
 
@@ -370,6 +372,10 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 return pid;
         if (ctx.error < 0) {
                 siginfo_t si;
+
+                /* Taken before an exec that then failed: nobody to answer. */
+                if (p->notify_filter && *p->ret_listener_fd >= 0)
+                        *p->ret_listener_fd = safe_close(*p->ret_listener_fd);
 
                 (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED));
                 safe_close(pidfd);
