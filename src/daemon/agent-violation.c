@@ -98,6 +98,7 @@ static void answer(Agent *a, int fd, const struct seccomp_notif *req) {
         struct seccomp_notif_resp resp = { .id = req->id };
         uint32_t action = SECCOMP_RET_ERRNO | EPERM;
         char buf[32];
+        bool valid;
 
         if (v->learn) {
                 /* Learn mode (root only, explicitly asked for): the syscall
@@ -111,13 +112,15 @@ static void answer(Agent *a, int fd, const struct seccomp_notif *req) {
         /* What the policy says; should it fail, refuse (fail closed). */
         if (!a->policy || policy_answer(a->policy, &req->data, &action) < 0)
                 action = SECCOMP_RET_ERRNO | EPERM;
+        /* Whether the caller still waits: it may have gone since the RECV
+         * (a signal, its group killed). The attempt counts either way, and
+         * a kill rule still ends the agent. */
+        valid = ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) >= 0;
 
         switch (action & SECCOMP_RET_ACTION_FULL) {
         case SECCOMP_RET_KILL_PROCESS:
         case SECCOMP_RET_KILL_THREAD:
                 /* Killed before the answer: the refused call never returns. */
-                if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
-                        log_agent_info(a->name, "its killed syscall was gone already");
                 violation_kill(a);
                 resp.error = -EPERM;
                 break;
@@ -128,8 +131,8 @@ static void answer(Agent *a, int fd, const struct seccomp_notif *req) {
                 /* Report rules refuse (the parser takes kill and errno only). */
                 resp.error = -EPERM;
         }
-        /* ENOENT: the caller is gone (killed, or by a signal meanwhile). */
-        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
+        /* ENOENT: the caller went after all (killed, or by a signal). */
+        if (valid && ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
                 log_agent_warning(a->name, "cannot answer its syscall %s: %m",
                                   violation_syscall_name(req->data.nr, buf, sizeof(buf)));
 
