@@ -33,6 +33,14 @@ static int check_service_type(const char *s) {
         return service_type_from_string(s);
 }
 
+static int check_policy_mode(const char *s) {
+        return policy_mode_from_string(s);
+}
+
+static const char *policy_mode_name(int v) {
+        return policy_mode_to_string(v);
+}
+
 static const char *service_type_name(int v) {
         return service_type_to_string(v);
 }
@@ -193,6 +201,12 @@ const AgentKey agent_schema[] = {
           .offset = SPEC(working_directory), .flags = AGENT_KEY_RUN, .expected = "an absolute path",
           .bus_invalid = " must be an absolute path.", .check = check_absolute,
           .parse = agent_parse_string, .bus_set = agent_bus_set_string, .get = get_string },
+        /* Learn mode (agent-learn.c): no Agent property, GetLearnedPolicy()
+         * gives what it found. */
+        { .file = "PolicyMode", .option = "PolicyMode", .signature = "s", .offset = SPEC(policy_mode),
+          .flags = AGENT_KEY_RUN, .expected = "enforce or learn", .bus_invalid = ": expected enforce or learn.",
+          .check = check_policy_mode, .to_string = policy_mode_name, .parse = agent_parse_enum,
+          .bus_set = agent_bus_set_enum, .get = get_enum },
         { .file = "TimeoutStartSec", .option = "TimeoutStartUSec", .signature = "t",
           .offset = SPEC(timeout_start_usec), .flags = AGENT_KEY_RUN, .min = 1, .max = LIMIT_TIME_MAX_USEC,
           .expected = TIME_SPAN_OR_NONE,

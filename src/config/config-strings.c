@@ -27,3 +27,7 @@ static int lookup(const char *const *table, size_t n, const char *s) {
 DEFINE_STRING_TABLE(service_type, ServiceType, _SERVICE_MAX,
                     [SERVICE_SIMPLE] = "simple",
                     [SERVICE_NOTIFY] = "notify");
+
+DEFINE_STRING_TABLE(policy_mode, PolicyMode, _POLICY_MODE_MAX,
+                    [POLICY_MODE_ENFORCE] = "enforce",
+                    [POLICY_MODE_LEARN] = "learn");

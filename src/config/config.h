@@ -23,6 +23,18 @@ typedef enum ServiceType {
 const char *service_type_to_string(ServiceType t);
 ServiceType service_type_from_string(const char *s);
 
+/* PolicyMode=: learn runs the agent under a filter that allows and records
+ * what its policy would refuse (agent-learn.c); RunAgent, root only. */
+typedef enum PolicyMode {
+        POLICY_MODE_ENFORCE,
+        POLICY_MODE_LEARN,
+        _POLICY_MODE_MAX,
+        _POLICY_MODE_INVALID = -EINVAL,
+} PolicyMode;
+
+const char *policy_mode_to_string(PolicyMode m);
+PolicyMode policy_mode_from_string(const char *s);
+
 /* Limits: UINT64_MAX (== USEC_INFINITY) means "none" for every field. In the
  * files, 0 for RuntimeMaxSec/CPUTimeMaxSec and "infinity" mean none. */
 typedef struct Limits {
@@ -69,6 +81,7 @@ typedef struct AgentSpec {
         char *supervisor;                /* default "root" */
         RestartType restart;             /* types: permanent; RunAgent: temporary */
         char *policy;                    /* default "default" */
+        PolicyMode policy_mode;          /* default enforce */
         char *user;                      /* NULL = the daemon's DefaultUser */
         char **environment;              /* KEY=VALUE */
         char *working_directory;         /* default "/" */

@@ -46,6 +46,8 @@ static const Sample samples[] = {
           "Restart=always is invalid: expected permanent, transient or temporary",
           { .str = "temporary" }, "temporary", { .str = "always" }, -EINVAL,
           "Restart \"always\": expected permanent, transient or temporary." },
+        { "PolicyMode", "learn", "learn", "watch", "PolicyMode=watch is invalid: expected enforce or learn",
+          { .str = "learn" }, "learn", { .str = "watch" }, -EINVAL, "PolicyMode \"watch\": expected enforce or learn." },
         { "MemoryMax", "512M", "536870912", "0", "MemoryMax=0 is out of range: expected a size above zero such as 512M, or infinity",
           { .u64 = 4096 }, "4096", { .u64 = 0 }, -EINVAL, RANGE("MemoryMax", 0, "1", "18446744073709551614") },
         { "TasksMax", "64", "64", "4194305",

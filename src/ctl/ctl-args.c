@@ -84,9 +84,10 @@ static const VerbInfo verbs[_VERB_MAX] = {
         [VERB_MONITOR] = { "monitor",
                            "Follow agent events as they happen",
                            0, 0, true, false, false },
-        [VERB_POLICY] = { "policy check FILE | policy show NAME|@GROUP",
-                          "Check a policy file; show a policy or group",
-                          2, 2, false, false, false },
+        [VERB_POLICY] = { "policy check FILE | policy show NAME|@GROUP |\n"
+                          "       policy learn [--output FILE] [--base POLICY] -- CMD [ARGS...]",
+                          "Check a policy file; show a policy or group; learn what a command needs",
+                          1, 2, false, true, false },
         [VERB_COMPLETE] = { "__complete agents|types|supervisors|groups|properties",
                             "Print names for shell completion", 1, 1, true, false, true },
 };
@@ -113,6 +114,8 @@ enum {
         ARG_WORKING_DIRECTORY = 0x200,
         ARG_SERVICE_TYPE,
         ARG_POLICY_PATH,
+        ARG_OUTPUT,
+        ARG_BASE,
         ARG_SANDBOX,
         ARG_PROPERTY = 'p',
         ARG_SIGNAL = 's',
@@ -173,6 +176,10 @@ static const CtlOption options[] = {
           "      --policy-path=DIRS    colon-separated directories searched for policies and includes\n"
           "                            (default: for show, the running daemon's PolicyPath;\n"
           "                            offline and for check, " POLICYDIR ")" },
+        { { "output", required_argument, NULL, ARG_OUTPUT }, VERB_BIT(VERB_POLICY), false,
+          "      --output=FILE         learn: write the learned policy to FILE (default: stdout)" },
+        { { "base", required_argument, NULL, ARG_BASE }, VERB_BIT(VERB_POLICY), false,
+          "      --base=POLICY         learn: the policy learned on top of (default: base)" },
 };
 
 bool verb_needs_bus(Verb v) {
@@ -343,6 +350,16 @@ static int apply_option(CtlArgs *a, int id, const char *value, char *err, size_t
                 free(a->policy_path);
                 a->policy_path = strdup(value);
                 return a->policy_path ? 0 : -ENOMEM;
+        case ARG_OUTPUT:
+                free(a->output);
+                a->output = strdup(value);
+                return a->output ? 0 : -ENOMEM;
+        case ARG_BASE:
+                if (!name_is_valid(value))
+                        return usage_error(err, size, "invalid policy name for --base: '%s'", value);
+                free(a->base);
+                a->base = strdup(value);
+                return a->base ? 0 : -ENOMEM;
         default:
                 return parse_run_option(a, id, value, err, size);
         }
@@ -397,9 +414,15 @@ static int check_arity(const CtlArgs *a, bool dashdash, char *err, size_t size) 
                         return usage_error(err, size, "usage: agentctl %s", info->usage);
                 break;
         case VERB_POLICY:
-                if (!STR_IN_SET(a->positional[0], "check", "show"))
-                        return usage_error(err, size, "unknown policy command '%s': expected check or show",
+                if (!STR_IN_SET(a->positional[0], "check", "show", "learn"))
+                        return usage_error(err, size, "unknown policy command '%s': expected check, show or learn",
                                            a->positional[0]);
+                /* check and show take one argument, learn a command after "--". */
+                if (strcmp(a->positional[0], "learn") == 0 ? n != 1 || strv_length(a->command) == 0
+                                                           : n != 2 || dashdash)
+                        return usage_error(err, size, "usage: agentctl %s", info->usage);
+                if (strcmp(a->positional[0], "learn") != 0 && (a->output || a->base))
+                        return usage_error(err, size, "--output and --base are for 'policy learn'");
                 break;
         case VERB_COMPLETE:
                 if (!STR_IN_SET(a->positional[0], "agents", "types", "supervisors", "groups", "properties"))
@@ -530,6 +553,8 @@ void ctl_args_done(CtlArgs *a) {
         a->command = strv_free(a->command);
         a->name = mfree(a->name);
         a->policy_path = mfree(a->policy_path);
+        a->output = mfree(a->output);
+        a->base = mfree(a->base);
         prop_list_done(&a->properties);
 }
 

@@ -69,6 +69,8 @@ typedef struct CtlArgs {
         char *name;         /* run --name */
         PropList properties;/* run: RunAgent properties */
         char *policy_path;  /* policy: colon-separated search path, NULL = default */
+        char *output;       /* policy learn --output */
+        char *base;         /* policy learn --base */
 } CtlArgs;
 
 /* Parses argv (argv[0] is the program name). 0 on success; -EINVAL with a

@@ -13,6 +13,22 @@ static bool is(const MonitorEvent *e, const char *signal) {
         return e->signal && strcmp(e->signal, signal) == 0;
 }
 
+const char *monitor_format_syscall(char *buf, size_t size, const char *syscall, const uint64_t *args, size_t n) {
+        size_t len;
+
+        (void) snprintf(buf, size, "%s(", syscall ? syscall : "?");
+        for (size_t i = 0; i < n; i++) {
+                len = strlen(buf);
+                if (args[i] == 0)
+                        (void) snprintf(buf + len, size - len, "%s0", i > 0 ? ", " : "");
+                else
+                        (void) snprintf(buf + len, size - len, "%s0x%" PRIx64, i > 0 ? ", " : "", args[i]);
+        }
+        len = strlen(buf);
+        (void) snprintf(buf + len, size - len, ")");
+        return buf;
+}
+
 void monitor_event_print(const MonitorEvent *e, FILE *f) {
         time_t sec = (time_t) (e->timestamp / USEC_PER_SEC);
         char when[64] = "", buf[256];
@@ -33,6 +49,9 @@ void monitor_event_print(const MonitorEvent *e, FILE *f) {
                 fprintf(f, ": %s", e->health ? e->health : "?");
         else if (is(e, "Escalated"))
                 fprintf(f, ": escalated: %s", e->reason ? e->reason : "");
+        else if (is(e, "PolicyViolation"))
+                fprintf(f, ": %s refused: %s", monitor_format_syscall(buf, sizeof(buf), e->syscall, e->args, e->n_args),
+                        e->action ? e->action : "?");
         fputc('\n', f);
 }
 
@@ -69,6 +88,14 @@ void monitor_event_print_json(const MonitorEvent *e, FILE *f) {
                 json_field_string(&w, "health", e->health);
         } else if (is(e, "Escalated")) {
                 json_field_string(&w, "reason", e->reason);
+        } else if (is(e, "PolicyViolation")) {
+                json_field_string(&w, "syscall", e->syscall);
+                json_key(&w, "args");
+                json_begin_array(&w);
+                for (size_t i = 0; i < e->n_args; i++)
+                        json_uint(&w, e->args[i]);
+                json_end_array(&w);
+                json_field_string(&w, "action", e->action);
         }
         json_end_object(&w);
         fputc('\n', f);

@@ -18,7 +18,14 @@ typedef struct MonitorEvent {
         int32_t status;          /* AgentExited */
         uint32_t restart_count;  /* AgentRestarted */
         const char *health;      /* HealthChanged */
+        const char *syscall;     /* PolicyViolation */
+        const uint64_t *args;
+        size_t n_args;
+        const char *action;
 } MonitorEvent;
+
+/* "ptrace(0x3, 0x1f2, 0, 0, 0, 0)" into buf. */
+const char *monitor_format_syscall(char *buf, size_t size, const char *syscall, const uint64_t *args, size_t n);
 
 /* "2025-01-06 12:00:00.123 AgentExited crasher: exited, status 1" (local time). */
 void monitor_event_print(const MonitorEvent *e, FILE *f);

@@ -119,6 +119,7 @@ static const struct {
         { "User", "alice" },
         { "Type", "notify" },
         { "Restart", "transient" },
+        { "PolicyMode", "learn" },
         { "MemoryMax", "64M" },
         { "MemoryMax", "infinity" },
         { "TasksMax", "16" },

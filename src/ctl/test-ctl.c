@@ -719,6 +719,18 @@ static void test_monitor_json(void **state) {
         CAPTURE(out, f, monitor_event_print(&e, f));
         assert_string_equal(out, "2023-11-14 22:13:20.123 AgentStarted web: started, main PID 77\n");
         free(out);
+
+        static const uint64_t args[6] = { 3, 0x1f2, 0, 0, 0, 0 };
+        e = (MonitorEvent) { .timestamp = 1700000000123456ULL, .signal = "PolicyViolation", .name = "web",
+                             .agent = "/x", .syscall = "ptrace", .args = args, .n_args = 6,
+                             .action = "errno EPERM" };
+        CAPTURE(out, f, monitor_event_print(&e, f));
+        assert_string_equal(out, "2023-11-14 22:13:20.123 PolicyViolation web: ptrace(0x3, 0x1f2, 0, 0, 0, 0) "
+                                 "refused: errno EPERM\n");
+        free(out);
+        CAPTURE(out, f, monitor_event_print_json(&e, f));
+        assert_non_null(strstr(out, "\"syscall\":\"ptrace\",\"args\":[3,498,0,0,0,0],\"action\":\"errno EPERM\"}"));
+        free(out);
 }
 
 int main(void) {

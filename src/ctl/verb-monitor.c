@@ -12,6 +12,21 @@
 #include "monitor-event.h"
 #include "time-util.h"
 
+static int read_violation(sd_bus_message *m, MonitorEvent *e) {
+        const void *args = NULL;
+        size_t size = 0;
+        int r;
+
+        r = sd_bus_message_read(m, "sos", &e->name, &e->agent, &e->syscall);
+        if (r >= 0)
+                r = sd_bus_message_read_array(m, 't', &args, &size);
+        if (r >= 0)
+                r = sd_bus_message_read(m, "s", &e->action);
+        e->args = args;
+        e->n_args = r >= 0 ? size / sizeof(uint64_t) : 0;
+        return r;
+}
+
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         const CtlContext *c = userdata;
         MonitorEvent e = { .signal = sd_bus_message_get_member(m) };
@@ -31,6 +46,8 @@ static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
                 r = sd_bus_message_read(m, "sos", &e.name, &e.agent, &e.health);
         else if (strcmp(e.signal, "Escalated") == 0)
                 r = sd_bus_message_read(m, "ss", &e.name, &e.reason);
+        else if (strcmp(e.signal, "PolicyViolation") == 0)
+                r = read_violation(m, &e);
         else
                 return 0;   /* a signal this agentctl does not know */
         if (r < 0) {

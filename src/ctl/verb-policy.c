@@ -10,6 +10,7 @@
 #include "ctl-verbs.h"
 #include "policy.h"
 #include "strv.h"
+#include "verb-policy-learn.h"
 
 /* The Manager's PolicyPath when a daemon answers on the bus the arguments
  * name. -ENXIO, quietly, when there is no daemon to ask or it predates
@@ -143,7 +144,12 @@ static int policy_check(const CtlArgs *a, const char *file) {
                 return CTL_EXIT_FAILURE;
         }
 
-        printf("%s: OK, %u BPF instructions\n", file, (unsigned) policy_filter(p)->len);
+        if (policy_has_report(p))
+                /* Loaded with a listener: the notify and enforce filters. */
+                printf("%s: OK, %u + %u BPF instructions (reports violations)\n", file,
+                       (unsigned) policy_notify_filter(p)->len, (unsigned) policy_enforce_filter(p)->len);
+        else
+                printf("%s: OK, %u BPF instructions\n", file, (unsigned) policy_filter(p)->len);
         return CTL_EXIT_OK;
 }
 
@@ -193,5 +199,7 @@ int verb_policy(CtlContext *c) {
 
         if (strcmp(sub, "check") == 0)
                 return policy_check(c->args, arg);
+        if (strcmp(sub, "learn") == 0)
+                return policy_learn(c->args);
         return policy_show(c->args, arg);
 }

@@ -11,6 +11,7 @@
 #include "ctl-proc.h"
 #include "ctl-verbs.h"
 #include "parse-util.h"
+#include "status-violations.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -232,6 +233,7 @@ static int status_agent(CtlContext *c, const char *name) {
                 print_last_exit(&l);
                 print_agent_resources(&l);
                 print_agent_exec(&l, features, cg, procs, n_procs);
+                status_print_violations(c->bus, path, &l);
         }
         proc_entries_free(procs, n_procs);
         return CTL_EXIT_OK;

@@ -14,6 +14,7 @@
 #include "agent-freeze.h"
 #include "agent-internal.h"
 #include "agent-output.h"
+#include "agent-violation.h"
 #include "dbus.h"
 #include "dynamic-user.h"
 #include "log.h"
@@ -70,6 +71,7 @@ Agent *agent_free(Agent *a) {
         a->status_timer = sd_event_source_disable_unref(a->status_timer);
         agent_check_clear(a);
         a->policy = policy_unref(a->policy);
+        agent_violation_free(a);
         if (a->pid > 0)
                 hashmap_remove(a->manager->agents_by_pid, HASHMAP_UINT(a->pid));
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
@@ -366,6 +368,7 @@ static void agent_finish(Agent *a) {
         agent_timers_clear(a);
         agent_check_clear(a);
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
+        agent_violation_end(a);
         if (a->inotify_wd >= 0) {
                 hashmap_remove(m->agents_by_wd, HASHMAP_UINT(a->inotify_wd));
                 (void) inotify_rm_watch(m->inotify_fd, a->inotify_wd);
@@ -542,7 +545,7 @@ void agent_spawn(Agent *a) {
         AgentSandbox sandbox;
         SpawnParams p;
         Identity id;
-        int r, out;
+        int r, out, listener = -EBADF;
 
         invocation_reset(a);
         r = cgroup_agent_new(m->cgroup_root, a->supervisor->cgroup, a->name, &a->spec.limits, &a->cgroup);
@@ -562,6 +565,13 @@ void agent_spawn(Agent *a) {
                 agent_spawn_failed(a, -r, step);
                 return;
         }
+        /* A policy that reports, or learn mode: other filters and a listener. */
+        r = agent_violation_prepare(a, &p, &listener);
+        if (r < 0) {
+                agent_sandbox_done(&sandbox);
+                agent_spawn_failed(a, -r, "seccomp listener");
+                return;
+        }
         a->has_filter = p.filter != NULL;
         out = agent_output_open(a, /* invocation= */ true);
         p.stdout_fd = p.stderr_fd = out;
@@ -575,4 +585,5 @@ void agent_spawn(Agent *a) {
         }
 
         invocation_started(a);
+        agent_violation_started(a, listener);
 }

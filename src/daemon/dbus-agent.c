@@ -7,6 +7,7 @@
 #include "agent-sandbox.h"
 #include "agent-schema.h"
 #include "agent.h"
+#include "dbus-violation.h"
 #include "dbus.h"
 #include "manager-ops.h"
 #include "strv.h"
@@ -328,6 +329,9 @@ static const sd_bus_vtable vtable_tail[] = {
         P("GID", "u"),
         P_CONST("Sandbox", "s"),
         P_CONST("SandboxKeys", "as"),
+        /* Violations (dbus-violation.c): read when asked, no PropertiesChanged. */
+        SD_BUS_PROPERTY("PolicyViolations", "t", bus_agent_property_get_violations, 0, 0),
+        SD_BUS_PROPERTY("LastPolicyViolations", "a(tsats)", bus_agent_property_get_violations, 0, 0),
         SD_BUS_METHOD("Stop", NULL, NULL, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent.h"
+#include "dbus-violation.h"
 #include "dbus.h"
 #include "manager-ops.h"
 #include "strv.h"
@@ -336,6 +337,11 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("ResetEscalation", SD_BUS_ARGS("s", supervisor), SD_BUS_NO_RESULT,
                                 method_reset_escalation, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", NULL, NULL, method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        /* Violations and learn mode (dbus-violation.c). */
+        SD_BUS_METHOD_WITH_ARGS("GetLearnedPolicy", SD_BUS_ARGS("s", name), SD_BUS_RESULT("s", text),
+                                bus_method_get_learned_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("PolicyViolation",
+                                SD_BUS_ARGS("s", name, "o", agent, "s", syscall, "at", args, "s", action), 0),
         SD_BUS_SIGNAL_WITH_ARGS("AgentStarted", SD_BUS_ARGS("s", name, "o", agent, "u", main_pid), 0),
         SD_BUS_SIGNAL_WITH_ARGS("AgentExited", SD_BUS_ARGS("s", name, "o", agent, "s", reason, "i", status), 0),
         SD_BUS_SIGNAL_WITH_ARGS("AgentRestarted", SD_BUS_ARGS("s", name, "o", agent, "u", restart_count), 0),

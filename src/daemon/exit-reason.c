@@ -66,6 +66,10 @@ ExitRecord exit_classify(const ExitFacts *f) {
         if (f->oom_kills > 0 && f->daemon_reason == EXIT_REASON_NONE)
                 return (ExitRecord) { EXIT_REASON_OOM, signaled ? f->status : SIGKILL, KILLED_BY_KERNEL };
 
+        /* A `kill report` rule: the daemon killed it on its policy's behalf
+         * (agent-violation.c), which the SPEC reports as a seccomp kill. */
+        if (f->daemon_reason == EXIT_REASON_SECCOMP)
+                return (ExitRecord) { EXIT_REASON_SECCOMP, SIGSYS, KILLED_BY_POLICY };
         if (f->daemon_reason != EXIT_REASON_NONE)
                 return (ExitRecord) { f->daemon_reason, f->status, KILLED_BY_DAEMON };
 

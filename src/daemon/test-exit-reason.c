@@ -37,6 +37,11 @@ static void test_signals(void **state) {
 static void test_seccomp(void **state) {
         assert_record((ExitFacts) { .code = CLD_DUMPED, .status = SIGSYS, .has_filter = true },
                       EXIT_REASON_SECCOMP, SIGSYS, KILLED_BY_POLICY);
+        /* A `kill report` rule: the daemon kills it with SIGKILL on the
+         * policy's behalf; reported as the policy's kill, status 31. */
+        assert_record((ExitFacts) { .code = CLD_KILLED, .status = SIGKILL, .has_filter = true,
+                                    .daemon_reason = EXIT_REASON_SECCOMP },
+                      EXIT_REASON_SECCOMP, SIGSYS, KILLED_BY_POLICY);
         /* Without a policy, SIGSYS is just a signal. */
         assert_record((ExitFacts) { .code = CLD_KILLED, .status = SIGSYS }, EXIT_REASON_SIGNAL, SIGSYS,
                       KILLED_BY_OTHER);

@@ -33,6 +33,25 @@ av_clone3:
         .cfi_endproc
         .size   av_clone3, .-av_clone3
 
+/* av_syscall4(nr, a1, a2, a3, a4): a raw system call that returns the
+ * kernel's result (-errno on failure) and leaves errno alone: the spawn
+ * parent uses it while its child, which shares its memory and so its
+ * errno, runs (spawn-listener.c). */
+        .globl  av_syscall4
+        .hidden av_syscall4
+        .type   av_syscall4, @function
+av_syscall4:
+        .cfi_startproc
+        movq    %rdi, %rax
+        movq    %rsi, %rdi
+        movq    %rdx, %rsi
+        movq    %rcx, %rdx
+        movq    %r8, %r10
+        syscall
+        ret
+        .cfi_endproc
+        .size   av_syscall4, .-av_syscall4
+
 #elif defined(__aarch64__)
 
         .text
@@ -57,6 +76,22 @@ av_clone3:
         brk     #0
         .cfi_endproc
         .size   av_clone3, .-av_clone3
+
+/* av_syscall4(nr, a1, a2, a3, a4): see the x86_64 version. */
+        .globl  av_syscall4
+        .hidden av_syscall4
+        .type   av_syscall4, %function
+av_syscall4:
+        .cfi_startproc
+        mov     x8, x0
+        mov     x0, x1
+        mov     x1, x2
+        mov     x2, x3
+        mov     x3, x4
+        svc     #0
+        ret
+        .cfi_endproc
+        .size   av_syscall4, .-av_syscall4
 
 #else
 #error "clone3.S is only built for x86_64 and aarch64 (HAVE_CLONE3_ASM)"

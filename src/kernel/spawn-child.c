@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/futex.h>
 #include <linux/securebits.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -243,6 +244,26 @@ static _child_ void child_identity(ChildContext *ctx) {
         child_drop_capabilities(ctx);
 }
 
+/* The listener's number for the parent, which takes it with pidfd_getfd()
+ * while we wait: futex calls only (never notified) until TAKEN. */
+static _child_ void child_hand_over_listener(ChildContext *ctx) {
+        long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                          ctx->p->notify_filter);
+        uint32_t state;
+
+        if (fd < 0)
+                child_fail(ctx, "seccomp listener");
+        ctx->listener_fd = (int) fd;
+        __atomic_store_n(&ctx->listener_state, LISTENER_READY, __ATOMIC_RELEASE);
+        (void) syscall(SYS_futex, &ctx->child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);
+        while ((state = __atomic_load_n(&ctx->listener_state, __ATOMIC_ACQUIRE)) == LISTENER_READY)
+                (void) syscall(SYS_futex, &ctx->listener_state, FUTEX_WAIT, LISTENER_READY, NULL, NULL, 0);
+        if (state != LISTENER_TAKEN) {
+                errno = -ctx->listener_error;
+                child_fail(ctx, "seccomp listener");
+        }
+}
+
 /* What the agent may still do: no_new_privs, then Landlock, then seccomp. */
 static _child_ void child_confine(ChildContext *ctx) {
         const SpawnParams *p = ctx->p;
@@ -253,6 +274,11 @@ static _child_ void child_confine(ChildContext *ctx) {
          * and goes before seccomp, which may not allow the call. */
         if (p->landlock && landlock_child_enforce(p->landlock, ctx->landlock_fd) < 0)
                 child_fail(ctx, "landlock");
+        /* A reporting policy: the notify filter first, its listener taken
+         * by the parent, then the enforce filter (see spawn-listener.c for
+         * why this order cannot deadlock and leaves the agent no copy). */
+        if (p->notify_filter)
+                child_hand_over_listener(ctx);
         if (p->filter && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, p->filter) < 0)
                 child_fail(ctx, "seccomp");
 }
@@ -289,12 +315,13 @@ _child_ _noreturn_ int spawn_child_main(void *userdata) {
         if (syscall(SYS_chdir, p->working_directory ? p->working_directory : "/") < 0)
                 child_fail(ctx, "chdir");
 
-        child_confine(ctx);
-
         /* Only the child knows its pid before exec; the slot lives in memory
-         * the parent allocated and shares with us (CLONE_VM). */
+         * the parent allocated and shares with us (CLONE_VM). Before the
+         * filters: after them only execve may come. */
         if (p->pid_env_slot)
                 child_format_pid(p->pid_env_slot, (long) syscall(SYS_getpid));
+
+        child_confine(ctx);
 
         (void) syscall(SYS_execve, p->path, p->argv, p->envp);
         child_fail(ctx, "execve");

@@ -18,6 +18,13 @@
 #define RESERVED_N 10
 #define RESERVED_END (RESERVED_FIRST + RESERVED_N)
 
+enum {
+        LISTENER_WAITING,
+        LISTENER_READY,                      /* the child loaded the notify filter */
+        LISTENER_TAKEN,                      /* the parent has its copy */
+        LISTENER_REFUSED,                    /* it could not: the child fails */
+};
+
 typedef struct ChildContext {
         const SpawnParams *p;
         int cgroup_procs_fd;                 /* clone() fallback: v2 cgroup.procs to join */
@@ -29,6 +36,12 @@ typedef struct ChildContext {
         size_t n_v1_procs_fds;
         int landlock_fd;                     /* kept open past child_close_fds() */
         int mount_sources_fd;                /* mount_plan_sources_socket(), kept likewise */
+        /* notify_filter: the listener's hand-over (spawn-listener.c), in
+         * memory both sides see while they run side by side. */
+        int listener_fd;                     /* the child's number for it */
+        int listener_error;                  /* pidfd_getfd()'s, when REFUSED */
+        uint32_t listener_state;             /* LISTENER_* */
+        uint32_t child_tid;                  /* cleared by the kernel at exec or exit */
         bool shared_files;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
@@ -42,3 +55,8 @@ typedef struct ChildContext {
  * on the borrowed stack, sharing the parent's memory, and never returns
  * (exec, or exit 127 with ctx->error and ctx->step set). */
 _noreturn_ int spawn_child_main(void *userdata);
+
+/* spawn-listener.c: with a notify filter, the parent's wait beside its
+ * child (no CLONE_VFORK) until the child's exec or exit, taking the
+ * listener on the way. */
+void spawn_listener_wait(ChildContext *ctx, int pidfd);

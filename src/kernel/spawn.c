@@ -38,7 +38,8 @@ static bool fds_reserved = false;
 static int reserved_null_fd = -EBADF;
 
 /* One guarded stack for every spawn: the daemon spawns from one thread, and
- * CLONE_VFORK holds the parent until the child is done with it. */
+ * CLONE_VFORK (or spawn_listener_wait()) holds the parent until the child is
+ * done with it. */
 static void *child_stack = NULL;
 
 /* Every resource limit an agent starts with, whatever the daemon holds (a
@@ -117,10 +118,16 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
 
 #if HAVE_CLONE3_ASM
         if (!clone3_missing) {
+                /* A notify filter: no CLONE_VFORK, we wait beside the child
+                 * (spawn-listener.c); the kernel clears child_tid at its
+                 * exec or exit. */
+                bool hand_over = ctx->p->notify_filter;
                 struct clone_args args = {
-                        .flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_INTO_CGROUP |
-                                 (ctx->shared_files ? CLONE_FILES : 0) | sandbox_ns_clone_flags(&ctx->p->ns),
+                        .flags = CLONE_VM | (hand_over ? CLONE_CHILD_CLEARTID : CLONE_VFORK) | CLONE_PIDFD |
+                                 CLONE_INTO_CGROUP | (ctx->shared_files ? CLONE_FILES : 0) |
+                                 sandbox_ns_clone_flags(&ctx->p->ns),
                         .pidfd = (uint64_t) (uintptr_t) &pidfd,
+                        .child_tid = (uint64_t) (uintptr_t) &ctx->child_tid,
                         .exit_signal = SIGCHLD,
                         .stack = (uint64_t) (uintptr_t) stack,
                         .stack_size = STACK_SIZE,
@@ -129,8 +136,11 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                 long r;
 
                 ctx->cgroup_procs_fd = -EBADF;
+                ctx->child_tid = 1;
                 r = av_clone3(&args, sizeof args, spawn_child_main, ctx);
                 if (r > 0) {
+                        if (hand_over)
+                                spawn_listener_wait(ctx, pidfd);
                         *ret_pidfd = pidfd;
                         return (pid_t) r;
                 }
@@ -140,6 +150,9 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                         return (pid_t) r;
         }
 #endif
+        /* Only clone3 hands a listener over (spawn_listener_supported()). */
+        if (ctx->p->notify_filter)
+                return -EOPNOTSUPP;
 
         ctx->cgroup_procs_fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (ctx->cgroup_procs_fd < 0)
@@ -313,6 +326,19 @@ static int ns_prepare(ChildContext *ctx) {
         return r;
 }
 
+static int params_check(const SpawnParams *p) {
+        if (!p || !p->path || p->path[0] != '/' || !p->argv || !p->argv[0] || !p->envp || p->cgroup_fd < 0 ||
+            (p->n_groups > 0 && !p->groups) || (p->n_v1_procs_fds > 0 && !p->v1_procs_fds) ||
+            p->n_v1_procs_fds > _SPAWN_V1_MAX)
+                return -EINVAL;
+        /* In a user namespace setgroups is denied: no groups to give. */
+        if ((p->ns.flags & SANDBOX_NS_USER) && p->n_groups > 0)
+                return -EINVAL;
+        if (p->notify_filter && (!p->ret_listener_fd || !spawn_listener_supported()))
+                return -EINVAL;
+        return sandbox_ns_validate(&p->ns);
+}
+
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step) {
         ChildContext ctx = {
                 .p = p,
@@ -321,21 +347,17 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 .max_fd = (int) MIN(sysconf(_SC_OPEN_MAX), (long) INT32_MAX),
                 .ns = SANDBOX_NS_STATE_INIT,
                 .mount_sources_fd = -EBADF,
+                .listener_fd = -EBADF,
         };
         sigset_t all, saved;
         int pidfd = -EBADF, r;
         pid_t pid;
 
-        if (!p || !p->path || p->path[0] != '/' || !p->argv || !p->argv[0] || !p->envp || p->cgroup_fd < 0 ||
-            (p->n_groups > 0 && !p->groups) || (p->n_v1_procs_fds > 0 && !p->v1_procs_fds) ||
-            p->n_v1_procs_fds > _SPAWN_V1_MAX)
-                return -EINVAL;
-        /* In a user namespace setgroups is denied: no groups to give. */
-        if ((p->ns.flags & SANDBOX_NS_USER) && p->n_groups > 0)
-                return -EINVAL;
-        r = sandbox_ns_validate(&p->ns);
+        r = params_check(p);
         if (r < 0)
                 return r;
+        if (p->notify_filter)
+                *p->ret_listener_fd = -EBADF;
 
         rlimits_prepare(&p->rlimits, ctx.rlimits);
 
@@ -376,6 +398,10 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 return pid;
         if (ctx.error < 0) {
                 siginfo_t si;
+
+                /* Taken before an exec that then failed: nobody to answer. */
+                if (p->notify_filter && *p->ret_listener_fd >= 0)
+                        *p->ret_listener_fd = safe_close(*p->ret_listener_fd);
 
                 (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED));
                 safe_close(pidfd);

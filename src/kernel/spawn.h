@@ -6,7 +6,10 @@
  * rlimits_prepare() in spawn.c), umask, groups, uid/gid, capabilities
  * dropped and securebits locked, no_new_privs, Landlock, the ready seccomp
  * filter, exec.
- * Falls back to clone() + a cgroup.procs write where clone3 is missing. */
+ * Falls back to clone() + a cgroup.procs write where clone3 is missing.
+ * With a notify filter (a policy that reports) the parent instead waits
+ * beside the child, without CLONE_VFORK, to take its seccomp listener
+ * (spawn-listener.c). */
 #pragma once
 
 #include <linux/filter.h>
@@ -30,6 +33,13 @@ typedef struct SpawnParams {
         size_t n_groups;
         const char *working_directory;     /* chdir; failure is a spawn failure */
         const struct sock_fprog *filter;   /* NULL: none (tests, benchmarks) */
+        /* A policy that reports (policy.h): loaded before `filter`, with
+         * SECCOMP_FILTER_FLAG_NEW_LISTENER; the listener (O_CLOEXEC) comes
+         * back in *ret_listener_fd, which is required then. The agent never
+         * holds it (see spawn-listener.c). NULL: none. Only where
+         * spawn_listener_supported(). */
+        const struct sock_fprog *notify_filter;
+        int *ret_listener_fd;
         int stdout_fd;                     /* dup'd to 1 / 2; -1: /dev/null */
         int stderr_fd;
         RlimitSettings rlimits;
@@ -62,6 +72,10 @@ typedef struct SpawnParams {
  * ret_failed_step is given, a static name for it ("execve", "chdir", ...); the
  * child is then already reaped. */
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step);
+
+/* Whether spawn() can hand a listener over (SpawnParams.notify_filter): on
+ * x86-64 and aarch64 with clone3. */
+bool spawn_listener_supported(void);
 
 /* At most this many v1 cgroup.procs fds (pids, memory, cpu). */
 #define _SPAWN_V1_MAX 4

@@ -46,7 +46,42 @@ typedef struct Emitter {
         RetCopy rets[16];
         size_t n_rets;
         int error;
+        PolicyFilterKind kind;          /* how the policy's actions are mapped */
 } Emitter;
+
+/* The syscalls the spawn child makes after the notify filter is loaded
+ * (futex while the daemon takes the listener, seccomp loads the enforce
+ * filter, execve, exit_group on failure; see spawn-listener.c). The daemon
+ * waits for the exec and cannot read the listener then, so the notify and
+ * learn filters never send these to it: they keep their action in the
+ * enforce filter, unreported. */
+static bool never_notified(int nr) {
+        static const char * const names[] = { "futex", "seccomp", "execve", "exit_group" };
+
+        if (nr < 0)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (syscall_resolve(names[i]) == nr)
+                        return true;
+        return false;
+}
+
+uint32_t policy_filter_action(PolicyFilterKind kind, int nr, uint32_t action) {
+        bool report = action & POLICY_ACTION_REPORT;
+        uint32_t real = action & ~POLICY_ACTION_REPORT;
+
+        switch (kind) {
+        case POLICY_FILTER_ENFORCE:
+                return report && !never_notified(nr) ? SECCOMP_RET_ALLOW : real;
+        case POLICY_FILTER_NOTIFY:
+                return report && !never_notified(nr) ? SECCOMP_RET_USER_NOTIF : SECCOMP_RET_ALLOW;
+        case POLICY_FILTER_LEARN:
+                return real == SECCOMP_RET_ALLOW || never_notified(nr) ? SECCOMP_RET_ALLOW
+                                                                      : SECCOMP_RET_USER_NOTIF;
+        default:
+                return real;
+        }
+}
 
 static uint32_t emit(Emitter *e, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k) {
         if (e->error < 0)
@@ -266,8 +301,9 @@ static Target emit_condition(Emitter *e, const PolicyCondition *c, unsigned widt
 }
 
 /* All conditions must hold: each one's success leads to the next. */
-static Target emit_rule(Emitter *e, const PolicyRule *rule, uint8_t arg32, uint8_t arg16, Target no_match) {
-        Target next = TARGET_RET(rule->action);
+static Target emit_rule(Emitter *e, int nr, const PolicyRule *rule, uint8_t arg32, uint8_t arg16,
+                        Target no_match) {
+        Target next = TARGET_RET(policy_filter_action(e->kind, nr, rule->action));
 
         for (unsigned j = rule->conditions->n_conditions; j > 0; j--) {
                 const PolicyCondition *c = &rule->conditions->conditions[j - 1];
@@ -281,17 +317,17 @@ static Target emit_rule(Emitter *e, const PolicyRule *rule, uint8_t arg32, uint8
 /* Rules are checked from the last written to the first; the first that
  * matches decides, and when none does the default (or the syscall's
  * unconditional rule, which is always rules[0]) applies. */
-static Target emit_syscall(Emitter *e, const PolicyRuleList *l, uint8_t arg32, uint8_t arg16,
+static Target emit_syscall(Emitter *e, int nr, const PolicyRuleList *l, uint8_t arg32, uint8_t arg16,
                            uint32_t default_action) {
-        Target next = TARGET_RET(default_action);
+        Target next = TARGET_RET(policy_filter_action(e->kind, nr, default_action));
         unsigned first = 0;
 
         if (l->n_rules > 0 && !l->rules[0].conditions) {
-                next = TARGET_RET(l->rules[0].action);
+                next = TARGET_RET(policy_filter_action(e->kind, nr, l->rules[0].action));
                 first = 1;
         }
         for (unsigned i = first; i < l->n_rules; i++)
-                next = emit_rule(e, &l->rules[i], arg32, arg16, next);
+                next = emit_rule(e, nr, &l->rules[i], arg32, arg16, next);
         return next;
 }
 
@@ -329,11 +365,11 @@ static int emit_numbers(Emitter *e, const Policy *p, const SyscallTable *t, Targ
                 if (!t->names[nr])
                         target = TARGET_RET(SECCOMP_RET_ERRNO | ENOSYS);
                 else if (l->n_rules == 0)
-                        target = TARGET_RET(p->default_action);
+                        target = TARGET_RET(policy_filter_action(e->kind, nr, p->default_action));
                 else if (l->n_rules == 1 && !l->rules[0].conditions)
-                        target = TARGET_RET(l->rules[0].action);
+                        target = TARGET_RET(policy_filter_action(e->kind, nr, l->rules[0].action));
                 else
-                        target = emit_syscall(e, l, t->arg32[nr], t->arg16[nr], p->default_action);
+                        target = emit_syscall(e, nr, l, t->arg32[nr], t->arg16[nr], p->default_action);
 
                 if (n_ranges > 0 && target_eq(ranges[n_ranges - 1].target, target))
                         continue;
@@ -370,9 +406,9 @@ static Target emit_above_table(Emitter *e) {
         return above;
 }
 
-int policy_compile(Policy *p, Diagnostic *diag) {
+int policy_compile_kind(const Policy *p, PolicyFilterKind kind, struct sock_fprog *ret, Diagnostic *diag) {
         const SyscallTable *t = syscall_table_get();
-        Emitter e = {};
+        Emitter e = { .kind = kind };
         Target entry, above;
         struct sock_filter *prog;
         int r;
@@ -380,7 +416,7 @@ int policy_compile(Policy *p, Diagnostic *diag) {
         /* Return instructions first, so the common ones sit at the end. */
         (void) emit_ret(&e, SECCOMP_RET_KILL_PROCESS);
         (void) emit_ret(&e, SECCOMP_RET_ERRNO | ENOSYS);
-        (void) emit_ret(&e, p->default_action);
+        (void) emit_ret(&e, policy_filter_action(kind, -1, p->default_action));
 
         r = emit_numbers(&e, p, t, &entry);
         if (r < 0) {
@@ -412,7 +448,43 @@ int policy_compile(Policy *p, Diagnostic *diag) {
                 prog[i] = e.insns[e.n - 1 - i];
         free(e.insns);
 
+        *ret = (struct sock_fprog) { .len = (unsigned short) e.n, .filter = prog };
+        return 0;
+}
+
+static bool policy_reports(const Policy *p) {
+        if (p->default_action & POLICY_ACTION_REPORT)
+                return true;
+        for (unsigned nr = 0; nr < p->n_syscalls; nr++)
+                for (unsigned i = 0; i < p->syscalls[nr].n_rules; i++)
+                        if (p->syscalls[nr].rules[i].action & POLICY_ACTION_REPORT)
+                                return true;
+        return false;
+}
+
+int policy_compile(Policy *p, Diagnostic *diag) {
+        struct sock_fprog real = {}, enforce = {}, notify = {};
+        int r;
+
+        r = policy_compile_kind(p, POLICY_FILTER_REAL, &real, diag);
+        if (r < 0)
+                return r;
+        if (policy_reports(p)) {
+                r = policy_compile_kind(p, POLICY_FILTER_ENFORCE, &enforce, diag);
+                if (r >= 0)
+                        r = policy_compile_kind(p, POLICY_FILTER_NOTIFY, &notify, diag);
+                if (r < 0) {
+                        free(real.filter);
+                        free(enforce.filter);
+                        return r;
+                }
+        }
+
         free(p->filter.filter);
-        p->filter = (struct sock_fprog) { .len = (unsigned short) e.n, .filter = prog };
+        free(p->enforce_filter.filter);
+        free(p->notify_filter.filter);
+        p->filter = real;
+        p->enforce_filter = enforce;
+        p->notify_filter = notify;
         return 0;
 }

@@ -65,7 +65,9 @@ struct Policy {
         unsigned n_syscalls;
         PolicyConditionSet **condition_sets;    /* owned, freed with the policy */
         unsigned n_condition_sets;
-        struct sock_fprog filter;
+        struct sock_fprog filter;               /* POLICY_FILTER_REAL */
+        struct sock_fprog enforce_filter;       /* with report rules only, else empty */
+        struct sock_fprog notify_filter;
 };
 
 /* Native syscall table from libseccomp, built once per process. */
@@ -109,8 +111,12 @@ int policy_find(const char *name, char * const *search_path, const char *extra_d
                 char **ret_looked);
 void policy_condition_sets_free(PolicyConditionSet **sets, unsigned n);
 
-/* Generates p->filter from the rule lists. -E2BIG when over BPF_MAXINSNS. */
+/* Generates p->filter (and, when the policy reports, p->enforce_filter and
+ * p->notify_filter) from the rule lists. -E2BIG when over BPF_MAXINSNS. */
 int policy_compile(Policy *p, Diagnostic *diag);
+/* One program of the given kind; the caller owns ret->filter. */
+int policy_compile_kind(const Policy *p, PolicyFilterKind kind, struct sock_fprog *ret, Diagnostic *diag);
+/* What a filter of that kind returns for a rule's (or the default's, nr -1)
+ * action on syscall nr. */
+uint32_t policy_filter_action(PolicyFilterKind kind, int nr, uint32_t action);
 
-/* Short text for an action: "allow", "kill", "log", "errno EPERM". */
-void policy_action_format(uint32_t action, char *buf, size_t size);

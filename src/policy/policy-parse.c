@@ -214,6 +214,39 @@ static int add_conditions(Parser *ps, size_t if_index, PolicyConditionSet **ret,
         return 0;
 }
 
+/* A trailing `report` (before the `if`, or at the very end of a line with
+ * conditions) is taken off the line. Only refused syscalls are reported:
+ * `allow ... report` would hand every allowed call to the daemon. */
+static int parse_report(Parser *ps, bool deny, size_t *names_end, size_t if_index, unsigned *ret_column) {
+        const Token *t = NULL;
+
+        if (*names_end > 1 && token_is(&ps->tokens[*names_end - 1], "report")) {
+                t = &ps->tokens[*names_end - 1];
+                (*names_end)--;
+        } else if (if_index < ps->n_tokens && token_is(&ps->tokens[ps->n_tokens - 1], "report")) {
+                t = &ps->tokens[ps->n_tokens - 1];
+                ps->n_tokens--;
+        }
+        if (!t)
+                return 0;
+        if (!deny)
+                return parser_fail(ps, -EINVAL, t->column,
+                                   "'report' is for refused syscalls ('deny ... report'), not 'allow'");
+        *ret_column = t->column;
+        return 0;
+}
+
+/* `report` after an action: errno and kill only (log and allow let the
+ * syscall run, there is nothing to report as a violation). */
+static int check_report_action(Parser *ps, unsigned column, uint32_t action) {
+        uint32_t a = action & SECCOMP_RET_ACTION_FULL;
+
+        if (a == SECCOMP_RET_ERRNO || a == SECCOMP_RET_KILL_PROCESS)
+                return 0;
+        return parser_fail(ps, -EINVAL, column, "'report' needs a refusing action (kill or errno NAME), not '%s'",
+                           a == SECCOMP_RET_LOG ? "log" : "allow");
+}
+
 /* allow NAMES... [if COND [and COND]...]
  * deny NAMES... [[action] ACTION] [if COND [and COND]...] */
 static int parse_rule(Parser *ps, bool deny) {
@@ -222,6 +255,7 @@ static int parse_rule(Parser *ps, bool deny) {
         PolicyConditionSet *cs = NULL;
         unsigned value_columns[POLICY_CONDITIONS_MAX] = {};
         size_t names_end, if_index;
+        unsigned report = 0;    /* the column of `report`, if any */
         char what[64];
         int r;
 
@@ -230,6 +264,9 @@ static int parse_rule(Parser *ps, bool deny) {
                         break;
         names_end = if_index;
 
+        r = parse_report(ps, deny, &names_end, if_index, &report);
+        if (r < 0)
+                return r;
         if (deny) {
                 r = parse_deny_action(ps, &names_end, &action);
                 if (r < 0)
@@ -244,6 +281,12 @@ static int parse_rule(Parser *ps, bool deny) {
                 r = add_conditions(ps, if_index, &cs, value_columns);
                 if (r < 0)
                         return r;
+        }
+        if (report) {
+                r = check_report_action(ps, report, action);
+                if (r < 0)
+                        return r;
+                action |= POLICY_ACTION_REPORT;
         }
         for (size_t k = 1; k < names_end; k++) {
                 r = apply_name(ps, &ps->tokens[k], action, cs, value_columns);
@@ -405,6 +448,13 @@ static int parse_line(Parser *ps) {
                 r = parse_action(ps, &i, "default", &ps->policy->default_action);
                 if (r < 0)
                         return r;
+                if (i < ps->n_tokens && token_is(&ps->tokens[i], "report")) {
+                        r = check_report_action(ps, ps->tokens[i].column, ps->policy->default_action);
+                        if (r < 0)
+                                return r;
+                        ps->policy->default_action |= POLICY_ACTION_REPORT;
+                        i++;
+                }
                 if (i < ps->n_tokens)
                         return parser_fail_expected(ps, i, "end of line after the action");
                 return 0;

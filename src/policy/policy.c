@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bpf-interp.h"
 #include "fileio.h"
 #include "policy-internal.h"
 
@@ -14,6 +15,8 @@ static void policy_destroy(Policy *p) {
         free(p->syscalls);
         policy_condition_sets_free(p->condition_sets, p->n_condition_sets);
         free(p->filter.filter);
+        free(p->enforce_filter.filter);
+        free(p->notify_filter.filter);
         free(p->name);
         free(p);
 }
@@ -120,7 +123,39 @@ const struct sock_fprog *policy_filter(const Policy *p) {
         return &p->filter;
 }
 
-void policy_action_format(uint32_t action, char *buf, size_t size) {
+bool policy_has_report(const Policy *p) {
+        return p->notify_filter.filter;
+}
+
+const struct sock_fprog *policy_enforce_filter(const Policy *p) {
+        return policy_has_report(p) ? &p->enforce_filter : NULL;
+}
+
+const struct sock_fprog *policy_notify_filter(const Policy *p) {
+        return policy_has_report(p) ? &p->notify_filter : NULL;
+}
+
+int policy_answer(const Policy *p, const struct seccomp_data *data, uint32_t *ret_action) {
+        return bpf_run(&p->filter, data, ret_action);
+}
+
+uint32_t policy_default_action(const Policy *p) {
+        return p->default_action;
+}
+
+const char *policy_syscall_name(int nr) {
+        const SyscallTable *t = syscall_table_get();
+
+        if (nr < 0 || nr > t->max_nr)
+                return NULL;
+        return t->names[nr];
+}
+
+int policy_learn_filter(const Policy *p, struct sock_fprog *ret) {
+        return policy_compile_kind(p, POLICY_FILTER_LEARN, ret, NULL);
+}
+
+static void action_format(uint32_t action, char *buf, size_t size) {
         const char *name;
 
         switch (action & SECCOMP_RET_ACTION_FULL) {
@@ -143,6 +178,15 @@ void policy_action_format(uint32_t action, char *buf, size_t size) {
         default:
                 (void) snprintf(buf, size, "0x%08x", action);
         }
+}
+
+void policy_action_format(uint32_t action, char *buf, size_t size) {
+        size_t n;
+
+        action_format(action & ~POLICY_ACTION_REPORT, buf, size);
+        n = strlen(buf);
+        if ((action & POLICY_ACTION_REPORT) && n < size)
+                (void) snprintf(buf + n, size - n, " report");
 }
 
 typedef struct DumpEntry {

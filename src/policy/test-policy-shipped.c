@@ -97,6 +97,44 @@ static const char *const base_exceptions[] = {
         "clone3", "personality", "unshare", NULL,
 };
 
+/* The default policy and those that include it report what they refuse
+ * from @privileged (with the groups in it) and @debug: the notify filter
+ * hands those to the daemon, which answers EPERM; nothing else is reported
+ * (file I/O, a socket family refused with EAFNOSUPPORT, a refused ioctl). */
+static void check_reports(const Policy *p) {
+        static const char *const groups[] = { "@privileged", "@debug" };
+        static const char *const quiet[] = { "read", "openat", "clone3", "io_uring_setup", "keyctl" };
+        const SyscallTable *t = syscall_table_get();
+
+        assert_true(policy_has_report(p));
+        for (size_t g = 0; g < ELEMENTSOF(groups); g++) {
+                const int *members;
+                unsigned n;
+
+                assert_int_equal(syscall_group_get(groups[g], &members, &n), 0);
+                for (unsigned i = 0; i < n; i++) {
+                        struct seccomp_data d = { .nr = members[i], .arch = seccomp_arch_native() };
+                        uint32_t got = 0;
+
+                        assert_int_equal(bpf_run(policy_notify_filter(p), &d, &got), 0);
+                        if (got != SECCOMP_RET_USER_NOTIF)
+                                fail_msg("policy %s: %s is not reported", policy_name(p), t->names[members[i]]);
+                        assert_int_equal(bpf_run(policy_enforce_filter(p), &d, &got), 0);
+                        assert_int_equal(got, SECCOMP_RET_ALLOW);
+                        assert_int_equal(policy_answer(p, &d, &got), 0);
+                        assert_int_equal(got, EPERM_);
+                }
+        }
+        for (size_t i = 0; i < ELEMENTSOF(quiet); i++) {
+                struct seccomp_data d = { .nr = syscall_resolve(quiet[i]), .arch = seccomp_arch_native() };
+                uint32_t got = 0;
+
+                assert_int_equal(bpf_run(policy_notify_filter(p), &d, &got), 0);
+                if (got != SECCOMP_RET_ALLOW)
+                        fail_msg("policy %s: %s is reported", policy_name(p), quiet[i]);
+        }
+}
+
 static void check_common_denies(const Policy *p) {
         static const char *const denied_groups[] = {
                 "@privileged", "@mount", "@module", "@reboot", "@swap", "@raw-io", "@debug",
@@ -264,6 +302,7 @@ static void test_default(void **state) {
         assert_int_equal(p->default_action, EPERM_);
         check_base_allows(p);
         check_common_denies(p);
+        check_reports(p);
         expect_group(p, "@process", ALLOW, base_exceptions);
         expect_group(p, "@network-io", ALLOW, (const char *const[]) { "socket", "socketpair", NULL });
         expect(p, "socket", AF_INET, SOCK_STREAM, ALLOW);
@@ -314,6 +353,7 @@ static void test_no_network(void **state) {
 
         check_base_allows(p);
         check_common_denies(p);
+        check_reports(p);
         expect(p, "socket", AF_UNIX, SOCK_STREAM, ALLOW);
         expect(p, "socketpair", AF_UNIX, SOCK_STREAM, ALLOW);
         expect(p, "socket", AF_INET, SOCK_STREAM, EAFNOSUPPORT_);
@@ -337,6 +377,7 @@ static void test_strict(void **state) {
 
         check_base_allows(p);
         check_common_denies(p);
+        check_reports(p);
         expect_group(p, "@network-io", EPERM_, NULL);
         expect(p, "socket", AF_UNIX, SOCK_STREAM, EPERM_);
         expect(p, "socket", AF_VSOCK, SOCK_STREAM, EPERM_);    /* no socket at all: EPERM */

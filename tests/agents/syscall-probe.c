@@ -381,7 +381,7 @@ static const struct {
 };
 
 static _Noreturn void usage(void) {
-        fputs("usage: syscall-probe [--out FILE] NAME [ARG]\nnames:", stderr);
+        fputs("usage: syscall-probe [--out FILE] [--repeat N] NAME [ARG]\nnames:", stderr);
         for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++)
                 fprintf(stderr, " %s", attempts[i].name);
         fputc('\n', stderr);
@@ -413,11 +413,19 @@ static void report(const char *name, int err) {
 }
 
 int main(int argc, char **argv) {
+        unsigned long repeat = 1;
         int i = 1;
 
         if (argc >= 3 && strcmp(argv[1], "--out") == 0) {
                 out_path = argv[2];
                 i = 3;
+        }
+        /* --repeat N: N attempts (at most 100000), the last one reported. */
+        if (argc - i >= 2 && strcmp(argv[i], "--repeat") == 0) {
+                repeat = strtoul(argv[i + 1], NULL, 10);
+                if (repeat == 0 || repeat > 100000)
+                        usage();
+                i += 2;
         }
         if (argc - i < 1 || argc - i > 2)
                 usage();
@@ -426,8 +434,13 @@ int main(int argc, char **argv) {
 
         for (size_t k = 0; k < sizeof(attempts) / sizeof(attempts[0]); k++)
                 if (strcmp(attempts[k].name, argv[i]) == 0) {
-                        errno = 0;
-                        report(argv[i], attempts[k].attempt());
+                        int err = 0;
+
+                        for (unsigned long n = 0; n < repeat; n++) {
+                                errno = 0;
+                                err = attempts[k].attempt();
+                        }
+                        report(argv[i], err);
                         return 0;
                 }
         usage();

@@ -4,6 +4,10 @@
  * sleeps until killed, or crashes (recording the time just before exit(1)).
  *
  *   bench-agent RECORD|- exit|sleep|crash TAG
+ *   bench-agent RECORD loop TAG N
+ *
+ * `loop` makes N getppid() calls (a policy of the bench refuses them) and
+ * records "S TAG NS" with NS the mean time of one call.
  *
  * Each record is one line, "S TAG NS" (started) or "C TAG NS" (crashing),
  * written with a single write() shorter than PIPE_BUF, so lines from many
@@ -13,7 +17,9 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,8 +45,9 @@ int main(int argc, char *argv[]) {
         unsigned long long started = now_ns();
         int fd = -1;
 
-        if (argc != 4 || strlen(argv[3]) > 64) {
-                fprintf(stderr, "usage: bench-agent RECORD|- exit|sleep|crash TAG\n");
+        if ((argc != 4 && !(argc == 5 && strcmp(argv[2], "loop") == 0)) || strlen(argv[3]) > 64) {
+                fprintf(stderr, "usage: bench-agent RECORD|- exit|sleep|crash TAG\n"
+                                "       bench-agent RECORD loop TAG N\n");
                 return 64;
         }
         if (strcmp(argv[1], "-") != 0) {
@@ -49,6 +56,18 @@ int main(int argc, char *argv[]) {
                         perror("bench-agent: open record");
                         return 65;
                 }
+        }
+        if (argc == 5) {
+                /* Bounded: at most 100000 calls. */
+                unsigned long n = strtoul(argv[4], NULL, 10);
+
+                if (n == 0 || n > 100000)
+                        return 64;
+                started = now_ns();
+                for (unsigned long i = 0; i < n; i++)
+                        (void) syscall(SYS_getppid);
+                record(fd, 'S', argv[3], (now_ns() - started) / n);
+                return 0;
         }
         record(fd, 'S', argv[3], started);
 

@@ -163,7 +163,7 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
         if (asprintf(&conf,
                      "[Daemon]\n"
                      "AgentsDirectory=%s\n"
-                     "PolicyPath=%s\n"
+                     "PolicyPath=%s/policies:%s\n"
                      "LogDirectory=%s\n"
                      "RuntimeDirectory=%s\n"
                      "DefaultUser=nobody\n"
@@ -187,7 +187,7 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
                      "MaxRestarts=1000000\n"
                      "RestartWindowSec=1\n"
                      "RestartDelaySec=0\n",
-                     agents, o->policy_dir, logdir, rundir, e->control_group, max_children, o->health_interval_sec) < 0)
+                     agents, e->tmpdir, o->policy_dir, logdir, rundir, e->control_group, max_children, o->health_interval_sec) < 0)
                 return -ENOMEM;
         r = write_file(e->tmpdir, "agentvisor.conf", conf);
         if (r < 0)

@@ -47,6 +47,7 @@ static void help(void) {
                "  --health-interval S   HealthCheckIntervalSec of the watched agents (default 30)\n"
                "  --watchdog S          WatchdogSec of the watched agents (default 20)\n"
                "  --floor-only          the floor and sandbox rows only, no daemon\n"
+               "  --violations-only     only the rows of a refused syscall with and without `report`\n"
                "  --daemon PATH         agentvisord (default %s)\n"
                "  --agent PATH          bench-agent (default %s)\n"
                "  --notify-agent PATH   bench-notify (default %s)\n"
@@ -85,6 +86,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 ARG_NOTIFY,
                 ARG_POLICY_DIR,
                 ARG_SHOW_LOG,
+                ARG_VIOLATIONS_ONLY,
         };
         static const struct option options[] = {
                 { "short", no_argument, NULL, ARG_SHORT },
@@ -102,6 +104,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 { "notify-agent", required_argument, NULL, ARG_NOTIFY },
                 { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
                 { "show-log", no_argument, NULL, ARG_SHOW_LOG },
+                { "violations-only", no_argument, NULL, ARG_VIOLATIONS_ONLY },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -167,6 +170,9 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                         break;
                 case ARG_SHOW_LOG:
                         o->keep_log = true;
+                        break;
+                case ARG_VIOLATIONS_ONLY:
+                        o->violations_only = true;
                         break;
                 case 'h':
                         help();
@@ -316,13 +322,17 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
 
-        r = bench_floor(&o, &e, &t, &floor);
-        if (r >= 0 && !bench_interrupted)
-                bench_sandboxes(&o, &e, &t, &floor);
-        if (r >= 0 && !bench_interrupted)
-                bench_namespaces(&o, &t);
-        if (r >= 0 && !bench_interrupted && !o.skip_daemon)
-                (void) bench_daemon(&o, &e, &t, &floor);
+        if (o.violations_only)
+                (void) bench_violations(&o, &e, &t);
+        else {
+                r = bench_floor(&o, &e, &t, &floor);
+                if (r >= 0 && !bench_interrupted)
+                        bench_sandboxes(&o, &e, &t, &floor);
+                if (r >= 0 && !bench_interrupted)
+                        bench_namespaces(&o, &t);
+                if (r >= 0 && !bench_interrupted && !o.skip_daemon)
+                        (void) bench_daemon(&o, &e, &t, &floor);
+        }
 
         if (bench_interrupted)
                 table_note_failure(&t, "interrupted by signal %d", bench_interrupted);

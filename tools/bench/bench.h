@@ -39,6 +39,7 @@ typedef struct BenchOptions {
         unsigned health_interval_sec;
         unsigned watchdog_sec;
         bool skip_daemon;              /* floor and sandbox rows only */
+        bool violations_only;          /* the `report` rows only */
         bool keep_log;                 /* print the daemon's log at the end */
 } BenchOptions;
 
@@ -181,3 +182,5 @@ void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *
 /* What creating namespaces costs on its own: fork + unshare() + exit. */
 void bench_namespaces(const BenchOptions *o, Table *t);
 int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor);
+/* --violations-only: a refused syscall with and without `report` (bench-violation.c). */
+int bench_violations(const BenchOptions *o, BenchEnv *e, Table *t);
