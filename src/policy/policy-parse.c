@@ -107,18 +107,6 @@ static bool token_is_action_word(const Token *t) {
         return token_is(t, "allow") || token_is(t, "kill") || token_is(t, "log");
 }
 
-/* An action word that also names a syscall on some architecture (today
- * only `kill`): after a deny's names it could be either. */
-static bool token_is_syscall_name(const Token *t) {
-        char buf[64];
-
-        if (t->len >= sizeof(buf))
-                return false;
-        memcpy(buf, t->s, t->len);
-        buf[t->len] = '\0';
-        return syscall_resolve(buf) != -ENOENT;
-}
-
 /* The action at the end of a deny's names (`[action] ACTION` or `errno
  * NAME`), if any: *names_end is moved before it. */
 static int parse_deny_action(Parser *ps, size_t *names_end, uint32_t *action) {
@@ -151,15 +139,11 @@ static int parse_deny_action(Parser *ps, size_t *names_end, uint32_t *action) {
         if (token_is(last, "allow"))
                 return parser_fail(ps, -EINVAL, last->column,
                                    "'deny' cannot take the action 'allow'; write an 'allow' line");
-        /* `deny tkill kill`: kill on tkill, or EPERM on tkill and kill?
-         * Neither guess is safe to make silently. */
-        if (!explicit && token_is_syscall_name(last))
-                return parser_fail(ps, -EINVAL, last->column,
-                                   "'%.*s' is both an action and a syscall: write 'action %.*s' to make it "
-                                   "the action, or end the line with an action (such as 'errno EPERM') "
-                                   "to refuse the syscall %.*s",
-                                   (int) last->len, last->s, (int) last->len, last->s,
-                                   (int) last->len, last->s);
+        /* `deny tkill kill` is kill on tkill, as the policy language has
+         * always read it (SPEC: `deny io_uring_setup kill`): a deny has at
+         * least one name, so the last word after it is the action. To
+         * refuse the syscall kill, put it anywhere but last or end the line
+         * with an explicit action (`deny tkill kill errno EPERM`). */
         end--;
         r = parse_action(ps, &end, "deny", action);
         if (r < 0)

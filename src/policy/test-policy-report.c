@@ -99,7 +99,7 @@ static void test_errno_report(void **state) {
 }
 
 static void test_kill_report_answer(void **state) {
-        Policy *p = load_ok("default allow\ndeny bpf action kill report\ndeny ptrace report\n");
+        Policy *p = load_ok("default allow\ndeny bpf kill report\ndeny ptrace report\n");
         struct seccomp_data data = { .nr = nr_of("bpf"), .arch = seccomp_arch_native() };
         uint32_t action = 0;
 

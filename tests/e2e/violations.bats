@@ -18,7 +18,7 @@ setup() {
         cat >"$T/policies/rep.policy" <<'EOF'
 include default
 deny ptrace errno EACCES report
-deny bpf action kill report
+deny bpf kill report
 EOF
         av_start
 }
