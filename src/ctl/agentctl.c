@@ -18,6 +18,7 @@ static int (* const dispatch[_VERB_MAX])(CtlContext *c) = {
         [VERB_RESTART] = verb_restart,
         [VERB_REMOVE] = verb_remove,
         [VERB_RESET] = verb_reset,
+        [VERB_DAEMON_REEXEC] = verb_daemon_reexec,
         [VERB_TYPES] = verb_types,
         [VERB_SUPERVISORS] = verb_supervisors,
         [VERB_MONITOR] = verb_monitor,

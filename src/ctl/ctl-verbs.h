@@ -26,6 +26,7 @@ int verb_kill(CtlContext *c);
 int verb_restart(CtlContext *c);
 int verb_remove(CtlContext *c);
 int verb_reset(CtlContext *c);
+int verb_daemon_reexec(CtlContext *c);
 int verb_monitor(CtlContext *c);
 int verb_policy(CtlContext *c);
 

@@ -19,6 +19,10 @@ static const char *const agent_record_core_table[_AGENT_RECORD_CORE_MAX] = {
         [AGENT_RECORD_DOWN] = "down",
         [AGENT_RECORD_HELD] = "held",
         [AGENT_RECORD_WAITING] = "waiting",
+        [AGENT_RECORD_STOPPING_REQUEST] = "stopping-request",
+        [AGENT_RECORD_STOPPING_RESTART] = "stopping-restart",
+        [AGENT_RECORD_STOPPING_SUPERVISOR] = "stopping-supervisor",
+        [AGENT_RECORD_STOPPING_REMOVAL] = "stopping-removal",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(agent_record_core, AgentRecordCore);

@@ -34,13 +34,17 @@
 #define STATE_FILE_SIZE_MAX (1024U * 1024U)
 #define STATE_DIR_NAME "state"
 
-/* Where the core had the agent (supervise.h), coarsely: what the new
- * daemon must restore. */
+/* Where the core had the agent: the same values, in the same order, as
+ * SvRestoreState (src/supervise/sv-restore.h), by name in the file. */
 typedef enum AgentRecordCore {
-        AGENT_RECORD_RUNNING,            /* starting, running or stopping: a process may run */
+        AGENT_RECORD_RUNNING,            /* starting or running */
         AGENT_RECORD_DOWN,               /* ended, started again only by its supervisor's start */
         AGENT_RECORD_HELD,               /* ended for good or stopped on request */
         AGENT_RECORD_WAITING,            /* a restart is due at RestartDeadline (monotonic) */
+        AGENT_RECORD_STOPPING_REQUEST,
+        AGENT_RECORD_STOPPING_RESTART,
+        AGENT_RECORD_STOPPING_SUPERVISOR,
+        AGENT_RECORD_STOPPING_REMOVAL,
         _AGENT_RECORD_CORE_MAX,
         _AGENT_RECORD_CORE_INVALID = -EINVAL,
 } AgentRecordCore;

@@ -18,6 +18,7 @@ struct CgroupRoot {
         char *enable;                        /* "+pids +memory +cpu" for subtree_control (pure v2) */
         bool has[_CGROUP_V1_MAX];            /* limits of this kind can be applied */
         char *v1_dir[_CGROUP_V1_MAX];        /* <own>/<name> in each v1 hierarchy (hybrid) */
+        bool kept;                           /* groups were kept for adoption: existing ones are reused */
 };
 
 struct Cgroup {
@@ -55,5 +56,7 @@ int cgroup_reset_root_limits(Cgroup *c);
 /* cgroup.events "populated" of dir beneath dfd ("" names dfd itself). */
 int cgroup_populated_at(int dfd, const char *dir);
 /* Kills, waits for (bounded) and removes every group beneath dir, and dir
- * itself if remove_self: what an earlier daemon left. */
-int cgroup_stale_tree_remove(const char *dir, bool v2, bool remove_self);
+ * itself if remove_self: what an earlier daemon left. keep (NULL: none)
+ * lists groups beneath dir ("x.supervisor/y.agent") to leave alone, with
+ * their ancestors: agents a new daemon takes over. */
+int cgroup_stale_tree_remove(const char *dir, bool v2, bool remove_self, char *const *keep);

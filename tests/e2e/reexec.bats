@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Live upgrade and recovery (issue 15): Reexecute carries every agent over;
+# a daemon started again after a SIGKILL takes its agents over from the
+# state under RuntimeDirectory=; an agent that ended meanwhile is `lost`; a
+# recorded pid that now belongs to another process is never adopted; a bad
+# state file is logged and skipped.
+
+load helpers
+
+BATS_TEST_TIMEOUT=120
+
+setup() {
+        av_setup
+        av_config
+        av_type keeper <<EOF
+[Agent]
+Exec=$PROBE record $T/out/keeper-starts sleep 0 --marker $AV_TOKEN
+EOF
+        SLEEP_PID=
+}
+
+teardown() {
+        # A daemon SIGKILLed by a test left its agents: a daemon started
+        # again takes them over and its SIGTERM (in av_teardown) ends them.
+        if [[ -z ${AV_DAEMON_PID:-} && -n $(av_marked_pids) && -f ${T:-}/agentvisor.conf ]]; then
+                av_start >/dev/null 2>&1 || true
+        fi
+        av_teardown
+}
+
+identity() {
+        echo "$(av_prop "$1" MainPID) $(av_prop "$1" InvocationID) $(av_prop "$1" RestartCount)"
+}
+
+state_dir() {
+        echo "$AV_RUN/$AV_CG/state"
+}
+
+reexec_count() {
+        grep -c 'Executed anew' "$T/daemon.log" || true
+}
+
+more_reexecs_than() {
+        [[ $(reexec_count) -gt $1 ]]
+}
+
+# Reexecute through agentctl, then wait for the new image to own the name
+# (the name is released with the old image's bus connection).
+reexec() {
+        local before
+        before=$(reexec_count)
+        "$AGENTCTL" daemon-reexec || av_fail "agentctl daemon-reexec failed" || return 1
+        av_wait_until 5 "the daemon's new image to start" more_reexecs_than "$before" || return 1
+        av_wait_until 2 "the new image to own org.agentvisor1" av_bus_has_name
+}
+
+no_bus_name() {
+        ! av_bus_has_name
+}
+
+kill_daemon() {
+        kill -KILL "$AV_DAEMON_PID"
+        wait "$AV_DAEMON_PID" 2>/dev/null || true
+        AV_DAEMON_PID=
+        av_wait_until 5 "the bus name to be released" no_bus_name
+}
+
+runs_again() {
+        local pid
+        [[ $(av_prop "$1" State 2>/dev/null) == running ]] || return 1
+        pid=$(av_prop "$1" MainPID)
+        [[ $pid != 0 && $pid != "$2" ]]
+}
+
+wait_restarted() {
+        av_wait_until 10 "$1 to run again with another MainPID" runs_again "$1" "$2"
+}
+
+restarted_once() {
+        [[ $(av_prop "$1" RestartCount 2>/dev/null) == 1 && $(av_prop "$1" State 2>/dev/null) == running ]]
+}
+
+both_dead() {
+        ! av_pid_alive "$1" && ! av_pid_alive "$2"
+}
+
+@test "Reexecute keeps a permanent and a temporary agent: same MainPID, InvocationID, RestartCount, one start; crashes afterwards restart" {
+        local before_k before_t pid daemon_pid
+        av_start
+        av_start_agent keeper k1
+        av_wait_prop k1 State running 10
+        # One restart before the re-exec, so that the count is carried too.
+        kill -KILL "$(av_prop k1 MainPID)"
+        av_wait_until 10 "k1 to be restarted once" restarted_once k1
+        av_run t1 -- "$PROBE" record "$T/out/t1-starts" sleep 0 --marker "$AV_TOKEN"
+        av_wait_prop t1 State running 10
+        before_k=$(identity k1)
+        before_t=$(identity t1)
+        daemon_pid=$AV_DAEMON_PID
+
+        reexec
+        [[ $AV_DAEMON_PID == "$daemon_pid" ]] && av_pid_alive "$daemon_pid" || av_fail "the daemon's pid changed"
+        [[ $(identity k1) == "$before_k" ]] || av_fail "k1 was '$before_k', after Reexecute '$(identity k1)'"
+        [[ $(identity t1) == "$before_t" ]] || av_fail "t1 was '$before_t', after Reexecute '$(identity t1)'"
+        [[ $(av_prop k1 State) == running && $(av_prop t1 State) == running ]]
+        [[ $(av_count_lines "$T/out/keeper-starts") == 2 ]] || av_fail "k1 started $(av_count_lines "$T/out/keeper-starts") times"
+        [[ $(av_count_lines "$T/out/t1-starts") == 1 ]] || av_fail "t1 started $(av_count_lines "$T/out/t1-starts") times"
+        grep -q 'Executed anew: 2 agents passed over' "$T/daemon.log" || av_fail "the new image did not get both pidfds"
+
+        # Supervised as before: a crash of the permanent one is restarted and
+        # counted; the temporary one's crash is reported, not restarted.
+        pid=$(av_prop k1 MainPID)
+        kill -KILL "$pid"
+        wait_restarted k1 "$pid"
+        [[ $(av_prop k1 RestartCount) == 2 ]] || av_fail "RestartCount is $(av_prop k1 RestartCount)"
+        [[ $(av_prop k1 ExitReason) == "" ]]
+        kill -KILL "$(av_prop t1 MainPID)"
+        av_wait_prop t1 ExitReason signal 10
+        [[ $(av_prop t1 ExitStatus) == 9 ]] || av_fail "t1 ExitStatus is $(av_prop t1 ExitStatus)"
+}
+
+@test "an agent that ends during the re-exec is reported with its exact reason" {
+        av_start
+        av_run quick -- "$PROBE" crash-after 0.3 7 --marker "$AV_TOKEN"
+        av_wait_prop quick State running 10
+        "$AGENTCTL" daemon-reexec
+        av_wait_until 5 "the new image to own org.agentvisor1" av_bus_has_name
+        av_wait_prop quick ExitReason exited 10
+        [[ $(av_prop quick ExitStatus) == 7 ]] || av_fail "ExitStatus is $(av_prop quick ExitStatus)"
+}
+
+@test "after a SIGKILL of the daemon, a daemon started again takes its agents over and supervises them" {
+        local before pid
+        av_start
+        av_start_agent keeper k1
+        av_wait_prop k1 State running 10
+        before=$(identity k1)
+        [[ -f $(state_dir)/agent.k1 ]] || av_fail "no state file for k1 in $(state_dir)"
+        [[ $(stat -c %a "$(state_dir)/agent.k1") == 600 && $(stat -c %a "$(state_dir)") == 700 ]] ||
+                av_fail "state file or directory mode: $(stat -c '%a %n' "$(state_dir)" "$(state_dir)/agent.k1")"
+
+        kill_daemon
+        pid=${before%% *}
+        av_pid_alive "$pid" || av_fail "k1 died with the daemon"
+        av_start
+        [[ $(identity k1) == "$before" ]] || av_fail "k1 was '$before', taken over as '$(identity k1)'"
+        [[ $(av_prop k1 State) == running ]]
+        grep -q "taken over: pid $pid" "$T/daemon.log" || av_fail "no 'taken over' line in daemon.log"
+        [[ $(av_count_lines "$T/out/keeper-starts") == 1 ]]
+
+        kill -KILL "$pid"
+        wait_restarted k1 "$pid"
+        [[ $(av_prop k1 RestartCount) == 1 ]] || av_fail "RestartCount is $(av_prop k1 RestartCount)"
+}
+
+@test "an agent killed while no daemon ran is reported lost and handled by its restart type" {
+        local kpid tpid
+        av_start
+        av_start_agent keeper k1
+        av_run t1 -- "$PROBE" sleep 0 --marker "$AV_TOKEN"
+        av_wait_prop k1 State running 10
+        av_wait_prop t1 State running 10
+        kpid=$(av_prop k1 MainPID)
+        tpid=$(av_prop t1 MainPID)
+
+        kill_daemon
+        kill -KILL "$kpid" "$tpid"
+        av_wait_until 5 "both agents to die" both_dead "$kpid" "$tpid"
+        av_start
+        # Temporary: not restarted, its end says lost.
+        [[ $(av_prop t1 ExitReason) == lost ]] || av_fail "t1 ExitReason is '$(av_prop t1 ExitReason)'"
+        [[ $(av_prop t1 ExitStatus) == 0 && $(av_prop t1 MainPID) == 0 ]]
+        [[ $(av_prop t1 State) == failed ]] || av_fail "t1 State is $(av_prop t1 State)"
+        # Permanent: restarted, the restart counted.
+        wait_restarted k1 "$kpid"
+        [[ $(av_prop k1 RestartCount) == 1 ]] || av_fail "k1 RestartCount is $(av_prop k1 RestartCount)"
+        grep -q 'k1.*not taken over' "$T/daemon.log" || grep -q 'not taken over' "$T/daemon.log"
+}
+
+@test "a recorded pid that now belongs to another process is never adopted, and that process is untouched" {
+        local cg start
+        av_start
+        cg=$(av_mprop ControlGroup)
+        av_stop_daemon
+        [[ ! -e $(state_dir) ]] || av_fail "a clean shutdown left $(state_dir)"
+
+        sleep 300 &
+        SLEEP_PID=$!
+        AV_BG_PIDS+=("$SLEEP_PID")
+        # Its real start time: only the cgroup tells it is not the agent.
+        start=$(awk '{ sub(/^.*\) /, ""); print $20 }' "/proc/$SLEEP_PID/stat")
+        mkdir -p -m 700 "$(state_dir)"
+        cat >"$(state_dir)/agent.fake" <<EOF
+Version=1
+Name=fake
+Type=
+Core=running
+MainPID=$SLEEP_PID
+MainPIDStartTime=$start
+ControlGroup=$cg/fake.agent
+Spec.Exec=/bin/true
+Spec.Supervisor=root
+Spec.Restart=temporary
+EOF
+        chmod 600 "$(state_dir)/agent.fake"
+        av_start
+        av_pid_alive "$SLEEP_PID" || av_fail "the unrelated sleep was killed"
+        [[ $(av_prop fake MainPID) == 0 ]] || av_fail "fake was adopted with MainPID $(av_prop fake MainPID)"
+        [[ $(av_prop fake ExitReason) == lost ]] || av_fail "fake ExitReason is '$(av_prop fake ExitReason)'"
+        grep -q 'fake.*not taken over: its pid now belongs to a process in another cgroup' "$T/daemon.log" ||
+                av_fail "no log line saying why fake was not taken over"
+        sleep 0.5
+        av_pid_alive "$SLEEP_PID" || av_fail "the unrelated sleep was killed"
+}
+
+@test "bad state files are logged with their name and reason and skipped; the daemon starts" {
+        mkdir -p -m 700 "$(state_dir)"
+        printf 'Version=99\nName=new\n' >"$(state_dir)/agent.new"
+        printf 'Version=1\nName=junk\nMainPID=twelve\n' >"$(state_dir)/agent.junk"
+        printf 'Version=1\nName=open\n' >"$(state_dir)/agent.open"
+        chmod 600 "$(state_dir)/agent.new" "$(state_dir)/agent.junk"
+        chmod 644 "$(state_dir)/agent.open"
+        av_start
+        grep -q "state file $(state_dir)/agent.new: agent.new: format version 99 is newer than this daemon reads (up to 1)" "$T/daemon.log" ||
+                av_fail "no clear line for the newer file"
+        grep -q "agent.junk: agent.junk:3: MainPID=twelve is not a number" "$T/daemon.log" ||
+                av_fail "no clear line for the malformed file"
+        grep -q "agent.open.*not trusted" "$T/daemon.log" || av_fail "no line for the untrusted file"
+        run av_call GetAgent s new
+        [[ $status != 0 ]]
+        av_start_agent keeper k1
+        av_wait_prop k1 State running 10
+}
