@@ -32,7 +32,8 @@ int daemon_state_new(Manager *m) {
                 return -ENOMEM;
         s->dir_fd = s->notify_fd = s->lock_fd = -EBADF;
         m->state_files = s;
-        return 0;
+        /* What Reexecute's previous image passed, before anything opens. */
+        return daemon_reexec_receive(m);
 }
 
 void daemon_state_loaded_done(Manager *m) {
@@ -76,7 +77,7 @@ int daemon_state_open(Manager *m) {
                           s->dir);
                 s->disabled = true;
         }
-        return 0;
+        return daemon_state_load(m);
 }
 
 static void file_name(char *buf, size_t n, const char *kind, const char *name) {

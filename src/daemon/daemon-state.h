@@ -54,9 +54,11 @@ typedef struct DaemonState {
 } DaemonState;
 
 /* daemon-state.c */
-/* Opens the state directory (after notify_setup()); an unusable one is
- * logged and then nothing is kept or read: agents are not carried over. */
+/* Opens the state directory (after notify_setup()) and reads it
+ * (daemon_state_load()); an unusable one is logged and then nothing is kept
+ * or read: agents are not carried over. */
 int daemon_state_open(Manager *m);
+/* In manager_new(): also takes what Reexecute's previous image passed. */
 int daemon_state_new(Manager *m);
 /* Drops what was read at start-up (records, passed fds not taken). */
 void daemon_state_loaded_done(Manager *m);

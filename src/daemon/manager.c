@@ -503,10 +503,6 @@ int manager_startup(Manager *m) {
         Diagnostic d = {};
         int r;
 
-        /* What Reexecute's previous image passed, before anything opens. */
-        r = daemon_reexec_receive(m);
-        if (r < 0)
-                return r;
         r = config_load(m->config_path, &m->config, &d);
         if (r < 0) {
                 log_diag("invalid configuration", &d);
@@ -540,8 +536,6 @@ int manager_startup(Manager *m) {
         /* The agents an earlier daemon left are read before the stale-group
          * cleanup, which spares their groups. */
         r = daemon_state_open(m);
-        if (r >= 0)
-                r = daemon_state_load(m);
         if (r < 0)
                 return r;
         r = cgroup_root_open_keep(m->config->control_group, m->state_files->keep, &m->cgroup_root);
