@@ -198,6 +198,27 @@ int daemon_state_flush(Manager *m) {
         return r;
 }
 
+void daemon_state_detach(Manager *m) {
+        Agent *a;
+        int r;
+
+        if (m->state != MANAGER_RUNNING || !state(m)) {
+                log_warning("SIGUSR2: the daemon is %s%s: ignored", manager_state_to_string(m->state),
+                            state(m) ? "" : " without a state directory");
+                return;
+        }
+        HASHMAP_FOREACH(a, m->agents)
+                daemon_state_agent_changed(a);
+        daemon_state_supervisors_changed(m);
+        r = daemon_state_flush(m);
+        if (r < 0) {
+                log_error_errno(r, "SIGUSR2: cannot write the state (%m): not exiting, the agents would be lost");
+                return;
+        }
+        log_info("SIGUSR2: exiting, leaving %zu agents running for the next daemon", hashmap_size(m->agents));
+        (void) sd_event_exit(m->event, 0);
+}
+
 static int on_flush(sd_event_source *src, void *userdata) {
         (void) daemon_state_flush(userdata);
         return 0;

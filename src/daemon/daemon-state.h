@@ -69,6 +69,9 @@ void daemon_state_agent_removed(Agent *a);
 void daemon_state_supervisors_changed(Manager *m);
 /* Writes every marked record now (Reexecute). */
 int daemon_state_flush(Manager *m);
+/* SIGUSR2 (the unit's KillSignal=): the state written, the daemon exits
+ * and leaves every agent running, for the next daemon to take over. */
+void daemon_state_detach(Manager *m);
 
 /* daemon-adopt.c */
 /* Reads every record and lists the groups to keep (before the cgroup

@@ -376,6 +376,11 @@ void manager_begin_shutdown(Manager *m, int exit_code) {
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
+        /* Live upgrade: exit, leaving every agent to the next daemon. */
+        if (si->ssi_signo == SIGUSR2) {
+                daemon_state_detach(m);
+                return 0;
+        }
         if (si->ssi_signo == SIGHUP) {
                 Diagnostic d = {};
                 if (manager_reload(m, &d) < 0)
@@ -479,7 +484,7 @@ static int setup_supervisors(Manager *m) {
 }
 
 static int setup_signals(Manager *m) {
-        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR2 };
         sigset_t mask;
         int r;
 

@@ -55,6 +55,10 @@ reexec() {
         av_wait_until 2 "the new image to own org.agentvisor1" av_bus_has_name
 }
 
+no_daemon() {
+        ! av_pid_alive "$1"
+}
+
 no_bus_name() {
         ! av_bus_has_name
 }
@@ -231,4 +235,23 @@ EOF
         [[ $status != 0 ]]
         av_start_agent keeper k1
         av_wait_prop k1 State running 10
+}
+
+@test "SIGUSR2 (the unit's KillSignal=): the daemon exits 0 and leaves its agents, which the next daemon takes over" {
+        local before pid status=0
+        av_start
+        av_start_agent keeper k1
+        av_wait_prop k1 State running 10
+        before=$(identity k1)
+        pid=$AV_DAEMON_PID
+        kill -USR2 "$pid"
+        av_wait_until 10 "the daemon to exit after SIGUSR2" no_daemon "$pid"
+        wait "$pid" || status=$?
+        AV_DAEMON_PID=
+        [[ $status == 0 ]] || av_fail "the daemon exited with $status after SIGUSR2"
+        grep -q 'SIGUSR2: exiting, leaving 1 agents running' "$T/daemon.log" || av_fail "no SIGUSR2 line in daemon.log"
+        av_pid_alive "${before%% *}" || av_fail "k1 died with the daemon"
+        av_start
+        [[ $(identity k1) == "$before" ]] || av_fail "k1 was '$before', taken over as '$(identity k1)'"
+        [[ $(av_count_lines "$T/out/keeper-starts") == 1 ]]
 }
