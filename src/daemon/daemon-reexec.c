@@ -121,7 +121,7 @@ int daemon_reexec_prepare(Manager *m) {
         HASHMAP_FOREACH(a, m->agents)
                 daemon_state_agent_changed(a);
         daemon_state_supervisors_changed(m);
-        r = daemon_state_flush(m);
+        r = daemon_state_flush(m, true);
         return r < 0 ? r : 0;
 }
 

@@ -70,6 +70,8 @@ int daemon_state_open(Manager *m) {
         if (!s->entries)
                 return -ENOMEM;
         r = state_dir_open(m->notify_dir_fd, s->dir, &s->dir_fd);
+        if (r >= 0)
+                r = state_writer_new(s->dir_fd, s->dir, &s->writer);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -145,11 +147,7 @@ static int write_agent(DaemonState *s, StateEntry *e) {
         if (k < 0)
                 return k;
         file_name(name, sizeof name, "agent", e->agent->name);
-        k = state_file_write(s->dir_fd, name, text);
-        if (k < 0)
-                log_agent_warning(e->agent->name, "cannot write its state file %s/%s: %s", s->dir, name,
-                                  strerror(-k));
-        return k;
+        return state_writer_put(s->writer, name, TAKE_PTR(text));
 }
 
 static int write_supervisors(Manager *m, DaemonState *s) {
@@ -173,9 +171,7 @@ static int write_supervisors(Manager *m, DaemonState *s) {
                 k = supervisor_record_format(&rec, &text);
                 if (k >= 0) {
                         file_name(name, sizeof name, "supervisor", sup->config.name);
-                        k = state_file_write(s->dir_fd, name, text);
-                        if (k < 0)
-                                log_warning("Cannot write the state file %s/%s: %s", s->dir, name, strerror(-k));
+                        k = state_writer_put(s->writer, name, TAKE_PTR(text));
                 }
                 if (k < 0 && r >= 0)
                         r = k;
@@ -183,7 +179,9 @@ static int write_supervisors(Manager *m, DaemonState *s) {
         return r;
 }
 
-int daemon_state_flush(Manager *m) {
+/* Queues what changed for the writer thread; wait: and returns once it is
+ * written, with the first error since the last wait. */
+int daemon_state_flush(Manager *m, bool wait) {
         DaemonState *s = state(m);
         StateEntry *e;
         int r = 0, k;
@@ -194,6 +192,8 @@ int daemon_state_flush(Manager *m) {
                 if (e->dirty && (k = write_agent(s, e)) < 0 && r >= 0)
                         r = k;
         if (s->supervisors_dirty && (k = write_supervisors(m, s)) < 0 && r >= 0)
+                r = k;
+        if (wait && (k = state_writer_drain(s->writer)) < 0 && r >= 0)
                 r = k;
         return r;
 }
@@ -210,7 +210,7 @@ void daemon_state_detach(Manager *m) {
         HASHMAP_FOREACH(a, m->agents)
                 daemon_state_agent_changed(a);
         daemon_state_supervisors_changed(m);
-        r = daemon_state_flush(m);
+        r = daemon_state_flush(m, true);
         if (r < 0) {
                 log_error_errno(r, "SIGUSR2: cannot write the state (%m): not exiting, the agents would be lost");
                 return;
@@ -220,7 +220,7 @@ void daemon_state_detach(Manager *m) {
 }
 
 static int on_flush(sd_event_source *src, void *userdata) {
-        (void) daemon_state_flush(userdata);
+        (void) daemon_state_flush(userdata, false);
         return 0;
 }
 
@@ -232,13 +232,13 @@ static void kick(Manager *m, DaemonState *s) {
         if (!s->flush_source) {
                 r = sd_event_add_defer(m->event, &s->flush_source, on_flush, m);
                 if (r < 0) {
-                        (void) daemon_state_flush(m);
+                        (void) daemon_state_flush(m, false);
                         return;
                 }
                 (void) sd_event_source_set_priority(s->flush_source, SD_EVENT_PRIORITY_IDLE);
         }
         if (sd_event_source_set_enabled(s->flush_source, SD_EVENT_ONESHOT) < 0)
-                (void) daemon_state_flush(m);
+                (void) daemon_state_flush(m, false);
 }
 
 void daemon_state_agent_changed(Agent *a) {
@@ -269,8 +269,9 @@ void daemon_state_agent_removed(Agent *a) {
                 return;
         free(hashmap_remove(s->entries, a->name));
         file_name(name, sizeof name, "agent", a->name);
-        if (unlinkat(s->dir_fd, name, 0) < 0 && errno != ENOENT)
-                log_agent_warning(a->name, "cannot remove its state file %s/%s: %m", s->dir, name);
+        /* Queued, so that no write queued before it can bring it back. */
+        if (state_writer_put(s->writer, name, NULL) < 0)
+                log_agent_warning(a->name, "cannot remove its state file %s/%s: out of memory", s->dir, name);
 }
 
 void daemon_state_supervisors_changed(Manager *m) {
@@ -313,6 +314,8 @@ void daemon_state_free(Manager *m) {
                         free(e);
                 hashmap_free(s->entries);
         }
+        /* Every queued write done before anything is removed. */
+        s->writer = state_writer_free(s->writer);
         if (!s->disabled && s->dir_fd >= 0 && m->state == MANAGER_STOPPING && sv_shutdown_done(m->sv)) {
                 remove_all(s);
                 (void) unlinkat(m->notify_dir_fd, STATE_DIR_NAME, AT_REMOVEDIR);

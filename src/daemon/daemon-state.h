@@ -32,8 +32,19 @@ typedef struct PassedFds {
         int output_fd;                   /* the read end of its log-file pipe, or -EBADF */
 } PassedFds;
 
+/* daemon-state-writer.c: the thread that writes (and removes) the files,
+ * in order; text is taken (NULL: remove name). */
+typedef struct StateWriter StateWriter;
+int state_writer_new(int dir_fd, const char *dir, StateWriter **ret);
+int state_writer_put(StateWriter *w, const char *name, char *text);
+/* Waits until everything queued is done: the first error since the last
+ * drain, or 0. */
+int state_writer_drain(StateWriter *w);
+StateWriter *state_writer_free(StateWriter *w);     /* drains first */
+
 typedef struct DaemonState {
         int dir_fd;
+        StateWriter *writer;
         char *dir;                       /* for messages */
         Hashmap *entries;                /* agent name -> StateEntry */
         bool supervisors_dirty;
@@ -67,8 +78,9 @@ void daemon_state_free(Manager *m);
 void daemon_state_agent_changed(Agent *a);
 void daemon_state_agent_removed(Agent *a);
 void daemon_state_supervisors_changed(Manager *m);
-/* Writes every marked record now (Reexecute). */
-int daemon_state_flush(Manager *m);
+/* Queues every marked record for the writer; wait (Reexecute, SIGUSR2):
+ * returns once they are written, with the first error. */
+int daemon_state_flush(Manager *m, bool wait);
 /* SIGUSR2 (the unit's KillSignal=): the state written, the daemon exits
  * and leaves every agent running, for the next daemon to take over. */
 void daemon_state_detach(Manager *m);
