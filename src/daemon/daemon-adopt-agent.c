@@ -41,7 +41,9 @@ int agent_adopted_exit(Agent *a, int *ret_code, int *ret_status) {
         if (ioctl(a->pidfd, ADOPT_PIDFD_GET_INFO, &info) < 0)
                 return -errno;
         if (!(info.mask & ADOPT_PIDFD_INFO_EXIT)) {
-                a->kill_reason = EXIT_REASON_LOST;
+                /* A stop or timeout of the daemon's keeps its reason. */
+                if (a->kill_reason == EXIT_REASON_NONE)
+                        a->kill_reason = EXIT_REASON_LOST;
                 *ret_code = CLD_EXITED;
                 *ret_status = 0;
                 return 0;

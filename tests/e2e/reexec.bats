@@ -255,3 +255,23 @@ EOF
         [[ $(identity k1) == "$before" ]] || av_fail "k1 was '$before', taken over as '$(identity k1)'"
         [[ $(av_count_lines "$T/out/keeper-starts") == 1 ]]
 }
+
+@test "deadlines keep their absolute times: RuntimeMaxSec counts from the start, not from the re-exec or the takeover" {
+        local runtime
+        av_start
+        av_run r1 RuntimeMaxUSec t 3000000 -- "$PROBE" sleep 0 --marker "$AV_TOKEN"
+        av_run r2 RuntimeMaxUSec t 3000000 -- "$PROBE" sleep 0 --marker "$AV_TOKEN"
+        av_wait_prop r1 State running 10
+        av_wait_prop r2 State running 10
+        sleep 1.5
+        reexec
+        kill_daemon
+        av_start
+        av_wait_prop r1 ExitReason timeout 5
+        av_wait_prop r2 ExitReason timeout 5
+        for a in r1 r2; do
+                runtime=$(av_prop $a ExitRuntimeUSec)
+                [[ $runtime -ge 2900000 && $runtime -le 4200000 ]] ||
+                        av_fail "$a ended after $runtime us with RuntimeMaxSec=3s (re-armed from the re-exec or takeover?)"
+        done
+}
