@@ -275,3 +275,14 @@ EOF
                         av_fail "$a ended after $runtime us with RuntimeMaxSec=3s (re-armed from the re-exec or takeover?)"
         done
 }
+
+@test "Reexecute is root only: another caller gets AccessDenied and the daemon is not executed anew" {
+        av_start
+        run av_as_nobody gdbus call --address "$AV_BUS" --dest org.agentvisor1 --object-path /org/agentvisor1 \
+                --method org.agentvisor1.Manager.Reexecute
+        [[ $status != 0 && $output == *AccessDenied* && $output == *"only be called by root"* ]] ||
+                av_fail "Reexecute as nobody: $output"
+        [[ $(reexec_count) == 0 ]] || av_fail "the daemon was executed anew"
+        run "$AGENTCTL" daemon-reexec --help
+        [[ $status == 0 && $output == "agentctl daemon-reexec"* ]] || av_fail "daemon-reexec --help: $output"
+}
