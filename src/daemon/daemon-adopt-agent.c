@@ -167,6 +167,18 @@ static void adopt_process(Agent *a, PassedFds *passed, bool stopping) {
         log_agent_info(a->name, "taken over: pid %d in %s", (int) a->pid, cgroup_path(a->cgroup));
 }
 
+/* A group kept for a record that no agent took over after all: what runs
+ * in it is killed, as in any group no state explains. */
+static void kill_kept_group(Manager *m, Supervisor *sup, const char *name) {
+        _cleanup_(cgroup_freep) Cgroup *c = NULL;
+
+        if (!sup || cgroup_agent_adopt(m->cgroup_root, sup->cgroup, name, &c) < 0)
+                return;
+        log_agent_warning(name, "killing what runs in its cgroup %s: no agent takes it over", cgroup_path(c));
+        (void) cgroup_kill(c);
+        (void) cgroup_remove(c);
+}
+
 /* The invocation's group, kept for it (or made again, empty, when it is
  * gone, so that the end is reported like any other). */
 static int adopt_cgroup(Agent *a, const AgentRecord *r, char **ret_path) {
@@ -182,6 +194,7 @@ static int adopt_cgroup(Agent *a, const AgentRecord *r, char **ret_path) {
         if (strcmp(path, r->cgroup) != 0) {
                 log_agent_warning(a->name, "its recorded cgroup %s is not where it belongs (%s): not adopted",
                                   r->cgroup, path);
+                kill_kept_group(m, a->supervisor, a->name);
                 return -EINVAL;
         }
         k = cgroup_agent_adopt(m->cgroup_root, a->supervisor->cgroup, a->name, &a->cgroup);
@@ -273,6 +286,8 @@ static void adopt_one(Manager *m, AgentRecord *r) {
                         hashmap_remove(m->agents, a->name);
                         agent_free(a);
                 }
+                if (r->cgroup)
+                        kill_kept_group(m, sup, r->name);
                 return;
         }
         a->state = agent_get_state(a);

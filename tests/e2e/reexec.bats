@@ -286,3 +286,26 @@ EOF
         run "$AGENTCTL" daemon-reexec --help
         [[ $status == 0 && $output == "agentctl daemon-reexec"* ]] || av_fail "daemon-reexec --help: $output"
 }
+
+@test "an agent whose supervisor left the configuration is not taken over: its cgroup is killed as stale" {
+        local pid
+        av_config "[Supervisor workers]" "Parent=root"
+        av_type wkeeper <<EOF2
+[Agent]
+Supervisor=workers
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+EOF2
+        av_start
+        av_start_agent wkeeper w1
+        av_wait_prop w1 State running 10
+        pid=$(av_prop w1 MainPID)
+        kill_daemon
+        rm "$T/agents.d/wkeeper.agent"
+        av_config
+        av_start
+        grep -q "state file $(state_dir)/agent.w1: its supervisor is not in the configuration any more" "$T/daemon.log" ||
+                av_fail "no log line for w1's state file"
+        av_wait_until 5 "w1's process to be killed as stale" no_daemon "$pid"
+        run av_call GetAgent s w1
+        [[ $status != 0 ]]
+}
