@@ -32,16 +32,6 @@ typedef struct PassedFds {
         int output_fd;                   /* the read end of its log-file pipe, or -EBADF */
 } PassedFds;
 
-/* daemon-state-writer.c: the thread that writes (and removes) the files,
- * in order; text is taken (NULL: remove name). */
-typedef struct StateWriter StateWriter;
-int state_writer_new(int dir_fd, const char *dir, StateWriter **ret);
-int state_writer_put(StateWriter *w, const char *name, char *text);
-/* Waits until everything queued is done: the first error since the last
- * drain, or 0. */
-int state_writer_drain(StateWriter *w);
-StateWriter *state_writer_free(StateWriter *w);     /* drains first */
-
 typedef struct DaemonState {
         int dir_fd;
         StateWriter *writer;

@@ -117,3 +117,15 @@ int state_file_read(int dirfd, const char *name, char **ret_text, char **ret_err
 int state_pid_starttime(pid_t pid, uint64_t *ret, bool *ret_zombie);
 /* The v2 cgroup of pid, the "0::" line of /proc/PID/cgroup. */
 int state_pid_cgroup(pid_t pid, char **ret);
+
+/* state-file-writer.c: a thread that writes (and removes) state files
+ * beneath dir_fd (the caller's) in the order they were queued; text is
+ * taken (NULL: remove name). A newer text for a name still queued replaces
+ * the queued one. */
+typedef struct StateWriter StateWriter;
+int state_writer_new(int dir_fd, const char *dir, StateWriter **ret);
+int state_writer_put(StateWriter *w, const char *name, char *text);
+/* Waits until everything queued is done: the first error since the last
+ * drain, or 0. */
+int state_writer_drain(StateWriter *w);
+StateWriter *state_writer_free(StateWriter *w);     /* drains first */

@@ -217,6 +217,53 @@ static void test_files(void **state) {
         assert_int_equal(rmdir(dir), 0);
 }
 
+static char *read_text(int dfd, const char *name) {
+        char *text = NULL, *err = NULL;
+
+        if (state_file_read(dfd, name, &text, &err) < 0) {
+                free(err);
+                return NULL;
+        }
+        return text;
+}
+
+/* In queue order, a newer text replacing a queued one, a removal never
+ * overtaken by an earlier write. */
+static void test_writer(void **state) {
+        char dir[] = "/tmp/test-state-writer-XXXXXX", *t;
+        StateWriter *w = NULL;
+        int dfd;
+
+        assert_non_null(mkdtemp(dir));
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_true(dfd >= 0);
+        assert_int_equal(state_writer_new(dfd, dir, &w), 0);
+        for (int i = 0; i < 100; i++) {
+                char *text = NULL;
+                assert_true(asprintf(&text, "Version=1\nN=%d\n", i) > 0);
+                assert_int_equal(state_writer_put(w, "agent.a", text), 0);
+        }
+        assert_int_equal(state_writer_put(w, "agent.b", strdup("Version=1\nB\n")), 0);
+        assert_int_equal(state_writer_put(w, "agent.b", NULL), 0);
+        assert_int_equal(state_writer_drain(w), 0);
+        t = read_text(dfd, "agent.a");
+        assert_non_null(t);
+        assert_string_equal(t, "Version=1\nN=99\n");
+        free(t);
+        assert_int_equal(faccessat(dfd, "agent.b", F_OK, 0), -1);
+
+        assert_int_equal(state_writer_put(w, "agent.a", NULL), 0);
+        assert_int_equal(state_writer_put(w, "agent.a", strdup("Version=1\nagain\n")), 0);
+        w = state_writer_free(w);           /* drains */
+        t = read_text(dfd, "agent.a");
+        assert_non_null(t);
+        assert_string_equal(t, "Version=1\nagain\n");
+        free(t);
+        assert_int_equal(unlinkat(dfd, "agent.a", 0), 0);
+        close(dfd);
+        assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_proc(void **state) {
         uint64_t t1, t2;
         bool zombie = true;
@@ -237,7 +284,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_agent_round_trip), cmocka_unit_test(test_supervisor_round_trip),
                 cmocka_unit_test(test_refused),          cmocka_unit_test(test_files),
-                cmocka_unit_test(test_proc),
+                cmocka_unit_test(test_proc),             cmocka_unit_test(test_writer),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
