@@ -309,3 +309,38 @@ EOF2
         run av_call GetAgent s w1
         [[ $status != 0 ]]
 }
+
+log_lines() {
+        if [[ -f $T/log/$1.log ]]; then grep -c "^tick" "$T/log/$1.log"; else echo 0; fi
+}
+
+more_lines_than() {
+        [[ $(log_lines "$1") -gt $2 ]]
+}
+
+@test "output to the log file keeps flowing across Reexecute (the pipe is passed) and a takeover (opened again)" {
+        local n pid
+        av_start
+        av_run fast -- /bin/sh -c 'while :; do echo tick; sleep 0.1; done' --marker "$AV_TOKEN"
+        av_run slow -- /bin/sh -c 'while :; do sleep 3; echo tick; done' --marker "$AV_TOKEN"
+        av_wait_prop fast State running 10
+        av_wait_until 5 "fast to write its first lines" more_lines_than fast 3
+        pid=$(av_prop fast MainPID)
+        reexec
+        n=$(log_lines fast)
+        av_wait_until 5 "fast's output to go on after Reexecute" more_lines_than fast $((n + 5))
+        [[ $(av_prop fast MainPID) == "$pid" && $(av_prop fast State) == running ]] ||
+                av_fail "fast did not survive its writes after Reexecute: $(av_prop fast ExitReason) $(av_prop fast ExitStatus)"
+
+        # A takeover between two writes of `slow` (every 3 s).
+        av_wait_until 8 "slow to write a line" more_lines_than slow 0
+        pid=$(av_prop slow MainPID)
+        kill_daemon
+        av_start
+        n=$(log_lines slow)
+        av_wait_until 8 "slow's output to go on after the takeover" more_lines_than slow "$n"
+        [[ $(av_prop slow MainPID) == "$pid" && $(av_prop slow State) == running ]] ||
+                av_fail "slow did not survive its write after the takeover"
+        grep -q "agent slow: its output could not be taken over" "$T/daemon.log" && av_fail "slow's output was not taken over"
+        true
+}
