@@ -344,3 +344,22 @@ more_lines_than() {
         grep -q "agent slow: its output could not be taken over" "$T/daemon.log" && av_fail "slow's output was not taken over"
         true
 }
+
+@test "state files follow the agents: written at the start, gone with RemoveAgent, all gone after a clean stop" {
+        av_start
+        av_start_agent keeper k1
+        av_run t1 -- "$PROBE" exit 0 --marker "$AV_TOKEN"
+        av_wait_prop k1 State running 10
+        av_wait_prop t1 State exited 10
+        av_wait_until 5 "the state files of k1, t1 and root" \
+                test -f "$(state_dir)/agent.k1" -a -f "$(state_dir)/agent.t1" -a -f "$(state_dir)/supervisor.root"
+        grep -qx "Version=1" "$(state_dir)/agent.k1"
+        grep -qx "Name=k1" "$(state_dir)/agent.k1"
+        grep -qx "MainPID=$(av_prop k1 MainPID)" "$(state_dir)/agent.k1" || av_fail "agent.k1: $(cat "$(state_dir)/agent.k1")"
+        grep -qx "Core=held" "$(state_dir)/agent.t1" || av_fail "agent.t1: $(cat "$(state_dir)/agent.t1")"
+        av_call RemoveAgent s t1
+        av_wait_until 5 "agent.t1 to be removed" test ! -e "$(state_dir)/agent.t1"
+        av_stop_daemon
+        [[ $AV_DAEMON_STATUS == 0 ]]
+        [[ ! -e $(state_dir) ]] || av_fail "a clean stop left $(ls -A "$(state_dir)")"
+}
