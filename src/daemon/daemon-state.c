@@ -199,7 +199,6 @@ int daemon_state_flush(Manager *m, bool wait) {
 }
 
 void daemon_state_detach(Manager *m) {
-        Agent *a;
         int r;
 
         if (m->state != MANAGER_RUNNING || !state(m)) {
@@ -207,8 +206,7 @@ void daemon_state_detach(Manager *m) {
                             state(m) ? "" : " without a state directory");
                 return;
         }
-        HASHMAP_FOREACH(a, m->agents)
-                daemon_state_agent_changed(a);
+        /* Only what changed since the last loop iteration is not written yet. */
         daemon_state_supervisors_changed(m);
         r = daemon_state_flush(m, true);
         if (r < 0) {
