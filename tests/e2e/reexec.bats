@@ -363,3 +363,31 @@ more_lines_than() {
         [[ $AV_DAEMON_STATUS == 0 ]]
         [[ ! -e $(state_dir) ]] || av_fail "a clean stop left $(ls -A "$(state_dir)")"
 }
+
+@test "a User=dynamic agent keeps its uid, held again by the daemon, across Reexecute and a takeover" {
+        local uid pid
+        av_type dyn <<EOF2
+[Agent]
+User=dynamic
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+EOF2
+        av_start
+        av_start_agent dyn d1
+        av_wait_prop d1 State running 10
+        uid=$(av_prop d1 UID)
+        pid=$(av_prop d1 MainPID)
+        [[ -e $AV_RUN/dynamic-uid/$uid ]] || av_fail "no lock file for d1's uid $uid"
+        reexec
+        [[ $(av_prop d1 UID) == "$uid" && $(av_prop d1 MainPID) == "$pid" ]] || av_fail "d1 after Reexecute: uid $(av_prop d1 UID)"
+        kill_daemon
+        av_start
+        [[ $(av_prop d1 UID) == "$uid" && $(av_prop d1 MainPID) == "$pid" ]] || av_fail "d1 after the takeover: uid $(av_prop d1 UID)"
+        [[ -e $AV_RUN/dynamic-uid/$uid ]] || av_fail "d1's uid $uid is not locked again"
+        # Held: another dynamic agent gets another uid.
+        av_start_agent dyn d2
+        av_wait_prop d2 State running 10
+        [[ $(av_prop d2 UID) != "$uid" ]] || av_fail "d2 got d1's uid $uid"
+        # Released once d1's cgroup is empty.
+        kill -KILL "$pid"
+        av_wait_until 10 "d1's uid to be released and d1 restarted" runs_again d1 "$pid"
+}
