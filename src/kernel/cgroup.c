@@ -246,6 +246,14 @@ int cgroup_root_open_keep(const char *name, char *const *keep, CgroupRoot **ret)
         /* <own>/daemon is the daemon's leaf on pure v2. */
         if (pure && strcmp(name, "daemon") == 0)
                 return -EINVAL;
+        /* Found in that leaf already (executed anew by Reexecute, or put
+         * there by the service manager): the subtree is its parent's. */
+        if (pure) {
+                char *slash = strrchr(own, '/');
+
+                if (slash && strcmp(slash + 1, "daemon") == 0)
+                        slash[slash == own ? 1 : 0] = 0;
+        }
 
         r = calloc(1, sizeof *r);
         if (!r)
