@@ -391,3 +391,30 @@ EOF2
         kill -KILL "$pid"
         av_wait_until 10 "d1's uid to be released and d1 restarted" runs_again d1 "$pid"
 }
+
+@test "sd_notify across Reexecute: READY=1 sent around the exec is taken, and the start timeout stays armed" {
+        local pid runtime
+        av_type late <<EOF2
+[Agent]
+Type=notify
+Exec=$NOTIFY_AGENT ready 1
+EOF2
+        av_type never <<EOF2
+[Agent]
+Type=notify
+TimeoutStartSec=3
+Restart=temporary
+Exec=$NOTIFY_AGENT never-ready
+EOF2
+        av_start
+        av_start_agent late n1
+        av_start_agent never n2
+        av_wait_prop n1 State starting 5
+        pid=$(av_prop n1 MainPID)
+        reexec
+        av_wait_prop n1 State running 10
+        [[ $(av_prop n1 MainPID) == "$pid" ]] || av_fail "n1 was started again"
+        av_wait_prop n2 ExitReason start-timeout 10
+        runtime=$(av_prop n2 ExitRuntimeUSec)
+        [[ $runtime -le 4200000 ]] || av_fail "n2's TimeoutStartSec=3 fired after $runtime us"
+}
