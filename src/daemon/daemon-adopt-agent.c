@@ -134,6 +134,22 @@ static void adopt_identity(Agent *a) {
         agent_stop(a, EXIT_REASON_STOPPED);
 }
 
+/* Health checks run under the invocation's policy: the one of that name as
+ * this daemon loaded it (the filter the agent loaded is in the kernel). */
+static void adopt_policy(Agent *a) {
+        Diagnostic d = {};
+        Policy *p;
+        int r = -ENOENT;
+
+        p = manager_get_policy(a->manager, a->spec.policy, &d, &r);
+        if (!p) {
+                log_agent_warning(a->name, "cannot load its policy %s for its health checks: %s", a->spec.policy,
+                                  strerror(-r));
+                return;
+        }
+        a->policy = policy_ref(p);
+}
+
 /* The process runs and is ours again. */
 static void adopt_process(Agent *a, PassedFds *passed, bool stopping) {
         Manager *m = a->manager;
@@ -148,6 +164,7 @@ static void adopt_process(Agent *a, PassedFds *passed, bool stopping) {
                 agent_main_gone(a, CLD_EXITED, 0);
                 return;
         }
+        adopt_policy(a);
         if (!m->journal && reopen_output(a, passed) < 0)
                 log_agent_notice(a->name, "its output could not be taken over: what it writes now is lost");
         /* Deadlines count from its start, as before (CLOCK_MONOTONIC did not

@@ -418,3 +418,32 @@ EOF2
         runtime=$(av_prop n2 ExitRuntimeUSec)
         [[ $runtime -le 4200000 ]] || av_fail "n2's TimeoutStartSec=3 fired after $runtime us"
 }
+
+@test "health checks go on after Reexecute and a takeover, under the agent's policy" {
+        local pid n
+        av_config Supervisor.HealthCheckIntervalSec=1
+        av_type checked <<EOF2
+[Agent]
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+HealthCheck=$PROBE record $T/out/checks
+HealthCheckIntervalSec=1
+HealthCheckFailures=2
+EOF2
+        av_start
+        av_start_agent checked h1
+        av_wait_prop h1 Health healthy 10
+        pid=$(av_prop h1 MainPID)
+        reexec
+        n=$(av_count_lines "$T/out/checks")
+        av_wait_until 6 "two more health checks after Reexecute" more_checks_than $((n + 1))
+        kill_daemon
+        av_start
+        n=$(av_count_lines "$T/out/checks")
+        av_wait_until 6 "two more health checks after the takeover" more_checks_than $((n + 1))
+        [[ $(av_prop h1 Health) == healthy && $(av_prop h1 MainPID) == "$pid" ]] ||
+                av_fail "h1 is $(av_prop h1 Health), MainPID $(av_prop h1 MainPID); HealthCheckFailures $(av_prop h1 HealthCheckFailures)"
+}
+
+more_checks_than() {
+        [[ $(av_count_lines "$T/out/checks") -gt $1 ]]
+}
