@@ -46,8 +46,8 @@ else
         if grep -n '@[a-z_]*@' "$service"; then
                 fail "$service still has @placeholders@ (missing in unit_conf)"
         fi
-        for kv in Type=notify BusName=org.agentvisor1 Delegate=yes KillMode=mixed \
-                  Restart=on-failure ProtectSystem=strict OOMPolicy=continue; do
+        for kv in Type=notify BusName=org.agentvisor1 Delegate=yes KillMode=process KillSignal=SIGUSR2 \
+                  Restart=on-failure ProtectSystem=strict OOMPolicy=continue "ExecReload=kill -HUP \$MAINPID"; do
                 if [[ $(key "$service" "${kv%%=*}") == "${kv#*=}" ]]; then
                         pass "service: $kv"
                 else

@@ -20,6 +20,7 @@ static int (* const dispatch[_VERB_MAX])(CtlContext *c) = {
         [VERB_RESET] = verb_reset,
         [VERB_FREEZE] = verb_freeze,
         [VERB_THAW] = verb_thaw,
+        [VERB_DAEMON_REEXEC] = verb_daemon_reexec,
         [VERB_TYPES] = verb_types,
         [VERB_SUPERVISORS] = verb_supervisors,
         [VERB_MONITOR] = verb_monitor,

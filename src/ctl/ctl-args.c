@@ -45,6 +45,7 @@ static const char *const verb_table[_VERB_MAX] = {
         [VERB_SUPERVISORS] = "supervisors",
         [VERB_MONITOR] = "monitor",
         [VERB_POLICY] = "policy",
+        [VERB_DAEMON_REEXEC] = "daemon-reexec",
         [VERB_COMPLETE] = "__complete",
 };
 
@@ -88,6 +89,9 @@ static const VerbInfo verbs[_VERB_MAX] = {
                           "       policy learn [--output FILE] [--base POLICY] -- CMD [ARGS...]",
                           "Check a policy file; show a policy or group; learn what a command needs",
                           1, 2, false, true, false },
+        [VERB_DAEMON_REEXEC] = { "daemon-reexec",
+                                 "Execute the daemon anew, keeping every agent (root)",
+                                 0, 0, true, false, false },
         [VERB_COMPLETE] = { "__complete agents|types|supervisors|groups|properties",
                             "Print names for shell completion", 1, 1, true, false, true },
 };

@@ -39,6 +39,7 @@ typedef enum Verb {
         VERB_SUPERVISORS,
         VERB_MONITOR,
         VERB_POLICY,
+        VERB_DAEMON_REEXEC,
         VERB_COMPLETE,
         _VERB_MAX,
         _VERB_INVALID = -EINVAL,

@@ -28,6 +28,7 @@ int verb_remove(CtlContext *c);
 int verb_reset(CtlContext *c);
 int verb_freeze(CtlContext *c);
 int verb_thaw(CtlContext *c);
+int verb_daemon_reexec(CtlContext *c);
 int verb_monitor(CtlContext *c);
 int verb_policy(CtlContext *c);
 

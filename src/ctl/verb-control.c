@@ -124,6 +124,18 @@ int verb_thaw(CtlContext *c) {
         return for_each_agent(c, "ThawAgent", "Failed to thaw the agent");
 }
 
+/* Returns once the daemon has replied, before its new image owns the bus
+ * name again (a caller that needs it waits for the name). */
+int verb_daemon_reexec(CtlContext *c) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = ctl_call_manager(c->bus, "Reexecute", &error, NULL, "");
+        if (r < 0)
+                return ctl_report_error(r, &error, "Failed to execute the daemon anew");
+        return CTL_EXIT_OK;
+}
+
 int verb_reset(CtlContext *c) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *supervisor = c->args->positional && c->args->positional[0] ? c->args->positional[0] : "";

@@ -356,9 +356,13 @@ static int timers_arm_limits(Agent *a, usec_t now, const char **ret_step) {
  * deadlines count from just before the spawn; they saturate, so that a limit
  * near 2^64 means no deadline rather than one in the past. */
 int agent_timers_arm_start(Agent *a, const char **ret_step) {
+        return agent_timers_arm_at(a, now_monotonic(), ret_step);
+}
+
+int agent_timers_arm_at(Agent *a, usec_t base, const char **ret_step) {
         int r;
 
-        r = timers_arm_limits(a, now_monotonic(), ret_step);
+        r = timers_arm_limits(a, base, ret_step);
         if (r < 0)
                 return r;
         *ret_step = "watchdog timer";

@@ -24,6 +24,13 @@ static inline int agent_pidfd_send(int pidfd, int sig) {
 
 /* agent.c */
 void agent_set_health(Agent *a, AgentHealth h);
+/* Live upgrade (daemon-adopt-agent.c): watch the adopted a->pidfd; the
+ * main process has ended (code, status as waitid() gives them). */
+int agent_pidfd_watch(Agent *a);
+void agent_main_gone(Agent *a, int code, int status);
+/* daemon-adopt-agent.c: how an adopted main process that is not our child
+ * ended (PIDFD_GET_INFO, Linux 6.15); -errno when the kernel cannot tell. */
+int agent_adopted_exit(Agent *a, int *ret_code, int *ret_status);
 
 /* agent-exec.c: identity, environment, policy, sandbox and spawn
  * parameters for argv. `invocation`: the start of an invocation, which
@@ -43,6 +50,9 @@ void agent_release_identity(Agent *a);
 void agent_timer_off(sd_event_source *s);
 int agent_timer_set(Agent *a, sd_event_source **s, usec_t when, usec_t accuracy, sd_event_time_handler_t cb);
 int agent_timers_arm_start(Agent *a, const char **ret_step);
+/* The same, counting from base (CLOCK_MONOTONIC): an adopted invocation
+ * keeps the deadlines it started with. */
+int agent_timers_arm_at(Agent *a, usec_t base, const char **ret_step);
 void agent_timers_clear(Agent *a);
 void agent_check_clear(Agent *a);          /* kills and reaps a running health check */
 void agent_enter_running(Agent *a);

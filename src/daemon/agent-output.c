@@ -174,14 +174,9 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
-/* Returns the write end of a new pipe to the file; owner: see OutputPipe. */
-static int output_pipe_open(Agent *a, OutputPipe **owner) {
+static int output_pipe_new(Agent *a, OutputPipe **ret) {
         Manager *m = a->manager;
         _cleanup_(output_pipe_freep) OutputPipe *p = NULL;
-        _cleanup_close_ int read_fd = -EBADF, write_fd = -EBADF;
-        int pipe_fds[2];
-        sd_event_source *s = NULL;
-        int r;
 
         p = calloc(1, sizeof *p);
         if (!p)
@@ -192,6 +187,48 @@ static int output_pipe_open(Agent *a, OutputPipe **owner) {
             asprintf(&p->path, "%s/%s.log", m->config->log_directory, a->name) < 0 ||
             asprintf(&p->rotated, "%s/%s.log.1", m->config->log_directory, a->name) < 0)
                 return -ENOMEM;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+/* The loop owns p and read_fd from now on, also on failure. */
+static int output_pipe_watch(Manager *m, OutputPipe *p, int read_fd, OutputPipe **owner) {
+        sd_event_source *s = NULL;
+        int r;
+
+        r = sd_event_add_io(m->event, &s, read_fd, EPOLLIN, on_output, p);
+        if (r < 0) {
+                safe_close(read_fd);
+                output_pipe_free(p);
+                return r;
+        }
+        p->read_fd = read_fd;
+        (void) sd_event_source_set_io_fd_own(s, true);
+        (void) sd_event_source_set_destroy_callback(s, output_pipe_free);
+        /* Below the bus and the timers: output waits, the child blocks on a
+         * full pipe meanwhile, as it would on a slow journald. */
+        (void) sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE);
+        r = sd_event_source_set_floating(s, true);
+        if (r >= 0 && owner) {
+                /* p lives as long as s, which the loop now holds. */
+                p->owner = owner;
+                *owner = p;
+        }
+        sd_event_source_unref(s);
+        return r;
+}
+
+/* Returns the write end of a new pipe to the file; owner: see OutputPipe. */
+static int output_pipe_open(Agent *a, OutputPipe **owner) {
+        Manager *m = a->manager;
+        _cleanup_(output_pipe_freep) OutputPipe *p = NULL;
+        _cleanup_close_ int write_fd = -EBADF;
+        int pipe_fds[2];
+        int r;
+
+        r = output_pipe_new(a, &p);
+        if (r < 0)
+                return r;
         /* Opened (and closed) now, so that a refused file or a missing
          * LogDirectory is reported at the start. */
         r = open_output_file(p);
@@ -203,33 +240,36 @@ static int output_pipe_open(Agent *a, OutputPipe **owner) {
         p->file_fd = safe_close(p->file_fd);
         if (pipe2(pipe_fds, O_CLOEXEC) < 0)
                 return -errno;
-        read_fd = pipe_fds[0];
         write_fd = pipe_fds[1];
-        if (fcntl(read_fd, F_SETFL, O_NONBLOCK) < 0)
+        if (fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK) < 0) {
+                safe_close(pipe_fds[0]);
                 return -errno;
-
-        r = sd_event_add_io(m->event, &s, read_fd, EPOLLIN, on_output, p);
-        if (r < 0)
-                return r;
-        p->read_fd = TAKE_FD(read_fd);
-        (void) sd_event_source_set_io_fd_own(s, true);
-        (void) sd_event_source_set_destroy_callback(s, output_pipe_free);
-        TAKE_PTR(p);
-        /* Below the bus and the timers: output waits, the child blocks on a
-         * full pipe meanwhile, as it would on a slow journald. */
-        (void) sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE);
-        r = sd_event_source_set_floating(s, true);
-        if (r >= 0 && owner) {
-                /* p lives as long as s, which the loop now holds. */
-                p = sd_event_source_get_userdata(s);
-                p->owner = owner;
-                *owner = p;
-                p = NULL;
         }
-        sd_event_source_unref(s);
+        r = output_pipe_watch(m, TAKE_PTR(p), pipe_fds[0], owner);
         if (r < 0)
                 return r;
         return TAKE_FD(write_fd);
+}
+
+int agent_output_adopt(Agent *a, int read_fd) {
+        OutputPipe *p = NULL;
+        int r;
+
+        if (!a->manager->config->log_directory) {
+                safe_close(read_fd);
+                return -EBADF;
+        }
+        r = output_pipe_new(a, &p);
+        if (r < 0) {
+                safe_close(read_fd);
+                return r;
+        }
+        if (fcntl(read_fd, F_SETFD, FD_CLOEXEC) < 0 || fcntl(read_fd, F_SETFL, O_NONBLOCK) < 0) {
+                safe_close(read_fd);
+                output_pipe_free(p);
+                return -errno;
+        }
+        return output_pipe_watch(a->manager, p, read_fd, NULL);
 }
 
 /* See the top of the file. The stream is fresh (its buffer is empty), and

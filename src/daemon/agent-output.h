@@ -16,6 +16,10 @@
  * (the child then writes to /dev/null). `invocation` is true for the start
  * of an invocation, false for a health check of the running one. */
 int agent_output_open(Agent *a, bool invocation);
+/* Live upgrade: read_fd is the read end of an adopted invocation's pipe to
+ * its log file (passed over Reexecute, or opened again through /proc after
+ * a crash); it is now the daemon's, also on failure. */
+int agent_output_adopt(Agent *a, int read_fd);
 /* The output of the invocation's health checks, for one check's spawn:
  * returns the fd (still owned by the agent, in a->check_output_fd) or a
  * negative errno (the check writes to /dev/null). Call

@@ -15,6 +15,7 @@
 #include "agent-internal.h"
 #include "agent-output.h"
 #include "agent-violation.h"
+#include "daemon-state.h"
 #include "dbus.h"
 #include "dynamic-user.h"
 #include "log.h"
@@ -90,6 +91,7 @@ void agent_forget(Agent *a) {
         Manager *m = a->manager;
 
         bus_emit_agent_removed(a);
+        daemon_state_agent_removed(a);          /* live upgrade: its state file goes */
         hashmap_remove(m->agents, a->name);
         agent_free(a);
         bus_emit_manager_changed(m);
@@ -129,6 +131,7 @@ AgentState agent_get_state(const Agent *a) {
 
 void agent_changed(Agent *a, unsigned props) {
         bus_agent_changed(a, props);
+        daemon_state_agent_changed(a);          /* live upgrade: its state file is rewritten */
 }
 
 void agent_update_state(Agent *a) {
@@ -282,16 +285,24 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
         if (waitid((idtype_t) P_PIDFD, (id_t) a->pidfd, &si, WEXITED | WNOHANG) < 0) {
                 if (errno == EAGAIN || errno == EINTR)
                         return 0;
-                log_agent_warning(a->name, "waitid on its pidfd failed: %s", strerror(errno));
-                si.si_code = CLD_KILLED;
-                si.si_status = SIGKILL;
+                /* Adopted after a crash, it is not our child (daemon-adopt-agent.c). */
+                if (errno != ECHILD || agent_adopted_exit(a, &si.si_code, &si.si_status) < 0) {
+                        log_agent_warning(a->name, "waitid on its pidfd failed: %s", strerror(errno));
+                        si.si_code = CLD_KILLED;
+                        si.si_status = SIGKILL;
+                }
         } else if (si.si_pid == 0)
                 return 0;
 
+        agent_main_gone(a, si.si_code, si.si_status);
+        return 0;
+}
+
+void agent_main_gone(Agent *a, int code, int status) {
         a->main_exited = true;
         hashmap_remove(a->manager->agents_by_pid, HASHMAP_UINT(a->pid));
-        a->main_si_code = si.si_code;
-        a->main_si_status = si.si_status;
+        a->main_si_code = code;
+        a->main_si_status = status;
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
         a->pidfd = safe_close(a->pidfd);
         a->pid = 0;
@@ -299,7 +310,7 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
 
         if (cgroup_is_populated(a->cgroup) == 0) {
                 agent_finish(a);
-                return 0;
+                return;
         }
 
         /* Whatever the main process left behind ends with it (SPEC). The
@@ -312,7 +323,6 @@ static int on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata
                 (void) cgroup_kill(a->cgroup);
         agent_update_state(a);
         agent_cgroup_event(a);
-        return 0;
 }
 
 static void record_end(Agent *a, const ExitFacts *f) {
@@ -502,6 +512,11 @@ static void invocation_reset(Agent *a) {
         (void) sd_id128_randomize(&a->invocation_id);
 }
 
+int agent_pidfd_watch(Agent *a) {
+        /* Edge-triggered: a pidfd becomes readable once, when the process exits. */
+        return sd_event_add_io(a->manager->event, &a->pidfd_source, a->pidfd, EPOLLIN | EPOLLET, on_pidfd, a);
+}
+
 /* The process runs: index it, watch its pidfd, tell the core and the bus. */
 static void invocation_started(Agent *a) {
         Manager *m = a->manager;
@@ -513,8 +528,7 @@ static void invocation_started(Agent *a) {
         notify_agent_add(a);
         (void) hashmap_put(m->agents_by_pid, HASHMAP_UINT(a->pid), a);
 
-        /* Edge-triggered: a pidfd becomes readable once, when the process exits. */
-        r = sd_event_add_io(m->event, &a->pidfd_source, a->pidfd, EPOLLIN | EPOLLET, on_pidfd, a);
+        r = agent_pidfd_watch(a);
         if (r < 0) {
                 log_agent_warning(a->name, "cannot watch its pidfd, killing it: %s", strerror(-r));
                 (void) cgroup_kill(a->cgroup);

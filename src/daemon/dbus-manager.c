@@ -6,6 +6,7 @@
 
 #include "agent.h"
 #include "dbus-violation.h"
+#include "daemon-state.h"
 #include "dbus.h"
 #include "manager-ops.h"
 #include "strv.h"
@@ -247,6 +248,31 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return bus_reply_empty_or_error(msg, r, &err, error);
 }
 
+/* Live upgrade (daemon-reexec.c): the state is written and the binary
+ * checked before the reply; the reply goes out before the exec. If the
+ * exec itself then fails, the daemon goes on and logs it: the caller sees
+ * its success reply followed by the same daemon (the same Version). */
+static int method_reexecute(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        int r;
+
+        r = bus_check_admin(m, msg, true, error);
+        if (r <= 0)
+                return r;
+        if (m->state != MANAGER_RUNNING)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Reexecute: the daemon is %s.",
+                                         manager_state_to_string(m->state));
+        r = daemon_reexec_prepare(m);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_FAILED, "Reexecute: cannot save the state: %s.",
+                                         strerror(-r));
+        r = sd_bus_reply_method_return(msg, NULL);
+        if (r < 0)
+                return r;
+        (void) daemon_reexec(m);
+        return 1;
+}
+
 static const SupervisorConfig *root_config(Manager *m) {
         return &m->supervisors[0]->config;
 }
@@ -342,6 +368,7 @@ static const sd_bus_vtable manager_vtable[] = {
                                 bus_method_get_learned_policy, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("PolicyViolation",
                                 SD_BUS_ARGS("s", name, "o", agent, "s", syscall, "at", args, "s", action), 0),
+        SD_BUS_METHOD("Reexecute", NULL, NULL, method_reexecute, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("AgentStarted", SD_BUS_ARGS("s", name, "o", agent, "u", main_pid), 0),
         SD_BUS_SIGNAL_WITH_ARGS("AgentExited", SD_BUS_ARGS("s", name, "o", agent, "s", reason, "i", status), 0),
         SD_BUS_SIGNAL_WITH_ARGS("AgentRestarted", SD_BUS_ARGS("s", name, "o", agent, "u", restart_count), 0),

@@ -20,6 +20,7 @@ static const char *const exit_reason_table[_EXIT_REASON_MAX] = {
         [EXIT_REASON_STOPPED] = "stopped",
         [EXIT_REASON_SHUTDOWN] = "shutdown",
         [EXIT_REASON_SPAWN_FAILED] = "spawn-failed",
+        [EXIT_REASON_LOST] = "lost",
 };
 
 static const char *const killed_by_table[_KILLED_BY_MAX] = {
@@ -59,6 +60,9 @@ ExitRecord exit_classify(const ExitFacts *f) {
 
         if (f->spawn_failed)
                 return (ExitRecord) { EXIT_REASON_SPAWN_FAILED, f->spawn_errno, KILLED_BY_NONE };
+        /* Nobody saw how it ended: no status, and no one to blame. */
+        if (f->daemon_reason == EXIT_REASON_LOST)
+                return (ExitRecord) { EXIT_REASON_LOST, 0, KILLED_BY_NONE };
 
         /* The OOM killer picks a victim by badness: it may be a child while
          * the main process then exits on its own. Any OOM kill in the group

@@ -22,6 +22,7 @@ typedef enum ExitReason {
         EXIT_REASON_STOPPED,
         EXIT_REASON_SHUTDOWN,
         EXIT_REASON_SPAWN_FAILED,
+        EXIT_REASON_LOST,           /* ended while no daemon ran (state-file.h); status 0 */
         _EXIT_REASON_MAX,
         _EXIT_REASON_INVALID = -EINVAL,
 } ExitReason;

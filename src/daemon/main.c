@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* agentvisord: command line, then the manager does the rest. */
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon-state.h"
 #include "log.h"
 #include "manager.h"
 #include "spawn.h"
@@ -65,11 +67,18 @@ int main(int argc, char *argv[]) {
          * otherwise outlive it, and would take the low slots reserved next.
          * Then, before anything else opens an fd: spawns share the fd table
          * with the child instead of copying thousands of pidfds (spawn.h). */
-        (void) close_range(3, ~0U, 0);
+        /* Executed anew by Reexecute, the fds it passed are open and all
+         * others were closed by execve() (every fd the daemon opens is
+         * O_CLOEXEC): they stay (daemon-reexec.c). */
+        if (!getenv(REEXEC_FD_ENV))
+                (void) close_range(3, ~0U, 0);
         r = spawn_reserve_fds();
         log_open(true);
         if (r < 0)
                 log_warning_errno(r, "Cannot reserve fds 3-12 for spawning (%m); spawns will copy the fd table");
+        r = daemon_reexec_init(argv);
+        if (r < 0)
+                log_warning_errno(r, "Cannot tell the daemon's own binary (%m): Reexecute will fail");
         r = manager_new(config, bus, &m);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the manager: %m"), 1;

@@ -14,6 +14,7 @@
 
 #include "agent-freeze.h"
 #include "agent.h"
+#include "daemon-state.h"
 #include "dbus.h"
 #include "dynamic-user.h"
 #include "log.h"
@@ -55,6 +56,9 @@ int manager_new(const char *config_path, const char *bus_address, Manager **ret)
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
+        r = daemon_state_new(m);
+        if (r < 0)
+                return r;
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         m->n_cpus = n > 0 ? (unsigned) n : 1;
         *ret = TAKE_PTR(m);
@@ -84,6 +88,8 @@ Manager *manager_free(Manager *m) {
 
         if (!m)
                 return NULL;
+        /* First: it tells a clean shutdown by the core's state. */
+        daemon_state_free(m);
         HASHMAP_FOREACH(a, m->agents)
                 agent_free(a);
         hashmap_free(m->agents);
@@ -279,6 +285,11 @@ void manager_dispatch_actions(Manager *m) {
                 Agent *a = act.userdata;
                 Supervisor *s = act.supervisor ? sv_supervisor_userdata(act.supervisor) : NULL;
 
+                /* Live upgrade: what changed goes to the state files. */
+                if (a && act.type != SV_ACTION_REMOVE)
+                        daemon_state_agent_changed(a);
+                if (act.type == SV_ACTION_RESTARTED || act.type == SV_ACTION_ESCALATED || act.type == SV_ACTION_RESET)
+                        daemon_state_supervisors_changed(m);
                 switch (act.type) {
                 case SV_ACTION_SPAWN:
                         agent_spawn(a);
@@ -369,6 +380,11 @@ void manager_begin_shutdown(Manager *m, int exit_code) {
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
+        /* Live upgrade: exit, leaving every agent to the next daemon. */
+        if (si->ssi_signo == SIGUSR2) {
+                daemon_state_detach(m);
+                return 0;
+        }
         if (si->ssi_signo == SIGHUP) {
                 Diagnostic d = {};
                 if (manager_reload(m, &d) < 0)
@@ -472,7 +488,7 @@ static int setup_supervisors(Manager *m) {
 }
 
 static int setup_signals(Manager *m) {
-        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+        static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR2 };
         sigset_t mask;
         int r;
 
@@ -526,7 +542,12 @@ int manager_startup(Manager *m) {
         r = notify_setup(m);
         if (r < 0)
                 return r;
-        r = cgroup_root_open(m->config->control_group, &m->cgroup_root);
+        /* The agents an earlier daemon left are read before the stale-group
+         * cleanup, which spares their groups. */
+        r = daemon_state_open(m);
+        if (r < 0)
+                return r;
+        r = cgroup_root_open_keep(m->config->control_group, m->state_files->keep, &m->cgroup_root);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the cgroup subtree: %m");
         /* Types get the defaults when parsed: only those this host enforces. */
@@ -539,6 +560,7 @@ int manager_startup(Manager *m) {
         r = setup_supervisors(m);
         if (r < 0)
                 return r;
+        daemon_state_restore_supervisors(m);
         /* Made now, off: arming it later cannot fail for want of memory. */
         r = sd_event_add_time(m->event, &m->sv_timer, CLOCK_MONOTONIC, USEC_INFINITY, 0, on_sv_timer, m);
         if (r >= 0)
@@ -555,6 +577,7 @@ int manager_startup(Manager *m) {
         r = setup_signals(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up signal handling: %m");
+        daemon_state_adopt(m);
         r = bus_setup(m);
         if (r < 0)
                 return r;

@@ -103,6 +103,10 @@ struct Manager {
         struct NetnsPool *netns_pool;
         sd_event_source *netns_refill_source;
         sd_event_source *netns_helper_source;
+
+        /* Live upgrade and recovery: the state files and what a re-exec
+         * passed (daemon-state.h). */
+        struct DaemonState *state_files;
 };
 
 int manager_new(const char *config_path, const char *bus_address, Manager **ret);

@@ -35,6 +35,7 @@
 
 #include "agent.h"
 #include "cgroupfs.h"
+#include "daemon-state.h"
 #include "log.h"
 #include "notify-message.h"
 #include "notify.h"
@@ -495,6 +496,20 @@ static int on_notify(sd_event_source *s, int fd, uint32_t revents, void *userdat
         return 0;
 }
 
+static int notify_socket_bind(Manager *m, struct sockaddr_un *sa) {
+        strcpy(sa->sun_path, m->notify_socket);
+        m->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (m->notify_fd < 0)
+                return log_error_errno(errno, "Failed to create the notify socket: %m");
+        /* Left by a daemon that did not exit cleanly: the lock says it is gone. */
+        if (unlinkat(m->notify_dir_fd, "notify", 0) < 0 && errno != ENOENT)
+                return log_error_errno(errno, "Failed to remove the stale notify socket %s: %m", m->notify_socket);
+        if (bind(m->notify_fd, (struct sockaddr *) sa, sizeof *sa) < 0)
+                return log_error_errno(errno, "Failed to bind the notify socket %s: %m", m->notify_socket);
+        m->notify_bound = true;
+        return 0;
+}
+
 int notify_setup(Manager *m) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         _cleanup_close_ int runtime = -EBADF;
@@ -517,20 +532,19 @@ int notify_setup(Manager *m) {
         r = notify_runtime_open_dir(runtime, m->config->control_group, m->notify_dir, &m->notify_dir_fd);
         if (r < 0)
                 return r;
-        r = notify_runtime_lock(m);
-        if (r < 0)
-                return r;
-        strcpy(sa.sun_path, m->notify_socket);
-
-        m->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (m->notify_fd < 0)
-                return log_error_errno(errno, "Failed to create the notify socket: %m");
-        /* Left by a daemon that did not exit cleanly: the lock says it is gone. */
-        if (unlinkat(m->notify_dir_fd, "notify", 0) < 0 && errno != ENOENT)
-                return log_error_errno(errno, "Failed to remove the stale notify socket %s: %m", m->notify_socket);
-        if (bind(m->notify_fd, (struct sockaddr *) &sa, sizeof sa) < 0)
-                return log_error_errno(errno, "Failed to bind the notify socket %s: %m", m->notify_socket);
-        m->notify_bound = true;
+        /* Reexecute passes the lock and the bound socket (daemon-reexec.c). */
+        if (m->state_files && m->state_files->lock_fd >= 0 && m->state_files->notify_fd >= 0) {
+                m->notify_lock_fd = TAKE_FD(m->state_files->lock_fd);
+                m->notify_fd = TAKE_FD(m->state_files->notify_fd);
+                m->notify_bound = true;
+        } else {
+                r = notify_runtime_lock(m);
+                if (r < 0)
+                        return r;
+                r = notify_socket_bind(m, &sa);
+                if (r < 0)
+                        return r;
+        }
         /* Every agent, whatever its user, may send (as /run/systemd/notify);
          * who sent is told by the kernel, not by the socket's mode. */
         if (fchmodat(m->notify_dir_fd, "notify", 0666, 0) < 0)

@@ -91,6 +91,15 @@ static void test_spawn_failed(void **state) {
                       KILLED_BY_NONE);
 }
 
+/* Found gone by a daemon started after a crash: status 0, nobody to blame,
+ * and abnormal (a permanent or transient agent is restarted). */
+static void test_lost(void **state) {
+        assert_record((ExitFacts) { .daemon_reason = EXIT_REASON_LOST, .code = CLD_KILLED, .status = 9 },
+                      EXIT_REASON_LOST, 0, KILLED_BY_NONE);
+        assert_false(exit_reason_is_normal(EXIT_REASON_LOST, 0));
+        assert_string_equal(exit_reason_to_string(EXIT_REASON_LOST), "lost");
+}
+
 static void test_normal_reasons(void **state) {
         assert_true(exit_reason_is_normal(EXIT_REASON_EXITED, 0));
         assert_false(exit_reason_is_normal(EXIT_REASON_EXITED, 1));
@@ -115,7 +124,7 @@ int main(void) {
                 cmocka_unit_test(test_plain_exits),  cmocka_unit_test(test_signals),
                 cmocka_unit_test(test_seccomp),      cmocka_unit_test(test_oom),
                 cmocka_unit_test(test_daemon_kills), cmocka_unit_test(test_spawn_failed),
-                cmocka_unit_test(test_kill_on_request),
+                cmocka_unit_test(test_kill_on_request), cmocka_unit_test(test_lost),
                 cmocka_unit_test(test_normal_reasons), cmocka_unit_test(test_strings_round_trip),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,7 @@ struct CgroupRoot {
         int freezer;
         bool freezer_probed;
         char *freezer_v1_dir;
+        bool kept;                           /* groups were kept for adoption: existing ones are reused */
 };
 
 struct Cgroup {
@@ -61,8 +62,10 @@ int cgroup_reset_root_limits(Cgroup *c);
 /* cgroup.events "populated" of dir beneath dfd ("" names dfd itself). */
 int cgroup_populated_at(int dfd, const char *dir);
 /* Kills, waits for (bounded) and removes every group beneath dir, and dir
- * itself if remove_self: what an earlier daemon left. */
-int cgroup_stale_tree_remove(const char *dir, bool v2, bool remove_self);
+ * itself if remove_self: what an earlier daemon left. keep (NULL: none)
+ * lists groups beneath dir ("x.supervisor/y.agent") to leave alone, with
+ * their ancestors: agents a new daemon takes over. */
+int cgroup_stale_tree_remove(const char *dir, bool v2, bool remove_self, char *const *keep);
 
 /* cgroup-freeze.c */
 /* c's group in the v1 freezer hierarchy, if one was made: removed with c

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <string.h>
 #include <time.h>
 
 #include "cgroup-internal.h"
@@ -154,33 +155,60 @@ static int stale_group_remove(const char *dir, bool v2) {
         }
 }
 
-int cgroup_stale_tree_remove(const char *dir, bool v2, bool remove_self) {
+static bool rel_kept(char *const *keep, const char *rel) {
+        for (size_t i = 0; keep && keep[i]; i++)
+                if (strcmp(keep[i], rel) == 0)
+                        return true;
+        return false;
+}
+
+/* rel: dir beneath the root group ("" for the root group itself). A kept
+ * group is left as it is, with everything in it; so are its ancestors
+ * (supervisor groups, which hold no processes of their own: killing one
+ * would kill the kept group beneath it). */
+static int stale_tree(const char *dir, bool v2, bool remove_self, char *const *keep, const char *rel,
+                      bool *ret_kept) {
         _cleanup_(closedirp) DIR *d = NULL;
         struct dirent *de;
+        bool kept = false;
         int r;
 
+        if (rel_kept(keep, rel)) {
+                *ret_kept = true;
+                return 0;
+        }
         d = opendir(dir);
         if (!d)
                 return errno == ENOENT ? 0 : -errno;
         while ((de = readdir(d))) {
-                _cleanup_free_ char *sub = NULL;
+                _cleanup_free_ char *sub = NULL, *sub_rel = NULL;
+                bool k = false;
 
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;
                 sub = path_join(dir, de->d_name);
-                if (!sub)
+                sub_rel = *rel ? path_join(rel, de->d_name) : strdup(de->d_name);
+                if (!sub || !sub_rel)
                         return -ENOMEM;
-                r = cgroup_stale_tree_remove(sub, v2, true);
+                r = stale_tree(sub, v2, true, keep, sub_rel, &k);
                 if (r < 0)
                         return r;
+                kept = kept || k;
         }
-        if (!remove_self)
+        *ret_kept = kept;
+        if (!remove_self || kept)
                 return 0;
         r = stale_group_remove(dir, v2);
         if (r < 0)
                 return r;
         log_warning("Removed stale cgroup %s left by an earlier daemon.", dir);
         return 0;
+}
+
+int cgroup_stale_tree_remove(const char *dir, bool v2, bool remove_self, char *const *keep) {
+        bool kept = false;
+
+        return stale_tree(dir, v2, remove_self, keep, "", &kept);
 }
 
 int cgroup_is_populated(const Cgroup *c) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup-internal.h"
 #include "cgroupfs.h"
@@ -151,7 +152,7 @@ int cgroup_v1_root_name(const char *name, const char *own_v2, const char *own_v1
  * cgroup2: named after our own v2 place (cgroup_v1_root_name()), they are
  * ours alone, and only then is what is left in them stale. The caller holds
  * the v2 lock (cgroup_root_open()). */
-static int setup_v1(CgroupRoot *r, const char *name, const char *own_v2) {
+static int setup_v1(CgroupRoot *r, const char *name, const char *own_v2, char *const *keep) {
         for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++) {
                 _cleanup_free_ char *own = NULL, *own_dir = NULL, *v1_name = NULL;
                 int k;
@@ -168,7 +169,7 @@ static int setup_v1(CgroupRoot *r, const char *name, const char *own_v2) {
                 if (mkdir(r->v1_dir[c], 0755) < 0) {
                         if (errno != EEXIST)
                                 return -errno;
-                        k = cgroup_stale_tree_remove(r->v1_dir[c], false, false);
+                        k = cgroup_stale_tree_remove(r->v1_dir[c], false, false, keep);
                         if (k < 0)
                                 return k;
                 }
@@ -224,6 +225,10 @@ static bool name_ok(const char *name) {
 }
 
 int cgroup_root_open(const char *name, CgroupRoot **ret) {
+        return cgroup_root_open_keep(name, NULL, ret);
+}
+
+int cgroup_root_open_keep(const char *name, char *const *keep, CgroupRoot **ret) {
         _cleanup_(cgroup_root_freep) CgroupRoot *r = NULL;
         _cleanup_free_ char *mount = NULL, *own = NULL, *own_dir = NULL;
         bool pure;
@@ -241,12 +246,21 @@ int cgroup_root_open(const char *name, CgroupRoot **ret) {
         /* <own>/daemon is the daemon's leaf on pure v2. */
         if (pure && strcmp(name, "daemon") == 0)
                 return -EINVAL;
+        /* Found in that leaf already (executed anew by Reexecute, or put
+         * there by the service manager): the subtree is its parent's. */
+        if (pure) {
+                char *slash = strrchr(own, '/');
+
+                if (slash && strcmp(slash + 1, "daemon") == 0)
+                        slash[slash == own ? 1 : 0] = 0;
+        }
 
         r = calloc(1, sizeof *r);
         if (!r)
                 return -ENOMEM;
         r->unified = pure;
         r->lock_fd = -EBADF;
+        r->kept = keep && keep[0];
         r->path = path_join(own, name);
         own_dir = path_join(mount, own + 1);
         r->dir = own_dir ? path_join(own_dir, name) : NULL;
@@ -263,7 +277,7 @@ int cgroup_root_open(const char *name, CgroupRoot **ret) {
         if (k < 0)
                 return k;
         if (k == 0) {
-                k = cgroup_stale_tree_remove(r->dir, true, false);
+                k = cgroup_stale_tree_remove(r->dir, true, false, keep);
                 if (k < 0)
                         return k;
         }
@@ -272,7 +286,7 @@ int cgroup_root_open(const char *name, CgroupRoot **ret) {
                 return k;
 
         if (!pure) {
-                k = setup_v1(r, name, own);
+                k = setup_v1(r, name, own, keep);
                 if (k < 0)
                         return k;
         }
@@ -357,7 +371,8 @@ static int cgroup_make_v2(Cgroup *c) {
         dir = cgroup_v2_dir(c);
         if (!dir)
                 return -ENOMEM;
-        if (*c->rel && mkdir(dir, 0755) < 0)
+        /* A supervisor's group kept for adopted agents beneath it is reused. */
+        if (*c->rel && mkdir(dir, 0755) < 0 && !(errno == EEXIST && c->root->kept && !c->agent))
                 return -errno;
         c->fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (c->fd < 0) {
@@ -424,6 +439,37 @@ int cgroup_agent_new(CgroupRoot *r, Cgroup *parent, const char *name, const Limi
         if (k < 0) {
                 (void) cgroup_remove(c);
                 return k;
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int cgroup_agent_adopt(CgroupRoot *r, Cgroup *parent, const char *name, Cgroup **ret) {
+        _cleanup_(cgroup_freep) Cgroup *c = NULL;
+        _cleanup_free_ char *dir = NULL;
+        int k;
+
+        if (!name)
+                return -EINVAL;
+        k = cgroup_new(r, parent, name, ".agent", &c);
+        if (k < 0)
+                return k;
+        c->agent = true;
+        dir = cgroup_v2_dir(c);
+        if (!dir)
+                return -ENOMEM;
+        c->fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c->fd < 0)
+                return -errno;
+        for (CgroupV1Controller i = 0; i < _CGROUP_V1_MAX; i++) {
+                _cleanup_free_ char *v1 = NULL;
+
+                if (!r->v1_dir[i])
+                        continue;
+                v1 = cgroup_v1_dir(c, i);
+                if (!v1)
+                        return -ENOMEM;
+                c->v1_made[i] = access(v1, F_OK) >= 0;
         }
         *ret = TAKE_PTR(c);
         return 0;

@@ -37,6 +37,12 @@ typedef struct Cgroup Cgroup;
  * what runs in them, logging each) and, on pure v2, moves the daemon into its
  * leaf. */
 int cgroup_root_open(const char *name, CgroupRoot **ret);
+/* The same, leaving the groups listed in keep (relative to the root group,
+ * "NAME.agent" or "S.supervisor/NAME.agent"; NULL-terminated) and what runs
+ * in them: agents a new daemon takes over (Reexecute, a restart after a
+ * crash). Supervisor groups found then are reused by
+ * cgroup_supervisor_new(). */
+int cgroup_root_open_keep(const char *name, char *const *keep, CgroupRoot **ret);
 /* The name of the root group in a v1 hierarchy where the daemon sits at
  * own_v1, for ControlGroup= name and the daemon's own v2 path own_v2: name
  * itself where own_v1 is own_v2 (the daemon at the same place in both, as
@@ -74,6 +80,9 @@ int cgroup_set_max_descendants(Cgroup *c, uint64_t max);
  * controller, memory.oom.group is set. */
 int cgroup_agent_new(CgroupRoot *r, Cgroup *parent, const char *name, const Limits *limits,
                      Cgroup **ret);
+/* An agent's group that is there already (kept by cgroup_root_open_keep()),
+ * opened without touching it or its limits. */
+int cgroup_agent_adopt(CgroupRoot *r, Cgroup *parent, const char *name, Cgroup **ret);
 /* Removes the directories (all hierarchies); -EBUSY if still populated. */
 int cgroup_remove(Cgroup *c);
 Cgroup *cgroup_free(Cgroup *c);                            /* frees memory only */

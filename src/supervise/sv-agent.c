@@ -96,6 +96,11 @@ static void agent_set_state(Sv *sv, SvAgent *a, SvState st) {
         a->state = st;
 }
 
+/* sv-restore.c: a restored agent enters in its saved state. */
+void sv_agent_set_state(Sv *sv, SvAgent *a, SvState st) {
+        agent_set_state(sv, a, st);
+}
+
 static SvStopReason stop_reason(SvEvent ev) {
         switch (ev) {
         case SV_EVENT_STOP:

@@ -181,6 +181,7 @@ bool sv_state_alive(SvState st);
 /* sv-agent.c */
 void sv_queue(Sv *sv, SvActionType type, SvAgent *a, SvSupervisor *s, SvStopReason reason);
 void sv_agent_free(Sv *sv, SvAgent *a);
+void sv_agent_set_state(Sv *sv, SvAgent *a, SvState st);   /* sv-restore.c only */
 
 /* sv-tree.c */
 void sv_node_append(Sv *sv, SvSupervisor *s, SvNode *n);

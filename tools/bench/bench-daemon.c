@@ -690,6 +690,8 @@ int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult
                 r = phase_scale(o, e, t, floor, &fig);
         if (r >= 0)
                 r = phase_idle(o, e, t);
+        if (r >= 0)
+                r = bench_reexec(o, e, t);
         (void) env_stop_daemon(e, t);
         return r;
 }

@@ -198,6 +198,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 o->starts = 300;
                 o->restarts = 100;
                 o->scale_agents = 100;
+                o->reexec_agents = 5;
                 o->scale_starts = 50;
                 o->list_calls = 10;
                 o->property_reads = 200;
@@ -218,6 +219,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 o->starts = 1000;
                 o->restarts = 1000;
                 o->scale_agents = 2000;
+                o->reexec_agents = 1000;
                 o->scale_starts = 200;
                 o->list_calls = 50;
                 o->property_reads = 1000;

@@ -38,6 +38,7 @@ typedef struct BenchOptions {
         unsigned idle_sec;
         unsigned health_interval_sec;
         unsigned watchdog_sec;
+        unsigned reexec_agents;        /* agents running across Reexecute (bench-reexec.c) */
         bool skip_daemon;              /* floor and sandbox rows only */
         bool violations_only;          /* the `report` rows only */
         bool keep_log;                 /* print the daemon's log at the end */
@@ -157,6 +158,9 @@ int bus_remove_agent(BenchEnv *e, const char *name, Table *t);
 /* StopAgent (where running) and RemoveAgent for names PREFIX0..PREFIX(n-1),
  * waiting for each to end. */
 int bus_stop_remove_all(BenchEnv *e, const char *prefix, unsigned n, Table *t);
+
+/* bench-reexec.c: the Reexecute row, on the running daemon. */
+int bench_reexec(const BenchOptions *o, BenchEnv *e, Table *t);
 
 /* perf record of the scheduler's exit and fork tracepoints (bench-perf.c):
  * -ENOENT without perf, -ENOTSUP when it cannot trace. perf_stop() adds, for

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reexecute(): the daemon replaces its own image and carries every agent
+ * over (see daemon-state.h).
+ *
+ * Before the exec the state files are written whole. Exactly these fds lose
+ * FD_CLOEXEC: each running agent's pidfd (its end, even during the exec, is
+ * then read with its exact status: the agents stay our children), the read
+ * end of each agent's pipe to its log file (a write into a pipe without a
+ * reader would kill it with SIGPIPE), the notify socket (messages sent
+ * during the exec wait in its queue) and the lock that makes this daemon
+ * the ControlGroup's (never released, so no second daemon can start in
+ * between). Their numbers go in a memfd, one line each:
+ *
+ *     notify FD
+ *     lock FD
+ *     agent NAME PIDFD OUTPUTFD      (OUTPUTFD -1: none)
+ *
+ * whose own number is in $AGENTVISORD_REEXEC_FD. Everything else (the bus
+ * connection, cgroup directories, inotify, timers) is opened again by the
+ * new image: cgroup directories by their path, under the cgroup root's lock
+ * taken again. Deadlines are kept as absolute CLOCK_MONOTONIC times, which
+ * execve() does not reset.
+ *
+ * The binary is executed by the path it was started from (resolved at
+ * start), so that an upgraded file takes over; /proc/self/exe when that
+ * path is gone. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "daemon-state.h"
+#include "fileio.h"
+#include "log.h"
+#include "parse-util.h"
+#include "strv.h"
+
+
+static char **saved_argv;
+static char *binary;
+
+int daemon_reexec_init(char **argv) {
+        char buf[4096];
+        ssize_t n;
+
+        saved_argv = argv;
+        n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+        if (n <= 0)
+                return -errno;
+        buf[n] = 0;
+        binary = strdup(buf);
+        return binary ? 0 : -ENOMEM;
+}
+
+static int parse_fd(const char *s, int *ret) {
+        int fd;
+
+        if (parse_int(s, &fd) < 0 || fd < 0)
+                return -EBADF;
+        *ret = fd;
+        return 0;
+}
+
+static int set_cloexec(int fd, bool on) {
+        return fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0) < 0 ? -errno : 0;
+}
+
+/* Read ends of pipes in our fd table, by pipe inode: an agent's output pipe
+ * is found by the inode its stdout shows in /proc. */
+static Hashmap *pipe_read_ends(void) {
+        Hashmap *h = hashmap_new_uint();
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+
+        if (!h || !d) {
+                if (d)
+                        closedir(d);
+                return hashmap_free(h);
+        }
+        while ((de = readdir(d))) {
+                struct stat st;
+                int fd, fl;
+
+                if (parse_fd(de->d_name, &fd) < 0 || fd == dirfd(d))
+                        continue;
+                fl = fcntl(fd, F_GETFL);
+                if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
+                        continue;
+                (void) hashmap_put(h, HASHMAP_UINT(st.st_ino), (void *) (intptr_t) (fd + 1));
+        }
+        closedir(d);
+        return h;
+}
+
+static int output_fd_of(Hashmap *pipes, const Agent *a) {
+        char path[64];
+        struct stat st;
+        void *v;
+
+        snprintf(path, sizeof path, "/proc/%d/fd/1", (int) a->pid);
+        if (!pipes || stat(path, &st) < 0 || !S_ISFIFO(st.st_mode))
+                return -1;
+        v = hashmap_get(pipes, HASHMAP_UINT(st.st_ino));
+        return v ? (int) (intptr_t) v - 1 : -1;
+}
+
+int daemon_reexec_prepare(Manager *m) {
+        int r;
+
+        if (!binary || (access(binary, X_OK) < 0 && access("/proc/self/exe", X_OK) < 0))
+                return -ENOEXEC;
+        if (!m->state_files || m->state_files->disabled)
+                return -ENOTDIR;
+        /* Each agent's file is current but for what changed since the last
+         * loop iteration: only that is written now (1000 agents must not
+         * cost 1000 fsyncs before the exec). */
+        daemon_state_supervisors_changed(m);
+        r = daemon_state_flush(m, true);
+        return r < 0 ? r : 0;
+}
+
+/* Writes the fd list and clears FD_CLOEXEC on each fd in it; *ret_fds
+ * lists them, for the way back when execve() fails. */
+static int serialize(Manager *m, int memfd, int **ret_fds, size_t *ret_n) {
+        _cleanup_free_ int *fds = NULL;
+        Hashmap *pipes = m->journal ? NULL : pipe_read_ends();
+        FILE *f = fdopen(dup(memfd), "w");
+        size_t n = 0;
+        Agent *a;
+
+        fds = calloc(2 + 2 * hashmap_size(m->agents), sizeof(int));
+        if (!f || !fds) {
+                if (f)
+                        fclose(f);
+                hashmap_free(pipes);
+                return -ENOMEM;
+        }
+        fprintf(f, "notify %d\nlock %d\n", m->notify_fd, m->notify_lock_fd);
+        fds[n++] = m->notify_fd;
+        fds[n++] = m->notify_lock_fd;
+        HASHMAP_FOREACH(a, m->agents) {
+                int out;
+
+                if (a->pidfd < 0 || a->main_exited)
+                        continue;
+                out = output_fd_of(pipes, a);
+                fprintf(f, "agent %s %d %d\n", a->name, a->pidfd, out);
+                fds[n++] = a->pidfd;
+                if (out >= 0)
+                        fds[n++] = out;
+        }
+        hashmap_free(pipes);
+        if (fclose(f) != 0)
+                return -EIO;
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        (void) set_cloexec(fds[i], false);
+        *ret_fds = TAKE_PTR(fds);
+        *ret_n = n;
+        return 0;
+}
+
+int daemon_reexec(Manager *m) {
+        _cleanup_close_ int memfd = -EBADF;
+        _cleanup_free_ int *fds = NULL;
+        char num[32];
+        size_t n = 0;
+        int r;
+
+        memfd = memfd_create("agentvisord-reexec", MFD_CLOEXEC);
+        if (memfd < 0)
+                return log_error_errno(errno, "Reexecute failed: cannot create the memfd: %m");
+        r = serialize(m, memfd, &fds, &n);
+        if (r < 0)
+                return log_error_errno(r, "Reexecute failed: cannot write the fd list: %m");
+        (void) set_cloexec(memfd, false);
+        snprintf(num, sizeof num, "%d", memfd);
+        if (setenv(REEXEC_FD_ENV, num, 1) < 0)
+                r = -errno;
+        else {
+                log_info("Executing %s anew, carrying %zu agents over", binary, hashmap_size(m->agents));
+                if (m->bus)
+                        (void) sd_bus_flush(m->bus);
+                execve(binary, saved_argv, environ);
+                r = -errno;
+                if (r == -ENOENT)
+                        execve("/proc/self/exe", saved_argv, environ);
+                r = -errno;
+                (void) unsetenv(REEXEC_FD_ENV);
+        }
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        (void) set_cloexec(fds[i], true);
+        return log_error_errno(r, "Reexecute failed: cannot execute %s: %m; the daemon goes on", binary);
+}
+
+/* The receiving side. */
+
+static int take_fd(const char *s, int *ret) {
+        int fd;
+
+        if (parse_fd(s, &fd) < 0 || fd < 3 || fcntl(fd, F_GETFD) < 0)
+                return -EBADF;
+        (void) set_cloexec(fd, true);
+        *ret = fd;
+        return 0;
+}
+
+static int receive_line(DaemonState *s, char *line) {
+        char *w[4] = {};
+        size_t n = 0;
+        PassedFds *p;
+
+        for (char *tok = strtok(line, " "); tok && n < 4; tok = strtok(NULL, " "))
+                w[n++] = tok;
+        if (n == 2 && strcmp(w[0], "notify") == 0)
+                return take_fd(w[1], &s->notify_fd);
+        if (n == 2 && strcmp(w[0], "lock") == 0)
+                return take_fd(w[1], &s->lock_fd);
+        if (n != 4 || strcmp(w[0], "agent") != 0)
+                return -EBADMSG;
+        p = calloc(1, sizeof *p);
+        if (!p || !(p->name = strdup(w[1]))) {
+                free(p);
+                return -ENOMEM;
+        }
+        p->pidfd = p->output_fd = -EBADF;
+        (void) take_fd(w[2], &p->pidfd);
+        if (strcmp(w[3], "-1") != 0)
+                (void) take_fd(w[3], &p->output_fd);
+        if (hashmap_put(s->passed, p->name, p) < 0) {
+                safe_close(p->pidfd);
+                safe_close(p->output_fd);
+                free(p->name);
+                free(p);
+                return -EBADMSG;
+        }
+        return 0;
+}
+
+int daemon_reexec_receive(Manager *m) {
+        DaemonState *s = m->state_files;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int memfd = -EBADF;
+        const char *e = getenv(REEXEC_FD_ENV);
+        char path[64];
+        int r;
+
+        if (!e)
+                return 0;
+        r = take_fd(e, &memfd);
+        (void) unsetenv(REEXEC_FD_ENV);
+        if (r < 0)
+                return log_error_errno(r, "$%s=%s names no open fd: starting afresh", REEXEC_FD_ENV, e), 0;
+        snprintf(path, sizeof path, "/proc/self/fd/%d", memfd);
+        r = read_full_file(path, &text, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Cannot read the fds passed by the previous image: %m");
+        s->passed = hashmap_new_string();
+        if (!s->passed)
+                return -ENOMEM;
+        s->reexecuted = true;
+        for (char *line = text, *nl; line && *line; line = nl) {
+                nl = strchr(line, '\n');
+                if (nl)
+                        *nl++ = 0;
+                r = receive_line(s, line);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        log_warning("Ignoring a bad line of the fds passed by the previous image: %s", line);
+        }
+        log_info("Executed anew: %u agents passed over", (unsigned) hashmap_size(s->passed));
+        return 0;
+}
