@@ -190,23 +190,6 @@ bool verb_needs_bus(Verb v) {
         return v >= 0 && v < _VERB_MAX && verbs[v].bus;
 }
 
-int signal_from_string(const char *s) {
-        int n;
-
-        if (parse_int(s, &n) >= 0)
-                return n > 0 && n < NSIG ? n : -EINVAL;
-
-        if (strncasecmp(s, "SIG", 3) == 0)
-                s += 3;
-        for (int sig = 1; sig < NSIG; sig++) {
-                const char *abbrev = sigabbrev_np(sig);
-
-                if (abbrev && strcasecmp(abbrev, s) == 0)
-                        return sig;
-        }
-        return -EINVAL;
-}
-
 static int usage_error(char *err, size_t size, const char *format, ...) _printf_(3, 4);
 static int usage_error(char *err, size_t size, const char *format, ...) {
         va_list ap;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "bus-names.h"
@@ -484,4 +485,22 @@ int ctl_exit_code_for_error(const char *error_name, int error) {
         default:
                 return CTL_EXIT_FAILURE;
         }
+}
+
+/* A signal by number or name, with or without SIG ("9", "KILL", "SIGkill"). */
+int signal_from_string(const char *s) {
+        int n;
+
+        if (parse_int(s, &n) >= 0)
+                return n > 0 && n < NSIG ? n : -EINVAL;
+
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (int sig = 1; sig < NSIG; sig++) {
+                const char *abbrev = sigabbrev_np(sig);
+
+                if (abbrev && strcasecmp(abbrev, s) == 0)
+                        return sig;
+        }
+        return -EINVAL;
 }

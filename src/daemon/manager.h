@@ -123,6 +123,11 @@ Supervisor *manager_find_supervisor(Manager *m, const char *name);
 Agent *manager_find_agent(Manager *m, const char *name);
 Policy *manager_get_policy(Manager *m, const char *name, Diagnostic *diag, int *ret_error);
 int manager_reload(Manager *m, Diagnostic *diag);
+/* Reads every agent type and compiles the policies they name into fresh
+ * tables (manager-types.c). */
+int manager_load_types(Manager *m, Hashmap **ret_types, Hashmap **ret_policies, Diagnostic *diag);
+/* Frees the types and the policy cache (manager-types.c). */
+void manager_types_clear(Manager *m);
 void manager_identities_clear(Manager *m);
 int manager_check_user(Manager *m, const char *user);   /* 0, or -ESRCH for no such user */
 void manager_begin_shutdown(Manager *m, int exit_code);
