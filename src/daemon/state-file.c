@@ -56,6 +56,7 @@ void supervisor_record_done(SupervisorRecord *r) {
 /* Parsing. */
 
 typedef struct Parser {
+        unsigned version;
         const char *file;
         unsigned line;
         char **error;
@@ -199,6 +200,7 @@ static int parse_version(Parser *p, const char *text, const char **ret_rest) {
                         *p->error = NULL;
                 return -EPROTONOSUPPORT;
         }
+        p->version = v;
         *ret_rest = nl + 1;
         return 0;
 }
@@ -451,6 +453,8 @@ int agent_record_parse(const char *text, const char *file, AgentRecord *ret, cha
                 k = bad(&p, "Frozen=%u is not 0, 1 or 2", r.freeze.mode);
         if (k >= 0 && r.listener >= _LISTENER_RECORD_MAX)
                 k = bad(&p, "SeccompListener=%u is not 0, 1 or 2", r.listener);
+        if (k >= 0 && p.version < 2)
+                r.listener = LISTENER_RECORD_UNKNOWN;
         if (k < 0) {
                 agent_record_done(&r);
                 return k;

@@ -80,6 +80,7 @@ typedef enum ListenerRecord {
         LISTENER_RECORD_LIVE,            /* its policy reports, or learn mode: the daemon answers */
         LISTENER_RECORD_LOST,            /* lost with a crashed daemon: report rules answer ENOSYS */
         _LISTENER_RECORD_MAX,
+        LISTENER_RECORD_UNKNOWN = _LISTENER_RECORD_MAX, /* a version 1 file: told by its policy */
 } ListenerRecord;
 
 typedef struct AgentRecord {

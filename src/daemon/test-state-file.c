@@ -154,6 +154,19 @@ static void test_agent_round_trip(void **state) {
         agent_record_done(&back);
 }
 
+/* A version 1 file (before the freeze and the listener were kept) is read:
+ * not frozen, its listener unknown (the daemon tells by the policy). */
+static void test_version_1(void **state) {
+        AgentRecord r;
+        char *err = NULL;
+
+        assert_int_equal(agent_record_parse("Version=1\nName=x\nType=\nCore=running\nSpec.Exec=/bin/true\n", "agent.x",
+                                            &r, &err), 0);
+        assert_int_equal(r.freeze.mode, FREEZE_RECORD_NONE);
+        assert_int_equal(r.listener, LISTENER_RECORD_UNKNOWN);
+        agent_record_done(&r);
+}
+
 static void test_supervisor_round_trip(void **state) {
         usec_t times[] = { 10, 20, 30 };
         SupervisorRecord r = { .name = (char *) "workers", .escalated = true, .reason = (char *) "a\nb",
@@ -297,7 +310,8 @@ static void test_proc(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_agent_round_trip), cmocka_unit_test(test_supervisor_round_trip),
+                cmocka_unit_test(test_agent_round_trip), cmocka_unit_test(test_version_1),
+                cmocka_unit_test(test_supervisor_round_trip),
                 cmocka_unit_test(test_refused),          cmocka_unit_test(test_files),
                 cmocka_unit_test(test_proc),             cmocka_unit_test(test_writer),
         };
