@@ -275,6 +275,26 @@ counter_still() {
         ((took >= 2500)) || av_fail "RuntimeMaxSec fired ${took} ms after the thaw; about 3.3 s of running time were left"
 }
 
+@test "time spent frozen before a Reexecute still does not count toward RuntimeMaxSec afterwards" {
+        local thawed took
+        av_start
+        av_start_agent ticker t2
+        av_wait_prop t2 State running 10
+        sleep 0.5
+        av_call FreezeAgent s t2
+        sleep 3
+        av_call ThawAgent s t2
+        thawed=$(av_now_ms)
+        # 3.5 s of the 4 s limit have passed in wall-clock time, 0.5 s running.
+        reexec
+        [[ $(av_prop t2 State) == running ]] || av_fail "State after Reexecute: $(av_prop t2 State)"
+        sleep 1
+        [[ $(av_prop t2 State) == running ]] || av_fail "the limit counted the frozen time: $(av_prop t2 ExitReason)"
+        av_wait_prop t2 ExitReason timeout 8
+        took=$(($(av_now_ms) - thawed))
+        ((took >= 2500)) || av_fail "RuntimeMaxSec fired ${took} ms after the thaw; about 3.5 s of running time were left"
+}
+
 @test "an agent frozen by OnEscalation=freeze is still held across Reexecute and a takeover, until ResetEscalation" {
         local pid
         av_config Supervisor.MaxRestarts=0 Supervisor.RestartWindowSec=60 Supervisor.OnEscalation=freeze \
