@@ -64,6 +64,11 @@ void status_print_violations(sd_bus *bus, const char *path, const PropList *l) {
         if (!count)
                 return;
         printf("%11s %" PRIu64 "\n", "Violations:", prop_list_get_uint64(l, "PolicyViolations", 0));
+        /* Taken over after a crash of the daemon: its seccomp listener went. */
+        if (prop_list_get_bool(l, "PolicyReportLost", false))
+                printf("%11s %s\n", "",
+                       "NOT REPORTED since the daemon's crash: report rules refuse with ENOSYS, uncounted; "
+                       "restart the agent to report again");
         if (prop_list_get_uint64(l, "PolicyViolations", 0) > 0)
                 (void) read_last(bus, path);
 }

@@ -35,6 +35,7 @@ typedef struct AgentFreeze {
         bool paused[_SLOT_MAX];
         usec_t left[_SLOT_MAX];          /* what each paused timer had left */
         usec_t deadline;                 /* AGENT_FREEZE_TIMEOUT_USEC from the request */
+        usec_t since;                    /* when it was asked (CLOCK_MONOTONIC) */
         sd_event_source *timer;          /* the deadline (v2), or the poll (v1) */
         Waiter *waiters;
         size_t n_waiters;
@@ -229,6 +230,7 @@ static int freeze_start(Agent *a, bool by_escalation) {
         if (!f)
                 return -ENOMEM;
         f->by_escalation = by_escalation;
+        f->since = now_monotonic();
         a->freeze = f;
         r = cgroup_freeze(a->cgroup, true);
         if (r < 0) {
@@ -320,6 +322,9 @@ int manager_thaw_agent(Agent *a, ErrorDetail *err) {
         if (!f->done)
                 tell_waiters(f, a, -ECANCELED);
         log_agent_info(a->name, "thawed");
+        /* Kept for a daemon that takes the agent over: its deadlines count
+         * from the start plus this (daemon-adopt-agent.c). */
+        a->frozen_total = usec_add(a->frozen_total, now_monotonic() > f->since ? now_monotonic() - f->since : 0);
         agent_update_state(a);
         resume_timers(a, f);
         freeze_free(f);
@@ -359,9 +364,64 @@ void agent_freeze_kill(Agent *a) {
 void agent_freeze_done(Agent *a) {
         AgentFreeze *f = a->freeze;
 
+        a->frozen_total = 0;
         if (!f)
                 return;
         a->freeze = NULL;
         tell_waiters(f, a, -ESRCH);
         freeze_free(f);
+}
+
+_Static_assert(_SLOT_MAX == FREEZE_RECORD_TIMERS, "the state file keeps one time left per paused timer");
+
+void agent_freeze_save(const Agent *a, FreezeRecord *ret) {
+        const AgentFreeze *f = a->freeze;
+
+        *ret = (FreezeRecord) {};
+        if (!f)
+                return;
+        ret->mode = f->by_escalation ? FREEZE_RECORD_ESCALATION : FREEZE_RECORD_FROZEN;
+        ret->since = f->since;
+        for (unsigned i = 0; i < _SLOT_MAX; i++)
+                if (f->paused[i]) {
+                        ret->paused |= 1U << i;
+                        ret->left[i] = f->left[i];
+                }
+}
+
+int agent_freeze_restore(Agent *a, const FreezeRecord *rec) {
+        AgentFreeze *f;
+        int r;
+
+        if (rec->mode == FREEZE_RECORD_NONE)
+                return 0;
+        if (cgroup_root_freezer(a->manager->cgroup_root) == CGROUP_FREEZER_NONE)
+                return -EOPNOTSUPP;
+        f = calloc(1, sizeof(AgentFreeze));
+        if (!f)
+                return -ENOMEM;
+        f->by_escalation = rec->mode == FREEZE_RECORD_ESCALATION;
+        f->since = rec->since ?: now_monotonic();
+        a->freeze = f;
+        /* The kernel kept the group frozen while no daemon ran; should
+         * someone have thawed it by hand meanwhile, it is frozen again, as
+         * the state shown says. */
+        r = cgroup_freeze(a->cgroup, true);
+        if (r < 0) {
+                a->freeze = freeze_free(f);
+                return r;
+        }
+        /* What the takeover armed, as for a running agent, goes off; the
+         * timers that were paused keep the time they had left then. */
+        agent_freeze_hold_timers(a);
+        for (unsigned i = 0; i < _SLOT_MAX; i++) {
+                f->paused[i] = rec->paused & (1U << i);
+                f->left[i] = f->paused[i] ? rec->left[i] : 0;
+        }
+        agent_update_state(a);
+        if (freeze_check(a) > 0)
+                return 0;
+        if (freeze_wait(a) < 0)
+                freeze_complete(a, 0);
+        return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "agent.h"
 #include "error-detail.h"
+#include "state-file.h"
 
 /* How long the kernel may take to stop every process (one in
  * uninterruptible sleep stops only when it leaves it). */
@@ -49,3 +50,11 @@ void agent_freeze_hold_timers(Agent *a);
 /* The invocation ended (or the agent goes): waiters told -ESRCH, state
  * dropped. */
 void agent_freeze_done(Agent *a);
+
+/* Live upgrade (daemon-state.h): the freeze as the state file keeps it. */
+void agent_freeze_save(const Agent *a, FreezeRecord *ret);
+/* An adopted invocation that was frozen (its timers armed again, as for a
+ * running one): frozen again (the kernel kept it so; asked again all the
+ * same), held by the escalation if it was, its timers paused with the time
+ * they had left at the freeze. -errno when it cannot be frozen. */
+int agent_freeze_restore(Agent *a, const FreezeRecord *r);

@@ -229,3 +229,103 @@ int agent_learn_policy_text(const Agent *a, char **ret) {
                 return -ENODATA;
         return learn_set_format(a->violations->learned, ret);
 }
+
+/* Reexecute (agent-violation-carry.c). Strings go as hex ("-": empty), so
+ * that a command with spaces stays one word. */
+static void put_hex(FILE *f, const char *s) {
+        if (!*s)
+                fputc('-', f);
+        for (; *s; s++)
+                fprintf(f, "%02x", (unsigned char) *s);
+}
+
+static int get_hex(const char *w, char **ret) {
+        size_t n = strcmp(w, "-") == 0 ? 0 : strlen(w);
+        char *s;
+
+        if (n % 2)
+                return -EBADMSG;
+        s = malloc(n / 2 + 1);
+        if (!s)
+                return -ENOMEM;
+        for (size_t i = 0; i < n / 2; i++) {
+                unsigned x;
+
+                if (sscanf(w + 2 * i, "%2x", &x) != 1 || x == 0) {
+                        free(s);
+                        return -EBADMSG;
+                }
+                s[i] = (char) x;
+        }
+        s[n / 2] = 0;
+        *ret = s;
+        return 0;
+}
+
+int learn_set_serialize(const LearnSet *s, FILE *f, const char *prefix) {
+        fprintf(f, "%sset %" PRIu32 " ", prefix, s->base_default);
+        put_hex(f, s->base);
+        fputc(' ', f);
+        put_hex(f, s->command);
+        fputc('\n', f);
+        for (int nr = 0; nr < LEARN_NR_MAX; nr++) {
+                const LearnEntry *e = s->entries[nr];
+
+                if (!e)
+                        continue;
+                fprintf(f, "%snr %d %" PRIu64 " %d %u", prefix, nr, e->count, e->overflow, e->n_values);
+                for (unsigned i = 0; i < e->n_values; i++)
+                        fprintf(f, " %" PRIu64 " %" PRIu64, e->values[i].value, e->values[i].count);
+                fputc('\n', f);
+        }
+        return ferror(f) ? -ENOMEM : 0;
+}
+
+static int deserialize_entry(LearnSet *s, const char *line) {
+        LearnEntry e = {};
+        int nr, overflow, off = 0;
+
+        if (sscanf(line, "nr %d %" SCNu64 " %d %u%n", &nr, &e.count, &overflow, &e.n_values, &off) != 4 ||
+            nr < 0 || nr >= LEARN_NR_MAX || e.n_values > LEARN_VALUES_MAX || s->entries[nr])
+                return -EBADMSG;
+        e.overflow = overflow;
+        line += off;
+        for (unsigned i = 0; i < e.n_values; i++) {
+                if (sscanf(line, " %" SCNu64 " %" SCNu64 "%n", &e.values[i].value, &e.values[i].count, &off) != 2)
+                        return -EBADMSG;
+                line += off;
+        }
+        if (*line)
+                return -EBADMSG;
+        s->entries[nr] = malloc(sizeof(LearnEntry));
+        if (!s->entries[nr])
+                return -ENOMEM;
+        *s->entries[nr] = e;
+        return 0;
+}
+
+int learn_set_deserialize(LearnSet **s, const char *line) {
+        _cleanup_free_ char *copy = NULL, *base = NULL, *command = NULL;
+        char *w[4] = {}, *save = NULL;
+        size_t n = 0;
+        uint32_t def;
+        int r;
+
+        if (strncmp(line, "nr ", 3) == 0)
+                return *s ? deserialize_entry(*s, line) : -EBADMSG;
+        copy = strdup(line);
+        if (!copy)
+                return -ENOMEM;
+        for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
+                if (n++ < ELEMENTSOF(w))
+                        w[n - 1] = t;
+        if (*s || n != 4 || strcmp(w[0], "set") != 0 || sscanf(w[1], "%" SCNu32, &def) != 1)
+                return -EBADMSG;
+        r = get_hex(w[2], &base);
+        if (r >= 0)
+                r = get_hex(w[3], &command);
+        if (r < 0)
+                return r;
+        *s = learn_set_new(base, command, def);
+        return *s ? 0 : -ENOMEM;
+}

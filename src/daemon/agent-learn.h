@@ -9,6 +9,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct Agent Agent;
 typedef struct LearnSet LearnSet;
@@ -26,3 +27,7 @@ int agent_learn_policy_text(const Agent *a, char **ret);
 LearnSet *learn_set_new(const char *base, const char *command, uint32_t base_default);
 int learn_set_add(LearnSet *s, const struct seccomp_data *data);
 int learn_set_format(const LearnSet *s, char **ret);
+/* Reexecute: the set as lines beginning with prefix, and one such line
+ * (without the prefix) back into *s (made by its first, "set", line). */
+int learn_set_serialize(const LearnSet *s, FILE *f, const char *prefix);
+int learn_set_deserialize(LearnSet **s, const char *line);

@@ -201,7 +201,7 @@ int agent_violation_prepare(Agent *a, SpawnParams *p, int *listener_fd) {
         v->count = 0;
         v->n_recent = v->recent_next = 0;
         v->rate = (ViolationRate) {};
-        v->learn = false;
+        v->learn = v->lost = false;
         free(v->learn_filter.filter);
         v->learn_filter = (struct sock_fprog) {};
 

@@ -9,6 +9,7 @@
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <systemd/sd-event.h>
 
 #include "spawn.h"
@@ -45,6 +46,7 @@ typedef struct AgentViolations {
         bool learn;                      /* this invocation runs the learning filter */
         struct sock_fprog learn_filter;  /* kept until the spawn has loaded it */
         LearnSet *learned;               /* what learn mode saw, kept past the end */
+        bool lost;                       /* the listener went with a crashed daemon (agent-violation-carry.c) */
 } AgentViolations;
 
 /* Before spawn() of an invocation: the filters for a->policy (a reporting
@@ -61,6 +63,23 @@ void agent_violation_free(Agent *a);
 uint64_t agent_violation_count(const Agent *a);
 /* The last ones, oldest first; returns how many (at most VIOLATIONS_RECENT_MAX). */
 unsigned agent_violation_recent(const Agent *a, const ViolationRecord **ret, unsigned max);
+
+/* agent-violation-carry.c: live upgrade (daemon-state.h). */
+/* The SeccompListener= of its state file (a ListenerRecord). */
+unsigned agent_violation_listener_record(const Agent *a);
+/* Reexecute: "viol NAME ..." and "learn NAME ..." lines for the memfd with
+ * what was counted and learned; *ret_listener_fd is the listener to keep
+ * across the exec (or -EBADF). */
+int agent_violation_serialize(const Agent *a, FILE *f, int *ret_listener_fd);
+/* One such line, without its first two words (kind "viol" or "learn"),
+ * into *v (made on the first line). -EBADMSG, -ENOMEM. */
+int agent_violation_deserialize(AgentViolations **v, const char *kind, const char *rest);
+AgentViolations *agent_violations_free(AgentViolations *v);
+/* An adopted agent: what the earlier image carried (taken), its listener
+ * (taken, polled again), or, when its invocation had one that is gone
+ * (recorded: a ListenerRecord), what a lost listener means for it. */
+void agent_violation_takeover(Agent *a, AgentViolations **carried, int *listener_fd, unsigned recorded);
+bool agent_violation_lost(const Agent *a);
 
 /* Pure, for tests: whether one more signal at `now` keeps at most
  * VIOLATION_SIGNALS_PER_SEC in any second; if so it is recorded. */

@@ -82,6 +82,7 @@ struct Agent {
         int ns_init_pidfd;               /* PrivatePIDs: the namespace's init, until the cgroup is empty */
         Policy *policy;                  /* the invocation's: health checks run under it */
         struct AgentFreeze *freeze;      /* while frozen or freezing (agent-freeze.c) */
+        usec_t frozen_total;             /* time frozen in this invocation's ended freezes (agent-freeze.c) */
         struct AgentViolations *violations; /* seccomp listener, counts, learn mode (agent-violation.c) */
 
         sd_event_source *stop_timer;     /* AgentTimeoutSec after SIGTERM */

@@ -13,8 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent-freeze.h"
 #include "agent-internal.h"
 #include "agent-output.h"
+#include "agent-violation.h"
 #include "daemon-state.h"
 #include "dynamic-user.h"
 #include "log.h"
@@ -150,8 +152,23 @@ static void adopt_policy(Agent *a) {
         a->policy = policy_ref(p);
 }
 
+/* Frozen before: frozen again, timers paused as they were (agent-freeze.c). */
+static void adopt_freeze(Agent *a, const AgentRecord *r) {
+        int k;
+
+        if (r->freeze.mode == FREEZE_RECORD_NONE || !agent_is_active(a) || a->kill_reason != EXIT_REASON_NONE)
+                return;
+        k = agent_freeze_restore(a, &r->freeze);
+        if (k >= 0)
+                return;
+        /* Shown running but stopped in the kernel, or running under an
+         * escalated supervisor: neither is what was asked. */
+        log_agent_full(LOG_ERR, a->name, "cannot hold it frozen again, stopping it: %s", strerror(-k));
+        agent_stop(a, EXIT_REASON_STOPPED);
+}
+
 /* The process runs and is ours again. */
-static void adopt_process(Agent *a, PassedFds *passed, bool stopping) {
+static void adopt_process(Agent *a, const AgentRecord *rec, PassedFds *passed, bool stopping) {
         Manager *m = a->manager;
         const char *step = NULL;
         int r;
@@ -168,8 +185,9 @@ static void adopt_process(Agent *a, PassedFds *passed, bool stopping) {
         if (!m->journal && reopen_output(a, passed) < 0)
                 log_agent_notice(a->name, "its output could not be taken over: what it writes now is lost");
         /* Deadlines count from its start, as before (CLOCK_MONOTONIC did not
-         * stop); the watchdog from now: its last ping was not recorded. */
-        r = agent_timers_arm_at(a, a->started_monotonic, &step);
+         * stop), plus the time it was frozen (RuntimeMaxSec counts running
+         * time only); the watchdog from now: its last ping was not recorded. */
+        r = agent_timers_arm_at(a, usec_add(a->started_monotonic, a->frozen_total), &step);
         if (r < 0) {
                 log_agent_full(LOG_ERR, a->name, "cannot arm its %s again, stopping it: %s", step, strerror(-r));
                 agent_stop(a, EXIT_REASON_STOPPED);
@@ -180,6 +198,7 @@ static void adopt_process(Agent *a, PassedFds *passed, bool stopping) {
                 agent_stop(a, a->kill_reason != EXIT_REASON_NONE ? a->kill_reason : EXIT_REASON_STOPPED);
         else if (a->ready)
                 agent_enter_running(a);
+        adopt_freeze(a, rec);
         adopt_identity(a);
         log_agent_info(a->name, "taken over: pid %d in %s", (int) a->pid, cgroup_path(a->cgroup));
 }
@@ -228,7 +247,7 @@ static int adopt_cgroup(Agent *a, const AgentRecord *r, char **ret_path) {
 static void adopt_invocation(Agent *a, const AgentRecord *r, PassedFds *passed) {
         _cleanup_free_ char *path = NULL;
         const char *why = "its cgroup cannot be opened";
-        bool stopping = r->core >= AGENT_RECORD_STOPPING_REQUEST;
+        bool stopping = r->core >= AGENT_RECORD_STOPPING_REQUEST && r->core <= AGENT_RECORD_STOPPING_REMOVAL;
         int fd = -ESRCH, k = -ENOENT;
 
         if (r->cgroup)
@@ -238,7 +257,7 @@ static void adopt_invocation(Agent *a, const AgentRecord *r, PassedFds *passed) 
         if (k >= 0 && fd >= 0) {
                 a->pid = r->pid;
                 a->pidfd = fd;
-                adopt_process(a, passed, stopping);
+                adopt_process(a, r, passed, stopping);
                 return;
         }
         log_agent_warning(a->name, "not taken over: %s", why);
@@ -274,6 +293,7 @@ static void record_to_agent(Agent *a, const AgentRecord *r) {
         a->exit_cpu_nsec = r->exit_cpu_nsec;
         a->exit_memory_peak = r->exit_memory_peak;
         a->oom_kills = r->oom_kills;
+        a->frozen_total = r->frozen_total;
 }
 
 static void adopt_one(Manager *m, AgentRecord *r) {
@@ -310,6 +330,9 @@ static void adopt_one(Manager *m, AgentRecord *r) {
         a->state = agent_get_state(a);
         if (alive)
                 adopt_invocation(a, r, passed);
+        /* Its seccomp listener, counts and learned set (agent-violation-carry.c). */
+        agent_violation_takeover(a, passed ? &passed->violations : NULL, passed ? &passed->listener_fd : NULL,
+                                 r->listener);
         daemon_state_agent_changed(a);
 }
 

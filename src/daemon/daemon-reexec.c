@@ -14,6 +14,9 @@
  *     notify FD
  *     lock FD
  *     agent NAME PIDFD OUTPUTFD      (OUTPUTFD -1: none)
+ *     listener NAME FD               (its seccomp listener)
+ *     viol NAME ...  learn NAME ...  (what was counted and learned:
+ *                                     agent-violation-carry.c)
  *
  * whose own number is in $AGENTVISORD_REEXEC_FD. Everything else (the bus
  * connection, cgroup directories, inotify, timers) is opened again by the
@@ -34,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent-violation.h"
 #include "agent.h"
 #include "daemon-state.h"
 #include "fileio.h"
@@ -134,7 +138,7 @@ static int serialize(Manager *m, int memfd, int **ret_fds, size_t *ret_n) {
         size_t n = 0;
         Agent *a;
 
-        fds = calloc(2 + 2 * hashmap_size(m->agents), sizeof(int));
+        fds = calloc(2 + 3 * hashmap_size(m->agents), sizeof(int));
         if (!f || !fds) {
                 if (f)
                         fclose(f);
@@ -145,8 +149,17 @@ static int serialize(Manager *m, int memfd, int **ret_fds, size_t *ret_n) {
         fds[n++] = m->notify_fd;
         fds[n++] = m->notify_lock_fd;
         HASHMAP_FOREACH(a, m->agents) {
-                int out;
+                int out, listener = -EBADF;
 
+                /* Without its listener every reported syscall would fail
+                 * with ENOSYS and a `kill report` rule no longer kill. */
+                if (agent_violation_serialize(a, f, &listener) < 0) {
+                        fclose(f);
+                        hashmap_free(pipes);
+                        return -ENOMEM;
+                }
+                if (listener >= 0)
+                        fds[n++] = listener;
                 if (a->pidfd < 0 || a->main_exited)
                         continue;
                 out = output_fd_of(pipes, a);
@@ -212,35 +225,71 @@ static int take_fd(const char *s, int *ret) {
         return 0;
 }
 
+static PassedFds *passed_get(DaemonState *s, const char *name) {
+        PassedFds *p = hashmap_get(s->passed, name);
+
+        if (p)
+                return p;
+        p = calloc(1, sizeof *p);
+        if (!p || !(p->name = strdup(name))) {
+                free(p);
+                return NULL;
+        }
+        p->pidfd = p->output_fd = p->listener_fd = -EBADF;
+        if (hashmap_put(s->passed, p->name, p) < 0) {
+                free(p->name);
+                return mfree(p);
+        }
+        return p;
+}
+
+/* "viol NAME ...", "learn NAME ...": for agent-violation-carry.c. */
+static int receive_carried(DaemonState *s, const char *kind, char *line) {
+        char *name = line + strlen(kind) + 1, *rest = strchr(name, ' ');
+        PassedFds *p;
+
+        if (!rest)
+                return -EBADMSG;
+        *rest++ = 0;
+        p = passed_get(s, name);
+        if (!p)
+                return -ENOMEM;
+        return agent_violation_deserialize(&p->violations, kind, rest);
+}
+
 static int receive_line(DaemonState *s, char *line) {
         char *w[4] = {};
         size_t n = 0;
         PassedFds *p;
 
+        if (strncmp(line, "viol ", 5) == 0)
+                return receive_carried(s, "viol", line);
+        if (strncmp(line, "learn ", 6) == 0)
+                return receive_carried(s, "learn", line);
         for (char *tok = strtok(line, " "); tok && n < 4; tok = strtok(NULL, " "))
                 w[n++] = tok;
         if (n == 2 && strcmp(w[0], "notify") == 0)
                 return take_fd(w[1], &s->notify_fd);
         if (n == 2 && strcmp(w[0], "lock") == 0)
                 return take_fd(w[1], &s->lock_fd);
+        if (n == 3 && strcmp(w[0], "listener") == 0) {
+                p = passed_get(s, w[1]);
+                if (!p)
+                        return -ENOMEM;
+                if (p->listener_fd >= 0)
+                        return -EBADMSG;
+                return take_fd(w[2], &p->listener_fd);
+        }
         if (n != 4 || strcmp(w[0], "agent") != 0)
                 return -EBADMSG;
-        p = calloc(1, sizeof *p);
-        if (!p || !(p->name = strdup(w[1]))) {
-                free(p);
+        p = passed_get(s, w[1]);
+        if (!p)
                 return -ENOMEM;
-        }
-        p->pidfd = p->output_fd = -EBADF;
+        if (p->pidfd >= 0)
+                return -EBADMSG;
         (void) take_fd(w[2], &p->pidfd);
         if (strcmp(w[3], "-1") != 0)
                 (void) take_fd(w[3], &p->output_fd);
-        if (hashmap_put(s->passed, p->name, p) < 0) {
-                safe_close(p->pidfd);
-                safe_close(p->output_fd);
-                free(p->name);
-                free(p);
-                return -EBADMSG;
-        }
         return 0;
 }
 

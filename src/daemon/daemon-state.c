@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent-freeze.h"
+#include "agent-violation.h"
 #include "agent.h"
 #include "daemon-state.h"
 #include "log.h"
@@ -53,6 +55,8 @@ void daemon_state_loaded_done(Manager *m) {
                 HASHMAP_FOREACH(p, s->passed) {
                         safe_close(p->pidfd);
                         safe_close(p->output_fd);
+                        safe_close(p->listener_fd);
+                        agent_violations_free(p->violations);
                         free(p->name);
                         free(p);
                 }
@@ -127,7 +131,10 @@ static void agent_record_of(Agent *a, StateEntry *e, AgentRecord *r) {
                 .exit_cpu_nsec = a->exit_cpu_nsec,
                 .exit_memory_peak = a->exit_memory_peak,
                 .oom_kills = a->oom_kills,
+                .frozen_total = a->frozen_total,
+                .listener = agent_violation_listener_record(a),
         };
+        agent_freeze_save(a, &r->freeze);
         memcpy(r->invocation_id, a->invocation_id.bytes, 16);
 }
 

@@ -30,6 +30,8 @@ typedef struct PassedFds {
         char *name;
         int pidfd;
         int output_fd;                   /* the read end of its log-file pipe, or -EBADF */
+        int listener_fd;                 /* its seccomp listener, or -EBADF */
+        struct AgentViolations *violations; /* what was counted and learned (agent-violation-carry.c) */
 } PassedFds;
 
 typedef struct DaemonState {

@@ -332,6 +332,7 @@ static const sd_bus_vtable vtable_tail[] = {
         /* Violations (dbus-violation.c): read when asked, no PropertiesChanged. */
         SD_BUS_PROPERTY("PolicyViolations", "t", bus_agent_property_get_violations, 0, 0),
         SD_BUS_PROPERTY("LastPolicyViolations", "a(tsats)", bus_agent_property_get_violations, 0, 0),
+        SD_BUS_PROPERTY("PolicyReportLost", "b", bus_agent_property_get_violations, 0, 0), /* agent-violation-carry.c */
         SD_BUS_METHOD("Stop", NULL, NULL, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

@@ -54,6 +54,8 @@ int bus_agent_property_get_violations(sd_bus *bus, const char *path, const char 
 
         if (strcmp(property, "PolicyViolations") == 0)
                 return sd_bus_message_append(reply, "t", agent_violation_count(a));
+        if (strcmp(property, "PolicyReportLost") == 0)
+                return sd_bus_message_append(reply, "b", (int) agent_violation_lost(a));
 
         n = agent_violation_recent(a, recent, VIOLATIONS_RECENT_MAX);
         r = sd_bus_message_open_container(reply, 'a', "(tsats)");

@@ -122,6 +122,21 @@ int agent_record_format(const AgentRecord *r, char **ret) {
         put_u64(f, "ExitMemoryPeak", r->exit_memory_peak);
         put_u64(f, "OOMKills", r->oom_kills);
         put_u64(f, "OOMScoreAdjustSet", r->oom_score_adj_set);
+        put_u64(f, "FrozenTotalUSec", r->frozen_total);
+        put_u64(f, "SeccompListener", r->listener);
+        if (r->freeze.mode != FREEZE_RECORD_NONE) {
+                static const char *const left[FREEZE_RECORD_TIMERS] = {
+                        "FrozenRuntimeLeftUSec", "FrozenCPULeftUSec", "FrozenStartLeftUSec",
+                        "FrozenWatchdogLeftUSec", "FrozenHealthLeftUSec",
+                };
+
+                put_u64(f, "Frozen", r->freeze.mode);
+                put_u64(f, "FrozenPaused", r->freeze.paused);
+                put_u64(f, "FrozenSince", r->freeze.since);
+                for (size_t i = 0; i < FREEZE_RECORD_TIMERS; i++)
+                        if (r->freeze.paused & (1U << i))
+                                put_u64(f, left[i], r->freeze.left[i]);
+        }
         put_spec(f, &r->spec);
         return finish(f, &buf, ret);
 }

@@ -23,6 +23,7 @@ static const char *const agent_record_core_table[_AGENT_RECORD_CORE_MAX] = {
         [AGENT_RECORD_STOPPING_RESTART] = "stopping-restart",
         [AGENT_RECORD_STOPPING_SUPERVISOR] = "stopping-supervisor",
         [AGENT_RECORD_STOPPING_REMOVAL] = "stopping-removal",
+        [AGENT_RECORD_FROZEN] = "frozen",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(agent_record_core, AgentRecordCore);
@@ -55,6 +56,7 @@ void supervisor_record_done(SupervisorRecord *r) {
 /* Parsing. */
 
 typedef struct Parser {
+        unsigned version;
         const char *file;
         unsigned line;
         char **error;
@@ -198,6 +200,7 @@ static int parse_version(Parser *p, const char *text, const char **ret_rest) {
                         *p->error = NULL;
                 return -EPROTONOSUPPORT;
         }
+        p->version = v;
         *ret_rest = nl + 1;
         return 0;
 }
@@ -336,6 +339,17 @@ static const struct { const char *key; FieldType type; size_t offset; } agent_fi
         { "ExitMemoryPeak", F_U64, R(exit_memory_peak) },
         { "OOMKills", F_U64, R(oom_kills) },
         { "OOMScoreAdjustSet", F_FLAG, R(oom_score_adj_set) },
+        /* Version 2. */
+        { "FrozenTotalUSec", F_U64, R(frozen_total) },
+        { "Frozen", F_UNSIGNED, R(freeze.mode) },
+        { "FrozenPaused", F_UNSIGNED, R(freeze.paused) },
+        { "FrozenRuntimeLeftUSec", F_U64, R(freeze.left[0]) },
+        { "FrozenCPULeftUSec", F_U64, R(freeze.left[1]) },
+        { "FrozenStartLeftUSec", F_U64, R(freeze.left[2]) },
+        { "FrozenWatchdogLeftUSec", F_U64, R(freeze.left[3]) },
+        { "FrozenHealthLeftUSec", F_U64, R(freeze.left[4]) },
+        { "FrozenSince", F_U64, R(freeze.since) },
+        { "SeccompListener", F_UNSIGNED, R(listener) },
 };
 #undef R
 
@@ -435,6 +449,12 @@ int agent_record_parse(const char *text, const char *file, AgentRecord *ret, cha
                 k = bad(&p, SPEC_PREFIX "Exec= is missing");
         if (k >= 0 && r.pid > 0 && !r.cgroup)
                 k = bad(&p, "MainPID= without ControlGroup=");
+        if (k >= 0 && r.freeze.mode >= _FREEZE_RECORD_MODE_MAX)
+                k = bad(&p, "Frozen=%u is not 0, 1 or 2", r.freeze.mode);
+        if (k >= 0 && r.listener >= _LISTENER_RECORD_MAX)
+                k = bad(&p, "SeccompListener=%u is not 0, 1 or 2", r.listener);
+        if (k >= 0 && p.version < 2)
+                r.listener = LISTENER_RECORD_UNKNOWN;
         if (k < 0) {
                 agent_record_done(&r);
                 return k;

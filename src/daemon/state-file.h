@@ -29,7 +29,9 @@
 #include "exit-reason.h"
 #include "time-util.h"
 
-#define STATE_FILE_VERSION 1
+/* 2: the freeze (Frozen*) and the seccomp listener (SeccompListener=) of
+ * an agent. Version 1 files are read as having neither. */
+#define STATE_FILE_VERSION 2
 /* A state file larger than this is not one of ours. */
 #define STATE_FILE_SIZE_MAX (1024U * 1024U)
 #define STATE_DIR_NAME "state"
@@ -45,12 +47,41 @@ typedef enum AgentRecordCore {
         AGENT_RECORD_STOPPING_RESTART,
         AGENT_RECORD_STOPPING_SUPERVISOR,
         AGENT_RECORD_STOPPING_REMOVAL,
+        AGENT_RECORD_FROZEN,             /* held frozen by its supervisor's escalation */
         _AGENT_RECORD_CORE_MAX,
         _AGENT_RECORD_CORE_INVALID = -EINVAL,
 } AgentRecordCore;
 
 const char *agent_record_core_to_string(AgentRecordCore c);
 AgentRecordCore agent_record_core_from_string(const char *s);
+
+/* A frozen invocation (agent-freeze.c): kept frozen by the next daemon,
+ * with its paused timers' time left. */
+typedef enum FreezeRecordMode {
+        FREEZE_RECORD_NONE,
+        FREEZE_RECORD_FROZEN,            /* Freeze() */
+        FREEZE_RECORD_ESCALATION,        /* OnEscalation=freeze: held until ResetEscalation */
+        _FREEZE_RECORD_MODE_MAX,
+} FreezeRecordMode;
+
+/* RuntimeMaxSec, CPU time, start, watchdog, health: agent-freeze.c's order. */
+#define FREEZE_RECORD_TIMERS 5
+
+typedef struct FreezeRecord {
+        unsigned mode;                   /* FreezeRecordMode */
+        unsigned paused;                 /* a bit per timer that was armed at the freeze */
+        usec_t left[FREEZE_RECORD_TIMERS];
+        usec_t since;                    /* CLOCK_MONOTONIC of the freeze */
+} FreezeRecord;
+
+/* The seccomp listener of the invocation (agent-violation.c). */
+typedef enum ListenerRecord {
+        LISTENER_RECORD_NONE,
+        LISTENER_RECORD_LIVE,            /* its policy reports, or learn mode: the daemon answers */
+        LISTENER_RECORD_LOST,            /* lost with a crashed daemon: report rules answer ENOSYS */
+        _LISTENER_RECORD_MAX,
+        LISTENER_RECORD_UNKNOWN = _LISTENER_RECORD_MAX, /* a version 1 file: told by its policy */
+} ListenerRecord;
 
 typedef struct AgentRecord {
         char *name;
@@ -77,6 +108,9 @@ typedef struct AgentRecord {
         ExitRecord exit;
         usec_t exit_realtime, exit_runtime;
         uint64_t exit_cpu_nsec, exit_memory_peak, oom_kills;
+        usec_t frozen_total;             /* time frozen in ended freezes: timers count running time */
+        FreezeRecord freeze;
+        unsigned listener;               /* ListenerRecord */
 } AgentRecord;
 
 typedef struct SupervisorRecord {

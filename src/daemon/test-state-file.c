@@ -64,6 +64,10 @@ static void fill(AgentRecord *r) {
         r->exit_runtime = 11;
         r->oom_kills = 2;
         r->oom_score_adj_set = true;
+        r->frozen_total = 2500000;
+        r->freeze = (FreezeRecord) { .mode = FREEZE_RECORD_ESCALATION, .paused = 0x11, .since = 777,
+                                     .left = { 4000000, 0, 0, 0, 1 } };
+        r->listener = LISTENER_RECORD_LOST;
         r->spec.exec = list("/bin/sh", "-c", "echo 'a b'\n\\x", "", NULL);
         r->spec.environment = list("A=1 2", NULL);
         r->spec.allow_tcp_connect = list(NULL);      /* empty, not NULL: nothing allowed */
@@ -130,6 +134,13 @@ static void test_agent_round_trip(void **state) {
         assert_int_equal(back.exit.killed_by, KILLED_BY_OTHER);
         assert_int_equal(back.oom_kills, 2);
         assert_true(back.oom_score_adj_set);
+        assert_int_equal(back.frozen_total, 2500000);
+        assert_int_equal(back.freeze.mode, FREEZE_RECORD_ESCALATION);
+        assert_int_equal(back.freeze.paused, 0x11);
+        assert_int_equal(back.freeze.since, 777);
+        assert_int_equal(back.freeze.left[0], 4000000);
+        assert_int_equal(back.freeze.left[4], 1);
+        assert_int_equal(back.listener, LISTENER_RECORD_LOST);
         assert_int_equal(strv_length(back.spec.exec), 4);
         assert_string_equal(back.spec.exec[2], "echo 'a b'\n\\x");
         assert_string_equal(back.spec.exec[3], "");
@@ -141,6 +152,19 @@ static void test_agent_round_trip(void **state) {
         free(text);
         agent_record_done(&r);
         agent_record_done(&back);
+}
+
+/* A version 1 file (before the freeze and the listener were kept) is read:
+ * not frozen, its listener unknown (the daemon tells by the policy). */
+static void test_version_1(void **state) {
+        AgentRecord r;
+        char *err = NULL;
+
+        assert_int_equal(agent_record_parse("Version=1\nName=x\nType=\nCore=running\nSpec.Exec=/bin/true\n", "agent.x",
+                                            &r, &err), 0);
+        assert_int_equal(r.freeze.mode, FREEZE_RECORD_NONE);
+        assert_int_equal(r.listener, LISTENER_RECORD_UNKNOWN);
+        agent_record_done(&r);
 }
 
 static void test_supervisor_round_trip(void **state) {
@@ -174,7 +198,7 @@ static void assert_refused(const char *text, int error, const char *needle) {
 
 static void test_refused(void **state) {
         /* An older daemon refuses a newer file, naming both versions. */
-        assert_refused("Version=2\nName=x\n", -EPROTONOSUPPORT, "version 2 is newer than this daemon reads (up to 1)");
+        assert_refused("Version=3\nName=x\n", -EPROTONOSUPPORT, "version 3 is newer than this daemon reads (up to 2)");
         assert_refused("Name=x\n", -EBADMSG, "does not begin with Version=");
         assert_refused("Version=1\nName=x\nBogus=1\n", -EBADMSG, "agent.x:3: unknown key Bogus=");
         assert_refused("Version=1\nName=x\nSpec.Nope=1\n", -EBADMSG, "unknown agent key Spec.Nope=");
@@ -183,6 +207,10 @@ static void test_refused(void **state) {
         assert_refused("Version=1\nName=x\nType=\nCore=running\n", -EBADMSG, "Spec.Exec= is missing");
         assert_refused("Version=1\nName=a\\x4\n", -EBADMSG, "escape sequence");
         assert_refused("Version=1\nnoequals\n", -EBADMSG, "expected Key=value");
+        assert_refused("Version=2\nName=x\nType=\nCore=frozen\nSpec.Exec=/bin/true\nFrozen=3\n", -EBADMSG,
+                       "Frozen=3 is not 0, 1 or 2");
+        assert_refused("Version=2\nName=x\nType=\nCore=running\nSpec.Exec=/bin/true\nSeccompListener=7\n",
+                       -EBADMSG, "SeccompListener=7 is not 0, 1 or 2");
 }
 
 static void test_files(void **state) {
@@ -282,7 +310,8 @@ static void test_proc(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_agent_round_trip), cmocka_unit_test(test_supervisor_round_trip),
+                cmocka_unit_test(test_agent_round_trip), cmocka_unit_test(test_version_1),
+                cmocka_unit_test(test_supervisor_round_trip),
                 cmocka_unit_test(test_refused),          cmocka_unit_test(test_files),
                 cmocka_unit_test(test_proc),             cmocka_unit_test(test_writer),
         };

@@ -127,6 +127,22 @@ bool policy_has_report(const Policy *p) {
         return p->notify_filter.filter;
 }
 
+static bool reports_kill(uint32_t action) {
+        uint32_t a = action & SECCOMP_RET_ACTION_FULL;
+
+        return (action & POLICY_ACTION_REPORT) && (a == SECCOMP_RET_KILL_PROCESS || a == SECCOMP_RET_KILL_THREAD);
+}
+
+bool policy_reports_kill(const Policy *p) {
+        if (reports_kill(p->default_action))
+                return true;
+        for (unsigned i = 0; i < p->n_syscalls; i++)
+                for (unsigned j = 0; j < p->syscalls[i].n_rules; j++)
+                        if (reports_kill(p->syscalls[i].rules[j].action))
+                                return true;
+        return false;
+}
+
 const struct sock_fprog *policy_enforce_filter(const Policy *p) {
         return policy_has_report(p) ? &p->enforce_filter : NULL;
 }

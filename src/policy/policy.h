@@ -59,6 +59,9 @@ typedef enum PolicyFilterKind {
 } PolicyFilterKind;
 
 bool policy_has_report(const Policy *p);
+/* Whether a `kill ... report` rule (or default) is in it: without its
+ * listener such a rule no longer kills (USER_NOTIF answers ENOSYS). */
+bool policy_reports_kill(const Policy *p);
 /* NULL unless policy_has_report(). */
 const struct sock_fprog *policy_enforce_filter(const Policy *p);
 const struct sock_fprog *policy_notify_filter(const Policy *p);

@@ -85,6 +85,7 @@ static void test_errno_report(void **state) {
                             "deny getpid\n");
 
         assert_true(policy_has_report(p));
+        assert_false(policy_reports_kill(p));
         /* Alone (no listener) a report rule is its plain action. */
         assert_int_equal(run_prog(policy_filter(p), "ptrace", 0), RET_ERRNO(EACCES));
         /* The pair: only ptrace goes to the daemon; the rest as before. */
@@ -103,6 +104,7 @@ static void test_kill_report_answer(void **state) {
         struct seccomp_data data = { .nr = nr_of("bpf"), .arch = seccomp_arch_native() };
         uint32_t action = 0;
 
+        assert_true(policy_reports_kill(p));
         /* Without the daemon the kill stays a kill. */
         assert_int_equal(run_prog(policy_filter(p), "bpf", 0), SECCOMP_RET_KILL_PROCESS);
         assert_int_equal(run_pair(p, "bpf", 0), SECCOMP_RET_USER_NOTIF);
@@ -133,6 +135,7 @@ static void test_conditional_report(void **state) {
 
 static void test_default_report(void **state) {
         Policy *p = load_ok("default errno EPERM report\nallow read\n");
+        Policy *k = load_ok("default kill report\nallow read\n");
         static const char * const unreported[] = { "execve", "exit_group", "futex", "seccomp" };
 
         assert_int_equal(run_pair(p, "read", 0), SECCOMP_RET_ALLOW);
@@ -143,6 +146,10 @@ static void test_default_report(void **state) {
                 assert_int_equal(run_prog(policy_notify_filter(p), unreported[i], 0), SECCOMP_RET_ALLOW);
                 assert_int_equal(run_pair(p, unreported[i], 0), RET_ERRNO(EPERM));
         }
+        assert_false(policy_reports_kill(p));
+        /* A reporting kill as the default counts too. */
+        assert_true(policy_reports_kill(k));
+        policy_free(k);
         policy_free(p);
 }
 
@@ -150,6 +157,7 @@ static void test_no_report(void **state) {
         Policy *p = load_ok("default errno EPERM\nallow read\n");
 
         assert_false(policy_has_report(p));
+        assert_false(policy_reports_kill(p));
         assert_null(policy_enforce_filter(p));
         assert_null(policy_notify_filter(p));
         policy_free(p);

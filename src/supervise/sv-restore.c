@@ -47,6 +47,9 @@ void sv_agent_save(const SvAgent *a, SvAgentSaved *ret) {
         case SV_STATE_HELD:
                 s.state = SV_RESTORE_HELD;
                 break;
+        case SV_STATE_FROZEN:
+                s.state = SV_RESTORE_FROZEN;
+                break;
         default:
                 s.state = SV_RESTORE_DOWN;
                 break;
@@ -63,6 +66,7 @@ static const SvState restore_state[_SV_RESTORE_MAX] = {
         [SV_RESTORE_STOPPING_RESTART] = SV_STATE_STOPPING_FOR_RESTART,
         [SV_RESTORE_STOPPING_SUPERVISOR] = SV_STATE_STOPPING_FOR_SUPERVISOR,
         [SV_RESTORE_STOPPING_REMOVAL] = SV_STATE_STOPPING_FOR_REMOVAL,
+        [SV_RESTORE_FROZEN] = SV_STATE_FROZEN,
 };
 
 int sv_agent_restore(Sv *sv, SvSupervisor *s, RestartType restart, void *userdata, const SvAgentSaved *saved,

@@ -17,6 +17,7 @@ typedef enum SvRestoreState {
         SV_RESTORE_STOPPING_RESTART,    /* being stopped to start again */
         SV_RESTORE_STOPPING_SUPERVISOR, /* escalation or shutdown: down once down */
         SV_RESTORE_STOPPING_REMOVAL,    /* a temporary stopped by a group restart: removed once down */
+        SV_RESTORE_FROZEN,              /* frozen by its supervisor's escalation (OnEscalation=freeze) */
         _SV_RESTORE_MAX,
 } SvRestoreState;
 

@@ -86,6 +86,38 @@ static void test_held_and_stopping(void **state) {
         world_free(w);
 }
 
+/* Frozen by an OnEscalation=freeze escalation: saved and restored frozen,
+ * still held (a start is refused) until the reset kills and starts it. */
+static void test_frozen_held_until_reset(void **state) {
+        SvParams p = test_params(STRATEGY_ONE_FOR_ONE);
+        World *w, *w2;
+        SvAgent *a, *b, *b2;
+        SvAgentSaved saved;
+
+        p.max_restarts = 0;
+        p.on_escalation = ON_ESCALATION_FREEZE;
+        w = world_new(&p);
+        w2 = world_new(&p);
+        a = world_add_running(w, w->root, RESTART_PERMANENT, "a");
+        b = world_add_running(w, w->root, RESTART_PERMANENT, "b");
+        world_crash(w, a);
+        expect_actions(w, "freeze:b escalated:root");
+        sv_agent_save(b, &saved);
+        assert_int_equal(saved.state, SV_RESTORE_FROZEN);
+
+        assert_int_equal(sv_supervisor_restore(w2->sv, w2->root, true, "a crashed", NULL, 0), 0);
+        b2 = restore(w2, "b", RESTART_PERMANENT, &saved);
+        expect_actions(w2, "");
+        expect_state(w2, b2, SV_AGENT_FROZEN);
+        assert_int_equal(sv_agent_start(w2->sv, b2, w2->now), -EBUSY);
+        assert_int_equal(sv_supervisor_reset(w2->sv, w2->root, w2->now), 0);
+        expect_actions(w2, "reset:root stop:b(restart)");
+        world_exit_ok(w2, b2);
+        expect_actions(w2, "spawn:b");
+        world_free(w);
+        world_free(w2);
+}
+
 static void test_supervisor_history(void **state) {
         SvParams p = test_params(STRATEGY_ONE_FOR_ONE);
         World *w = world_new(&p);
@@ -118,6 +150,7 @@ int main(void) {
                 cmocka_unit_test(test_running_keeps_count),
                 cmocka_unit_test(test_waiting_keeps_deadline),
                 cmocka_unit_test(test_held_and_stopping),
+                cmocka_unit_test(test_frozen_held_until_reset),
                 cmocka_unit_test(test_supervisor_history),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,7 +226,7 @@ EOF
         chmod 600 "$(state_dir)/agent.new" "$(state_dir)/agent.junk"
         chmod 644 "$(state_dir)/agent.open"
         av_start
-        grep -q "state file $(state_dir)/agent.new: agent.new: format version 99 is newer than this daemon reads (up to 1)" "$T/daemon.log" ||
+        grep -q "state file $(state_dir)/agent.new: agent.new: format version 99 is newer than this daemon reads (up to 2)" "$T/daemon.log" ||
                 av_fail "no clear line for the newer file"
         grep -q "agent.junk: agent.junk:3: MainPID=twelve is not a number" "$T/daemon.log" ||
                 av_fail "no clear line for the malformed file"
@@ -353,7 +353,7 @@ more_lines_than() {
         av_wait_prop t1 State exited 10
         av_wait_until 5 "the state files of k1, t1 and root" \
                 test -f "$(state_dir)/agent.k1" -a -f "$(state_dir)/agent.t1" -a -f "$(state_dir)/supervisor.root"
-        grep -qx "Version=1" "$(state_dir)/agent.k1"
+        grep -qx "Version=2" "$(state_dir)/agent.k1"
         grep -qx "Name=k1" "$(state_dir)/agent.k1"
         grep -qx "MainPID=$(av_prop k1 MainPID)" "$(state_dir)/agent.k1" || av_fail "agent.k1: $(cat "$(state_dir)/agent.k1")"
         grep -qx "Core=held" "$(state_dir)/agent.t1" || av_fail "agent.t1: $(cat "$(state_dir)/agent.t1")"
