@@ -5,9 +5,12 @@
  *
  *   bench-agent RECORD|- exit|sleep|crash TAG
  *   bench-agent RECORD loop TAG N
+ *   bench-agent RECORD flood TAG RATE
  *
  * `loop` makes N getppid() calls (a policy of the bench refuses them) and
- * records "S TAG NS" with NS the mean time of one call.
+ * records "S TAG NS" with NS the mean time of one call. `flood` makes RATE
+ * getppid() calls a second, in batches every 10 ms, until it is stopped
+ * (at most 10 minutes), recording nothing.
  *
  * Each record is one line, "S TAG NS" (started) or "C TAG NS" (crashing),
  * written with a single write() shorter than PIPE_BUF, so lines from many
@@ -45,9 +48,11 @@ int main(int argc, char *argv[]) {
         unsigned long long started = now_ns();
         int fd = -1;
 
-        if ((argc != 4 && !(argc == 5 && strcmp(argv[2], "loop") == 0)) || strlen(argv[3]) > 64) {
+        if ((argc != 4 && !(argc == 5 && (strcmp(argv[2], "loop") == 0 || strcmp(argv[2], "flood") == 0))) ||
+            strlen(argv[3]) > 64) {
                 fprintf(stderr, "usage: bench-agent RECORD|- exit|sleep|crash TAG\n"
-                                "       bench-agent RECORD loop TAG N\n");
+                                "       bench-agent RECORD loop TAG N\n"
+                                "       bench-agent RECORD flood TAG RATE\n");
                 return 64;
         }
         if (strcmp(argv[1], "-") != 0) {
@@ -56,6 +61,20 @@ int main(int argc, char *argv[]) {
                         perror("bench-agent: open record");
                         return 65;
                 }
+        }
+        if (argc == 5 && strcmp(argv[2], "flood") == 0) {
+                /* Bounded: at most 100000 a second, for at most 600 s. */
+                unsigned long rate = strtoul(argv[4], NULL, 10), batch = rate / 100;
+                struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+                if (batch == 0 || rate > 100000)
+                        return 64;
+                for (unsigned long round = 0; round < 600UL * 100; round++) {
+                        for (unsigned long i = 0; i < batch; i++)
+                                (void) syscall(SYS_getppid);
+                        (void) nanosleep(&tick, NULL);
+                }
+                return 0;
         }
         if (argc == 5) {
                 /* Bounded: at most 100000 calls. */

@@ -695,3 +695,9 @@ int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult
         (void) env_stop_daemon(e, t);
         return r;
 }
+
+/* measure_starts() for the other phases (bench-violation.c). */
+int bench_measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const char *prefix, unsigned count,
+                         Samples *s) {
+        return measure_starts(o, e, t, prefix, count, NULL, s);
+}

@@ -4,12 +4,17 @@
  * `report` (the kernel answers) and once with it (the daemon answers every
  * one through the seccomp listener). One agent each, so one filter (two
  * with `report`) is loaded and freed per row. While the reporting agent
- * runs, ListAgents is timed: the bus must not notice. */
+ * runs, ListAgents is timed: the bus must not notice. Then other agents'
+ * starts, timed without and with one agent refused FLOOD_RATE times a
+ * second under `report`: the daemon answering violations must not delay
+ * them. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "bus-names.h"
@@ -20,6 +25,7 @@
 
 #define LOOP_CALLS "100000"
 #define LIST_CALLS_MAX 200U
+#define FLOOD_RATE "1000"
 
 static int write_file(const char *path, const char *text) {
         FILE *f = fopen(path, "we");
@@ -45,12 +51,10 @@ static int write_policies(BenchEnv *e) {
         return r;
 }
 
-static int run_loop(BenchEnv *e, const char *policy, const char *tag, Samples *list, uint64_t *ret_ns) {
+/* RunAgent of argv under `policy`, as agent `tag`. */
+static int run_with_policy(BenchEnv *e, const char *tag, char **argv, const char *policy) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        char *argv[] = { e->agent_path, e->fifo_path, (char *) "loop", (char *) tag, (char *) LOOP_CALLS, NULL };
-        uint64_t deadline = now_nsec(CLOCK_MONOTONIC) + 60 * NSEC_PER_SEC;
-        Record rec;
         int r;
 
         r = sd_bus_message_new_method_call(e->bus, &m, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, "RunAgent");
@@ -62,10 +66,20 @@ static int run_loop(BenchEnv *e, const char *policy, const char *tag, Samples *l
                 r = sd_bus_message_append(m, "a{sv}", 1, "Policy", "s", policy);
         if (r >= 0)
                 r = sd_bus_call(e->bus, m, 0, &error, &reply);
-        if (r < 0) {
+        if (r < 0)
                 fprintf(stderr, "agentvisor-bench: RunAgent %s: %s\n", tag, error.message ?: strerror(-r));
+        return r;
+}
+
+static int run_loop(BenchEnv *e, const char *policy, const char *tag, Samples *list, uint64_t *ret_ns) {
+        char *argv[] = { e->agent_path, e->fifo_path, (char *) "loop", (char *) tag, (char *) LOOP_CALLS, NULL };
+        uint64_t deadline = now_nsec(CLOCK_MONOTONIC) + 60 * NSEC_PER_SEC;
+        Record rec;
+        int r;
+
+        r = run_with_policy(e, tag, argv, policy);
+        if (r < 0)
                 return r;
-        }
         /* ListAgents while it runs, a bounded number of times. */
         for (unsigned i = 0; list && i < LIST_CALLS_MAX; i++) {
                 uint64_t t0 = now_nsec(CLOCK_MONOTONIC);
@@ -82,6 +96,71 @@ static int run_loop(BenchEnv *e, const char *policy, const char *tag, Samples *l
                 return -EPROTO;
         *ret_ns = rec.ns;
         return 0;
+}
+
+/* PolicyViolations of the running agent `name`. */
+static int read_violations(BenchEnv *e, const char *name, uint64_t *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const char *path;
+        int r;
+
+        r = sd_bus_call_method(e->bus, BUS_NAME, BUS_PATH, BUS_MANAGER_IFACE, "GetAgent", &error, &reply, "s",
+                               name);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "o", &path);
+        if (r >= 0)
+                r = sd_bus_get_property_trivial(e->bus, BUS_NAME, path, "org.agentvisor1.Agent",
+                                                "PolicyViolations", &error, 't', ret);
+        return r;
+}
+
+/* Agent starts, quiet and then beside one agent refused FLOOD_RATE times a
+ * second under `report`; the flooding agent is stopped afterwards. */
+static int starts_beside_flood(const BenchOptions *o, BenchEnv *e, Table *t) {
+        char *argv[] = { e->agent_path, (char *) "-", (char *) "flood", (char *) "flood", (char *) FLOOD_RATE,
+                         NULL };
+        unsigned n = o->short_mode ? 20 : 100;
+        Samples quiet = {}, busy = {};
+        uint64_t v0 = 0, v1 = 0, t0, t1;
+        char a[32], b[32], ratio[32], rate[64];
+        int r;
+
+        r = bench_measure_starts(o, e, t, "vquiet-", n, &quiet);
+        if (r >= 0)
+                r = run_with_policy(e, "flood", argv, "bench-deny-report");
+        if (r < 0) {
+                table_note_failure(t, "the flood row: %s", strerror(-r));
+                goto finish;
+        }
+        (void) usleep(200 * 1000);
+        t0 = now_nsec(CLOCK_MONOTONIC);
+        r = read_violations(e, "flood", &v0);
+        if (r >= 0)
+                r = bench_measure_starts(o, e, t, "vbusy-", n, &busy);
+        t1 = now_nsec(CLOCK_MONOTONIC);
+        if (r >= 0)
+                r = read_violations(e, "flood", &v1);
+        if (r < 0 || v1 <= v0) {
+                table_note_failure(t, "the flooding agent's violations were not counted (%" PRIu64 " -> %" PRIu64 ")",
+                                   v0, v1);
+                r = r < 0 ? r : -EPROTO;
+        } else {
+                snprintf(rate, sizeof rate, "agent start beside %.0f violations/s",
+                         (double) (v1 - v0) * 1e9 / (double) (t1 - t0));
+                table_add(t, "agent start beside no violations", format_ns(a, sizeof a,
+                          samples_percentile(&quiet, 50)), NULL, NULL, NULL, NULL);
+                snprintf(ratio, sizeof ratio, "%.2fx", (double) samples_percentile(&busy, 50) /
+                         (double) MAX(samples_percentile(&quiet, 50), 1));
+                table_add(t, rate, format_ns(b, sizeof b, samples_percentile(&busy, 50)), NULL, ratio, NULL,
+                          NULL);
+        }
+        (void) bus_name_call(e, "StopAgent", "flood", NULL);
+finish:
+        (void) bus_remove_agent(e, "flood", t);
+        samples_done(&quiet);
+        samples_done(&busy);
+        return r;
 }
 
 int bench_violations(const BenchOptions *o, BenchEnv *e, Table *t) {
@@ -117,6 +196,8 @@ int bench_violations(const BenchOptions *o, BenchEnv *e, Table *t) {
                           samples_percentile(&list, 99) < 10 * NSEC_PER_MSEC ? "yes" : "NO");
         }
         samples_done(&list);
+        if (r >= 0)
+                r = starts_beside_flood(o, e, t);
         (void) bus_remove_agent(e, "deny-plain", t);
         (void) bus_remove_agent(e, "deny-report", t);
         (void) env_stop_daemon(e, t);

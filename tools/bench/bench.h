@@ -159,6 +159,11 @@ int bus_remove_agent(BenchEnv *e, const char *name, Table *t);
  * waiting for each to end. */
 int bus_stop_remove_all(BenchEnv *e, const char *prefix, unsigned n, Table *t);
 
+/* RunAgent of `count` agents that exit at once (PREFIX0...), each timed
+ * from the call to its exec (bench-daemon.c). */
+int bench_measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const char *prefix, unsigned count,
+                         Samples *s);
+
 /* bench-reexec.c: the Reexecute row, on the running daemon. */
 int bench_reexec(const BenchOptions *o, BenchEnv *e, Table *t);
 
