@@ -26,6 +26,7 @@
  * The calls never block the loop: agents keep being supervised while the
  * answer is pending. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,8 @@ typedef struct JobQuery {
         uint32_t job_id;                 /* for the log */
 } JobQuery;
 
-bool systemd_job_type_stops_agents(const char *job_type) {
+/* The job types after which no daemon comes back: only "stop". */
+static bool job_type_stops_agents(const char *job_type) {
         return job_type && strcmp(job_type, "stop") == 0;
 }
 
@@ -78,16 +80,15 @@ static void stop_agents(Manager *m, uint32_t job_id) {
  * one. */
 static bool reply_failed(JobQuery *q, sd_bus_message *reply, const char *what) {
         const sd_bus_error *e;
-        char *why = NULL;
+        _cleanup_free_ char *why = NULL;
 
         if (!sd_bus_message_is_method_error(reply, NULL))
                 return false;
         e = sd_bus_message_get_error(reply);
         if (asprintf(&why, "cannot ask systemd for %s (%s: %s)", what, e && e->name ? e->name : "?",
                      e && e->message ? e->message : "no message") < 0)
-                why = NULL;
+                why = NULL; /* asprintf() leaves it undefined */
         keep_agents(q->manager, why ?: "cannot ask systemd (out of memory)");
-        free(why);
         return true;
 }
 
@@ -125,18 +126,17 @@ static int get_property(JobQuery *q, sd_bus_message_handler_t callback, const ch
 }
 
 static void call_failed(JobQuery *q, int r, const char *what) {
-        char *why = NULL;
+        _cleanup_free_ char *why = NULL;
 
         if (asprintf(&why, "cannot ask systemd for %s (%s)", what, strerror(-r)) < 0)
-                why = NULL;
+                why = NULL; /* asprintf() leaves it undefined */
         keep_agents(q->manager, why ?: "cannot ask systemd (out of memory)");
-        free(why);
 }
 
 static int on_job_type(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         JobQuery *q = userdata;
         const char *type = NULL;
-        char *why = NULL;
+        _cleanup_free_ char *why = NULL;
         int r;
 
         if (reply_failed(q, reply, "the type of the unit's job"))
@@ -146,14 +146,13 @@ static int on_job_type(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
                 call_failed(q, r, "the type of the unit's job");
                 return 0;
         }
-        if (systemd_job_type_stops_agents(type)) {
+        if (job_type_stops_agents(type)) {
                 stop_agents(q->manager, q->job_id);
                 return 0;
         }
         if (asprintf(&why, "systemd's job for this unit is \"%s\", not \"stop\"", type) < 0)
-                why = NULL;
+                why = NULL; /* asprintf() leaves it undefined */
         keep_agents(q->manager, why ?: "systemd's job for this unit is not a stop job");
-        free(why);
         return 0;
 }
 

@@ -4,12 +4,7 @@
  * systemd which job its unit has before it decides (systemd-job.c). */
 #pragma once
 
-#include <stdbool.h>
-
 #include "manager.h"
-
-/* True for the job types after which no daemon comes back: only "stop". */
-bool systemd_job_type_stops_agents(const char *job_type);
 
 /* Asks systemd, over the daemon's bus and within about 1 s, for its unit's
  * job; a stop job stops every agent as SIGTERM does (reason shutdown),
