@@ -22,6 +22,7 @@
 #include "notify.h"
 #include "spawn.h"
 #include "string-table.h"
+#include "systemd-job.h"
 #include "sv-params.h"
 #include "time-util.h"
 
@@ -276,9 +277,10 @@ void manager_begin_shutdown(Manager *m, int exit_code) {
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
 
-        /* Live upgrade: exit, leaving every agent to the next daemon. */
+        /* The unit's KillSignal=: `systemctl restart` leaves every agent to
+         * the next daemon, `systemctl stop` stops them (systemd-job.c). */
         if (si->ssi_signo == SIGUSR2) {
-                daemon_state_detach(m);
+                systemd_job_on_sigusr2(m);
                 return 0;
         }
         if (si->ssi_signo == SIGHUP) {
