@@ -18,6 +18,7 @@
 #include "log.h"
 #include "notify-message.h"
 #include "notify.h"
+#include "stop-batch-agent.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -64,6 +65,7 @@ Agent *agent_free(Agent *a) {
         if (!a)
                 return NULL;
         bus_agent_forget(a);
+        stop_batch_drop(&a->manager->stop_batch, &a->stop_node);
         agent_timers_clear(a);
         a->status_timer = sd_event_source_disable_unref(a->status_timer);
         agent_check_clear(a);
@@ -353,6 +355,7 @@ static void agent_finish(Agent *a) {
 
         agent_timers_clear(a);
         agent_check_clear(a);
+        agent_stop_batch_ended(a);      /* the next stop may go */
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
         if (a->inotify_wd >= 0) {
                 hashmap_remove(m->agents_by_wd, HASHMAP_UINT(a->inotify_wd));
