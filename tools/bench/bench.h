@@ -38,9 +38,17 @@ typedef struct BenchOptions {
         unsigned idle_sec;
         unsigned health_interval_sec;
         unsigned watchdog_sec;
+        unsigned shutdown_agents;      /* agents ended by the daemon's SIGTERM */
+        const char *plot_dir;          /* --plot: SVG charts written there */
         bool skip_daemon;              /* floor and sandbox rows only */
         bool keep_log;                 /* print the daemon's log at the end */
 } BenchOptions;
+
+/* A progress line per phase, on a terminal only (bench-progress.c): what,
+ * how far of `total` (0: no count), elapsed. */
+void progress_begin(unsigned total, const char *format, ...) _printf_(2, 3);
+void progress_step(unsigned done);
+void progress_end(unsigned done);
 
 /* Nanosecond samples. */
 typedef struct Samples {
@@ -53,6 +61,12 @@ typedef struct Samples {
 int samples_add(Samples *s, uint64_t v);
 uint64_t samples_percentile(Samples *s, unsigned pct);    /* 0 when empty */
 void samples_done(Samples *s);
+
+/* --plot DIR (bench-plot.c): the phases hand over what the charts show. */
+void plot_keep_histogram(const char *preset, const Samples *s);
+void plot_keep_scale_point(unsigned agents, uint64_t p50, uint64_t floor_p50);
+int plot_write(const char *dir, const char *caption);
+void plot_done(void);
 
 typedef struct Row {
         char name[64];
@@ -105,7 +119,8 @@ typedef struct BenchEnv {
         const char *watch;             /* AgentExited of this name (watch_exact) or prefix ... */
         bool watch_exact;
         unsigned long n_watched;       /* ... counted here */
-        unsigned long n_abnormal;      /* ... with a reason other than exited/stopped */
+        unsigned long n_abnormal;      /* ... with a reason other than exited/stopped/shutdown */
+        unsigned long n_shutdown;      /* AgentExited with reason shutdown */
         char last_abnormal[160];
 } BenchEnv;
 
@@ -181,3 +196,9 @@ void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *
 /* What creating namespaces costs on its own: fork + unshare() + exit. */
 void bench_namespaces(const BenchOptions *o, Table *t);
 int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor);
+/* StartAgent of n agents of `type` named PREFIX<first>..; waits for every
+ * start record. */
+int bench_start_many(BenchEnv *e, Table *t, const char *type, const char *prefix, unsigned first, unsigned n);
+/* The last phase (bench-shutdown.c): SIGTERM to the daemon with
+ * shutdown_agents running, through its stop window. */
+int bench_shutdown(const BenchOptions *o, BenchEnv *e, Table *t);
