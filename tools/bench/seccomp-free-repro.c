@@ -66,7 +66,7 @@ static uint64_t now_ns(void) {
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
 }
 
-static void on_alarm(int sig) {
+static _Noreturn void on_alarm(int sig) {
         static const char msg[] = "seccomp-free-repro: the run's time limit passed: stopping\n";
 
         (void) sig;
