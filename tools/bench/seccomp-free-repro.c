@@ -56,6 +56,7 @@ typedef struct Step {
         uint64_t reap_ns;          /* group: the pipe's close to the last reap */
         uint64_t drain_ns;         /* last reap to the bpf_prog count back (0: not seen) */
         long progs_before, progs_peak, progs_after;
+        long progs_zombies;        /* group: 100 ms after the close, none reaped yet */
         long packs_after;
 } Step;
 
@@ -191,6 +192,14 @@ static int step_group(const struct sock_fprog *filter, unsigned n, Step *s, unsi
         (void) count_bpf_areas(&s->progs_peak, NULL);
         closed = now_ns();
         close(p[1]);                 /* all of them end at once */
+        /* Whether a filter goes when its task exits (do_exit()) or only when
+         * it is reaped (release_task()): look before reaping any. */
+        for (unsigned i = 0; i < 100; i++) {
+                if (count_bpf_areas(&s->progs_zombies, NULL) < 0 ||
+                    s->progs_zombies <= s->progs_before + REPRO_DRAIN_SLACK)
+                        break;
+                usleep(1000);
+        }
         if (reap(started, bad) < 0 && r == 0)
                 r = -errno;
         s->reap_ns = now_ns() - closed;
@@ -309,11 +318,12 @@ static int parse_args(int argc, char *argv[], Options *o) {
 }
 
 static void print_step(unsigned i, unsigned done, const Step *s) {
-        printf("step %3u  frees %4u  total %5u  %8.1f us/free  reap %8.3f ms  drain %s%8.3f ms  progs %ld->%ld->%ld  "
-               "packs %ld\n",
+        printf("step %3u  frees %4u  total %5u  %8.1f us/free  reap %8.3f ms  drain %s%8.3f ms  progs %ld->%ld->%ld",
                i, s->frees, done, (double) s->wall_ns / 1000.0 / (s->frees ?: 1), (double) s->reap_ns / 1e6,
-               s->drain_ns ? " " : ">", (double) s->drain_ns / 1e6, s->progs_before, s->progs_peak, s->progs_after,
-               s->packs_after);
+               s->drain_ns ? " " : ">", (double) s->drain_ns / 1e6, s->progs_before, s->progs_peak, s->progs_after);
+        if (s->reap_ns)
+                printf("  unreaped %ld", s->progs_zombies);
+        printf("  packs %ld\n", s->packs_after);
         fflush(stdout);
 }
 
