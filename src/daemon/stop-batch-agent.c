@@ -69,7 +69,9 @@ static void batch_arm(Manager *m, usec_t when) {
         int r;
 
         if (!m->stop_batch_timer) {
-                r = sd_event_add_time(m->event, &m->stop_batch_timer, CLOCK_MONOTONIC, when, 0, on_batch_timer, m);
+                /* Accuracy 1 us, not sd-event's default 250 ms: "at once"
+                 * must not wait for the loop's next wakeup window. */
+                r = sd_event_add_time(m->event, &m->stop_batch_timer, CLOCK_MONOTONIC, when, 1, on_batch_timer, m);
                 if (r >= 0)
                         return;
         } else {
