@@ -144,8 +144,8 @@ static int write_histogram(const char *dir, const char *caption) {
                         ys[n++] = y;
                 }
                 svg_polyline(&svg, xs, ys, n, preset_colors[i], 1.5);
-                svg_rect(&svg, W - R - 200, T + 8 + 18 * i, 12, 12, preset_colors[i], 0.8);
-                svg_text(&svg, W - R - 182, T + 18 + 18 * i, "start", 12, "%s: n=%zu, p50 %.3f ms", preset_names[i],
+                svg_rect(&svg, W - R - 250, T + 8 + 18 * i, 12, 12, preset_colors[i], 0.8);
+                svg_text(&svg, W - R - 232, T + 18 + 18 * i, "start", 12, "%s: n=%zu, p50 %.3f ms", preset_names[i],
                          plot.hist[i].n, (double) samples_percentile(&plot.hist[i], 50) / 1e6);
         }
         return svg_close(&svg);

@@ -218,9 +218,10 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 o->health_interval_sec = 2;
                 o->watchdog_sec = 2;
         } else {
-                /* Seccomp filters freed in one full run stay near 9,000 (floor,
-                 * starts, restarts, scale, idle and health checks), half what
-                 * this kernel has been seen to choke on. */
+                /* Seccomp filters freed in one full run: about 13,000 at the
+                 * defaults (floor twice, starts, restarts, scale, idle and
+                 * health checks, the shutdown of scale_agents); see
+                 * BENCH_AGENTS_CAP before raising K. */
                 o->floor_runs = 1000;
                 o->sandbox_runs = 200;
                 /* Each Sandbox= row frees a filter per start too: 5 rows of
