@@ -21,6 +21,7 @@
 #include "log.h"
 #include "notify-message.h"
 #include "notify.h"
+#include "stop-batch-agent.h"
 #include "strv.h"
 #include "time-util.h"
 
@@ -68,6 +69,7 @@ Agent *agent_free(Agent *a) {
                 return NULL;
         bus_agent_forget(a);
         agent_freeze_done(a);
+        stop_batch_drop(&a->manager->stop_batch, &a->stop_node);
         agent_timers_clear(a);
         a->status_timer = sd_event_source_disable_unref(a->status_timer);
         agent_check_clear(a);
@@ -377,6 +379,7 @@ static void agent_finish(Agent *a) {
         agent_freeze_done(a);
         agent_timers_clear(a);
         agent_check_clear(a);
+        agent_stop_batch_ended(a);      /* the next stop may go */
         a->pidfd_source = sd_event_source_disable_unref(a->pidfd_source);
         agent_violation_end(a);
         if (a->inotify_wd >= 0) {

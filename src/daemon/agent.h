@@ -13,6 +13,7 @@
 #include "exit-reason.h"
 #include "manager.h"
 #include "policy.h"
+#include "stop-batch.h"
 
 /* The Agent interface's properties that change, as bits: logic marks what
  * it changed (agent_changed()), and the bus sends one PropertiesChanged per
@@ -115,6 +116,8 @@ struct Agent {
         unsigned dirty;                  /* AgentProperty bits */
         bool in_dirty_queue;
         Agent *dirty_prev, *dirty_next;
+
+        StopBatchNode stop_node;         /* in the manager's stop window (stop-batch-agent.c) */
 };
 
 int agent_new(Manager *m, const char *name, const char *type, AgentSpec *spec, Supervisor *s,

@@ -21,6 +21,7 @@
 #include "manager.h"
 #include "notify.h"
 #include "spawn.h"
+#include "stop-batch-agent.h"
 #include "string-table.h"
 #include "systemd-job.h"
 #include "sv-params.h"
@@ -102,6 +103,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->inotify_source);
         sd_event_source_disable_unref(m->sv_timer);
         sd_event_source_disable_unref(m->shutdown_timer);
+        manager_stop_batch_done(m);
         sd_event_source_disable_unref(m->bus_queue_source);
         safe_close(m->inotify_fd);
         notify_done(m);
@@ -192,7 +194,9 @@ void manager_dispatch_actions(Manager *m) {
                         agent_spawn(a);
                         break;
                 case SV_ACTION_STOP:
-                        agent_stop(a, act.stop_reason == SV_STOP_SHUTDOWN ? EXIT_REASON_SHUTDOWN
+                        /* Bounded in flight: a mass stop frees a seccomp
+                         * filter per process (stop-batch-agent.h). */
+                        agent_stop_batched(a, act.stop_reason == SV_STOP_SHUTDOWN ? EXIT_REASON_SHUTDOWN
                                                                           : EXIT_REASON_STOPPED);
                         break;
                 case SV_ACTION_RESTARTED:
@@ -243,7 +247,7 @@ static int on_shutdown_timeout(sd_event_source *s, uint64_t usec, void *userdata
          * ignored, so this only fires when the kernel is slow to reap. */
         log_warning("shutdown is taking long, killing every agent's cgroup again");
         HASHMAP_FOREACH(a, m->agents)
-                if (agent_is_active(a))
+                if (agent_is_active(a) && !agent_stop_batch_queued(a))   /* those wait for their batch */
                         (void) cgroup_kill(a->cgroup);
         return 0;
 }

@@ -12,6 +12,7 @@
 #include "hashmap.h"
 #include "kernel-features.h"
 #include "policy.h"
+#include "stop-batch.h"
 #include "supervise.h"
 #include "time-util.h"
 
@@ -76,6 +77,10 @@ struct Manager {
 
         sd_event_source *sv_timer;       /* backoff deadline of the core */
         sd_event_source *shutdown_timer; /* bounds a shutdown that hangs */
+        /* Stops in flight are bounded (stop-batch-agent.c, issue 16). */
+        StopBatch stop_batch;
+        sd_event_source *stop_batch_timer;
+        usec_t stop_batch_progress;      /* the window's last start or end */
 
         /* The bus queue (dbus-common.c): objects whose properties changed,
          * flushed as one PropertiesChanged each by a defer source. */

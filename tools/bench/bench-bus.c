@@ -194,11 +194,13 @@ int bus_stop_remove_all(BenchEnv *e, const char *prefix, unsigned n, Table *t) {
 
         bus_watch_exits(e, prefix, false);
 
+        progress_begin(n, "stopping and removing agents '%s*'", prefix);
         for (unsigned i = 0; i < n && !bench_interrupted; i++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
                 char name[80];
                 int r;
 
+                progress_step(i / 2);
                 snprintf(name, sizeof name, "%s%u", prefix, i);
                 r = bus_name_call(e, "StopAgent", name, &error);
                 if (r >= 0) {
@@ -226,6 +228,8 @@ int bus_stop_remove_all(BenchEnv *e, const char *prefix, unsigned n, Table *t) {
                 r = bus_remove_agent(e, name, t);
                 if (r < 0)
                         ret = r;
+                progress_step(n / 2 + i / 2);
         }
+        progress_end(n);
         return ret;
 }

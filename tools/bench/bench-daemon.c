@@ -66,6 +66,7 @@ static int measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const ch
                           const RunSandbox *sb, Samples *s) {
         unsigned long abnormal = e->n_abnormal;
 
+        progress_begin(count, "agent starts '%s*'", prefix);
         for (unsigned i = 0; i < count && !bench_interrupted; i++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
                 char name[64];
@@ -99,7 +100,9 @@ static int measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const ch
                 r = bus_remove_agent(e, name, t);
                 if (r < 0)
                         return r;
+                progress_step(i + 1);
         }
+        progress_end((unsigned) s->n);
         if (e->n_abnormal != abnormal) {
                 table_note_failure(t, "%lu agents of '%s*' ended abnormally, last %s", e->n_abnormal - abnormal,
                                    prefix, e->last_abnormal);
@@ -119,6 +122,7 @@ static int phase_start(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
                 double x = floor->spawn_p50 ? (double) samples_percentile(&s, 50) / (double) floor->spawn_p50 : 0;
 
                 fig->start_p50 = samples_percentile(&s, 50);
+                plot_keep_scale_point(1, fig->start_p50, floor->to_exec_p50);
                 if (floor->spawn_p50) {
                         snprintf(ratio, sizeof ratio, "%.2f", x);
                         snprintf(met, sizeof met, "%s", yes_no(x <= 1.25));
@@ -170,9 +174,11 @@ static int crash_loop(const BenchOptions *o, BenchEnv *e, Table *t, unsigned cou
                                    error.message ? error.message : strerror(-r));
                 return r;
         }
+        progress_begin(count, "restarts");
         while (s->n < count) {
                 Record rec;
 
+                progress_step((unsigned) s->n);
                 r = env_next_record(e, &rec, deadline);
                 if (r < 0) {
                         table_note_failure(t, "restart loop: %zu restarts of %u seen before %s", s->n, count,
@@ -193,6 +199,7 @@ static int crash_loop(const BenchOptions *o, BenchEnv *e, Table *t, unsigned cou
                 }
         }
 
+        progress_end((unsigned) s->n);
         /* It may be between a crash and its restart: NotRunning is retried. */
         for (unsigned i = 0; i < 100; i++) {
                 sd_bus_error_free(&error);
@@ -241,17 +248,19 @@ finish:
         return r;
 }
 
-static int start_many(BenchEnv *e, Table *t, const char *type, const char *prefix, unsigned n) {
+int bench_start_many(BenchEnv *e, Table *t, const char *type, const char *prefix, unsigned first, unsigned n) {
         uint64_t deadline;
         unsigned seen = 0;
         Record rec;
 
+        progress_begin(n, "starting agents '%s%u..%u'", prefix, first, first + n - 1);
         for (unsigned i = 0; i < n && !bench_interrupted; i++) {
                 _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
                 char name[64];
                 int r;
 
-                snprintf(name, sizeof name, "%s%u", prefix, i);
+                progress_step(seen);
+                snprintf(name, sizeof name, "%s%u", prefix, first + i);
                 r = bus_start_agent(e, type, name, &error);
                 if (r < 0) {
                         table_note_failure(t, "StartAgent(%s, %s): %s", type, name,
@@ -267,6 +276,7 @@ static int start_many(BenchEnv *e, Table *t, const char *type, const char *prefi
         while (seen < n) {
                 int r = env_next_record(e, &rec, deadline);
 
+                progress_step(seen);
                 if (r < 0) {
                         table_note_failure(t, "%u of %u agents '%s*' recorded their start (%s)", seen, n, prefix,
                                            r == -ETIME ? "timeout" : strerror(-r));
@@ -275,6 +285,7 @@ static int start_many(BenchEnv *e, Table *t, const char *type, const char *prefi
                 if (rec.kind == 'S' && strncmp(rec.tag, prefix, strlen(prefix)) == 0)
                         seen++;
         }
+        progress_end(seen);
         return 0;
 }
 
@@ -293,9 +304,38 @@ static int check_all_gone(BenchEnv *e, Table *t, const char *after) {
         return n == 0 && groups == 0 ? 0 : -EBUSY;
 }
 
+/* --plot: the start p50 at K/4, K/2 and 3K/4 agents on the way to K, for the
+ * p50-against-agents chart (fewer starts at each: a quarter of the row's).
+ * *ret_started: the sleepers running now. */
+static int scale_levels(const BenchOptions *o, BenchEnv *e, Table *t, unsigned *ret_started) {
+        unsigned started = 0;
+        int r = 0;
+
+        *ret_started = 0;
+        if (!o->plot_dir || o->scale_agents < 4)
+                return 0;
+        for (unsigned q = 1; q <= 3 && r >= 0 && !bench_interrupted; q++) {
+                unsigned level = o->scale_agents * q / 4;
+                char prefix[32];
+                Samples s = {};
+
+                r = bench_start_many(e, t, "bench-sleep", "sleep-", started, level - started);
+                if (r < 0)
+                        break;
+                started = level;
+                *ret_started = started;
+                snprintf(prefix, sizeof prefix, "lvl%u-", q);
+                r = measure_starts(o, e, t, prefix, MAX(o->scale_starts / 4, 20U), NULL, &s);
+                if (r >= 0)
+                        plot_keep_scale_point(level, samples_percentile(&s, 50), 0);
+                samples_done(&s);
+        }
+        return r;
+}
+
 static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor,
                        DaemonFigures *fig) {
-        unsigned k = o->scale_agents, n = 0, running = 0, fd0 = 0, fdk = 0;
+        unsigned k = o->scale_agents, n = 0, running = 0, fd0 = 0, fdk = 0, started = 0;
         uint64_t rss0 = 0, rssk = 0, floor_k = 0;
         Samples starts = {}, lists = {}, props = {};
         char name[64], p50[32], ratio[24], target[40];
@@ -306,7 +346,9 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
                 return -EIO;
         }
 
-        r = start_many(e, t, "bench-sleep", "sleep-", k);
+        r = scale_levels(o, e, t, &started);
+        if (r >= 0)
+                r = bench_start_many(e, t, "bench-sleep", "sleep-", started, k - started);
         if (r < 0)
                 goto finish;
         r = bus_list_agents(e, "running", NULL, &n, &running, NULL);
@@ -356,6 +398,7 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
         if (r < 0)
                 goto finish;
 
+        plot_keep_scale_point(k, samples_percentile(&starts, 50), floor_k);
         snprintf(name, sizeof name, "start p50, 1 agent supervised");
         table_add(t, name, format_ns(p50, sizeof p50, fig->start_p50), NULL, NULL, NULL, NULL);
         snprintf(name, sizeof name, "start p50, %u agents supervised", k);
@@ -418,7 +461,7 @@ static int idle_run(const BenchOptions *o, BenchEnv *e, Table *t, const char *ty
         char value[32];
         int r;
 
-        r = start_many(e, t, type, prefix, n);
+        r = bench_start_many(e, t, type, prefix, 0, n);
         if (r < 0)
                 goto finish;
 
@@ -448,7 +491,9 @@ static int idle_run(const BenchOptions *o, BenchEnv *e, Table *t, const char *ty
                 goto finish;
         }
         t0 = now_nsec(CLOCK_MONOTONIC);
+        progress_begin(0, "idle CPU of %u agents '%s*' over %u s", n, prefix, o->idle_sec);
         (void) bus_wait_exits(e, 1, t0 + (uint64_t) o->idle_sec * NSEC_PER_SEC);
+        progress_end(0);
         t1 = now_nsec(CLOCK_MONOTONIC);
         if (daemon_cpu_ticks(e->daemon_pid, &cpu1) < 0) {
                 r = -EIO;
@@ -614,6 +659,8 @@ static int phase_sandbox(const BenchOptions *o, BenchEnv *e, Table *t, const Flo
                 r = measure_starts(o, e, t, rows[k].prefix, o->sandbox_starts, &sb, &s);
                 if (r >= 0 && s.n > 0) {
                         p50[k] = samples_percentile(&s, 50);
+                        if (rows[k].private_network < 0)
+                                plot_keep_histogram(rows[k].preset, &s);
                         if (k == 0) {
                                 snprintf(ratio, sizeof ratio, "1.00");
                         } else if (k == 2) {
@@ -692,6 +739,9 @@ int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult
                 r = phase_idle(o, e, t);
         if (r >= 0)
                 r = bench_reexec(o, e, t);
+        /* Last: it ends the daemon. */
+        if (r >= 0)
+                r = bench_shutdown(o, e, t);
         (void) env_stop_daemon(e, t);
         return r;
 }

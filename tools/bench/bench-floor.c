@@ -87,8 +87,11 @@ static int floor_spawn(const BenchOptions *o, BenchEnv *e, Table *t, const struc
                 goto finish;
         }
 
+        progress_begin(o->floor_runs, "floor spawns%s%s", label ? ": " : "", label ?: "");
         for (unsigned i = 0; i < o->floor_runs && !bench_interrupted; i++) {
                 _cleanup_close_ int cg = -EBADF, pidfd = -EBADF;
+
+                progress_step(i);
                 const char *step = NULL;
                 uint64_t t0, t1, started;
                 siginfo_t si = {};
@@ -157,6 +160,7 @@ static int floor_spawn(const BenchOptions *o, BenchEnv *e, Table *t, const struc
                 res->to_exec_p50 = samples_percentile(&to_exec, 50);
         }
 finish:
+        progress_end((unsigned) to_exec.n);
         samples_done(&full);
         samples_done(&to_exec);
         if (rmdir(parent) < 0 && errno != ENOENT)
@@ -191,10 +195,12 @@ static int floor_vfork(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult
         Samples full = {}, to_exec = {};
         int r = 0;
 
+        progress_begin(o->floor_runs, "vfork+exec runs");
         for (unsigned i = 0; i < o->floor_runs && !bench_interrupted; i++) {
                 uint64_t t0, t1, started;
                 int status;
 
+                progress_step(i);
                 t0 = now_nsec(CLOCK_MONOTONIC);
                 r = run_plain(e->agent_path, argv, &status);
                 t1 = now_nsec(CLOCK_MONOTONIC);
@@ -214,6 +220,7 @@ static int floor_vfork(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult
                         break;
                 }
         }
+        progress_end((unsigned) full.n);
         if (r >= 0 && full.n > 0) {
                 char ratio[24] = "-";
 
@@ -299,13 +306,16 @@ static void sandbox_row(const BenchOptions *o, BenchEnv *e, Table *t, const char
                         tool, r < 0 ? strerror(-r) : "non-zero exit");
                 return;
         }
+        progress_begin(o->sandbox_runs, "%s runs", tool);
         for (unsigned i = 0; i < o->sandbox_runs && !bench_interrupted; i++) {
                 uint64_t t0 = now_nsec(CLOCK_MONOTONIC);
 
+                progress_step(i);
                 r = run_plain(path, argv, &status);
                 if (r < 0 || samples_add(&s, now_nsec(CLOCK_MONOTONIC) - t0) < 0)
                         break;
         }
+        progress_end((unsigned) s.n);
         if (s.n > 0) {
                 char ratio[24] = "-";
 
@@ -380,9 +390,11 @@ void bench_namespaces(const BenchOptions *o, Table *t) {
                 char ratio[24] = "-", why[48];
                 int child_errno = 0, r = 0;
 
+                progress_begin(o->sandbox_runs, "%s", rows[k].row);
                 for (unsigned i = 0; i < o->sandbox_runs && !bench_interrupted; i++) {
                         uint64_t ns = 0;
 
+                        progress_step(i);
                         r = ns_cycle(rows[k].flags, &ns, &child_errno);
                         if (r < 0 || child_errno != 0)
                                 break;
@@ -390,6 +402,7 @@ void bench_namespaces(const BenchOptions *o, Table *t) {
                         if (r < 0)
                                 break;
                 }
+                progress_end((unsigned) s.n);
                 if (r < 0 || child_errno != 0) {
                         snprintf(why, sizeof why, "skipped: %s", strerror(r < 0 ? -r : child_errno));
                         table_add(t, rows[k].row, NULL, NULL, NULL, NULL, why);

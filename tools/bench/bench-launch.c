@@ -147,7 +147,7 @@ static int start_dbus(BenchEnv *e) {
 static int write_config(BenchEnv *e, const BenchOptions *o) {
         _cleanup_free_ char *conf = NULL, *agents = NULL, *logdir = NULL, *rundir = NULL, *sleep_type = NULL,
                             *watched_type = NULL, *watchdog_type = NULL;
-        unsigned max_children = MAX(o->scale_agents, o->idle_agents) + 64;
+        unsigned max_children = MAX(MAX(o->scale_agents, o->idle_agents), o->shutdown_agents) + 64;
         int r;
 
         /* The run's own RuntimeDirectory (notify socket, lock): removed with
@@ -234,7 +234,9 @@ static int on_agent_exited(sd_bus_message *m, void *userdata, sd_bus_error *erro
         e->n_exited++;
         if (e->watch && (e->watch_exact ? strcmp(name, e->watch) == 0 : strncmp(name, e->watch, strlen(e->watch)) == 0))
                 e->n_watched++;
-        if (strcmp(reason, "exited") != 0 && strcmp(reason, "stopped") != 0) {
+        if (strcmp(reason, "shutdown") == 0)
+                e->n_shutdown++;
+        else if (strcmp(reason, "exited") != 0 && strcmp(reason, "stopped") != 0) {
                 e->n_abnormal++;
                 snprintf(e->last_abnormal, sizeof e->last_abnormal, "%s: %s (status %d)", name, reason,
                          (int) status);

@@ -46,6 +46,10 @@ static void help(void) {
                "  --restarts N          restarts measured (default 1000)\n"
                "  --health-interval S   HealthCheckIntervalSec of the watched agents (default 30)\n"
                "  --watchdog S          WatchdogSec of the watched agents (default 20)\n"
+               "  --shutdown-agents N   agents running at the daemon's SIGTERM (default: as --scale-agents,\n"
+               "                        300 in --short)\n"
+               "  --plot DIR            write SVG charts there (start latency histogram per preset,\n"
+               "                        start p50 against agents supervised)\n"
                "  --floor-only          the floor and sandbox rows only, no daemon\n"
                "  --violations-only     only the rows of a refused syscall with and without `report`\n"
                "  --daemon PATH         agentvisord (default %s)\n"
@@ -87,6 +91,8 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 ARG_POLICY_DIR,
                 ARG_SHOW_LOG,
                 ARG_VIOLATIONS_ONLY,
+                ARG_SHUTDOWN,
+                ARG_PLOT,
         };
         static const struct option options[] = {
                 { "short", no_argument, NULL, ARG_SHORT },
@@ -105,12 +111,15 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 { "policy-dir", required_argument, NULL, ARG_POLICY_DIR },
                 { "show-log", no_argument, NULL, ARG_SHOW_LOG },
                 { "violations-only", no_argument, NULL, ARG_VIOLATIONS_ONLY },
+                { "shutdown-agents", required_argument, NULL, ARG_SHUTDOWN },
+                { "plot", required_argument, NULL, ARG_PLOT },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
         /* Explicit options win over --short wherever it appears. */
-        unsigned set[ARG_SHOW_LOG + 1] = {};
-        unsigned scale = 0, idle_agents = 0, idle_sec = 0, starts = 0, restarts = 0, health = 0, watchdog = 0;
+        unsigned set[ARG_PLOT + 1] = {};
+        unsigned scale = 0, idle_agents = 0, idle_sec = 0, starts = 0, restarts = 0, health = 0, watchdog = 0,
+                 shutdown = 0;
         int c;
 
         *o = (BenchOptions) {
@@ -123,7 +132,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
                 int r = 0;
 
-                if (c >= ARG_SHORT && c <= ARG_SHOW_LOG)
+                if (c >= ARG_SHORT && c <= ARG_PLOT)
                         set[c] = 1;
                 switch (c) {
                 case ARG_SHORT:
@@ -174,6 +183,12 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 case ARG_VIOLATIONS_ONLY:
                         o->violations_only = true;
                         break;
+                case ARG_SHUTDOWN:
+                        r = parse_count(optarg, "--shutdown-agents", 0, BENCH_AGENTS_CAP, &shutdown);
+                        break;
+                case ARG_PLOT:
+                        o->plot_dir = optarg;
+                        break;
                 case 'h':
                         help();
                         exit(EXIT_SUCCESS);
@@ -200,6 +215,9 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 o->scale_agents = 100;
                 o->reexec_agents = 5;
                 o->scale_starts = 50;
+                /* A few hundred: enough that the daemon's stop window of 64
+                 * must queue most of them. */
+                o->shutdown_agents = 300;
                 o->list_calls = 10;
                 o->property_reads = 200;
                 o->idle_agents = 50;
@@ -207,9 +225,10 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 o->health_interval_sec = 2;
                 o->watchdog_sec = 2;
         } else {
-                /* Seccomp filters freed in one full run stay near 9,000 (floor,
-                 * starts, restarts, scale, idle and health checks), half what
-                 * this kernel has been seen to choke on. */
+                /* Seccomp filters freed in one full run: about 13,000 at the
+                 * defaults (floor twice, starts, restarts, scale, idle and
+                 * health checks, the shutdown of scale_agents); see
+                 * BENCH_AGENTS_CAP before raising K. */
                 o->floor_runs = 1000;
                 o->sandbox_runs = 200;
                 /* Each Sandbox= row frees a filter per start too: 5 rows of
@@ -230,6 +249,10 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
         }
         if (set[ARG_SCALE])
                 o->scale_agents = scale;
+        if (set[ARG_SHUTDOWN])
+                o->shutdown_agents = shutdown;
+        else if (!o->short_mode)
+                o->shutdown_agents = o->scale_agents;
         if (set[ARG_IDLE_AGENTS])
                 o->idle_agents = idle_agents;
         if (set[ARG_IDLE_SEC])
@@ -355,6 +378,20 @@ int main(int argc, char *argv[]) {
                 printf("\nresults written to %s\n", o.output);
         } else
                 fprintf(stderr, "agentvisor-bench: cannot write %s: %m\n", o.output);
+
+        if (o.plot_dir) {
+                char caption[512];
+
+                snprintf(caption, sizeof caption, "%s mode, %u starts, %u per Sandbox row, K=%u; %s",
+                         o.short_mode ? "short" : "full", o.starts, o.sandbox_starts, o.scale_agents, machine);
+                r = plot_write(o.plot_dir, caption);
+                if (r < 0)
+                        fprintf(stderr, "agentvisor-bench: cannot write the charts to %s: %s\n", o.plot_dir,
+                                strerror(-r));
+                else
+                        printf("charts written to %s\n", o.plot_dir);
+        }
+        plot_done();
 
         r = t.failures > 0 ? 1 : 0;
         if (t.failures > 0)
