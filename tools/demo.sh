@@ -5,8 +5,9 @@
 # busctl and agentctl: the object tree, properties, the sandbox an agent
 # runs in, agents kept apart from each other and from the network (dynamic
 # users, the standard and strict sandboxes), a crash-looping agent
-# escalating its supervisor, and a clean shutdown that leaves no cgroup
-# behind. A build without isolation says so and shows the rest. Run as root: tools/demo.sh (from
+# escalating its supervisor, a refused ptrace reported on the bus, an agent
+# frozen and thawed, the daemon re-executed under its running agents, and a
+# clean shutdown that leaves no cgroup behind. A build without isolation says so and shows the rest. Run as root: tools/demo.sh (from
 # another user: sudo tools/demo.sh)
 set -euo pipefail
 
@@ -366,6 +367,44 @@ echo "ticker and the workers run on: root was not disturbed (crashers is Restart
 if [[ -r /var/log/agentvisor/ticker.log ]]; then
         step "ticker's output (no journal here, so LogDirectory=/var/log/agentvisor)"
         show tail -n 3 /var/log/agentvisor/ticker.log
+fi
+
+# The second wave: what an agent tried and was refused, holding an agent
+# still, and replacing the daemon's own process under running agents.
+misbehaviour_demo() {
+        local mark pid1 inv1 pid2 inv2 n1 n2
+        if [[ -x /usr/bin/strace ]]; then
+                step "Violations: 'default' reports what it refuses from @privileged and @debug"
+                echo "snoop runs strace, whose ptrace() the default policy refuses (EPERM) and reports:"
+                show "${ctl[@]}" run --name snoop -- /usr/bin/strace -o /dev/null /bin/true
+                wait_state snoop exited failed || true
+                show "${busctl[@]}" get-property org.agentvisor1 "$(agent_path snoop)" org.agentvisor1.Agent \
+                        PolicyViolations
+                show "${ctl[@]}" status snoop
+                "${ctl[@]}" remove snoop >/dev/null 2>&1 || true
+        fi
+
+        step "Freezing: ticker held still through the cgroup freezer, then thawed"
+        show "${ctl[@]}" freeze ticker
+        echo "ticker's State: $(agent_prop ticker State)"
+        n1=$(log_mark ticker); sleep 4; n2=$(log_mark ticker)
+        echo "ticker printed $((n2 - n1)) lines in 4 s while frozen"
+        show "${ctl[@]}" thaw ticker
+        mark=$(log_mark ticker); sleep 2.5
+        echo "after the thaw ($(agent_prop ticker State)):"; agent_output ticker "$mark"
+
+        step "Live upgrade: Reexecute() executes the daemon anew, keeping every agent"
+        pid1=$(agent_prop ticker MainPID); inv1=$("${ctl[@]}" status ticker | sed -n 's/^Invocation: //p')
+        show "${ctl[@]}" daemon-reexec
+        for _ in $(seq 40); do agent_prop ticker State >/dev/null 2>&1 && break; sleep 0.05; done
+        pid2=$(agent_prop ticker MainPID); inv2=$("${ctl[@]}" status ticker | sed -n 's/^Invocation: //p')
+        echo "ticker before: MainPID $pid1, InvocationID $inv1"
+        echo "ticker after:  MainPID $pid2, InvocationID $inv2"
+        [[ $pid1 == "$pid2" && $inv1 == "$inv2" ]] && echo "same process, same invocation: nothing was restarted"
+        show "${ctl[@]}" list
+}
+if [[ -x $agentctl ]]; then
+        misbehaviour_demo
 fi
 
 step "SIGTERM to agentvisord: every agent is stopped, every cgroup removed"
