@@ -173,10 +173,9 @@ static void print_agent_resources(const PropList *l) {
                 printf(LABEL "%s\n", "CPU:", ctl_format_uptime(buf, sizeof(buf), cpu / NSEC_PER_USEC));
 }
 
-/* Command, user, policy, sandbox and the cgroup with its processes.
- * features: the Manager's, for the Landlock ABI. */
-static void print_agent_exec(const PropList *l, char * const *features, const char *cg, const ProcEntry *procs,
-                             size_t n_procs) {
+/* Command, user, policy and sandbox. features: the Manager's, for the
+ * Landlock ABI. */
+static void print_agent_exec(const PropList *l, char * const *features) {
         char sandbox[512];
         const Prop *exec = prop_list_get(l, "ExecStart");
 
@@ -191,10 +190,6 @@ static void print_agent_exec(const PropList *l, char * const *features, const ch
         printf(LABEL "%s\n", "Policy:", prop_list_get_string(l, "Policy", "?"));
         if (ctl_format_sandbox(sandbox, sizeof(sandbox), l, features))
                 printf(LABEL "%s\n", "Sandbox:", sandbox);
-        if (*cg) {
-                printf(LABEL "%s\n", "CGroup:", cg);
-                print_processes(procs, n_procs);
-        }
 }
 
 static int status_agent(CtlContext *c, const char *name) {
@@ -232,8 +227,13 @@ static int status_agent(CtlContext *c, const char *name) {
                 print_restarts(c, &l, sup.n > 0 ? &sup : NULL);
                 print_last_exit(&l);
                 print_agent_resources(&l);
-                print_agent_exec(&l, features, cg, procs, n_procs);
+                print_agent_exec(&l, features);
                 status_print_violations(c->bus, path, &l);
+                /* Last, as systemctl status has it: the cgroup and its processes. */
+                if (*cg) {
+                        printf(LABEL "%s\n", "CGroup:", cg);
+                        print_processes(procs, n_procs);
+                }
         }
         proc_entries_free(procs, n_procs);
         return CTL_EXIT_OK;
