@@ -368,6 +368,9 @@ static void agent_finish(Agent *a) {
                 .code = a->main_si_code,
                 .status = a->main_si_status,
                 .daemon_reason = a->kill_reason,
+                /* Its listener was lost and the daemon killed it for that
+                 * (agent-violation-carry.c). */
+                .daemon_killed = a->kill_reason == EXIT_REASON_LOST && agent_violation_lost(a),
                 .daemon_signal = a->kill_signal,
                 .has_filter = a->has_filter,
         };
