@@ -15,6 +15,7 @@
 #include "agent-internal.h"
 #include "agent-output.h"
 #include "agent-violation.h"
+#include "cgroup-freeze.h"
 #include "daemon-state.h"
 #include "dbus.h"
 #include "dynamic-user.h"
@@ -501,6 +502,12 @@ void agent_spawn(Agent *a) {
         r = cgroup_agent_new(m->cgroup_root, a->supervisor->cgroup, a->name, &a->spec.limits, &a->cgroup);
         if (r < 0) {
                 agent_spawn_failed(a, -r, r == -EAGAIN ? "cgroup (cgroup.max.descendants reached)" : "cgroup");
+                return;
+        }
+        /* Frozen from above (a supervisor's group, behind the daemon's
+         * back): the child would stop before its exec, and the daemon with it. */
+        if (cgroup_kernel_frozen(a->cgroup) > 0) {
+                agent_spawn_failed(a, EBUSY, "cgroup (frozen)");
                 return;
         }
 
