@@ -307,8 +307,18 @@ int manager_thaw_agent(Agent *a, ErrorDetail *err) {
                 return error_detail_set(err, -ESRCH, ERROR_KIND_NOT_RUNNING,
                                         "Agent \"%s\" is not running (%s): there is nothing to thaw.", a->name,
                                         agent_state_to_string(agent_get_state(a)));
-        if (!f)
+        if (!f) {
+                /* Frozen by someone else: thawed all the same, as asked. */
+                r = cgroup_kernel_frozen(a->cgroup);
+                if (r <= 0)
+                        return 0;
+                r = cgroup_freeze(a->cgroup, false);
+                if (r < 0)
+                        return error_detail_set(err, r, ERROR_KIND_FAILED, "Cannot thaw agent \"%s\": %s.",
+                                                a->name, strerror(-r));
+                log_agent_info(a->name, "thawed (it was frozen outside agentvisor)");
                 return 0;
+        }
         if (f->by_escalation)
                 return error_detail_set(err, -EBUSY, ERROR_KIND_ESCALATED,
                                         "Agent \"%s\" is held frozen by the escalation of supervisor \"%s\"; "

@@ -10,6 +10,7 @@
 
 #include "agent-internal.h"
 #include "agent-output.h"
+#include "cgroup-freeze.h"
 #include "cpu-budget.h"
 #include "dbus.h"
 #include "log.h"
@@ -245,6 +246,14 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
         if (!agent_is_active(a) || a->main_exited || a->check_pidfd >= 0)
                 return 0;
+        /* Frozen behind the daemon's back (its own freeze pauses this
+         * timer): the check would stop in the clone, and the daemon, waiting
+         * for its exec, with it. Skipped, neither passed nor failed. */
+        if (cgroup_kernel_frozen(a->cgroup) > 0) {
+                log_agent_notice(a->name, "its cgroup is frozen (not by agentvisor): health check skipped");
+                health_reschedule(a);
+                return 0;
+        }
         /* The agent's own identity, policy and sandbox settings. */
         r = agent_prepare_spawn(a, a->spec.health_check, /* invocation= */ false, &id, &env, &sandbox, &p, &step);
         if (r < 0) {

@@ -42,10 +42,12 @@ struct OutputPipe {
         char *rotated;       /* LogDirectory/NAME.log.1 */
         int file_fd;         /* open during one batch only */
         int read_fd;         /* owned by the event source */
+        dev_t dev;           /* the pipe's identity (fstat of read_fd), for */
+        ino_t ino;           /* a daemon that takes the agent over after a crash */
         bool failed;         /* writing failed once (and was logged): drop the rest */
-        /* The health checks' pipe: the agent's a->check_pipe points here
-         * and is cleared when the pipe goes (the agent may go first: it
-         * sets owner to NULL then). */
+        /* The invocation's pipe or its health checks': the agent's
+         * a->output_pipe or a->check_pipe points here and is cleared when the
+         * pipe goes (the agent may go first: it sets owner to NULL then). */
         OutputPipe **owner;
 };
 
@@ -191,11 +193,23 @@ static int output_pipe_new(Agent *a, OutputPipe **ret) {
         return 0;
 }
 
+static void output_pipe_detach(OutputPipe **owner) {
+        if (*owner) {
+                (*owner)->owner = NULL;
+                *owner = NULL;
+        }
+}
+
 /* The loop owns p and read_fd from now on, also on failure. */
 static int output_pipe_watch(Manager *m, OutputPipe *p, int read_fd, OutputPipe **owner) {
         sd_event_source *s = NULL;
+        struct stat st;
         int r;
 
+        if (fstat(read_fd, &st) >= 0) {
+                p->dev = st.st_dev;
+                p->ino = st.st_ino;
+        }
         r = sd_event_add_io(m->event, &s, read_fd, EPOLLIN, on_output, p);
         if (r < 0) {
                 safe_close(read_fd);
@@ -210,7 +224,9 @@ static int output_pipe_watch(Manager *m, OutputPipe *p, int read_fd, OutputPipe 
         (void) sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE);
         r = sd_event_source_set_floating(s, true);
         if (r >= 0 && owner) {
-                /* p lives as long as s, which the loop now holds. */
+                /* p lives as long as s, which the loop now holds. An earlier
+                 * pipe (leftovers of an ended invocation) is let go. */
+                output_pipe_detach(owner);
                 p->owner = owner;
                 *owner = p;
         }
@@ -269,7 +285,17 @@ int agent_output_adopt(Agent *a, int read_fd) {
                 output_pipe_free(p);
                 return -errno;
         }
-        return output_pipe_watch(a->manager, p, read_fd, NULL);
+        return output_pipe_watch(a->manager, p, read_fd, &a->output_pipe);
+}
+
+int agent_output_read_fd(const Agent *a, dev_t *ret_dev, ino_t *ret_ino) {
+        if (!a->output_pipe)
+                return -ENOENT;
+        if (ret_dev)
+                *ret_dev = a->output_pipe->dev;
+        if (ret_ino)
+                *ret_ino = a->output_pipe->ino;
+        return a->output_pipe->read_fd;
 }
 
 /* See the top of the file. The stream is fresh (its buffer is empty), and
@@ -303,7 +329,8 @@ int agent_output_open(Agent *a, bool invocation) {
         }
         if (!m->config->log_directory)
                 return -EBADF;
-        return output_pipe_open(a, NULL);
+        /* The invocation's pipe is the Agent's, for Reexecute to pass on. */
+        return output_pipe_open(a, invocation ? &a->output_pipe : NULL);
 }
 
 /* Another write end of the checks' pipe, which a leftover child of an
@@ -340,8 +367,7 @@ int agent_output_check_fd(Agent *a) {
                 /* Without /proc: a new pipe, and this one lives on for its
                  * leftovers only. */
                 log_agent_full(LOG_DEBUG, a->name, "cannot reopen its health checks' output pipe: %s", strerror(-fd));
-                a->check_pipe->owner = NULL;
-                a->check_pipe = NULL;
+                output_pipe_detach(&a->check_pipe);
         }
         if (a->manager->journal) {
                 fd = sd_journal_stream_fd(a->name, LOG_INFO, /* level_prefix= */ 0);
@@ -374,8 +400,6 @@ void agent_output_check_close(Agent *a) {
         /* The file pipe's read end goes once the checks' leftover children
          * (killed with the agent's cgroup) are gone too. */
         a->check_output_fd = safe_close(a->check_output_fd);
-        if (a->check_pipe) {
-                a->check_pipe->owner = NULL;
-                a->check_pipe = NULL;
-        }
+        output_pipe_detach(&a->check_pipe);
+        output_pipe_detach(&a->output_pipe);
 }

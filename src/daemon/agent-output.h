@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "agent.h"
 
@@ -20,6 +21,11 @@ int agent_output_open(Agent *a, bool invocation);
  * its log file (passed over Reexecute, or opened again through /proc after
  * a crash); it is now the daemon's, also on failure. */
 int agent_output_adopt(Agent *a, int read_fd);
+/* The read end of the running invocation's pipe to its log file, which the
+ * daemon holds (a->output_pipe), and the pipe's identity (st_dev, st_ino);
+ * -ENOENT when there is none (journald, no LogDirectory, or the invocation
+ * ended). Still the pipe's: Reexecute passes it over as it is. */
+int agent_output_read_fd(const Agent *a, dev_t *ret_dev, ino_t *ret_ino);
 /* The output of the invocation's health checks, for one check's spawn:
  * returns the fd (still owned by the agent, in a->check_output_fd) or a
  * negative errno (the check writes to /dev/null). Call
@@ -32,5 +38,6 @@ int agent_output_adopt(Agent *a, int read_fd);
  * holds one fd for them, and none when none is left. */
 int agent_output_check_fd(Agent *a);
 void agent_output_check_done(Agent *a);
-/* The end of the invocation (or of the Agent). */
+/* The end of the invocation (or of the Agent): the daemon lets go of both
+ * pipes (each lives on while a leftover process holds its write end). */
 void agent_output_check_close(Agent *a);

@@ -15,6 +15,7 @@
 #include "agent-internal.h"
 #include "agent-output.h"
 #include "agent-violation.h"
+#include "cgroup-freeze.h"
 #include "daemon-state.h"
 #include "dbus.h"
 #include "dynamic-user.h"
@@ -370,6 +371,9 @@ static void agent_finish(Agent *a) {
                 .code = a->main_si_code,
                 .status = a->main_si_status,
                 .daemon_reason = a->kill_reason,
+                /* Its listener was lost and the daemon killed it for that
+                 * (agent-violation-carry.c). */
+                .daemon_killed = a->kill_reason == EXIT_REASON_LOST && agent_violation_lost(a),
                 .daemon_signal = a->kill_signal,
                 .has_filter = a->has_filter,
         };
@@ -501,6 +505,12 @@ void agent_spawn(Agent *a) {
         r = cgroup_agent_new(m->cgroup_root, a->supervisor->cgroup, a->name, &a->spec.limits, &a->cgroup);
         if (r < 0) {
                 agent_spawn_failed(a, -r, r == -EAGAIN ? "cgroup (cgroup.max.descendants reached)" : "cgroup");
+                return;
+        }
+        /* Frozen from above (a supervisor's group, behind the daemon's
+         * back): the child would stop before its exec, and the daemon with it. */
+        if (cgroup_kernel_frozen(a->cgroup) > 0) {
+                agent_spawn_failed(a, EBUSY, "cgroup (frozen)");
                 return;
         }
 

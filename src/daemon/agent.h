@@ -102,6 +102,9 @@ struct Agent {
         unsigned check_failures;
         int check_output_fd;             /* the invocation's checks share it (agent_output_check_fd()) */
         struct OutputPipe *check_pipe;   /* their pipe to the log file while it lives (agent-output.c) */
+        /* The invocation's own pipe to the log file while it lives: its read
+         * end is what Reexecute passes over (agent-output.c). */
+        struct OutputPipe *output_pipe;
 
         /* The record of the last end. */
         ExitRecord exit;

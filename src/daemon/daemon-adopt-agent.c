@@ -94,28 +94,43 @@ static int open_main(const AgentRecord *r, const char *cgroup, PassedFds *passed
         return TAKE_FD(fd);
 }
 
+static bool is_pipe(int fd, const AgentRecord *r) {
+        struct stat st;
+
+        return fstat(fd, &st) >= 0 && S_ISFIFO(st.st_mode) && (uint64_t) st.st_dev == r->output_dev &&
+               (uint64_t) st.st_ino == r->output_ino;
+}
+
 /* The pipe the main process writes its output into, opened again through
  * /proc after a crash: possible while it has not written into it since
- * (a write without a reader ends it with SIGPIPE). */
-static int reopen_output(Agent *a, PassedFds *passed) {
+ * (a write without a reader ends it with SIGPIPE). The agent chooses what
+ * its fd 1 is, and may change it at any time: the link is opened O_PATH
+ * (which opens no device), and only the very pipe recorded at its start
+ * (state file version 3) is then opened for reading, through that fd. */
+static int reopen_output(Agent *a, const AgentRecord *rec, PassedFds *passed) {
+        _cleanup_close_ int path_fd = -EBADF, fd = -EBADF;
         char path[64];
-        struct stat st;
-        int fd;
 
-        if (passed && passed->output_fd >= 0) {
-                fd = TAKE_FD(passed->output_fd);
-                return agent_output_adopt(a, fd);
-        }
-        snprintf(path, sizeof path, "/proc/%d/fd/1", (int) a->pid);
-        if (stat(path, &st) < 0 || !S_ISFIFO(st.st_mode))
+        if (passed && passed->output_fd >= 0)
+                return agent_output_adopt(a, TAKE_FD(passed->output_fd));
+        if (rec->output_ino == 0)
                 return -ENOENT;
+        snprintf(path, sizeof path, "/proc/%d/fd/1", (int) a->pid);
+        path_fd = open(path, O_PATH | O_CLOEXEC);
+        if (path_fd < 0)
+                return -errno;
+        if (!is_pipe(path_fd, rec))
+                return -ENOENT;
+        snprintf(path, sizeof path, "/proc/self/fd/%d", path_fd);
         fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return -errno;
-        return agent_output_adopt(a, fd);
+        if (!is_pipe(fd, rec))
+                return -ENOENT;
+        return agent_output_adopt(a, TAKE_FD(fd));
 }
 
-static void adopt_identity(Agent *a) {
+static void adopt_identity(Agent *a, PassedFds *passed) {
         Manager *m = a->manager;
         _cleanup_free_ char *msg = NULL;
         DynamicUserPool *pool;
@@ -124,7 +139,10 @@ static void adopt_identity(Agent *a) {
         if (!a->uid_dynamic)
                 return;
         r = manager_dynamic_users(m, &pool, &msg);
-        if (r >= 0)
+        /* Reexecute passed the lock on: it was never released. */
+        if (r >= 0 && passed && passed->uid_lock_fd >= 0 && passed->uid == a->uid)
+                r = dynamic_user_adopt_fd(pool, a->name, a->uid, TAKE_FD(passed->uid_lock_fd), &msg);
+        else if (r >= 0)
                 r = dynamic_user_adopt(pool, a->name, a->uid, &msg);
         if (r >= 0)
                 return;
@@ -182,7 +200,7 @@ static void adopt_process(Agent *a, const AgentRecord *rec, PassedFds *passed, b
                 return;
         }
         adopt_policy(a);
-        if (!m->journal && reopen_output(a, passed) < 0)
+        if (!m->journal && reopen_output(a, rec, passed) < 0)
                 log_agent_notice(a->name, "its output could not be taken over: what it writes now is lost");
         /* Deadlines count from its start, as before (CLOCK_MONOTONIC did not
          * stop), plus the time it was frozen (RuntimeMaxSec counts running
@@ -199,7 +217,7 @@ static void adopt_process(Agent *a, const AgentRecord *rec, PassedFds *passed, b
         else if (a->ready)
                 agent_enter_running(a);
         adopt_freeze(a, rec);
-        adopt_identity(a);
+        adopt_identity(a, passed);
         log_agent_info(a->name, "taken over: pid %d in %s", (int) a->pid, cgroup_path(a->cgroup));
 }
 

@@ -9,12 +9,18 @@
  * reader would kill it with SIGPIPE), the notify socket (messages sent
  * during the exec wait in its queue) and the lock that makes this daemon
  * the ControlGroup's (never released, so no second daemon can start in
- * between). Their numbers go in a memfd, one line each:
+ * between), and the lock of each dynamic uid held (else another agentvisord
+ * sharing the lock directory could take a uid still in use meanwhile).
+ * The output pipe is the read end the daemon holds for the invocation
+ * (never one found through /proc/PID/fd/1, which the agent controls: it
+ * could name another agent's pipe there). Their numbers go in a memfd, one
+ * line each:
  *
  *     notify FD
  *     lock FD
  *     agent NAME PIDFD OUTPUTFD      (OUTPUTFD -1: none)
  *     listener NAME FD               (its seccomp listener)
+ *     uidlock NAME UID FD            (the lock of its dynamic uid)
  *     viol NAME ...  learn NAME ...  (what was counted and learned:
  *                                     agent-violation-carry.c)
  *
@@ -29,17 +35,17 @@
  * path is gone. */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent-violation.h"
+#include "agent-output.h"
 #include "agent.h"
 #include "daemon-state.h"
+#include "dynamic-user.h"
 #include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
@@ -75,45 +81,6 @@ static int set_cloexec(int fd, bool on) {
         return fcntl(fd, F_SETFD, on ? FD_CLOEXEC : 0) < 0 ? -errno : 0;
 }
 
-/* Read ends of pipes in our fd table, by pipe inode: an agent's output pipe
- * is found by the inode its stdout shows in /proc. */
-static Hashmap *pipe_read_ends(void) {
-        Hashmap *h = hashmap_new_uint();
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-
-        if (!h || !d) {
-                if (d)
-                        closedir(d);
-                return hashmap_free(h);
-        }
-        while ((de = readdir(d))) {
-                struct stat st;
-                int fd, fl;
-
-                if (parse_fd(de->d_name, &fd) < 0 || fd == dirfd(d))
-                        continue;
-                fl = fcntl(fd, F_GETFL);
-                if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY || fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode))
-                        continue;
-                (void) hashmap_put(h, HASHMAP_UINT(st.st_ino), (void *) (intptr_t) (fd + 1));
-        }
-        closedir(d);
-        return h;
-}
-
-static int output_fd_of(Hashmap *pipes, const Agent *a) {
-        char path[64];
-        struct stat st;
-        void *v;
-
-        snprintf(path, sizeof path, "/proc/%d/fd/1", (int) a->pid);
-        if (!pipes || stat(path, &st) < 0 || !S_ISFIFO(st.st_mode))
-                return -1;
-        v = hashmap_get(pipes, HASHMAP_UINT(st.st_ino));
-        return v ? (int) (intptr_t) v - 1 : -1;
-}
-
 int daemon_reexec_prepare(Manager *m) {
         int r;
 
@@ -129,20 +96,31 @@ int daemon_reexec_prepare(Manager *m) {
         return r < 0 ? r : 0;
 }
 
+/* The lock of the dynamic uid a holds, if any. */
+static void serialize_uid_lock(Manager *m, Agent *a, FILE *f, int *fds, size_t *n) {
+        int fd;
+
+        if (!a->uid_dynamic || !m->dynamic_users)
+                return;
+        fd = dynamic_user_lock_fd(m->dynamic_users, a->name);
+        if (fd < 0)
+                return;
+        fprintf(f, "uidlock %s %u %d\n", a->name, (unsigned) a->uid, fd);
+        fds[(*n)++] = fd;
+}
+
 /* Writes the fd list and clears FD_CLOEXEC on each fd in it; *ret_fds
  * lists them, for the way back when execve() fails. */
 static int serialize(Manager *m, int memfd, int **ret_fds, size_t *ret_n) {
         _cleanup_free_ int *fds = NULL;
-        Hashmap *pipes = m->journal ? NULL : pipe_read_ends();
         FILE *f = fdopen(dup(memfd), "w");
         size_t n = 0;
         Agent *a;
 
-        fds = calloc(2 + 3 * hashmap_size(m->agents), sizeof(int));
+        fds = calloc(2 + 4 * hashmap_size(m->agents), sizeof(int));
         if (!f || !fds) {
                 if (f)
                         fclose(f);
-                hashmap_free(pipes);
                 return -ENOMEM;
         }
         fprintf(f, "notify %d\nlock %d\n", m->notify_fd, m->notify_lock_fd);
@@ -155,20 +133,21 @@ static int serialize(Manager *m, int memfd, int **ret_fds, size_t *ret_n) {
                  * with ENOSYS and a `kill report` rule no longer kill. */
                 if (agent_violation_serialize(a, f, &listener) < 0) {
                         fclose(f);
-                        hashmap_free(pipes);
                         return -ENOMEM;
                 }
                 if (listener >= 0)
                         fds[n++] = listener;
+                serialize_uid_lock(m, a, f, fds, &n);
                 if (a->pidfd < 0 || a->main_exited)
                         continue;
-                out = output_fd_of(pipes, a);
+                out = m->journal ? -EBADF : agent_output_read_fd(a, NULL, NULL);
+                if (out < 0)
+                        out = -1;
                 fprintf(f, "agent %s %d %d\n", a->name, a->pidfd, out);
                 fds[n++] = a->pidfd;
                 if (out >= 0)
                         fds[n++] = out;
         }
-        hashmap_free(pipes);
         if (fclose(f) != 0)
                 return -EIO;
         for (size_t i = 0; i < n; i++)
@@ -235,7 +214,7 @@ static PassedFds *passed_get(DaemonState *s, const char *name) {
                 free(p);
                 return NULL;
         }
-        p->pidfd = p->output_fd = p->listener_fd = -EBADF;
+        p->pidfd = p->output_fd = p->listener_fd = p->uid_lock_fd = -EBADF;
         if (hashmap_put(s->passed, p->name, p) < 0) {
                 free(p->name);
                 return mfree(p);
@@ -259,6 +238,7 @@ static int receive_carried(DaemonState *s, const char *kind, char *line) {
 
 static int receive_line(DaemonState *s, char *line) {
         char *w[4] = {};
+        unsigned uid;
         size_t n = 0;
         PassedFds *p;
 
@@ -272,6 +252,15 @@ static int receive_line(DaemonState *s, char *line) {
                 return take_fd(w[1], &s->notify_fd);
         if (n == 2 && strcmp(w[0], "lock") == 0)
                 return take_fd(w[1], &s->lock_fd);
+        if (n == 4 && strcmp(w[0], "uidlock") == 0) {
+                p = passed_get(s, w[1]);
+                if (!p)
+                        return -ENOMEM;
+                if (p->uid_lock_fd >= 0 || parse_uint(w[2], &uid) < 0)
+                        return -EBADMSG;
+                p->uid = (uid_t) uid;
+                return take_fd(w[3], &p->uid_lock_fd);
+        }
         if (n == 3 && strcmp(w[0], "listener") == 0) {
                 p = passed_get(s, w[1]);
                 if (!p)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "agent-freeze.h"
+#include "agent-output.h"
 #include "agent-violation.h"
 #include "agent.h"
 #include "daemon-state.h"
@@ -56,6 +57,7 @@ void daemon_state_loaded_done(Manager *m) {
                         safe_close(p->pidfd);
                         safe_close(p->output_fd);
                         safe_close(p->listener_fd);
+                        safe_close(p->uid_lock_fd);
                         agent_violations_free(p->violations);
                         free(p->name);
                         free(p);
@@ -88,6 +90,18 @@ int daemon_state_open(Manager *m) {
 
 static void file_name(char *buf, size_t n, const char *kind, const char *name) {
         snprintf(buf, n, "%s.%s", kind, name);
+}
+
+/* The pipe its running invocation writes its output into: after a crash,
+ * the one pipe the next daemon accepts from /proc/PID/fd/1. */
+static void agent_record_output(const Agent *a, AgentRecord *r) {
+        dev_t dev;
+        ino_t ino;
+
+        if (a->main_exited || agent_output_read_fd(a, &dev, &ino) < 0)
+                return;
+        r->output_dev = (uint64_t) dev;
+        r->output_ino = (uint64_t) ino;
 }
 
 /* The record of a as it is now; pointers into a (do not free). */
@@ -135,6 +149,7 @@ static void agent_record_of(Agent *a, StateEntry *e, AgentRecord *r) {
                 .listener = agent_violation_listener_record(a),
         };
         agent_freeze_save(a, &r->freeze);
+        agent_record_output(a, r);
         memcpy(r->invocation_id, a->invocation_id.bytes, 16);
 }
 

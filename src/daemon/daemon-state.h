@@ -12,7 +12,8 @@
  *   process is never adopted). An agent whose process is gone ends as
  *   `lost`, handled by its restart type.
  * - daemon-reexec.c is Reexecute(): the state written, the fds that must
- *   survive (pidfds, output pipes, the notify socket and its lock) handed
+ *   survive (pidfds, output pipes, the notify socket and its lock, dynamic
+ *   uid locks) handed
  *   to the new image, execve(). */
 #pragma once
 
@@ -31,6 +32,8 @@ typedef struct PassedFds {
         int pidfd;
         int output_fd;                   /* the read end of its log-file pipe, or -EBADF */
         int listener_fd;                 /* its seccomp listener, or -EBADF */
+        int uid_lock_fd;                 /* the lock of its dynamic uid, or -EBADF */
+        uid_t uid;                       /* that uid */
         struct AgentViolations *violations; /* what was counted and learned (agent-violation-carry.c) */
 } PassedFds;
 

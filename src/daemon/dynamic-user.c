@@ -436,9 +436,29 @@ int dynamic_user_acquire(DynamicUserPool *p, const char *name, const char *own_s
         return -EUSERS;
 }
 
-int dynamic_user_adopt(DynamicUserPool *p, const char *name, uid_t uid, char **ret_message) {
+/* A lock passed over Reexecute: ours if it is the lock file now in the
+ * directory for uid and flock() still finds it ours (our own lock is
+ * taken again, another's refused). Else -EBADF, and it is closed. */
+static int lock_check(DynamicUserPool *p, uid_t uid, int fd) {
+        _cleanup_close_ int owned = fd;
+        struct stat a, b;
+        char fn[16];
+
+        lock_file_name(uid, fn);
+        if (fstat(owned, &a) < 0 || fstatat(p->dir_fd, fn, &b, AT_SYMLINK_NOFOLLOW) < 0)
+                return -EBADF;
+        if (!S_ISREG(a.st_mode) || a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                return -EBADF;
+        if (flock(owned, LOCK_EX | LOCK_NB) < 0)
+                return -EBADF;
+        return TAKE_FD(owned);
+}
+
+/* fd: a lock for uid that we hold already (Reexecute), or -EBADF. */
+static int adopt(DynamicUserPool *p, const char *name, uid_t uid, int fd, char **ret_message) {
+        _cleanup_close_ int passed = fd;
         DynamicUser *u, *other;
-        int fd, r;
+        int r;
 
         if (!name || !*name || uid == 0 || uid > UID_MAX_VALID)
                 return -EINVAL;
@@ -461,7 +481,9 @@ int dynamic_user_adopt(DynamicUserPool *p, const char *name, uid_t uid, char **r
                 return -EBUSY;
         }
 
-        r = lock_take(p, uid, name);
+        r = passed >= 0 ? lock_check(p, uid, TAKE_FD(passed)) : -EBADF;
+        if (r < 0)
+                r = lock_take(p, uid, name);
         if (r < 0) {
                 if (r == -EBUSY)
                         message_set(ret_message, "uid %u is locked by another agentvisord (lock files in %s)", uid,
@@ -470,14 +492,28 @@ int dynamic_user_adopt(DynamicUserPool *p, const char *name, uid_t uid, char **r
                         message_set(ret_message, "Failed to lock %s/%u: %s", p->lock_dir, uid, strerror(-r));
                 return r;
         }
-        fd = r;
         if (u) {
-                u->lock_fd = fd;
+                u->lock_fd = r;
                 return 0;
         }
         if (other)
                 user_forget(p, other);
-        return user_add(p, name, uid, fd);
+        return user_add(p, name, uid, r);
+}
+
+int dynamic_user_adopt(DynamicUserPool *p, const char *name, uid_t uid, char **ret_message) {
+        return adopt(p, name, uid, -EBADF, ret_message);
+}
+
+int dynamic_user_adopt_fd(DynamicUserPool *p, const char *name, uid_t uid, int lock_fd, char **ret_message) {
+        return adopt(p, name, uid, lock_fd, ret_message);
+}
+
+int dynamic_user_lock_fd(const DynamicUserPool *p, const char *name) {
+        DynamicUser *u;
+
+        u = p && name ? hashmap_get(p->by_name, name) : NULL;
+        return u && u->lock_fd >= 0 ? u->lock_fd : -ENOENT;
 }
 
 int dynamic_user_release(DynamicUserPool *p, const char *name) {

@@ -95,6 +95,15 @@ int dynamic_user_acquire(DynamicUserPool *p, const char *name, const char *own_s
  * anyway. -EBUSY if another name of this pool or another agentvisord holds
  * it, -EEXIST if name holds a different uid. */
 int dynamic_user_adopt(DynamicUserPool *p, const char *name, uid_t uid, char **ret_message);
+/* The same with the lock for uid that the daemon's previous image held and
+ * passed over Reexecute (lock_fd, taken also on failure): kept, so that no
+ * other agentvisord could take the uid between the two images. A lock_fd that
+ * is not the lock file of uid in the lock directory, or not locked by us, is
+ * closed and the uid locked again, as by dynamic_user_adopt(). */
+int dynamic_user_adopt_fd(DynamicUserPool *p, const char *name, uid_t uid, int lock_fd, char **ret_message);
+/* The lock fd of the uid name holds (for Reexecute to pass it over; still
+ * the pool's), or -ENOENT. */
+int dynamic_user_lock_fd(const DynamicUserPool *p, const char *name);
 
 /* Call only once the agent's cgroup is empty: no process may run as the uid
  * when another agent can get it. Drops the lock and the lock file; the name

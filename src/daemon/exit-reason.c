@@ -60,9 +60,11 @@ ExitRecord exit_classify(const ExitFacts *f) {
 
         if (f->spawn_failed)
                 return (ExitRecord) { EXIT_REASON_SPAWN_FAILED, f->spawn_errno, KILLED_BY_NONE };
-        /* Nobody saw how it ended: no status, and no one to blame. */
+        /* Nobody saw how it ended: no status, and no one to blame; unless
+         * the daemon ended it itself for what was lost (the status is still
+         * not one it saw: the process may not be its child). */
         if (f->daemon_reason == EXIT_REASON_LOST)
-                return (ExitRecord) { EXIT_REASON_LOST, 0, KILLED_BY_NONE };
+                return (ExitRecord) { EXIT_REASON_LOST, 0, f->daemon_killed ? KILLED_BY_DAEMON : KILLED_BY_NONE };
 
         /* The OOM killer picks a victim by badness: it may be a child while
          * the main process then exits on its own. Any OOM kill in the group

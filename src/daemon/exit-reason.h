@@ -50,6 +50,10 @@ typedef struct ExitFacts {
         int code;                   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED of the main process */
         int status;                 /* exit code or signal */
         ExitReason daemon_reason;   /* why the daemon killed it, EXIT_REASON_NONE if it did not */
+        /* With daemon_reason EXIT_REASON_LOST: the daemon killed it itself
+         * (its seccomp listener was lost with a crashed daemon), rather than
+         * finding it gone. */
+        bool daemon_killed;
         int daemon_signal;          /* a signal the daemon sent on request (KillAgent), 0 if none */
         uint64_t oom_kills;         /* OOM kills in its cgroup during this invocation */
         bool has_filter;            /* it ran under a seccomp policy */

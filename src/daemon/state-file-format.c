@@ -124,6 +124,10 @@ int agent_record_format(const AgentRecord *r, char **ret) {
         put_u64(f, "OOMScoreAdjustSet", r->oom_score_adj_set);
         put_u64(f, "FrozenTotalUSec", r->frozen_total);
         put_u64(f, "SeccompListener", r->listener);
+        if (r->output_ino != 0) {
+                put_u64(f, "OutputPipeDevice", r->output_dev);
+                put_u64(f, "OutputPipeInode", r->output_ino);
+        }
         if (r->freeze.mode != FREEZE_RECORD_NONE) {
                 static const char *const left[FREEZE_RECORD_TIMERS] = {
                         "FrozenRuntimeLeftUSec", "FrozenCPULeftUSec", "FrozenStartLeftUSec",

@@ -350,6 +350,9 @@ static const struct { const char *key; FieldType type; size_t offset; } agent_fi
         { "FrozenHealthLeftUSec", F_U64, R(freeze.left[4]) },
         { "FrozenSince", F_U64, R(freeze.since) },
         { "SeccompListener", F_UNSIGNED, R(listener) },
+        /* Version 3. */
+        { "OutputPipeDevice", F_U64, R(output_dev) },
+        { "OutputPipeInode", F_U64, R(output_ino) },
 };
 #undef R
 

@@ -30,8 +30,11 @@
 #include "time-util.h"
 
 /* 2: the freeze (Frozen*) and the seccomp listener (SeccompListener=) of
- * an agent. Version 1 files are read as having neither. */
-#define STATE_FILE_VERSION 2
+ * an agent. Version 1 files are read as having neither.
+ * 3: the identity of the invocation's output pipe (OutputPipeDevice=,
+ * OutputPipeInode=). Older files have none: after a crash their agents'
+ * output is not taken over. */
+#define STATE_FILE_VERSION 3
 /* A state file larger than this is not one of ours. */
 #define STATE_FILE_SIZE_MAX (1024U * 1024U)
 #define STATE_DIR_NAME "state"
@@ -111,6 +114,9 @@ typedef struct AgentRecord {
         usec_t frozen_total;             /* time frozen in ended freezes: timers count running time */
         FreezeRecord freeze;
         unsigned listener;               /* ListenerRecord */
+        /* The pipe to its log file (st_dev, st_ino; 0: none): after a crash,
+         * the only one the daemon takes over from /proc/PID/fd/1. */
+        uint64_t output_dev, output_ino;
 } AgentRecord;
 
 typedef struct SupervisorRecord {

@@ -374,6 +374,42 @@ static void test_adopt(void **state) {
         dynamic_user_pool_free(p);
 }
 
+/* Reexecute: the new image takes over the very lock the old one held (the
+ * same open file, passed across execve()), so it is never free between the
+ * two; an fd that is not that lock is closed and the uid locked again. */
+static void test_adopt_fd(void **state) {
+        FakeDb db = {};
+        DynamicUserPool *old = pool_new(LO, LO + 9, &db), *new = pool_new(LO, LO + 9, &db);
+        DynamicUserPool *other = pool_new(LO, LO + 9, &db);
+        char path[sizeof lock_dir + 16];
+        uid_t u = acquire(old, "one"), u2 = u == LO + 9 ? LO : u + 1;
+        int fd;
+
+        assert_int_equal(dynamic_user_lock_fd(old, "nobody"), -ENOENT);
+        fd = dynamic_user_lock_fd(old, "one");
+        check(fd >= 0, "no lock fd for a held uid");
+        /* The same open file, as execve() leaves it. */
+        assert_int_equal(dynamic_user_adopt_fd(new, "one", u, dup(fd), NULL), 0);
+        check(dynamic_user_get(new, "one", NULL) == 1, "passed lock not held");
+        check(dynamic_user_lock_fd(new, "one") >= 0, "passed lock has no fd");
+        assert_int_equal(dynamic_user_adopt(other, "x", u, NULL), -EBUSY);
+
+        /* The lock file opened anew is another open file: its flock() is
+         * refused, and locking again fails too, as the uid is held. */
+        snprintf(path, sizeof path, "%s/%u", lock_dir, u);
+        fd = open(path, O_RDWR | O_CLOEXEC);
+        check(fd >= 0, "open %s: %m", path);
+        assert_int_equal(dynamic_user_adopt_fd(other, "one", u, fd, NULL), -EBUSY);
+
+        /* Not a lock file of that uid: locked again. */
+        fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        assert_int_equal(dynamic_user_adopt_fd(other, "two", u2, fd, NULL), 0);
+        check(lock_file_exists(u2) && dynamic_user_get(other, "two", NULL) == 1, "not locked again");
+        dynamic_user_pool_free(other);
+        dynamic_user_pool_free(new);
+        dynamic_user_pool_free(old);
+}
+
 static void test_pool_new_errors(void **state) {
         DynamicUserPool *p = NULL;
         char *m = NULL;
@@ -459,6 +495,7 @@ int main(void) {
                 cmocka_unit_test(test_remembered_reused_last),
                 cmocka_unit_test(test_veto_state_directory_owner),
                 cmocka_unit_test(test_adopt),
+                cmocka_unit_test(test_adopt_fd),
                 cmocka_unit_test(test_pool_new_errors),
                 cmocka_unit_test(test_lookup_nss),
                 cmocka_unit_test(test_range_parse),

@@ -97,6 +97,10 @@ static void test_lost(void **state) {
         assert_record((ExitFacts) { .daemon_reason = EXIT_REASON_LOST, .code = CLD_KILLED, .status = 9 },
                       EXIT_REASON_LOST, 0, KILLED_BY_NONE);
         assert_false(exit_reason_is_normal(EXIT_REASON_LOST, 0));
+        /* Ended by the daemon because its seccomp listener was lost. */
+        assert_record((ExitFacts) { .daemon_reason = EXIT_REASON_LOST, .daemon_killed = true, .code = CLD_KILLED,
+                                    .status = 9 },
+                      EXIT_REASON_LOST, 0, KILLED_BY_DAEMON);
         assert_string_equal(exit_reason_to_string(EXIT_REASON_LOST), "lost");
 }
 

@@ -68,6 +68,8 @@ static void fill(AgentRecord *r) {
         r->freeze = (FreezeRecord) { .mode = FREEZE_RECORD_ESCALATION, .paused = 0x11, .since = 777,
                                      .left = { 4000000, 0, 0, 0, 1 } };
         r->listener = LISTENER_RECORD_LOST;
+        r->output_dev = 15;
+        r->output_ino = 6694136;
         r->spec.exec = list("/bin/sh", "-c", "echo 'a b'\n\\x", "", NULL);
         r->spec.environment = list("A=1 2", NULL);
         r->spec.allow_tcp_connect = list(NULL);      /* empty, not NULL: nothing allowed */
@@ -141,6 +143,8 @@ static void test_agent_round_trip(void **state) {
         assert_int_equal(back.freeze.left[0], 4000000);
         assert_int_equal(back.freeze.left[4], 1);
         assert_int_equal(back.listener, LISTENER_RECORD_LOST);
+        assert_int_equal(back.output_dev, 15);
+        assert_int_equal(back.output_ino, 6694136);
         assert_int_equal(strv_length(back.spec.exec), 4);
         assert_string_equal(back.spec.exec[2], "echo 'a b'\n\\x");
         assert_string_equal(back.spec.exec[3], "");
@@ -198,7 +202,7 @@ static void assert_refused(const char *text, int error, const char *needle) {
 
 static void test_refused(void **state) {
         /* An older daemon refuses a newer file, naming both versions. */
-        assert_refused("Version=3\nName=x\n", -EPROTONOSUPPORT, "version 3 is newer than this daemon reads (up to 2)");
+        assert_refused("Version=4\nName=x\n", -EPROTONOSUPPORT, "version 4 is newer than this daemon reads (up to 3)");
         assert_refused("Name=x\n", -EBADMSG, "does not begin with Version=");
         assert_refused("Version=1\nName=x\nBogus=1\n", -EBADMSG, "agent.x:3: unknown key Bogus=");
         assert_refused("Version=1\nName=x\nSpec.Nope=1\n", -EBADMSG, "unknown agent key Spec.Nope=");

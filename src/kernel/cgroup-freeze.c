@@ -186,6 +186,30 @@ int cgroup_is_frozen(Cgroup *c) {
         }
 }
 
+int cgroup_kernel_frozen(const Cgroup *c) {
+        _cleanup_free_ char *dir = NULL, *state = NULL, *s = NULL;
+        uint64_t v;
+        int k;
+
+        k = cgfs_read_keyed(c->fd, "cgroup.events", "frozen", &v);
+        if (k >= 0 && v > 0)
+                return 1;
+        k = cgfs_read(c->fd, "cgroup.freeze", &s);
+        if (k >= 0 && s[0] == '1')
+                return 1;
+        if (!c->root->freezer_v1_dir)
+                return 0;
+        s = mfree(s);
+        dir = v1_dir(c);
+        state = dir ? path_join(dir, "freezer.state") : NULL;
+        if (!state)
+                return -ENOMEM;
+        k = cgfs_read(AT_FDCWD, state, &s);
+        if (k < 0)
+                return k == -ENOENT ? 0 : k;
+        return strncmp(s, "THAWED", 6) != 0;
+}
+
 bool cgroup_freeze_notifies(Cgroup *c) {
         return cgroup_root_freezer(c->root) == CGROUP_FREEZER_V2;
 }

@@ -30,6 +30,12 @@ int cgroup_freeze(Cgroup *c, bool freeze);
  * v1, processes that joined c's v2 group since (forked before their parent
  * stopped) are moved into the frozen group here, where they stop too. */
 int cgroup_is_frozen(Cgroup *c);
+/* Read only, for whoever froze it (the daemon or anyone else): 1 when c's
+ * v2 group is frozen or freezing (cgroup.events "frozen 1", which an
+ * ancestor's freeze sets too, or cgroup.freeze 1), or its v1 freezer group is
+ * not THAWED; 0 otherwise, also where there is no freezer. A process cloned
+ * into such a group stops before it can exec, and a vfork()ing parent with it. */
+int cgroup_kernel_frozen(const Cgroup *c);
 /* Whether a completed freeze shows in cgroup.events ("frozen 1"), which
  * inotify reports (v2); if not, cgroup_is_frozen() must be polled (v1). */
 bool cgroup_freeze_notifies(Cgroup *c);

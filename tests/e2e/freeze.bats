@@ -228,3 +228,41 @@ EOF
         [[ $status != 0 ]] || av_fail "nobody could freeze an agent"
         [[ $(av_prop t2 State) == running ]]
 }
+
+@test "frozen behind the daemon's back: no health check is spawned into it, the daemon answers, agentctl thaw thaws it" {
+        local cgdir
+        av_type checked <<EOF2
+[Agent]
+Exec=/bin/sh $T/bin/ticker $T/out/count --marker $AV_TOKEN
+HealthCheck=$PROBE exit 0
+HealthCheckIntervalSec=1
+EOF2
+        av_start
+        av_start_agent checked c1
+        av_wait_prop c1 State running
+        av_wait_prop c1 Health healthy 5
+        cgdir=$(av_cgroup_dir c1)
+        [[ -w $cgdir/cgroup.freeze ]] || skip "no cgroup.freeze in the agent's v2 group"
+
+        # Not through agentvisor: the daemon has no record of this freeze.
+        echo 1 >"$cgdir/cgroup.freeze"
+        av_wait_until 5 "the kernel to freeze c1" grep -qx 'frozen 1' "$cgdir/cgroup.events"
+        counter_still
+        # Two check intervals: a check cloned into the frozen group would
+        # stop before its exec, and the daemon with it.
+        sleep 2
+        run timeout 5 busctl --address="$AV_BUS" -- call org.agentvisor1 /org/agentvisor1 \
+                org.agentvisor1.Manager ListAgents
+        [[ $status == 0 ]] || av_fail "ListAgents did not answer while c1 was frozen from outside ($status): $output"
+        grep -q "agent c1: its cgroup is frozen (not by agentvisor): health check skipped" "$T/daemon.log" ||
+                av_fail "no health check was skipped: $(grep 'agent c1' "$T/daemon.log" | tail -5)"
+        [[ $(av_prop c1 HealthCheckFailures) == 0 ]] || av_fail "HealthCheckFailures $(av_prop c1 HealthCheckFailures)"
+
+        run timeout 10 "$AGENTCTL" thaw c1
+        [[ $status == 0 ]] || av_fail "agentctl thaw: $status $output"
+        [[ $(cat "$cgdir/cgroup.freeze") == 0 ]] || av_fail "cgroup.freeze is still $(cat "$cgdir/cgroup.freeze")"
+        av_wait_until 5 "the kernel to thaw c1" grep -qx 'frozen 0' "$cgdir/cgroup.events"
+        counter_moves
+        grep -q "agent c1: thawed (it was frozen outside agentvisor)" "$T/daemon.log" || av_fail "the thaw was not logged"
+        [[ $(av_prop c1 State) == running ]]
+}

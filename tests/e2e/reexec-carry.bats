@@ -231,6 +231,8 @@ counter_still() {
         av_wait_until 5 "killer's old process $kill_pid to be killed" bash -c '! kill -0 "$1" 2>/dev/null' _ "$kill_pid"
         av_wait_prop killer State running 10
         grep -q "agent killer: ended: lost" "$T/daemon.log" || av_fail "killer did not end as lost"
+        grep -q "agent killer: ended: lost (status 0, killed by daemon)" "$T/daemon.log" ||
+                av_fail "killer's end is not reported as the daemon's kill: $(grep 'agent killer: ended' "$T/daemon.log")"
         [[ $(av_prop killer MainPID) != "$kill_pid" ]]
         [[ $(av_prop killer PolicyReportLost) == false ]]
         grep -q "killer.*seccomp listener was lost.*kill" "$T/daemon.log" || av_fail "no error naming killer in daemon.log"

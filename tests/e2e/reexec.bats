@@ -226,7 +226,7 @@ EOF
         chmod 600 "$(state_dir)/agent.new" "$(state_dir)/agent.junk"
         chmod 644 "$(state_dir)/agent.open"
         av_start
-        grep -q "state file $(state_dir)/agent.new: agent.new: format version 99 is newer than this daemon reads (up to 2)" "$T/daemon.log" ||
+        grep -q "state file $(state_dir)/agent.new: agent.new: format version 99 is newer than this daemon reads (up to 3)" "$T/daemon.log" ||
                 av_fail "no clear line for the newer file"
         grep -q "agent.junk: agent.junk:3: MainPID=twelve is not a number" "$T/daemon.log" ||
                 av_fail "no clear line for the malformed file"
@@ -353,7 +353,7 @@ more_lines_than() {
         av_wait_prop t1 State exited 10
         av_wait_until 5 "the state files of k1, t1 and root" \
                 test -f "$(state_dir)/agent.k1" -a -f "$(state_dir)/agent.t1" -a -f "$(state_dir)/supervisor.root"
-        grep -qx "Version=2" "$(state_dir)/agent.k1"
+        grep -qx "Version=3" "$(state_dir)/agent.k1"
         grep -qx "Name=k1" "$(state_dir)/agent.k1"
         grep -qx "MainPID=$(av_prop k1 MainPID)" "$(state_dir)/agent.k1" || av_fail "agent.k1: $(cat "$(state_dir)/agent.k1")"
         grep -qx "Core=held" "$(state_dir)/agent.t1" || av_fail "agent.t1: $(cat "$(state_dir)/agent.t1")"
@@ -446,4 +446,102 @@ EOF2
 
 more_checks_than() {
         [[ $(av_count_lines "$T/out/checks") -gt $1 ]]
+}
+
+# The inode of what PID's fd FD is.
+fd_inode() {
+        stat -L -c %i "/proc/$1/fd/$2" 2>/dev/null
+}
+
+same_pipe() {
+        [[ -n $(fd_inode "$1" 1) && $(fd_inode "$1" 1) == $(fd_inode "$2" 1) ]]
+}
+
+@test "Reexecute passes each agent's own output pipe: one that points its stdout at another agent's pipe does not kill that agent" {
+        local vpid tpid n
+        # The pipe is the daemon's (root's, 0600): an agent of the same uid
+        # takes it with pidfd_getfd(), which its policy here allows.
+        mkdir -p "$T/policies"
+        echo "default allow" >"$T/policies/open.policy"
+        av_config "Daemon.PolicyPath=$T/policies:$POLICY_DIR"
+        av_start
+        av_run victim -- /bin/sh -c 'while :; do echo tick; sleep 0.1; done' --marker "$AV_TOKEN"
+        av_wait_prop victim State running 10
+        vpid=$(av_prop victim MainPID)
+        [[ -x /usr/bin/python3 ]] || skip "no /usr/bin/python3"
+        av_run thief Policy s open -- /usr/bin/python3 -c '
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.syscall(438, os.pidfd_open(int(sys.argv[1])), 1, 0)   # pidfd_getfd
+if fd < 0:
+    sys.exit("pidfd_getfd: " + os.strerror(ctypes.get_errno()))
+os.dup2(fd, 1)
+os.close(fd)
+while True:
+    time.sleep(0.2)
+' "$vpid" --marker "$AV_TOKEN"
+        sleep 1
+        [[ $(av_prop thief State) == running ]] || av_fail "thief: $(cat "$T/log/thief.log")"
+        tpid=$(av_prop thief MainPID)
+        av_wait_until 5 "the thief's stdout to be the victim's pipe" same_pipe "$tpid" "$vpid"
+        av_wait_until 5 "victim to write its first lines" more_lines_than victim 3
+
+        reexec
+        n=$(log_lines victim)
+        av_wait_until 5 "victim's output to go on after Reexecute" more_lines_than victim $((n + 5))
+        [[ $(av_prop victim MainPID) == "$vpid" && $(av_prop victim State) == running ]] ||
+                av_fail "victim did not survive Reexecute: $(av_prop victim ExitReason) $(av_prop victim ExitStatus)"
+        [[ $(av_prop thief MainPID) == "$tpid" && $(av_prop thief State) == running ]] || av_fail "thief is gone"
+        grep -q "Ignoring a bad line" "$T/daemon.log" && av_fail "the new image refused a line of the fd list"
+        true
+}
+
+@test "after a crash, an agent's stdout swapped for a FIFO of its own is not opened by the daemon" {
+        local pid
+        av_start
+        av_run swap -- /bin/sh -c "mkfifo $T/out/fifo && exec 1<>$T/out/fifo; while :; do sleep 0.2; done" \
+                --marker "$AV_TOKEN"
+        av_wait_prop swap State running 10
+        pid=$(av_prop swap MainPID)
+        av_wait_until 5 "swap's stdout to be its FIFO" bash -c '[[ $(readlink "/proc/$1/fd/1") == "$2" ]]' _ \
+                "$pid" "$T/out/fifo"
+        grep -q "^OutputPipeInode=" "$(state_dir)/agent.swap" || av_fail "no pipe recorded: $(cat "$(state_dir)/agent.swap")"
+        kill_daemon
+        av_start
+        [[ $(av_prop swap MainPID) == "$pid" && $(av_prop swap State) == running ]] || av_fail "swap was not taken over"
+        grep -q "agent swap: its output could not be taken over" "$T/daemon.log" ||
+                av_fail "the daemon took over what swap's fd 1 now is"
+        ! ls -l "/proc/$AV_DAEMON_PID/fd" | grep -qF "$T/out/fifo" || av_fail "the daemon opened swap's FIFO"
+}
+
+@test "Reexecute keeps a dynamic uid's lock held: another agentvisord waiting for it never gets it" {
+        local uid pid waiter
+        av_type dyn <<EOF2
+[Agent]
+User=dynamic
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+EOF2
+        av_start
+        av_start_agent dyn d1
+        av_wait_prop d1 State running 10
+        uid=$(av_prop d1 UID)
+        pid=$(av_prop d1 MainPID)
+        [[ -e $AV_RUN/dynamic-uid/$uid ]] || av_fail "no lock file for d1's uid $uid"
+        # Another agentvisord sharing the lock directory, waiting for the uid.
+        flock -x -w 10 "$AV_RUN/dynamic-uid/$uid" -c "touch $T/out/got-lock; sleep 2" &
+        waiter=$!
+        sleep 0.3
+        reexec
+        sleep 1
+        [[ ! -e $T/out/got-lock ]] || av_fail "the waiting process got d1's uid lock during the re-exec"
+        [[ $(av_prop d1 UID) == "$uid" && $(av_prop d1 MainPID) == "$pid" && $(av_prop d1 State) == running ]] ||
+                av_fail "d1 after Reexecute: uid $(av_prop d1 UID) state $(av_prop d1 State)"
+        grep -q "cannot hold its dynamic uid" "$T/daemon.log" && av_fail "the new image could not hold d1's uid"
+        kill "$waiter" 2>/dev/null || true
+        wait "$waiter" 2>/dev/null || true
+        # Still ours, once more: a Reexecute after one passed the lock.
+        reexec
+        [[ $(av_prop d1 State) == running ]]
+        flock -x -n "$AV_RUN/dynamic-uid/$uid" true && av_fail "d1's uid lock is free after two re-execs"
+        true
 }
