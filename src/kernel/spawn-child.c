@@ -283,6 +283,15 @@ static _child_ void child_confine(ChildContext *ctx) {
                 child_fail(ctx, "seccomp");
 }
 
+/* SpawnParams.test_stops_before_exec: what a process of the agent's uid
+ * can do to us from here on (spawn-wait.c). */
+static _child_ void child_test_stops(ChildContext *ctx) {
+        long pid = syscall(SYS_getpid);
+
+        for (unsigned i = 0; i < ctx->p->test_stops_before_exec; i++)
+                (void) syscall(SYS_kill, pid, SIGSTOP);
+}
+
 _child_ _noreturn_ int spawn_child_main(void *userdata) {
         ChildContext *ctx = userdata;
         const SpawnParams *p = ctx->p;
@@ -311,6 +320,8 @@ _child_ _noreturn_ int spawn_child_main(void *userdata) {
 
         child_sandbox(ctx);
         child_identity(ctx);
+        if (p->test_stops_before_exec > 0)
+                child_test_stops(ctx);
 
         if (syscall(SYS_chdir, p->working_directory ? p->working_directory : "/") < 0)
                 child_fail(ctx, "chdir");
