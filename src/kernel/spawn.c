@@ -376,6 +376,27 @@ static int params_check(const SpawnParams *p) {
         return sandbox_ns_validate(&p->ns);
 }
 
+/* The child failed before its exec, or was killed for not getting there. */
+static int child_failed(ChildContext *ctx, int pidfd, const char **ret_failed_step) {
+        const SpawnParams *p = ctx->p;
+        siginfo_t si;
+
+        /* Taken before an exec that then failed: nobody to answer. */
+        if (p->notify_filter && *p->ret_listener_fd >= 0)
+                *p->ret_listener_fd = safe_close(*p->ret_listener_fd);
+
+        /* Gone from our memory: reaped at once. Not gone after SIGKILL: its
+         * zombie stays ours, like its memory. */
+        if (ctx->abandoned)
+                area_abandon();
+        else
+                (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED));
+        safe_close(pidfd);
+        if (ret_failed_step)
+                *ret_failed_step = ctx->step;
+        return ctx->error;
+}
+
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step) {
         ChildContext *ctx;
         ChildContext init = {
@@ -436,24 +457,8 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
 
         if (pid < 0)
                 return pid;
-        if (ctx->error < 0) {
-                siginfo_t si;
-
-                /* Taken before an exec that then failed: nobody to answer. */
-                if (p->notify_filter && *p->ret_listener_fd >= 0)
-                        *p->ret_listener_fd = safe_close(*p->ret_listener_fd);
-
-                /* Gone from our memory: reaped at once. Not gone after
-                 * SIGKILL: its zombie stays ours, like its memory. */
-                if (ctx->abandoned)
-                        area_abandon();
-                else
-                        (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED));
-                safe_close(pidfd);
-                if (ret_failed_step)
-                        *ret_failed_step = ctx->step;
-                return ctx->error;
-        }
+        if (ctx->error < 0)
+                return child_failed(ctx, pidfd, ret_failed_step);
 
         *ret_pid = pid;
         *ret_pidfd = pidfd;
