@@ -16,6 +16,10 @@
  *   child gets a SIGCONT through its pidfd: a stop is the only legitimate
  *   cause of a long wait (a SIGCONT is harmless to a running child: its
  *   default action, which the child restores, is to be ignored).
+ * - A child found stopped at STOPS_BEFORE_KILL of those checks is being
+ *   kept stopped by its user (it stops again after each SIGCONT): it is
+ *   killed at once, rather than handing that user the daemon's loop until
+ *   the deadline at every start. A legitimate child is never stopped.
  * - At the deadline the child is SIGKILLed through its pidfd and the spawn
  *   fails. We return only once the kernel has cleared child_tid, i.e. once
  *   the child can no longer touch our memory; a SIGKILLed child that never
@@ -32,6 +36,7 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "macro.h"
@@ -39,6 +44,11 @@
 
 #if HAVE_CLONE3_ASM
 long av_syscall4(long nr, long a1, long a2, long a3, long a4);
+long av_syscall5(long nr, long a1, long a2, long a3, long a4, long a5);
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 #define NSEC_PER_SEC_ 1000000000ULL
 /* Each sleep: a listener's READY wake sent just before we sleep (it wakes
@@ -46,6 +56,8 @@ long av_syscall4(long nr, long a1, long a2, long a3, long a4);
 #define SLICE_NSEC (10ULL * 1000 * 1000)
 /* Consecutive empty slices before a SIGCONT: ~50 ms. */
 #define SLICES_BEFORE_CONT 5
+/* Checks that found the child stopped before it is killed: ~250 ms. */
+#define STOPS_BEFORE_KILL 5
 /* How long a SIGKILLed child may take to leave our memory. */
 #define KILL_GRACE_NSEC (2ULL * NSEC_PER_SEC_)
 
@@ -71,9 +83,18 @@ static void signal_child(int pidfd, int sig) {
         (void) av_syscall4(SYS_pidfd_send_signal, pidfd, sig, 0, 0);
 }
 
+/* Whether the child is in a job-control stop, as waitid() reports it
+ * without consuming the report (the siginfo is ours, on our stack). */
+static bool child_stopped(int pidfd) {
+        siginfo_t si = {};
+
+        return av_syscall5(SYS_waitid, P_PIDFD, pidfd, (long) &si, WSTOPPED | WNOHANG | WNOWAIT, 0) == 0 &&
+               si.si_pid != 0;
+}
+
 int spawn_child_wait(ChildContext *ctx, int pidfd, uint64_t timeout_nsec) {
         uint64_t deadline = now_nsec() + timeout_nsec, now;
-        unsigned idle = 0;
+        unsigned idle = 0, stops = 0;
 
         for (;;) {
                 uint32_t tid = __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE);
@@ -91,13 +112,15 @@ int spawn_child_wait(ChildContext *ctx, int pidfd, uint64_t timeout_nsec) {
                 if (sleep_on_tid(ctx, tid, MIN(SLICE_NSEC, deadline - now)) != -ETIMEDOUT)
                         idle = 0;
                 else if (++idle >= SLICES_BEFORE_CONT) {
+                        if (child_stopped(pidfd) && ++stops >= STOPS_BEFORE_KILL)
+                                break;
                         signal_child(pidfd, SIGCONT);
                         idle = 0;
                 }
         }
 
-        /* Stopped again and again, or stuck: it never runs user code again
-         * after this, and its exit clears child_tid. */
+        /* Kept stopped, or stuck: it never runs user code again after
+         * this, and its exit clears child_tid. */
         signal_child(pidfd, SIGKILL);
         deadline = now_nsec() + KILL_GRACE_NSEC;
         for (;;) {

@@ -62,15 +62,18 @@ typedef struct SpawnParams {
          * is SIGKILLed and the spawn fails (SPAWN_STUCK_STEP); 0: the
          * default, SPAWN_EXEC_TIMEOUT_USEC. */
         uint64_t exec_timeout_usec;
-        /* Tests only: the child SIGSTOPs itself this many times after
-         * taking the agent's ids, before its filters (UINT_MAX: whenever
-         * it is continued). 0 in the daemon. */
+        /* Tests only, 0/false in the daemon: after taking the agent's ids,
+         * before its filters, the child SIGSTOPs itself this many times
+         * (UINT_MAX: whenever it is continued), then, with
+         * test_hangs_before_exec, sleeps until killed (stuck, not stopped). */
         unsigned test_stops_before_exec;
+        bool test_hangs_before_exec;
 } SpawnParams;
 
 #define SPAWN_EXEC_TIMEOUT_USEC (5ULL * 1000 * 1000)
-/* The failed step of a child that did not exec (or fail) in time: it was
- * SIGKILLed; spawn() returns -ETIMEDOUT. */
+/* The failed step of a child that did not exec (or fail) in time, or was
+ * found stopped again and again (about 250 ms): it was SIGKILLed; spawn()
+ * returns -ETIMEDOUT. */
 #define SPAWN_STUCK_STEP "spawn child stopped/stuck before exec"
 
 #define SPAWN_PID_SLOT_SIZE 11

@@ -141,12 +141,21 @@ static void expect_stuck(SpawnParams *p, double min_sec, double max_sec) {
         check(group_empty(), "a process is left in the agent's group");
 }
 
-/* Stopped whenever it is continued: killed at the deadline. */
-static void test_stopped_forever_fails_at_deadline(void **state) {
+/* Stopped again whenever it is continued: found stopped at 5 checks ~50 ms
+ * apart, killed at once, long before the default 5 s deadline. */
+static void test_stopped_forever_is_killed(void **state) {
+        SpawnParams p = params();
+
+        p.test_stops_before_exec = UINT_MAX;
+        expect_stuck(&p, 0.2, 1.5);
+}
+
+/* Stuck without a stop: killed at the deadline. */
+static void test_hung_fails_at_deadline(void **state) {
         SpawnParams p = params();
 
         p.exec_timeout_usec = 1000 * 1000;
-        p.test_stops_before_exec = UINT_MAX;
+        p.test_hangs_before_exec = true;
         expect_stuck(&p, 0.9, 3.5);
 }
 
@@ -154,7 +163,7 @@ static void test_stopped_forever_fails_at_deadline(void **state) {
 static void test_default_deadline(void **state) {
         SpawnParams p = params();
 
-        p.test_stops_before_exec = UINT_MAX;
+        p.test_hangs_before_exec = true;
         expect_stuck(&p, 4.9, 7.5);
 }
 
@@ -259,7 +268,8 @@ static void test_same_uid_stopper(void **state) {
 
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_stopped_forever_fails_at_deadline, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_stopped_forever_is_killed, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_hung_fails_at_deadline, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_stopped_once_is_continued, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_same_uid_stopper, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_default_deadline, test_setup, test_teardown),

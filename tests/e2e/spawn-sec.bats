@@ -23,9 +23,9 @@ teardown() {
         av_teardown
 }
 
-# ListAgents answered, N times, 0.5 s apart. Within 8 s: spawn() waits at
-# most 5 s for a child kept stopped, then kills it (2 s grace at most); a
-# daemon held by CLONE_VFORK never answered again.
+# ListAgents answered, N times, 0.5 s apart, each within 2 s: spawn() kills
+# a child found stopped at 5 checks ~50 ms apart (and waits 5 s at most for
+# any child); a daemon held by CLONE_VFORK never answered again.
 list_agents_answers() {
         local n=$1 i start end
         for ((i = 0; i < n; i++)); do
@@ -35,7 +35,7 @@ list_agents_answers() {
                         av_fail "ListAgents got no answer within 10 s (call $i): the daemon hangs" || return 1
                 end=$(av_now_ms)
                 echo "ListAgents took $((end - start)) ms"
-                ((end - start < 8000)) || av_fail "ListAgents took $((end - start)) ms" || return 1
+                ((end - start < 2000)) || av_fail "ListAgents took $((end - start)) ms" || return 1
                 sleep 0.5
         done
 }
