@@ -178,11 +178,11 @@ static int on_listener(sd_event_source *s, int fd, uint32_t revents, void *userd
 }
 
 /* User notification, and a spawn() that can hand the listener over
- * (clone3, and pidfd_getfd() which came after it). */
+ * (clone3, and pidfd_getfd() which came after it), probed at start with
+ * pidfd_getfd() actually allowed (CAP_SYS_PTRACE, no seccomp filter on the
+ * daemon refusing it): kernel_features_probe(). */
 static bool can_notify(const Agent *a) {
-        const KernelFeatures *f = &a->manager->features;
-
-        return f->seccomp_notify && f->clone3_into_cgroup && spawn_listener_supported();
+        return a->manager->features.seccomp_notify_handover;
 }
 
 int agent_violation_prepare(Agent *a, SpawnParams *p, int *listener_fd) {

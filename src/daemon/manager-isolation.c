@@ -68,6 +68,13 @@ static void probe_features(Manager *m) {
         if (kernel_features_to_strv(&m->features, &l) >= 0)
                 j = strv_join(l, " ");
         log_info("kernel features: %s", j ?: "(unknown)");
+        /* Policies that report then load their plain filter: every rule
+         * still acts (agent-violation.c can_notify()). */
+        if (m->features.pidfd_getfd_error < 0)
+                log_warning("reporting disabled: pidfd_getfd refused (%s; the daemon needs CAP_SYS_PTRACE and "
+                            "pidfd_getfd allowed by its seccomp filter); report rules still act, unreported, "
+                            "and learn mode is refused",
+                            strerror(-m->features.pidfd_getfd_error));
 }
 
 /* How many network namespaces are kept ready: a burst of PrivateNetwork=

@@ -52,6 +52,23 @@ av_syscall4:
         .cfi_endproc
         .size   av_syscall4, .-av_syscall4
 
+/* av_syscall5(nr, a1, a2, a3, a4, a5): the same with a fifth argument. */
+        .globl  av_syscall5
+        .hidden av_syscall5
+        .type   av_syscall5, @function
+av_syscall5:
+        .cfi_startproc
+        movq    %rdi, %rax
+        movq    %rsi, %rdi
+        movq    %rdx, %rsi
+        movq    %rcx, %rdx
+        movq    %r8, %r10
+        movq    %r9, %r8
+        syscall
+        ret
+        .cfi_endproc
+        .size   av_syscall5, .-av_syscall5
+
 #elif defined(__aarch64__)
 
         .text
@@ -92,6 +109,23 @@ av_syscall4:
         ret
         .cfi_endproc
         .size   av_syscall4, .-av_syscall4
+
+/* av_syscall5(nr, a1, a2, a3, a4, a5): see the x86_64 version. */
+        .globl  av_syscall5
+        .hidden av_syscall5
+        .type   av_syscall5, %function
+av_syscall5:
+        .cfi_startproc
+        mov     x8, x0
+        mov     x0, x1
+        mov     x1, x2
+        mov     x2, x3
+        mov     x3, x4
+        mov     x4, x5
+        svc     #0
+        ret
+        .cfi_endproc
+        .size   av_syscall5, .-av_syscall5
 
 #else
 #error "clone3.S is only built for x86_64 and aarch64 (HAVE_CLONE3_ASM)"

@@ -5,6 +5,7 @@
  * checks (EBADF/EINVAL rather than ENOSYS), or a sysctl. */
 
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <limits.h>
@@ -12,6 +13,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -20,6 +23,7 @@
 #include "kernel-features.h"
 #include "macro.h"
 #include "sandbox-landlock.h"
+#include "spawn.h"
 #include "strv.h"
 
 #ifndef SO_PASSPIDFD
@@ -118,6 +122,60 @@ static bool sockopt_probe(int fd, int option) {
         return fd >= 0 && getsockopt(fd, SOL_SOCKET, option, &v, &len) >= 0;
 }
 
+/* The probe child of pidfd_getfd_probe(): takes uid and gid 65534, as a
+ * spawn child takes the agent's (which also makes it non-dumpable), says so
+ * on the pipe and waits to be killed (10 s at most). Raw syscalls only. */
+_noreturn_ static void handover_child(int ready_fd) {
+        struct timespec limit = { .tv_sec = 10 };
+
+        if (syscall(SYS_setresgid, 65534, 65534, 65534) < 0 || syscall(SYS_setresuid, 65534, 65534, 65534) < 0)
+                syscall(SYS_exit_group, 1);
+        /* The change of ids cleared it: set again, for a daemon killed now. */
+        (void) syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        (void) syscall(SYS_write, ready_fd, "r", 1);
+        (void) syscall(SYS_ppoll, NULL, 0, &limit, NULL, 0);
+        syscall(SYS_exit_group, 0);
+        __builtin_unreachable();
+}
+
+/* What spawn() does for a reporting policy, on a child of another uid: take
+ * one of its fds with pidfd_getfd(). 0 when that works, else the -errno of
+ * the refusal (EPERM: no CAP_SYS_PTRACE, or a seccomp filter). Raw clone():
+ * no fork handlers run. */
+static int pidfd_getfd_probe(void) {
+        _cleanup_close_ int pidfd = -EBADF, ready_r = -EBADF, ready_w = -EBADF;
+        int p[2], r;
+        long pid, fd;
+        char c;
+        struct pollfd pfd;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        ready_r = p[0];
+        ready_w = p[1];
+        pid = syscall(SYS_clone, (unsigned long) SIGCHLD, NULL, NULL, NULL, 0UL);
+        if (pid == 0)
+                handover_child(ready_w);
+        if (pid < 0)
+                return -errno;
+        ready_w = safe_close(ready_w);
+        pidfd = (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
+        pfd = (struct pollfd) { .fd = ready_r, .events = POLLIN };
+        if (pidfd < 0)
+                r = -errno;
+        else if (poll(&pfd, 1, 5000) != 1 || read(ready_r, &c, 1) != 1)
+                r = -ECHILD;                 /* it could not take the ids: no answer */
+        else {
+                fd = syscall(SYS_pidfd_getfd, pidfd, ready_r, 0);
+                r = fd < 0 ? -errno : 0;
+                if (fd >= 0)
+                        safe_close((int) fd);
+        }
+        (void) kill((pid_t) pid, SIGKILL);
+        (void) TEMP_FAILURE_RETRY(waitpid((pid_t) pid, NULL, 0));
+        return r;
+}
+
 void kernel_features_probe(KernelFeatures *ret) {
         _cleanup_close_ int sock = -EBADF;
         _cleanup_free_ char *unified = NULL;
@@ -144,6 +202,11 @@ void kernel_features_probe(KernelFeatures *ret) {
         sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         ret->so_passrights = sockopt_probe(sock, SO_PASSRIGHTS);
         ret->so_passpidfd = sockopt_probe(sock, SO_PASSPIDFD);
+
+        if (ret->seccomp_notify && ret->clone3_into_cgroup && spawn_listener_supported()) {
+                ret->pidfd_getfd_error = pidfd_getfd_probe();
+                ret->seccomp_notify_handover = ret->pidfd_getfd_error == 0;
+        }
 }
 
 int kernel_features_to_strv(const KernelFeatures *f, char ***ret) {
@@ -163,6 +226,7 @@ int kernel_features_to_strv(const KernelFeatures *f, char ***ret) {
                 { "mount-setattr", f->mount_setattr },
                 { "so-passrights", f->so_passrights },
                 { "so-passpidfd", f->so_passpidfd },
+                { "seccomp-notify-handover", f->seccomp_notify_handover },
         };
         _cleanup_strv_free_ char **l = NULL;
         int r;

@@ -21,17 +21,25 @@ typedef struct KernelFeatures {
         bool mount_setattr;
         bool so_passrights;
         bool so_passpidfd;
+        /* A reporting policy's listener can reach the daemon (spawn-listener.c):
+         * seccomp_notify, clone3_into_cgroup, spawn_listener_supported(), and
+         * pidfd_getfd() on a child that took another uid is allowed (it
+         * needs CAP_SYS_PTRACE; a seccomp filter on the daemon, such as
+         * systemd's @debug group, or Yama's ptrace_scope=3 refuse it). */
+        bool seccomp_notify_handover;
+        int pidfd_getfd_error;        /* pidfd_getfd()'s refusal (-errno), 0 if allowed or not tried */
 } KernelFeatures;
 
 /* Probes everything; never fails (a probe that cannot tell says "no").
- * Forks one short-lived child for the user namespace probe; call it at
- * start, not on the spawn path. */
+ * Forks short-lived children for the user namespace and the pidfd_getfd()
+ * probes; call it at start, not on the spawn path. */
 void kernel_features_probe(KernelFeatures *ret);
 
 /* The Features strings, in a fixed order: "landlock=N" (N the ABI), then
  * the names of the features present: "userns", "netns", "pidns", "ipcns",
  * "cgroup2", "cgroup-v1-hybrid", "clone3-into-cgroup", "seccomp-notify",
- * "pidfd", "mount-setattr", "so-passrights", "so-passpidfd". An absent
+ * "pidfd", "mount-setattr", "so-passrights", "so-passpidfd",
+ * "seccomp-notify-handover" (reporting works). An absent
  * feature is left out ("landlock=N" too when there is no Landlock). A
  * NULL-terminated strv (free with strv_free()), -ENOMEM. */
 int kernel_features_to_strv(const KernelFeatures *f, char ***ret);

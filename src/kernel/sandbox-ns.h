@@ -31,7 +31,7 @@
  * User: a user namespace owned by, and mapping the agent's uid and gid to,
  * the host ids given here, with setgroups denied. The map must be written
  * from the parent namespace with CAP_SETUID, which the child cannot do (the
- * daemon is held by CLONE_VFORK until exec). So spawn() makes the namespace
+ * daemon waits for its exec and cannot write for it). So spawn() makes the namespace
  * before cloning: a short-lived holder process takes the host ids and
  * unshares a user namespace, the daemon writes its maps and keeps an fd on
  * it, and the holder is killed. The child enters it with setns() as its last

@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -283,6 +284,20 @@ static _child_ void child_confine(ChildContext *ctx) {
                 child_fail(ctx, "seccomp");
 }
 
+/* SpawnParams.test_stops_before_exec: what a process of the agent's uid
+ * can do to us from here on (spawn-wait.c). */
+static _child_ void child_test_stops(ChildContext *ctx) {
+        long pid = syscall(SYS_getpid);
+
+        for (unsigned i = 0; i < ctx->p->test_stops_before_exec; i++)
+                (void) syscall(SYS_kill, pid, SIGSTOP);
+        while (ctx->p->test_hangs_before_exec) {
+                struct timespec second = { .tv_sec = 1 };
+
+                (void) syscall(SYS_nanosleep, &second, NULL);
+        }
+}
+
 _child_ _noreturn_ int spawn_child_main(void *userdata) {
         ChildContext *ctx = userdata;
         const SpawnParams *p = ctx->p;
@@ -311,6 +326,8 @@ _child_ _noreturn_ int spawn_child_main(void *userdata) {
 
         child_sandbox(ctx);
         child_identity(ctx);
+        if (p->test_stops_before_exec > 0 || p->test_hangs_before_exec)
+                child_test_stops(ctx);
 
         if (syscall(SYS_chdir, p->working_directory ? p->working_directory : "/") < 0)
                 child_fail(ctx, "chdir");

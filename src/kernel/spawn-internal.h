@@ -42,6 +42,7 @@ typedef struct ChildContext {
         int listener_error;                  /* pidfd_getfd()'s, when REFUSED */
         uint32_t listener_state;             /* LISTENER_* */
         uint32_t child_tid;                  /* cleared by the kernel at exec or exit */
+        bool abandoned;                      /* the parent's: killed but never gone (spawn-wait.c) */
         bool shared_files;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
@@ -56,7 +57,13 @@ typedef struct ChildContext {
  * (exec, or exit 127 with ctx->error and ctx->step set). */
 _noreturn_ int spawn_child_main(void *userdata);
 
-/* spawn-listener.c: with a notify filter, the parent's wait beside its
- * child (no CLONE_VFORK) until the child's exec or exit, taking the
- * listener on the way. */
-void spawn_listener_wait(ChildContext *ctx, int pidfd);
+/* spawn-wait.c: the parent's wait beside its child (no CLONE_VFORK) until
+ * the child's exec or exit, at most timeout_nsec, taking a notify filter's
+ * listener on the way. 0: exec'd or exited. -ETIMEDOUT: stopped or stuck
+ * until the deadline, then SIGKILLed, and gone from our memory. -EDEADLK:
+ * SIGKILLed but still not gone after a grace: the memory it shares (its
+ * stack, this context) must be abandoned to it. */
+int spawn_child_wait(ChildContext *ctx, int pidfd, uint64_t timeout_nsec);
+
+/* spawn-listener.c: takes the listener the child said READY for. */
+void spawn_listener_take(ChildContext *ctx, int pidfd);

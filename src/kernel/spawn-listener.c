@@ -15,11 +15,10 @@
  *   flight would make the send fail (ETOOMANYREFS), and so every other
  *   agent's start. So the parent pulls it with pidfd_getfd(), as root,
  *   which nothing of the agent's user can refuse.
- * - For that the parent must run while the child waits: such a spawn
- *   clones without CLONE_VFORK (the child still shares our memory and runs
- *   on its own stack). CLONE_CHILD_CLEARTID gives vfork's wait back: the
- *   kernel clears ctx->child_tid and wakes it at the child's exec or exit.
- *   The parent blocks all signals meanwhile and makes raw system calls only
+ * - For that the parent must run while the child waits: no spawn clones
+ *   with CLONE_VFORK; the parent waits beside the child, bounded, on
+ *   CLONE_CHILD_CLEARTID's futex (spawn-wait.c), and takes the listener
+ *   when the child says READY. It makes raw system calls only
  *   (av_syscall4()): errno is shared with the child, whose failure report
  *   reads it.
  * - The child, once the notify filter is loaded, stores the listener's
@@ -38,7 +37,6 @@
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
-#include <time.h>
 
 #include "macro.h"
 #include "spawn-internal.h"
@@ -46,15 +44,11 @@
 #if HAVE_CLONE3_ASM
 long av_syscall4(long nr, long a1, long a2, long a3, long a4);
 
-/* A bound on each sleep: a READY wake sent just before we sleep is not
- * lost for longer than this. */
-#define WAIT_SLICE_NSEC (10 * 1000 * 1000L)
-
 static void wake(uint32_t *word) {
         (void) av_syscall4(SYS_futex, (long) word, FUTEX_WAKE, 1, 0);
 }
 
-static void take(ChildContext *ctx, int pidfd) {
+void spawn_listener_take(ChildContext *ctx, int pidfd) {
         long fd = av_syscall4(SYS_pidfd_getfd, pidfd, ctx->listener_fd, 0, 0);
 
         if (fd < 0) {
@@ -67,27 +61,10 @@ static void take(ChildContext *ctx, int pidfd) {
         wake(&ctx->listener_state);
 }
 
-void spawn_listener_wait(ChildContext *ctx, int pidfd) {
-        for (;;) {
-                uint32_t tid = __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE);
-                struct timespec slice = { .tv_nsec = WAIT_SLICE_NSEC };
-
-                if (__atomic_load_n(&ctx->listener_state, __ATOMIC_ACQUIRE) == LISTENER_READY)
-                        take(ctx, pidfd);
-                /* 0: the child has exec'd or exited, as after a vfork. */
-                if (tid == 0)
-                        return;
-                (void) av_syscall4(SYS_futex, (long) &ctx->child_tid, FUTEX_WAIT, (long) tid, (long) &slice);
-        }
-}
-
 bool spawn_listener_supported(void) {
         return true;
 }
 #else
-void spawn_listener_wait(ChildContext *ctx, int pidfd) {
-}
-
 /* Without the raw calls the parent could not wait beside its child. */
 bool spawn_listener_supported(void) {
         return false;

@@ -2,7 +2,8 @@
 /* Starting an agent (see spawn.h): the parent side. It checks the
  * parameters, prepares what the child needs (the fds in the reserved slots,
  * every rlimit, the namespaces made before the clone), clones onto a
- * guarded stack and collects the child's failure, if any. The child side,
+ * guarded stack, waits (bounded) for the exec and collects the child's
+ * failure, if any. The child side,
  * raw system calls only up to the exec, is in spawn-child.c. */
 
 #include <fcntl.h>
@@ -37,11 +38,16 @@ static bool clone3_missing = false;
 static bool fds_reserved = false;
 static int reserved_null_fd = -EBADF;
 
-/* One guarded stack for every spawn: the daemon spawns from one thread, and
- * CLONE_VFORK (or spawn_listener_wait()) holds the parent until the child is
- * done with it. */
-static void *child_stack = NULL;
-
+/* Where the child runs, one for every spawn (the daemon spawns from one
+ * thread): a guard page, the child's stack, then the ChildContext the two
+ * sides share. Mapped, not on our stack: a child SIGKILLed that never
+ * leaves our memory (spawn-wait.c) may still have the kernel write into it
+ * (child_tid at its exit), so the whole area is then left to it and the
+ * next spawn maps a new one. */
+static struct {
+        char *stack;
+        ChildContext *ctx;
+} area;
 /* Every resource limit an agent starts with, whatever the daemon holds (a
  * unit's LimitMEMLOCK=infinity, the NOFILE the daemon raised for its
  * pidfds): the kernel's defaults for the first process (what a service
@@ -111,21 +117,44 @@ static int read_cap_last_cap(void) {
         return cached;
 }
 
-/* clone() with CLONE_VM|CLONE_VFORK: returns the pid or -errno. */
+/* The wait for the child's exec or exit (spawn-wait.c): a child stopped or
+ * stuck past the deadline is killed and fails the spawn. */
+static void child_wait(ChildContext *ctx, int pidfd) {
+#if HAVE_CLONE3_ASM
+        uint64_t timeout = ctx->p->exec_timeout_usec ?: SPAWN_EXEC_TIMEOUT_USEC;
+        int r = spawn_child_wait(ctx, pidfd, timeout > UINT64_MAX / 1000 ? UINT64_MAX : timeout * 1000);
+
+        if (r >= 0)
+                return;
+        /* A failure of its own just before the deadline says more. */
+        if (ctx->error >= 0) {
+                ctx->error = -ETIMEDOUT;
+                ctx->step = SPAWN_STUCK_STEP;
+        }
+        ctx->abandoned = r == -EDEADLK;
+#endif
+}
+
+/* Without the raw calls (av_syscall4()) the parent cannot wait beside the
+ * child without touching the errno they share: there CLONE_VFORK stays,
+ * with its unbounded wait. */
+#if HAVE_CLONE3_ASM
+#define WAIT_FLAG CLONE_CHILD_CLEARTID
+#else
+#define WAIT_FLAG CLONE_VFORK
+#endif
+
+/* clone() with CLONE_VM, waiting for the exec: returns the pid or -errno. */
 static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret_pidfd) {
         int pidfd = -EBADF;
         pid_t pid;
 
+        ctx->child_tid = 1;
 #if HAVE_CLONE3_ASM
         if (!clone3_missing) {
-                /* A notify filter: no CLONE_VFORK, we wait beside the child
-                 * (spawn-listener.c); the kernel clears child_tid at its
-                 * exec or exit. */
-                bool hand_over = ctx->p->notify_filter;
                 struct clone_args args = {
-                        .flags = CLONE_VM | (hand_over ? CLONE_CHILD_CLEARTID : CLONE_VFORK) | CLONE_PIDFD |
-                                 CLONE_INTO_CGROUP | (ctx->shared_files ? CLONE_FILES : 0) |
-                                 sandbox_ns_clone_flags(&ctx->p->ns),
+                        .flags = CLONE_VM | CLONE_CHILD_CLEARTID | CLONE_PIDFD | CLONE_INTO_CGROUP |
+                                 (ctx->shared_files ? CLONE_FILES : 0) | sandbox_ns_clone_flags(&ctx->p->ns),
                         .pidfd = (uint64_t) (uintptr_t) &pidfd,
                         .child_tid = (uint64_t) (uintptr_t) &ctx->child_tid,
                         .exit_signal = SIGCHLD,
@@ -136,11 +165,9 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                 long r;
 
                 ctx->cgroup_procs_fd = -EBADF;
-                ctx->child_tid = 1;
                 r = av_clone3(&args, sizeof args, spawn_child_main, ctx);
                 if (r > 0) {
-                        if (hand_over)
-                                spawn_listener_wait(ctx, pidfd);
+                        child_wait(ctx, pidfd);
                         *ret_pidfd = pidfd;
                         return (pid_t) r;
                 }
@@ -168,11 +195,13 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                 ctx->cgroup_procs_fd = RESERVED_END - 1;
         }
         pid = clone(spawn_child_main, (char *) stack + STACK_SIZE,
-                    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD | (ctx->shared_files ? CLONE_FILES : 0) |
+                    CLONE_VM | WAIT_FLAG | CLONE_PIDFD | SIGCHLD | (ctx->shared_files ? CLONE_FILES : 0) |
                             (int) sandbox_ns_clone_flags(&ctx->p->ns),
-                    ctx, &pidfd);
+                    ctx, &pidfd, NULL, &ctx->child_tid);
         if (pid < 0)
                 pid = -errno;
+        else
+                child_wait(ctx, pidfd);
         if (!ctx->shared_files)
                 safe_close(ctx->cgroup_procs_fd);
         ctx->cgroup_procs_fd = -EBADF;
@@ -181,23 +210,31 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
         return pid;
 }
 
-static int stack_get(void) {
-        size_t page = (size_t) sysconf(_SC_PAGESIZE);
+static int area_get(void) {
+        size_t page = (size_t) sysconf(_SC_PAGESIZE), size;
         void *map;
 
-        if (child_stack)
+        if (area.ctx)
                 return 0;
-        /* A guard page below the child's stack. */
-        map = mmap(NULL, page + STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        size = page + STACK_SIZE + (sizeof(ChildContext) + page - 1) / page * page;
+        map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (map == MAP_FAILED)
                 return -errno;
+        /* A guard page below the child's stack. */
         if (mprotect(map, page, PROT_NONE) < 0) {
                 int r = -errno;
-                (void) munmap(map, page + STACK_SIZE);
+                (void) munmap(map, size);
                 return r;
         }
-        child_stack = (char *) map + page;
+        area.stack = (char *) map + page;
+        area.ctx = (ChildContext *) (area.stack + STACK_SIZE);
         return 0;
+}
+
+/* Leaked on purpose: see `area`. Only after a child outlived its SIGKILL. */
+static void area_abandon(void) {
+        area.stack = NULL;
+        area.ctx = NULL;
 }
 
 /* With reserved slots, the fds the child needs are copied into them (slot
@@ -317,7 +354,7 @@ static int ns_prepare(ChildContext *ctx) {
         const SpawnParams *p = ctx->p;
         int r;
 
-        r = sandbox_ns_prepare(&p->ns, p->uid, p->gid, p->cgroup_fd, child_stack, STACK_SIZE, &ctx->ns);
+        r = sandbox_ns_prepare(&p->ns, p->uid, p->gid, p->cgroup_fd, area.stack, STACK_SIZE, &ctx->ns);
         if (r < 0 || !ctx->shared_files || ctx->ns.setns_fd < 0)
                 return r;
         r = dup3(ctx->ns.setns_fd, RESERVED_END - 2, O_CLOEXEC) < 0 ? -errno : 0;
@@ -339,8 +376,30 @@ static int params_check(const SpawnParams *p) {
         return sandbox_ns_validate(&p->ns);
 }
 
+/* The child failed before its exec, or was killed for not getting there. */
+static int child_failed(ChildContext *ctx, int pidfd, const char **ret_failed_step) {
+        const SpawnParams *p = ctx->p;
+        siginfo_t si;
+
+        /* Taken before an exec that then failed: nobody to answer. */
+        if (p->notify_filter && *p->ret_listener_fd >= 0)
+                *p->ret_listener_fd = safe_close(*p->ret_listener_fd);
+
+        /* Gone from our memory: reaped at once. Not gone after SIGKILL: its
+         * zombie stays ours, like its memory. */
+        if (ctx->abandoned)
+                area_abandon();
+        else
+                (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED));
+        safe_close(pidfd);
+        if (ret_failed_step)
+                *ret_failed_step = ctx->step;
+        return ctx->error;
+}
+
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step) {
-        ChildContext ctx = {
+        ChildContext *ctx;
+        ChildContext init = {
                 .p = p,
                 .cgroup_procs_fd = -EBADF,
                 .cap_last_cap = read_cap_last_cap(),
@@ -359,56 +418,47 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         if (p->notify_filter)
                 *p->ret_listener_fd = -EBADF;
 
-        rlimits_prepare(&p->rlimits, ctx.rlimits);
-
-        r = stack_get();
+        r = area_get();
         if (r < 0)
                 return r;
-        r = child_fds_prepare(&ctx);
+        ctx = area.ctx;
+        *ctx = init;
+        rlimits_prepare(&p->rlimits, ctx->rlimits);
+
+        r = child_fds_prepare(ctx);
         if (r >= 0)
-                r = mount_sources_prepare(&ctx);
+                r = mount_sources_prepare(ctx);
         if (r < 0) {
-                child_fds_release(&ctx);
+                child_fds_release(ctx);
                 return r;
         }
         if (p->ns.flags != 0) {
-                r = ns_prepare(&ctx);
+                r = ns_prepare(ctx);
                 if (r < 0) {
-                        sandbox_ns_finish(&p->ns, &ctx.ns, false);
-                        if (!ctx.shared_files)
-                                safe_close(ctx.mount_sources_fd);
-                        child_fds_release(&ctx);
+                        sandbox_ns_finish(&p->ns, &ctx->ns, false);
+                        if (!ctx->shared_files)
+                                safe_close(ctx->mount_sources_fd);
+                        child_fds_release(ctx);
                         return r;
                 }
         }
 
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &saved);
-        pid = clone_child(&ctx, child_stack, p->cgroup_fd, &pidfd);
+        pid = clone_child(ctx, area.stack, p->cgroup_fd, &pidfd);
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
-        if (ctx.shared_files)
-                ctx.ns.setns_fd = -EBADF;   /* a reserved slot: reset below */
+        if (ctx->shared_files)
+                ctx->ns.setns_fd = -EBADF;   /* a reserved slot: reset below */
         else
-                safe_close(ctx.mount_sources_fd);
+                safe_close(ctx->mount_sources_fd);
         if (p->ns.flags != 0)
-                sandbox_ns_finish(&p->ns, &ctx.ns, pid > 0 && ctx.error == 0);
-        child_fds_release(&ctx);
+                sandbox_ns_finish(&p->ns, &ctx->ns, pid > 0 && ctx->error == 0);
+        child_fds_release(ctx);
 
         if (pid < 0)
                 return pid;
-        if (ctx.error < 0) {
-                siginfo_t si;
-
-                /* Taken before an exec that then failed: nobody to answer. */
-                if (p->notify_filter && *p->ret_listener_fd >= 0)
-                        *p->ret_listener_fd = safe_close(*p->ret_listener_fd);
-
-                (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED));
-                safe_close(pidfd);
-                if (ret_failed_step)
-                        *ret_failed_step = ctx.step;
-                return ctx.error;
-        }
+        if (ctx->error < 0)
+                return child_failed(ctx, pidfd, ret_failed_step);
 
         *ret_pid = pid;
         *ret_pidfd = pidfd;

@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Starting an agent: clone3(CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_INTO_CGROUP)
- * on a small stack, the way posix_spawn does, so the cost does not grow with
- * the daemon's size. The child uses raw syscalls only: new session, signals
+/* Starting an agent: clone3(CLONE_VM|CLONE_PIDFD|CLONE_INTO_CGROUP) on a
+ * small stack, the way posix_spawn does, so the cost does not grow with the
+ * daemon's size. The parent waits for the child's exec as after a vfork, but
+ * bounded (CLONE_CHILD_CLEARTID's futex, see spawn-wait.c): a child that its
+ * agent's user keeps stopped cannot hold the daemon. The child uses raw syscalls only: new session, signals
  * reset, fds closed, v1 cgroups joined, oom_score_adj, every rlimit (see
  * rlimits_prepare() in spawn.c), umask, groups, uid/gid, capabilities
  * dropped and securebits locked, no_new_privs, Landlock, the ready seccomp
  * filter, exec.
  * Falls back to clone() + a cgroup.procs write where clone3 is missing.
- * With a notify filter (a policy that reports) the parent instead waits
- * beside the child, without CLONE_VFORK, to take its seccomp listener
- * (spawn-listener.c). */
+ * With a notify filter (a policy that reports) the parent takes the child's
+ * seccomp listener during that wait (spawn-listener.c). */
 #pragma once
 
 #include <linux/filter.h>
 #include <linux/securebits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -56,7 +58,23 @@ typedef struct SpawnParams {
          * least SPAWN_PID_SLOT_SIZE - 1 placeholder bytes. NULL: none. */
         char *pid_env_slot;
         SandboxNs ns;                      /* PrivateIPC/Network/PIDs/Users (sandbox-ns.h) */
+        /* How long the child may take from the clone to its exec before it
+         * is SIGKILLed and the spawn fails (SPAWN_STUCK_STEP); 0: the
+         * default, SPAWN_EXEC_TIMEOUT_USEC. */
+        uint64_t exec_timeout_usec;
+        /* Tests only, 0/false in the daemon: after taking the agent's ids,
+         * before its filters, the child SIGSTOPs itself this many times
+         * (UINT_MAX: whenever it is continued), then, with
+         * test_hangs_before_exec, sleeps until killed (stuck, not stopped). */
+        unsigned test_stops_before_exec;
+        bool test_hangs_before_exec;
 } SpawnParams;
+
+#define SPAWN_EXEC_TIMEOUT_USEC (5ULL * 1000 * 1000)
+/* The failed step of a child that did not exec (or fail) in time, or was
+ * found stopped again and again (about 250 ms): it was SIGKILLed; spawn()
+ * returns -ETIMEDOUT. */
+#define SPAWN_STUCK_STEP "spawn child stopped/stuck before exec"
 
 #define SPAWN_PID_SLOT_SIZE 11
 
@@ -69,8 +87,9 @@ typedef struct SpawnParams {
 
 /* Returns 0 with the child's pid and pidfd (O_CLOEXEC). When the child
  * failed before exec, returns the negative errno of the failing step and, if
- * ret_failed_step is given, a static name for it ("execve", "chdir", ...); the
- * child is then already reaped. */
+ * ret_failed_step is given, a static name for it ("execve", "chdir", ...,
+ * SPAWN_STUCK_STEP with -ETIMEDOUT); the child is then already reaped. Never
+ * waits longer than exec_timeout_usec plus a grace for a child killed. */
 int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret_failed_step);
 
 /* Whether spawn() can hand a listener over (SpawnParams.notify_filter): on

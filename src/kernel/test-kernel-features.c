@@ -4,6 +4,7 @@
  * strings have their documented form. */
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 
 #include "kernel-features.h"
 #include "sandbox-landlock.h"
+#include "spawn.h"
 #include "strv.h"
 
 #define check(cond, ...)                        \
@@ -53,6 +55,7 @@ static void test_format_every_name(void **state) {
                 .landlock_abi = 9, .userns = true, .netns = true, .pidns = true, .ipcns = true, .cgroup2 = true,
                 .cgroup_v1_hybrid = true, .clone3_into_cgroup = true, .seccomp_notify = true, .pidfd = true,
                 .mount_setattr = true, .so_passrights = true, .so_passpidfd = true,
+                .seccomp_notify_handover = true,
         };
         char **l = NULL, *joined;
 
@@ -60,7 +63,7 @@ static void test_format_every_name(void **state) {
         joined = strv_join(l, " ");
         check(joined && strcmp(joined, "landlock=9 userns netns pidns ipcns cgroup2 cgroup-v1-hybrid "
                                        "clone3-into-cgroup seccomp-notify pidfd mount-setattr so-passrights "
-                                       "so-passpidfd") == 0,
+                                       "so-passpidfd seccomp-notify-handover") == 0,
               "unexpected Features list \"%s\"", joined ? joined : "(null)");
         free(joined);
         strv_free(l);
@@ -140,6 +143,45 @@ static void test_probe_strv_has_landlock(void **state) {
         strv_free(l);
 }
 
+/* Without CAP_SYS_PTRACE (the shipped unit's bounding set once lacked it)
+ * pidfd_getfd() on a child of another uid is refused: the probe must say
+ * so, or every reporting agent would fail to start. Checked in a forked
+ * child that drops the capability; with it (as root) the hand-over works. */
+static void test_probe_handover_needs_ptrace(void **state) {
+        KernelFeatures f;
+        pid_t pid;
+        int status;
+
+        kernel_features_probe(&f);
+        if (!f.seccomp_notify || !f.clone3_into_cgroup || !spawn_listener_supported())
+                skip();
+        check(f.seccomp_notify_handover && f.pidfd_getfd_error == 0,
+              "as root with CAP_SYS_PTRACE the hand-over should work, pidfd_getfd: %s",
+              strerror(-f.pidfd_getfd_error));
+
+        pid = fork();
+        check(pid >= 0, "fork: %m");
+        if (pid == 0) {
+                struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+                struct __user_cap_data_struct d[2] = {};
+
+                if (syscall(SYS_capget, &h, d) < 0)
+                        _exit(10);
+                d[CAP_SYS_PTRACE / 32].effective &= ~(1U << (CAP_SYS_PTRACE % 32));
+                d[CAP_SYS_PTRACE / 32].permitted &= ~(1U << (CAP_SYS_PTRACE % 32));
+                if (syscall(SYS_capset, &h, d) < 0)
+                        _exit(11);
+                kernel_features_probe(&f);
+                if (f.seccomp_notify_handover)
+                        _exit(12);
+                _exit(f.pidfd_getfd_error == -EPERM ? 0 : 13);
+        }
+        check(waitpid(pid, &status, 0) == pid, "waitpid: %m");
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "without CAP_SYS_PTRACE the probe should report EPERM and no hand-over (child status %d)",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_format_empty),
@@ -147,6 +189,7 @@ int main(void) {
                 cmocka_unit_test(test_format_every_name),
                 cmocka_unit_test(test_probe_matches_kernel),
                 cmocka_unit_test(test_probe_strv_has_landlock),
+                cmocka_unit_test(test_probe_handover_needs_ptrace),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

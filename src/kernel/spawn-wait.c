@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The parent's wait for its child's exec or exit (see spawn.h), bounded.
+ *
+ * Why not CLONE_VFORK: once the child has called setresuid it runs as the
+ * agent's uid, and any process of that uid (the agent itself against its
+ * health check's child, another agent of the same User=) may SIGSTOP it.
+ * Under CLONE_VFORK the kernel then holds the parent, the daemon's only
+ * thread, in an uninterruptible wait for an exec that never comes: every
+ * agent unsupervised, the bus unanswered, SIGTERM ignored.
+ *
+ * So every spawn clones with CLONE_CHILD_CLEARTID instead, which gives the
+ * wait of a vfork back: the kernel clears ctx->child_tid and wakes its futex
+ * at the child's exec or exit, and we sleep on that futex in short slices
+ * against a deadline.
+ * - A slice of no progress in a row costs nothing; after ~50 ms of them the
+ *   child gets a SIGCONT through its pidfd: a stop is the only legitimate
+ *   cause of a long wait (a SIGCONT is harmless to a running child: its
+ *   default action, which the child restores, is to be ignored).
+ * - A child found stopped at STOPS_BEFORE_KILL of those checks is being
+ *   kept stopped by its user (it stops again after each SIGCONT): it is
+ *   killed at once, rather than handing that user the daemon's loop until
+ *   the deadline at every start. A legitimate child is never stopped.
+ * - At the deadline the child is SIGKILLed through its pidfd and the spawn
+ *   fails. We return only once the kernel has cleared child_tid, i.e. once
+ *   the child can no longer touch our memory; a SIGKILLed child that never
+ *   gets there (stuck in the kernel) makes us give up after a grace and the
+ *   caller abandons the memory the child may still write
+ *   (spawn.c area_abandon()).
+ * - The child shares our memory, errno included, until the exec: we make
+ *   raw system calls only (av_syscall4()), with every signal blocked (by
+ *   spawn()), and touch nothing of the child's but the futex words made for
+ *   that (child_tid, listener_state).
+ * - With a notify filter the listener is taken on the way
+ *   (spawn-listener.c). */
+
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "macro.h"
+#include "spawn-internal.h"
+
+#if HAVE_CLONE3_ASM
+long av_syscall4(long nr, long a1, long a2, long a3, long a4);
+long av_syscall5(long nr, long a1, long a2, long a3, long a4, long a5);
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define NSEC_PER_SEC_ 1000000000ULL
+/* Each sleep: a listener's READY wake sent just before we sleep (it wakes
+ * child_tid's futex without changing it) is lost for no longer than this. */
+#define SLICE_NSEC (10ULL * 1000 * 1000)
+/* Consecutive empty slices before a SIGCONT: ~50 ms. */
+#define SLICES_BEFORE_CONT 5
+/* Checks that found the child stopped before it is killed: ~250 ms. */
+#define STOPS_BEFORE_KILL 5
+/* How long a SIGKILLed child may take to leave our memory. */
+#define KILL_GRACE_NSEC (2ULL * NSEC_PER_SEC_)
+
+static uint64_t now_nsec(void) {
+        struct timespec ts = {};
+
+        (void) av_syscall4(SYS_clock_gettime, CLOCK_MONOTONIC, (long) &ts, 0, 0);
+        return (uint64_t) ts.tv_sec * NSEC_PER_SEC_ + (uint64_t) ts.tv_nsec;
+}
+
+/* At most max ns on child_tid's futex while it still holds tid: 0 when
+ * woken, -ETIMEDOUT when the time passed, -EAGAIN when it had changed. */
+static long sleep_on_tid(ChildContext *ctx, uint32_t tid, uint64_t max) {
+        struct timespec slice = {
+                .tv_sec = (time_t) (max / NSEC_PER_SEC_),
+                .tv_nsec = (long) (max % NSEC_PER_SEC_),
+        };
+
+        return av_syscall4(SYS_futex, (long) &ctx->child_tid, FUTEX_WAIT, (long) tid, (long) &slice);
+}
+
+static void signal_child(int pidfd, int sig) {
+        (void) av_syscall4(SYS_pidfd_send_signal, pidfd, sig, 0, 0);
+}
+
+/* Whether the child is in a job-control stop, as waitid() reports it
+ * without consuming the report (the siginfo is ours, on our stack). */
+static bool child_stopped(int pidfd) {
+        siginfo_t si = {};
+
+        return av_syscall5(SYS_waitid, P_PIDFD, pidfd, (long) &si, WSTOPPED | WNOHANG | WNOWAIT, 0) == 0 &&
+               si.si_pid != 0;
+}
+
+int spawn_child_wait(ChildContext *ctx, int pidfd, uint64_t timeout_nsec) {
+        uint64_t deadline = now_nsec() + timeout_nsec, now;
+        unsigned idle = 0, stops = 0;
+
+        for (;;) {
+                uint32_t tid = __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE);
+
+                if (__atomic_load_n(&ctx->listener_state, __ATOMIC_ACQUIRE) == LISTENER_READY) {
+                        spawn_listener_take(ctx, pidfd);
+                        idle = 0;
+                }
+                /* 0: the child has exec'd or exited, as after a vfork. */
+                if (tid == 0)
+                        return 0;
+                now = now_nsec();
+                if (now >= deadline)
+                        break;
+                if (sleep_on_tid(ctx, tid, MIN(SLICE_NSEC, deadline - now)) != -ETIMEDOUT)
+                        idle = 0;
+                else if (++idle >= SLICES_BEFORE_CONT) {
+                        if (child_stopped(pidfd) && ++stops >= STOPS_BEFORE_KILL)
+                                break;
+                        signal_child(pidfd, SIGCONT);
+                        idle = 0;
+                }
+        }
+
+        /* Kept stopped, or stuck: it never runs user code again after
+         * this, and its exit clears child_tid. */
+        signal_child(pidfd, SIGKILL);
+        deadline = now_nsec() + KILL_GRACE_NSEC;
+        for (;;) {
+                uint32_t tid = __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE);
+
+                if (tid == 0)
+                        return -ETIMEDOUT;
+                now = now_nsec();
+                if (now >= deadline)
+                        return -EDEADLK;
+                (void) sleep_on_tid(ctx, tid, MIN(SLICE_NSEC, deadline - now));
+        }
+}
+#endif

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* spawn() against a child stopped before its exec (root, cgroup2): once the
+ * child runs as the agent's uid, any process of that uid may SIGSTOP it.
+ * spawn() must come back within its deadline, with SPAWN_STUCK_STEP and
+ * -ETIMEDOUT, the child killed and reaped, or succeed when a SIGCONT is
+ * enough; never hang (a CLONE_VFORK spawn hung here forever). */
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <setjmp.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroup.h"
+#include "cgroupfs.h"
+#include "spawn.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define check(cond, ...)                        \
+        do {                                    \
+                if (!(cond))                    \
+                        fail_msg(__VA_ARGS__);  \
+        } while (0)
+
+static CgroupRoot *root;
+static Cgroup *group;
+
+static char *const no_env[] = { NULL };
+static char *true_argv[] = { (char *) "true", NULL };
+
+static int setup(void **state) {
+        char name[64];
+        int r;
+
+        snprintf(name, sizeof name, "agentvisor-test-spawn-stuck-%d", (int) getpid());
+        r = cgroup_root_open(name, &root);
+        if (r < 0) {
+                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+static int teardown(void **state) {
+        root = cgroup_root_free(root);
+        return 0;
+}
+
+static int test_setup(void **state) {
+        static unsigned n;
+        char name[32];
+        int r;
+
+        snprintf(name, sizeof name, "t%u", n++);
+        r = cgroup_agent_new(root, NULL, name, NULL, &group);
+        if (r < 0) {
+                print_error("cgroup_agent_new(%s): %s\n", name, strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+static int test_teardown(void **state) {
+        int r = 0;
+
+        if (group) {
+                (void) cgroup_kill(group);
+                for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
+                        usleep(10000);
+                group = cgroup_free(group);
+        }
+        return r < 0 ? -1 : 0;
+}
+
+static SpawnParams params(void) {
+        return (SpawnParams) {
+                .path = "/bin/true",
+                .argv = true_argv,
+                .envp = no_env,
+                .cgroup_fd = cgroup_dir_fd(group),
+                .working_directory = "/",
+                .stdout_fd = -1,
+                .stderr_fd = -1,
+                .uid = 65534,
+                .gid = 65534,
+                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
+                .umask = 0077,
+        };
+}
+
+static double now_sec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Whether the test's group holds no process (10 ms polls, 2 s at most:
+ * a killed child leaves the group a little after its reaping). */
+static bool group_empty(void) {
+        for (unsigned i = 0; i < 200; i++) {
+                if (cgroup_is_populated(group) == 0)
+                        return true;
+                usleep(10000);
+        }
+        return false;
+}
+
+static void expect_stuck(SpawnParams *p, double min_sec, double max_sec) {
+        const char *step = NULL;
+        pid_t pid = 0;
+        int pidfd = -1, r;
+        double t0 = now_sec(), elapsed;
+
+        r = spawn(p, &pid, &pidfd, &step);
+        elapsed = now_sec() - t0;
+        check(r == -ETIMEDOUT, "spawn of a child stopped before exec should fail with ETIMEDOUT, got %d (%s)", r,
+              r < 0 ? strerror(-r) : "success");
+        check(step && strcmp(step, SPAWN_STUCK_STEP) == 0, "failed step should be \"%s\", got \"%s\"",
+              SPAWN_STUCK_STEP, step ? step : "(null)");
+        check(elapsed >= min_sec && elapsed <= max_sec, "spawn came back after %.2f s, expected %.1f..%.1f s",
+              elapsed, min_sec, max_sec);
+        check(pid == 0 && pidfd == -1, "out-params must stay untouched on failure");
+        /* Killed and reaped by spawn(): no child, no process in the group. */
+        check(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "the stuck child was left unreaped");
+        check(group_empty(), "a process is left in the agent's group");
+}
+
+/* Stopped again whenever it is continued: found stopped at 5 checks ~50 ms
+ * apart, killed at once, long before the default 5 s deadline. */
+static void test_stopped_forever_is_killed(void **state) {
+        SpawnParams p = params();
+
+        p.test_stops_before_exec = UINT_MAX;
+        expect_stuck(&p, 0.2, 1.5);
+}
+
+/* Stuck without a stop: killed at the deadline. */
+static void test_hung_fails_at_deadline(void **state) {
+        SpawnParams p = params();
+
+        p.exec_timeout_usec = 1000 * 1000;
+        p.test_hangs_before_exec = true;
+        expect_stuck(&p, 0.9, 3.5);
+}
+
+/* The default deadline (SPAWN_EXEC_TIMEOUT_USEC, 5 s) plus the kill. */
+static void test_default_deadline(void **state) {
+        SpawnParams p = params();
+
+        p.test_hangs_before_exec = true;
+        expect_stuck(&p, 4.9, 7.5);
+}
+
+/* Stopped once: the parent's SIGCONT (after ~50 ms of no progress) lets it
+ * exec. */
+static void test_stopped_once_is_continued(void **state) {
+        SpawnParams p = params();
+        const char *step = NULL;
+        struct pollfd pfd;
+        siginfo_t si = {};
+        pid_t pid;
+        int pidfd, r;
+        double t0 = now_sec(), elapsed;
+
+        p.exec_timeout_usec = 3 * 1000 * 1000;
+        p.test_stops_before_exec = 1;
+        r = spawn(&p, &pid, &pidfd, &step);
+        elapsed = now_sec() - t0;
+        check(r == 0, "spawn of a child stopped once failed at %s: %s", step ? step : "?", strerror(-r));
+        check(elapsed < 1.0, "a SIGCONT should have continued the child within ~50 ms, took %.2f s", elapsed);
+        pfd = (struct pollfd) { .fd = pidfd, .events = POLLIN };
+        check(poll(&pfd, 1, 10000) == 1, "the child did not exit within 10 s");
+        check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
+        check(si.si_code == CLD_EXITED && si.si_status == 0, "/bin/true should exit 0, got code %d status %d",
+              si.si_code, si.si_status);
+        close(pidfd);
+}
+
+/* The attack itself: another process of the agent's uid SIGSTOPs whatever
+ * appears in the agent's group, in a tight loop (bounded: 15 s). It only
+ * ever signals pids of the test's own group. The child's window between
+ * its setresuid and its exec is a few microseconds: it stops itself once
+ * there too, so that the stopper surely finds it stopped and has to win
+ * against the parent's SIGCONTs (it mostly does; a CLONE_VFORK spawn never
+ * came back from that first stop). */
+static pid_t stopper_start(void) {
+        int fd = openat(cgroup_dir_fd(group), "cgroup.procs", O_RDONLY | O_CLOEXEC);
+        pid_t pid;
+
+        check(fd >= 0, "open cgroup.procs: %m");
+        pid = fork();
+        check(pid >= 0, "fork: %m");
+        if (pid == 0) {
+                double end = now_sec() + 15;
+                char buf[4096];
+
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        _exit(3);
+                while (now_sec() < end) {
+                        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+                        char *s = buf, *e;
+
+                        if (n <= 0)
+                                continue;
+                        buf[n] = 0;
+                        for (long v; (v = strtol(s, &e, 10)) > 0; s = e)
+                                (void) kill((pid_t) v, SIGSTOP);
+                }
+                _exit(0);
+        }
+        close(fd);
+        return pid;
+}
+
+static void test_same_uid_stopper(void **state) {
+        SpawnParams p = params();
+        const char *step = NULL;
+        pid_t stopper, pid = 0;
+        int pidfd = -1, r, status;
+        double t0, elapsed;
+
+        p.exec_timeout_usec = 1000 * 1000;
+        p.test_stops_before_exec = 1;
+        stopper = stopper_start();
+        usleep(50000);
+        t0 = now_sec();
+        r = spawn(&p, &pid, &pidfd, &step);
+        elapsed = now_sec() - t0;
+        (void) kill(stopper, SIGKILL);
+        check(waitpid(stopper, &status, 0) == stopper, "waitpid(stopper): %m");
+        check(!WIFEXITED(status), "the stopper could not take uid 65534 (exit %d)", WEXITSTATUS(status));
+        check(elapsed <= 3.5, "spawn came back after %.2f s despite its 1 s deadline", elapsed);
+        /* It may have slipped through to its exec between a SIGCONT and the
+         * next SIGSTOP: then it is an ordinary (stopped) agent. */
+        if (r == 0) {
+                siginfo_t si = {};
+
+                check(pidfd >= 0 && pid > 0, "spawn succeeded without a pidfd");
+                (void) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+                check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED) == 0, "waitid: %m");
+                close(pidfd);
+                print_message("note: the child reached its exec between the stops (%.2f s)\n", elapsed);
+        } else {
+                check(r == -ETIMEDOUT && step && strcmp(step, SPAWN_STUCK_STEP) == 0,
+                      "expected ETIMEDOUT at \"%s\", got %s at \"%s\"", SPAWN_STUCK_STEP, strerror(-r),
+                      step ? step : "(null)");
+                check(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD, "the stuck child was left unreaped");
+        }
+        check(group_empty(), "a process is left in the agent's group");
+}
+
+int main(int argc, char **argv) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_stopped_forever_is_killed, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_hung_fails_at_deadline, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_stopped_once_is_continued, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_same_uid_stopper, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_default_deadline, test_setup, test_teardown),
+        };
+        char *mount = NULL;
+        bool pure;
+
+        if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0) {
+                fprintf(stderr, "skipped: needs root and a cgroup2 mount\n");
+                return 77;
+        }
+        free(mount);
+        /* Both fd table paths of spawn(), as the daemon and as tests. */
+        if (!getenv("AV_TEST_NO_RESERVED_FDS") && spawn_reserve_fds() < 0) {
+                fprintf(stderr, "cannot reserve the spawn fd slots\n");
+                return 1;
+        }
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
