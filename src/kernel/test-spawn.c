@@ -23,97 +23,12 @@
 
 #include "cgroup.h"
 #include "cgroupfs.h"
+#include "kernel-test-util.h"
 #include "spawn.h"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define check(cond, ...)                        \
-        do {                                    \
-                if (!(cond))                    \
-                        fail_msg(__VA_ARGS__);  \
-        } while (0)
-
-static CgroupRoot *root;
-static Cgroup *group;
-
-static char *const no_env[] = { NULL };
-
-static int setup(void **state) {
-        char name[64];
-        int r;
-
-        snprintf(name, sizeof name, "agentvisor-test-spawn-%d", (int) getpid());
-        r = cgroup_root_open(name, &root);
-        if (r < 0) {
-                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
-                return -1;
-        }
-        return 0;
-}
-
-static int teardown(void **state) {
-        root = cgroup_root_free(root);
-        return 0;
-}
-
-/* A fresh agent group for each test, so that one test's leftovers cannot
- * make the next one pass. */
-static int test_setup(void **state) {
-        static unsigned n;
-        char name[32];
-        int r;
-
-        snprintf(name, sizeof name, "t%u", n++);
-        r = cgroup_agent_new(root, NULL, name, NULL, &group);
-        if (r < 0) {
-                print_error("cgroup_agent_new(%s): %s\n", name, strerror(-r));
-                return -1;
-        }
-        return 0;
-}
-
-static int test_teardown(void **state) {
-        int r = 0;
-
-        if (group) {
-                (void) cgroup_kill(group);
-                /* The group empties once the killed processes are reaped. */
-                for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
-                        usleep(10000);
-                group = cgroup_free(group);
-        }
-        return r < 0 ? -1 : 0;
-}
-
-static SpawnParams params(const char *path, char *const *argv) {
-        return (SpawnParams) {
-                .path = path,
-                .argv = argv,
-                .envp = no_env,
-                .cgroup_fd = cgroup_dir_fd(group),
-                .working_directory = "/",
-                .stdout_fd = -1,
-                .stderr_fd = -1,
-                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                .umask = 0077,
-        };
-}
-
-/* Waits at most 10 s for the child to end and returns its siginfo. */
-static siginfo_t wait_exit(int pidfd) {
-        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-        siginfo_t si = {};
-
-        check(poll(&pfd, 1, 10000) == 1, "child did not exit within 10 s");
-        check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
-        return si;
-}
 
 static void test_true_exits_zero(void **state) {
         char *argv[] = { (char *) "true", NULL };
-        SpawnParams p = params("/bin/true", argv);
+        SpawnParams p = kt_params("/bin/true", argv);
         const char *step = NULL;
         pid_t pid;
         int pidfd, r;
@@ -124,7 +39,7 @@ static void test_true_exits_zero(void **state) {
         check(pid > 0 && pidfd >= 0, "spawn returned pid %d, pidfd %d", (int) pid, pidfd);
         check(fcntl(pidfd, F_GETFD) == FD_CLOEXEC, "the pidfd must be O_CLOEXEC");
 
-        si = wait_exit(pidfd);
+        si = kt_wait_exit(pidfd);
         check(si.si_pid == pid, "waitid reported pid %d, expected %d", (int) si.si_pid, (int) pid);
         check(si.si_code == CLD_EXITED && si.si_status == 0,
               "/bin/true should exit 0, got code %d status %d", si.si_code, si.si_status);
@@ -148,14 +63,14 @@ static void expect_failure(SpawnParams *p, int error, const char *expected_step)
 
 static void test_missing_executable(void **state) {
         char *argv[] = { (char *) "nope", NULL };
-        SpawnParams p = params("/nonexistent/agentvisor-no-such-binary", argv);
+        SpawnParams p = kt_params("/nonexistent/agentvisor-no-such-binary", argv);
 
         expect_failure(&p, -ENOENT, "execve");
 }
 
 static void test_bad_working_directory(void **state) {
         char *argv[] = { (char *) "true", NULL };
-        SpawnParams p = params("/bin/true", argv);
+        SpawnParams p = kt_params("/bin/true", argv);
 
         p.working_directory = "/nonexistent/agentvisor-no-such-dir";
         expect_failure(&p, -ENOENT, "chdir");
@@ -192,7 +107,7 @@ static void test_sandbox_as_nobody(void **state) {
         char *argv[] = { (char *) "sleep", (char *) "5", NULL };
         struct sock_filter allow[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
         struct sock_fprog filter = { .len = ELEMENTSOF(allow), .filter = allow };
-        SpawnParams p = params("/bin/sleep", argv);
+        SpawnParams p = kt_params("/bin/sleep", argv);
         const char *step = NULL;
         char path[64], *cg = NULL, expected[512];
         _cleanup_close_ int leak = -EBADF;
@@ -241,13 +156,13 @@ static void test_sandbox_as_nobody(void **state) {
 
         snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
         check(cgfs_read(AT_FDCWD, path, &cg) == 0, "cannot read %s", path);
-        snprintf(expected, sizeof expected, "0::%s\n", cgroup_path(group));
-        check(strstr(cg, expected), "the agent should be in %s, /proc/%d/cgroup says:\n%s", cgroup_path(group),
+        snprintf(expected, sizeof expected, "0::%s\n", cgroup_path(kt_group));
+        check(strstr(cg, expected), "the agent should be in %s, /proc/%d/cgroup says:\n%s", cgroup_path(kt_group),
               (int) pid, cg);
         free(cg);
 
         check(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
-        siginfo_t si = wait_exit(pidfd);
+        siginfo_t si = kt_wait_exit(pidfd);
         check(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "sleep should die of SIGKILL");
         close(pidfd);
 }
@@ -276,7 +191,7 @@ static char *read_pipe(int fd) {
 static void test_environment_is_exactly_envp(void **state) {
         char *argv[] = { (char *) "env", NULL };
         char *envp[] = { (char *) "A=1", (char *) "B=two words", NULL };
-        SpawnParams p = params("/usr/bin/env", argv);
+        SpawnParams p = kt_params("/usr/bin/env", argv);
         const char *step = NULL, *out;
         int pipefd[2], pidfd, r;
         pid_t pid;
@@ -293,7 +208,7 @@ static void test_environment_is_exactly_envp(void **state) {
         close(pipefd[0]);
         check(strcmp(out, "A=1\nB=two words\n") == 0, "the environment should be exactly envp, env printed:\n%s",
               out);
-        siginfo_t si = wait_exit(pidfd);
+        siginfo_t si = kt_wait_exit(pidfd);
         check(si.si_code == CLD_EXITED && si.si_status == 0, "env should exit 0");
         close(pidfd);
         unsetenv("AGENTVISOR_TEST_LEAK");
@@ -305,7 +220,7 @@ static void test_pid_env_slot_gets_child_pid(void **state) {
         char *argv[] = { (char *) "env", NULL };
         char wd[] = "WATCHDOG_PID=XXXXXXXXXX";
         char *envp[] = { wd, NULL };
-        SpawnParams p = params("/usr/bin/env", argv);
+        SpawnParams p = kt_params("/usr/bin/env", argv);
         const char *step = NULL, *out;
         char expected[64];
         int pipefd[2], pidfd, r;
@@ -323,7 +238,7 @@ static void test_pid_env_slot_gets_child_pid(void **state) {
         close(pipefd[0]);
         snprintf(expected, sizeof expected, "WATCHDOG_PID=%d\n", (int) pid);
         check(strcmp(out, expected) == 0, "expected %s, env printed:\n%s", expected, out);
-        siginfo_t si = wait_exit(pidfd);
+        siginfo_t si = kt_wait_exit(pidfd);
         check(si.si_code == CLD_EXITED && si.si_status == 0, "env should exit 0");
         close(pidfd);
 }
@@ -340,7 +255,7 @@ static void test_shared_fd_table(void **state) {
         check(worker >= 0, "fork: %m");
         if (worker == 0) {
                 char *argv[] = { (char *) "ls", (char *) "/proc/self/fd", NULL };
-                SpawnParams p = params("/bin/ls", argv);
+                SpawnParams p = kt_params("/bin/ls", argv);
                 int extra[200], pipefd[2], pidfd, r;
                 const char *step = NULL, *out;
                 pid_t pid;
@@ -391,7 +306,7 @@ static char *run_root_probe(bool protect, char **files) {
                                     "for f in \"$@\"; do (echo 0 > \"$f\") 2>/dev/null && echo \"WRITABLE $f\"; done; "
                                     "exit 0",
                            (char *) "sh" };
-        SpawnParams p = params("/bin/sh", argv);
+        SpawnParams p = kt_params("/bin/sh", argv);
         const char *step = NULL;
         char *out;
         int pipefd[2], pidfd, r;
@@ -407,7 +322,7 @@ static char *run_root_probe(bool protect, char **files) {
         check(r == 0, "spawn of a root agent failed at step %s: %s", step ? step : "?", strerror(-r));
         out = read_pipe(pipefd[0]);
         close(pipefd[0]);
-        siginfo_t si = wait_exit(pidfd);
+        siginfo_t si = kt_wait_exit(pidfd);
         close(pidfd);
         check(si.si_code == CLD_EXITED && si.si_status == 0, "sh should exit 0; output:\n%s", out);
         return out;
@@ -423,7 +338,7 @@ static void test_root_agent_protect_cgroups(void **state) {
         bool pure;
 
         check(cgfs_find_unified(&mount, &pure) == 0, "no cgroup2 mount");
-        check(asprintf(&files[n++], "%s%s/cgroup.procs", mount, cgroup_path(group)) > 0, "oom");
+        check(asprintf(&files[n++], "%s%s/cgroup.procs", mount, cgroup_path(kt_group)) > 0, "oom");
         for (size_t i = 0; !pure && i < ELEMENTSOF(v1); i++) {
                 char *own = NULL, *dir = NULL;
 
@@ -497,7 +412,7 @@ static void test_every_rlimit_is_reset(void **state) {
         };
         struct rlimit saved[ELEMENTSOF(table)];
         char *argv[] = { (char *) "sleep", (char *) "5", NULL };
-        SpawnParams p = params("/bin/sleep", argv);
+        SpawnParams p = kt_params("/bin/sleep", argv);
         const char *step = NULL;
         char expected[64];
         pid_t pid;
@@ -523,7 +438,7 @@ static void test_every_rlimit_is_reset(void **state) {
         }
 
         check(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
-        (void) wait_exit(pidfd);
+        (void) kt_wait_exit(pidfd);
         close(pidfd);
 }
 
@@ -531,7 +446,7 @@ static void test_every_rlimit_is_reset(void **state) {
  * unlimited core dumps, where unset gives none. */
 static void test_rlimit_infinity_is_unlimited(void **state) {
         char *argv[] = { (char *) "sleep", (char *) "5", NULL };
-        SpawnParams p = params("/bin/sleep", argv);
+        SpawnParams p = kt_params("/bin/sleep", argv);
         const char *step = NULL;
         struct rlimit daemon;
         pid_t pid;
@@ -545,15 +460,15 @@ static void test_rlimit_infinity_is_unlimited(void **state) {
         check(r == 0, "spawn(/bin/sleep) failed at step %s: %s", step ? step : "?", strerror(-r));
         expect_limit(pid, "Max core file size", "unlimited unlimited");
         check(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
-        (void) wait_exit(pidfd);
+        (void) kt_wait_exit(pidfd);
         close(pidfd);
 }
 
 /* The agent's securebits, read by a copy of this program that the test
  * spawns as root (--print-securebits, see main()). */
 static void test_securebits_locked(void **state) {
-        char self[4096], *argv[] = { self, (char *) "--print-securebits", NULL };
-        SpawnParams p = params(self, argv);
+        char self[4096] = {}, *argv[] = { self, (char *) "--print-securebits", NULL };
+        SpawnParams p = kt_params(self, argv);
         const char *step = NULL, *out;
         int pipefd[2], pidfd, r;
         char expected[32];
@@ -572,24 +487,24 @@ static void test_securebits_locked(void **state) {
         close(pipefd[0]);
         snprintf(expected, sizeof expected, "securebits %d\n", SPAWN_SECUREBITS);
         check(strcmp(out, expected) == 0, "expected \"%s\", the agent printed \"%s\"", expected, out);
-        siginfo_t si = wait_exit(pidfd);
+        siginfo_t si = kt_wait_exit(pidfd);
         check(si.si_code == CLD_EXITED && si.si_status == 0, "the securebits printer should exit 0");
         close(pidfd);
 }
 
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_true_exits_zero, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_missing_executable, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_bad_working_directory, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_sandbox_as_nobody, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_environment_is_exactly_envp, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_pid_env_slot_gets_child_pid, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_shared_fd_table, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_root_agent_protect_cgroups, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_every_rlimit_is_reset, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_rlimit_infinity_is_unlimited, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_securebits_locked, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_true_exits_zero, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_missing_executable, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_bad_working_directory, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_sandbox_as_nobody, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_environment_is_exactly_envp, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_pid_env_slot_gets_child_pid, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_shared_fd_table, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_root_agent_protect_cgroups, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_every_rlimit_is_reset, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_rlimit_infinity_is_unlimited, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_securebits_locked, kt_test_setup, kt_test_teardown),
         };
         char *mount = NULL;
         bool pure;
@@ -603,5 +518,5 @@ int main(int argc, char **argv) {
                 return 77;
         }
         free(mount);
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, kt_setup, kt_teardown);
 }

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kernel-test-util.h"
+
+CgroupRoot *kt_root;
+Cgroup *kt_group;
+
+static char *const no_env[] = { NULL };
+
+int kt_setup(void **state) {
+        char name[96];
+        int r;
+
+        snprintf(name, sizeof name, "agentvisor-%s-%d", program_invocation_short_name, (int) getpid());
+        r = cgroup_root_open(name, &kt_root);
+        if (r < 0) {
+                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+int kt_teardown(void **state) {
+        kt_root = cgroup_root_free(kt_root);
+        return 0;
+}
+
+int kt_test_setup(void **state) {
+        static unsigned n;
+        char name[32];
+        int r;
+
+        snprintf(name, sizeof name, "t%u", n++);
+        r = cgroup_agent_new(kt_root, NULL, name, NULL, &kt_group);
+        if (r < 0) {
+                print_error("cgroup_agent_new(%s): %s\n", name, strerror(-r));
+                return -1;
+        }
+        return 0;
+}
+
+int kt_test_teardown(void **state) {
+        int r = 0;
+
+        if (kt_group) {
+                (void) cgroup_kill(kt_group);
+                /* The group empties once the killed processes are reaped. */
+                for (unsigned i = 0; i < 500 && (r = cgroup_remove(kt_group)) == -EBUSY; i++)
+                        usleep(10000);
+                kt_group = cgroup_free(kt_group);
+        }
+        return r < 0 ? -1 : 0;
+}
+
+SpawnParams kt_params(const char *path, char *const *argv) {
+        return (SpawnParams) {
+                .path = path,
+                .argv = argv,
+                .envp = no_env,
+                .cgroup_fd = cgroup_dir_fd(kt_group),
+                .working_directory = "/",
+                .stdout_fd = -1,
+                .stderr_fd = -1,
+                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
+                .umask = 0077,
+        };
+}
+
+siginfo_t kt_wait_exit(int pidfd) {
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+        siginfo_t si = {};
+
+        check(poll(&pfd, 1, 10000) == 1, "child did not exit within 10 s");
+        check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
+        return si;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Fixtures shared by the kernel tests that spawn into cgroups (root,
+ * cgroup2): one cgroup root per test binary, a fresh agent group per test,
+ * SpawnParams defaults and a bounded wait for a child's exit. Built into
+ * the tests only. Include after <cmocka.h>. */
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "cgroup.h"
+#include "spawn.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+#define check(cond, ...)                        \
+        do {                                    \
+                if (!(cond))                    \
+                        fail_msg(__VA_ARGS__);  \
+        } while (0)
+
+/* The binary's root, "agentvisor-<program name>-<pid>", and the running
+ * test's own agent group beneath it. */
+extern CgroupRoot *kt_root;
+extern Cgroup *kt_group;
+
+/* cmocka group fixtures: open and free kt_root. */
+int kt_setup(void **state);
+int kt_teardown(void **state);
+
+/* cmocka test fixtures: a fresh kt_group for each test, so that one test's
+ * leftovers cannot make the next one pass; then killed and removed (bounded
+ * wait for the killed processes to be reaped). */
+int kt_test_setup(void **state);
+int kt_test_teardown(void **state);
+
+/* A child that runs path with argv in kt_group, as root, in "/", with an
+ * empty environment, no output, no rlimits and umask 0077; the tests change
+ * what they need. */
+SpawnParams kt_params(const char *path, char *const *argv);
+
+/* Waits at most 10 s for the child of pidfd to end and returns its siginfo. */
+siginfo_t kt_wait_exit(int pidfd);
