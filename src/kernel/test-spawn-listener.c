@@ -23,34 +23,17 @@
 #include <cmocka.h>
 
 #include "cgroup.h"
+#include "kernel-test-util.h"
 #include "policy.h"
 #include "spawn.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define check(cond, ...)                        \
-        do {                                    \
-                if (!(cond))                    \
-                        fail_msg(__VA_ARGS__);  \
-        } while (0)
-
-static CgroupRoot *root;
-static Cgroup *group;
-static char *const no_env[] = { NULL };
 static char *sh_argv[] = { (char *) "sh", (char *) "-c", (char *) "exit 7", NULL };
 
 static int setup(void **state) {
-        char name[64];
         int r;
 
-        snprintf(name, sizeof name, "agentvisor-test-listener-%d", (int) getpid());
-        r = cgroup_root_open(name, &root);
-        if (r < 0) {
-                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
+        if (kt_setup(state) < 0)
                 return -1;
-        }
         /* As the daemon does: the spawn shares the fd table up to the child's
          * unshare, which is where the listener must not leak. */
         if (!getenv("AV_TEST_NO_RESERVED_FDS")) {
@@ -66,31 +49,6 @@ static int setup(void **state) {
         return 0;
 }
 
-static int teardown(void **state) {
-        root = cgroup_root_free(root);
-        return 0;
-}
-
-static int test_setup(void **state) {
-        static unsigned n;
-        char name[32];
-
-        snprintf(name, sizeof name, "t%u", n++);
-        return cgroup_agent_new(root, NULL, name, NULL, &group) < 0 ? -1 : 0;
-}
-
-static int test_teardown(void **state) {
-        int r = 0;
-
-        if (group) {
-                (void) cgroup_kill(group);
-                for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
-                        usleep(10000);
-                group = cgroup_free(group);
-        }
-        return r < 0 ? -1 : 0;
-}
-
 static Policy *load(const char *text) {
         Policy *p = NULL;
         Diagnostic d = {};
@@ -100,26 +58,7 @@ static Policy *load(const char *text) {
 }
 
 static SpawnParams params(void) {
-        return (SpawnParams) {
-                .path = "/bin/sh",
-                .argv = sh_argv,
-                .envp = no_env,
-                .cgroup_fd = cgroup_dir_fd(group),
-                .working_directory = "/",
-                .stdout_fd = -1,
-                .stderr_fd = -1,
-                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                .umask = 0077,
-        };
-}
-
-static siginfo_t wait_exit(int pidfd) {
-        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-        siginfo_t si = {};
-
-        check(poll(&pfd, 1, 10000) == 1, "child did not exit within 10 s");
-        check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
-        return si;
+        return kt_params("/bin/sh", sh_argv);
 }
 
 /* Whether pid has an fd on a seccomp listener ("anon_inode:seccomp notify"). */
@@ -181,7 +120,7 @@ static void test_listener_answers(void **state) {
         resp.error = -EACCES;
         check(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0, "NOTIF_SEND: %m");
 
-        si = wait_exit(pidfd);
+        si = kt_wait_exit(pidfd);
         assert_int_equal(si.si_code, CLD_EXITED);
         assert_int_equal(si.si_status, 7);
         close(pidfd);
@@ -202,7 +141,7 @@ static void test_plain_filter_kills(void **state) {
         p.filter = policy_filter(pol);
         r = spawn(&p, &pid, &pidfd, &step);
         check(r == 0, "spawn: %s at %s", strerror(-r), step ?: "?");
-        si = wait_exit(pidfd);
+        si = kt_wait_exit(pidfd);
         check(si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED, "not killed (code %d)", si.si_code);
         assert_int_equal(si.si_status, SIGSYS);
         close(pidfd);
@@ -234,7 +173,7 @@ static void test_default_report_starts(void **state) {
         assert_int_equal(req.pid, pid);
         /* Gone with the agent: its pending syscall never returns. */
         check(syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
-        (void) wait_exit(pidfd);
+        (void) kt_wait_exit(pidfd);
         close(pidfd);
         close(listener);
         policy_free(pol);
@@ -273,13 +212,13 @@ static void test_failure_is_the_childs(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_listener_answers, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_plain_filter_kills, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_default_report_starts, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_failure_is_the_childs, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_listener_answers, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_plain_filter_kills, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_default_report_starts, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_failure_is_the_childs, kt_test_setup, kt_test_teardown),
         };
 
         if (geteuid() != 0)
                 return 77;
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, setup, kt_teardown);
 }

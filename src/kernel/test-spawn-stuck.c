@@ -25,82 +25,17 @@
 
 #include "cgroup.h"
 #include "cgroupfs.h"
+#include "kernel-test-util.h"
 #include "spawn.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define check(cond, ...)                        \
-        do {                                    \
-                if (!(cond))                    \
-                        fail_msg(__VA_ARGS__);  \
-        } while (0)
-
-static CgroupRoot *root;
-static Cgroup *group;
-
-static char *const no_env[] = { NULL };
 static char *true_argv[] = { (char *) "true", NULL };
 
-static int setup(void **state) {
-        char name[64];
-        int r;
-
-        snprintf(name, sizeof name, "agentvisor-test-spawn-stuck-%d", (int) getpid());
-        r = cgroup_root_open(name, &root);
-        if (r < 0) {
-                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
-                return -1;
-        }
-        return 0;
-}
-
-static int teardown(void **state) {
-        root = cgroup_root_free(root);
-        return 0;
-}
-
-static int test_setup(void **state) {
-        static unsigned n;
-        char name[32];
-        int r;
-
-        snprintf(name, sizeof name, "t%u", n++);
-        r = cgroup_agent_new(root, NULL, name, NULL, &group);
-        if (r < 0) {
-                print_error("cgroup_agent_new(%s): %s\n", name, strerror(-r));
-                return -1;
-        }
-        return 0;
-}
-
-static int test_teardown(void **state) {
-        int r = 0;
-
-        if (group) {
-                (void) cgroup_kill(group);
-                for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
-                        usleep(10000);
-                group = cgroup_free(group);
-        }
-        return r < 0 ? -1 : 0;
-}
-
+/* /bin/true as nobody. */
 static SpawnParams params(void) {
-        return (SpawnParams) {
-                .path = "/bin/true",
-                .argv = true_argv,
-                .envp = no_env,
-                .cgroup_fd = cgroup_dir_fd(group),
-                .working_directory = "/",
-                .stdout_fd = -1,
-                .stderr_fd = -1,
-                .uid = 65534,
-                .gid = 65534,
-                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                .umask = 0077,
-        };
+        SpawnParams p = kt_params("/bin/true", true_argv);
+
+        p.uid = p.gid = 65534;
+        return p;
 }
 
 static double now_sec(void) {
@@ -114,7 +49,7 @@ static double now_sec(void) {
  * a killed child leaves the group a little after its reaping). */
 static bool group_empty(void) {
         for (unsigned i = 0; i < 200; i++) {
-                if (cgroup_is_populated(group) == 0)
+                if (cgroup_is_populated(kt_group) == 0)
                         return true;
                 usleep(10000);
         }
@@ -200,7 +135,7 @@ static void test_stopped_once_is_continued(void **state) {
  * against the parent's SIGCONTs (it mostly does; a CLONE_VFORK spawn never
  * came back from that first stop). */
 static pid_t stopper_start(void) {
-        int fd = openat(cgroup_dir_fd(group), "cgroup.procs", O_RDONLY | O_CLOEXEC);
+        int fd = openat(cgroup_dir_fd(kt_group), "cgroup.procs", O_RDONLY | O_CLOEXEC);
         pid_t pid;
 
         check(fd >= 0, "open cgroup.procs: %m");
@@ -268,11 +203,11 @@ static void test_same_uid_stopper(void **state) {
 
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_stopped_forever_is_killed, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_hung_fails_at_deadline, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_stopped_once_is_continued, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_same_uid_stopper, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_default_deadline, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_stopped_forever_is_killed, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_hung_fails_at_deadline, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_stopped_once_is_continued, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_same_uid_stopper, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_default_deadline, kt_test_setup, kt_test_teardown),
         };
         char *mount = NULL;
         bool pure;
@@ -287,5 +222,5 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "cannot reserve the spawn fd slots\n");
                 return 1;
         }
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, kt_setup, kt_teardown);
 }
