@@ -32,18 +32,9 @@
 
 #include "cgroup.h"
 #include "cgroupfs.h"
+#include "kernel-test-util.h"
 #include "netns-pool.h"
 #include "spawn.h"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define check(cond, ...)                        \
-        do {                                    \
-                if (!(cond))                    \
-                        fail_msg(__VA_ARGS__);  \
-        } while (0)
 
 /* Ids of no user on this machine (the default DynamicUserRange): a
  * kill(-1) as PROBE_UID reaches only what this test runs as PROBE_UID. */
@@ -51,10 +42,7 @@
 #define MAPPED_UID 61902
 #define MAPPED_GID 61903
 
-static CgroupRoot *root;
-static Cgroup *group;
 static char self_exe[4096];
-static char *const no_env[] = { NULL };
 
 /* ---- probe modes: this binary as the agent ---- */
 
@@ -145,50 +133,6 @@ static int probe_main(int argc, char **argv) {
 
 /* ---- fixtures ---- */
 
-static int setup(void **state) {
-        char name[64];
-        int r;
-
-        snprintf(name, sizeof name, "agentvisor-test-ns-%d", (int) getpid());
-        r = cgroup_root_open(name, &root);
-        if (r < 0) {
-                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
-                return -1;
-        }
-        return 0;
-}
-
-static int teardown(void **state) {
-        root = cgroup_root_free(root);
-        return 0;
-}
-
-static int test_setup(void **state) {
-        static unsigned n;
-        char name[32];
-        int r;
-
-        snprintf(name, sizeof name, "t%u", n++);
-        r = cgroup_agent_new(root, NULL, name, NULL, &group);
-        if (r < 0) {
-                print_error("cgroup_agent_new(%s): %s\n", name, strerror(-r));
-                return -1;
-        }
-        return 0;
-}
-
-static int test_teardown(void **state) {
-        int r = 0;
-
-        if (group) {
-                (void) cgroup_kill(group);
-                for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
-                        usleep(10000);
-                group = cgroup_free(group);
-        }
-        return r < 0 ? -1 : 0;
-}
-
 typedef struct Agent {
         pid_t pid;
         int pidfd;
@@ -197,20 +141,11 @@ typedef struct Agent {
 } Agent;
 
 static SpawnParams params(char **argv, unsigned flags, Agent *a) {
-        return (SpawnParams) {
-                .path = argv[0],
-                .argv = argv,
-                .envp = no_env,
-                .cgroup_fd = cgroup_dir_fd(group),
-                .working_directory = "/",
-                .stdout_fd = -1,
-                .stderr_fd = -1,
-                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                .umask = 0077,
-                .uid = PROBE_UID,
-                .gid = PROBE_UID,
-                .ns = { .flags = flags, .ret_init_pidfd = &a->init_pidfd },
-        };
+        SpawnParams p = kt_params(argv[0], argv);
+
+        p.uid = p.gid = PROBE_UID;
+        p.ns = (SandboxNs) { .flags = flags, .ret_init_pidfd = &a->init_pidfd };
+        return p;
 }
 
 static void start(SpawnParams *p, Agent *a, bool capture) {
@@ -234,11 +169,8 @@ static void start(SpawnParams *p, Agent *a, bool capture) {
 }
 
 static siginfo_t wait_exit(Agent *a) {
-        struct pollfd pfd = { .fd = a->pidfd, .events = POLLIN };
-        siginfo_t si = {};
+        siginfo_t si = kt_wait_exit(a->pidfd);
 
-        check(poll(&pfd, 1, 10000) == 1, "the agent did not exit within 10 s");
-        check(waitid((idtype_t) P_PIDFD, (id_t) a->pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
         close(a->pidfd);
         a->pidfd = -1;
         return si;
@@ -557,13 +489,13 @@ static void test_private_pids_cgroup_kill(void **state) {
         int populated = -1;
 
         start(&p, &a, false);
-        check(cgroup_kill(group) == 0, "cgroup_kill: %m");
+        check(cgroup_kill(kt_group) == 0, "cgroup_kill: %m");
         si = wait_exit(&a);
         check(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "the agent: code %d status %d", si.si_code,
               si.si_status);
         pfd = (struct pollfd) { .fd = a.init_pidfd, .events = POLLIN };
         check(poll(&pfd, 1, 10000) == 1, "the init outlived cgroup.kill by 10 s");
-        for (unsigned i = 0; i < 500 && (populated = cgroup_is_populated(group)) > 0; i++)
+        for (unsigned i = 0; i < 500 && (populated = cgroup_is_populated(kt_group)) > 0; i++)
                 usleep(10000);
         check(populated == 0, "the agent's group should be empty (populated: %d)", populated);
         /* No SIGCHLD came for it; it waits as a zombie until released. */
@@ -594,7 +526,7 @@ static void test_private_pids_init_try_reap(void **state) {
         for (unsigned i = 0; i < 500 && n < 3; i++) {
                 _cleanup_free_ pid_t *pids = NULL;
 
-                check(cgroup_pids(group, &pids, &n) == 0, "cgroup_pids: %m");
+                check(cgroup_pids(kt_group, &pids, &n) == 0, "cgroup_pids: %m");
                 if (n < 3)
                         usleep(10000);
         }
@@ -605,7 +537,7 @@ static void test_private_pids_init_try_reap(void **state) {
         si = wait_exit(&a);
         check(si.si_code == CLD_KILLED && si.si_status == SIGKILL, "the agent: code %d status %d", si.si_code,
               si.si_status);
-        check(cgroup_is_populated(group) == 1, "the left-behind sleep and the init keep the group populated");
+        check(cgroup_is_populated(kt_group) == 1, "the left-behind sleep and the init keep the group populated");
 
         check(pidfd_send_signal(a.init_pidfd, SIGKILL, NULL, 0) == 0, "SIGKILL to the init: %m");
         pfd = (struct pollfd) { .fd = a.init_pidfd, .events = POLLIN };
@@ -613,7 +545,7 @@ static void test_private_pids_init_try_reap(void **state) {
         r = sandbox_ns_init_try_reap(a.init_pidfd);
         check(r == 1, "a dead init must be reaped at once: %d", r);
         /* No retry here: this is the ordering the daemon relies on. */
-        check(cgroup_is_populated(group) == 0, "the group must be empty once the init has gone");
+        check(cgroup_is_populated(kt_group) == 0, "the group must be empty once the init has gone");
         check(sandbox_ns_init_try_reap(a.init_pidfd) == -ECHILD, "reaped twice");
         check(sandbox_ns_init_try_reap(-EBADF) == -EBADF, "no fd");
         /* Already reaped: only closes. */
@@ -1003,21 +935,21 @@ static void test_cost(void **state) {
 
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_private_ipc, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_private_network, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_private_network_pooled, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_private_pids_main_pid, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_private_pids_init_survives, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_private_pids_cgroup_kill, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_private_pids_init_try_reap, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_private_pids_exit_status, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_private_pids_kill_all, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_private_users, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_join_agent_namespaces, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace_userns, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_ipc, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_network, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_network_pooled, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_main_pid, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_init_survives, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_cgroup_kill, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_init_try_reap, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_exit_status, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_pids_kill_all, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_users, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_join_agent_namespaces, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace_userns, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test(test_supported),
-                cmocka_unit_test_setup_teardown(test_cost, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_cost, kt_test_setup, kt_test_teardown),
         };
         ssize_t n;
 
@@ -1044,5 +976,5 @@ int main(int argc, char **argv) {
         /* TEST_FILTER=NAME runs one test (by hand). */
         if (getenv("TEST_FILTER"))
                 cmocka_set_test_filter(getenv("TEST_FILTER"));
-        return cmocka_run_group_tests(tests, setup, teardown);
+        return cmocka_run_group_tests(tests, kt_setup, kt_teardown);
 }
