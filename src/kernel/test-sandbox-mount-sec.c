@@ -23,50 +23,17 @@
 
 #include "cgroup.h"
 #include "cgroupfs.h"
+#include "kernel-test-util.h"
 #include "sandbox-mount.h"
 #include "spawn.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define check(cond, ...)                        \
-        do {                                    \
-                if (!(cond))                    \
-                        fail_msg(__VA_ARGS__);  \
-        } while (0)
-
-static CgroupRoot *root;
-static Cgroup *group;
 static char *mountinfo_before;
 static char *const no_env[] = { (char *) "PATH=/usr/bin:/bin", NULL };
 static char dir[] = "/var/tmp/avtest-sec-XXXXXX";       /* every test's files, removed at teardown */
 static bool protect_cgroups;    /* SpawnParams.protect_cgroups (User=root) for the next run() */
 
-static int setup(void **state) {
-        char name[64];
-        int r;
-
-        snprintf(name, sizeof name, "agentvisor-test-sandbox-mount-sec-%d", (int) getpid());
-        r = cgroup_root_open(name, &root);
-        if (r < 0) {
-                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
-                return -1;
-        }
-        return 0;
-}
-
-static int teardown(void **state) {
-        root = cgroup_root_free(root);
-        return 0;
-}
-
 static int test_setup(void **state) {
-        static unsigned n;
-        char name[32];
-
-        snprintf(name, sizeof name, "t%u", n++);
-        if (cgroup_agent_new(root, NULL, name, NULL, &group) < 0)
+        if (kt_test_setup(state) < 0)
                 return -1;
         memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
         if (!mkdtemp(dir) || chmod(dir, 0755) < 0)
@@ -76,12 +43,8 @@ static int test_setup(void **state) {
 
 static int test_teardown(void **state) {
         char *after = NULL, cmd[128];
-        int r = 0;
+        int r = kt_test_teardown(state);
 
-        (void) cgroup_kill(group);
-        for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
-                usleep(10000);
-        group = cgroup_free(group);
         if (cgfs_read(AT_FDCWD, "/proc/self/mountinfo", &after) < 0 || strcmp(after, mountinfo_before) != 0) {
                 print_error("the host's mount table changed:\nbefore:\n%s\nafter:\n%s\n", mountinfo_before,
                             after ? after : "(unreadable)");
@@ -116,29 +79,19 @@ static void make_file(const char *path, const char *content) {
         close(fd);
 }
 
-static siginfo_t wait_exit(int pidfd) {
-        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-        siginfo_t si = {};
-
-        check(poll(&pfd, 1, 10000) == 1, "child did not exit within 10 s");
-        check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
-        return si;
-}
-
 /* Spawns `sh -c script` as root (no capabilities) in the sandbox of plan;
  * returns spawn()'s result, with the output in *ret_out when it ran. */
 static int run(MountPlan *plan, const char *script, const char **ret_step, char *out, size_t size) {
         char *argv[] = { (char *) "sh", (char *) "-c", (char *) script, NULL };
-        SpawnParams p = {
-                .path = "/bin/sh", .argv = argv, .envp = no_env, .cgroup_fd = cgroup_dir_fd(group),
-                .working_directory = "/", .stdout_fd = -1, .stderr_fd = -1, .umask = 0022, .mounts = plan,
-                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                .protect_cgroups = protect_cgroups,
-        };
+        SpawnParams p = kt_params("/bin/sh", argv);
         int pipefd[2], pidfd, r;
         size_t n = 0;
         pid_t pid;
 
+        p.envp = no_env;
+        p.umask = 0022;
+        p.mounts = plan;
+        p.protect_cgroups = protect_cgroups;
         check(pipe2(pipefd, O_CLOEXEC) == 0, "pipe2: %m");
         p.stdout_fd = p.stderr_fd = pipefd[1];
         r = spawn(&p, &pid, &pidfd, ret_step);
@@ -150,7 +103,7 @@ static int run(MountPlan *plan, const char *script, const char **ret_step, char 
                 while (n < size - 1 && (k = read(pipefd[0], out + n, size - 1 - n)) > 0)
                         n += (size_t) k;
                 out[n] = 0;
-                siginfo_t si = wait_exit(pidfd);
+                siginfo_t si = kt_wait_exit(pidfd);
                 close(pidfd);
                 check(si.si_code == CLD_EXITED && si.si_status == 0, "the probe exited %d:\n%s", si.si_status, out);
         }
@@ -395,5 +348,5 @@ int main(int argc, char **argv) {
          * the runner left fds open there; test-sandbox-mount covers that). */
         if (spawn_reserve_fds() < 0)
                 fprintf(stderr, "fds 3-12 are in use: running without the reserved spawn slots\n");
-        return cmocka_run_group_tests_name("kernel", kernel, setup, teardown);
+        return cmocka_run_group_tests_name("kernel", kernel, kt_setup, kt_teardown);
 }

@@ -23,18 +23,9 @@
 
 #include "cgroup.h"
 #include "cgroupfs.h"
+#include "kernel-test-util.h"
 #include "sandbox-mount.h"
 #include "spawn.h"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define check(cond, ...)                        \
-        do {                                    \
-                if (!(cond))                    \
-                        fail_msg(__VA_ARGS__);  \
-        } while (0)
 
 /* ---- planner ---- */
 
@@ -192,8 +183,6 @@ static void test_plan_normalizes(void **state) {
 
 /* ---- against the kernel ---- */
 
-static CgroupRoot *root;
-static Cgroup *group;
 static char *mountinfo_before;
 static char *const no_env[] = { (char *) "PATH=/usr/bin:/bin", NULL };
 static bool probe_protect_cgroups;      /* SpawnParams.protect_cgroups for the next probes */
@@ -210,35 +199,9 @@ static void host_path_add(const char *path) {
         fail_msg("too many host paths in one test");
 }
 
-static int setup(void **state) {
-        char name[64];
-        int r;
-
-        snprintf(name, sizeof name, "agentvisor-test-sandbox-mount-%d", (int) getpid());
-        r = cgroup_root_open(name, &root);
-        if (r < 0) {
-                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
-                return -1;
-        }
-        return 0;
-}
-
-static int teardown(void **state) {
-        root = cgroup_root_free(root);
-        return 0;
-}
-
 static int test_setup(void **state) {
-        static unsigned n;
-        char name[32];
-        int r;
-
-        snprintf(name, sizeof name, "t%u", n++);
-        r = cgroup_agent_new(root, NULL, name, NULL, &group);
-        if (r < 0) {
-                print_error("cgroup_agent_new(%s): %s\n", name, strerror(-r));
+        if (kt_test_setup(state) < 0)
                 return -1;
-        }
         if (cgfs_read(AT_FDCWD, "/proc/self/mountinfo", &mountinfo_before) < 0)
                 return -1;
         return 0;
@@ -247,14 +210,8 @@ static int test_setup(void **state) {
 /* Also the check that no test changed the host's mounts. */
 static int test_teardown(void **state) {
         char *after = NULL;
-        int r = 0;
+        int r = kt_test_teardown(state);
 
-        if (group) {
-                (void) cgroup_kill(group);
-                for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
-                        usleep(10000);
-                group = cgroup_free(group);
-        }
         if (cgfs_read(AT_FDCWD, "/proc/self/mountinfo", &after) < 0 || strcmp(after, mountinfo_before) != 0) {
                 print_error("the host's mount table changed:\nbefore:\n%s\nafter:\n%s\n", mountinfo_before,
                             after ? after : "(unreadable)");
@@ -275,28 +232,12 @@ static int test_teardown(void **state) {
 }
 
 static SpawnParams params(const char *path, char *const *argv, uid_t uid) {
-        return (SpawnParams) {
-                .path = path,
-                .argv = argv,
-                .envp = no_env,
-                .cgroup_fd = cgroup_dir_fd(group),
-                .working_directory = "/",
-                .uid = uid,
-                .gid = uid,
-                .stdout_fd = -1,
-                .stderr_fd = -1,
-                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                .umask = 0022,
-        };
-}
+        SpawnParams p = kt_params(path, argv);
 
-static siginfo_t wait_exit(int pidfd) {
-        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-        siginfo_t si = {};
-
-        check(poll(&pfd, 1, 10000) == 1, "child did not exit within 10 s");
-        check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
-        return si;
+        p.envp = no_env;
+        p.uid = p.gid = uid;
+        p.umask = 0022;
+        return p;
 }
 
 static char *read_pipe(int fd) {
@@ -351,7 +292,7 @@ static char *run_probe(const MountSettings *s, uid_t uid, const char *script, ..
         check(r == 0, "spawn failed at step %s: %s", step ? step : "?", strerror(-r));
         out = read_pipe(pipefd[0]);
         close(pipefd[0]);
-        siginfo_t si = wait_exit(pidfd);
+        siginfo_t si = kt_wait_exit(pidfd);
         close(pidfd);
         check(si.si_code == CLD_EXITED && si.si_status == 0, "the probe should exit 0, got %d; output:\n%s",
               si.si_status, out);
@@ -582,7 +523,7 @@ static void test_protect_proc(void **state) {
         check(!strstr(out, "SYS"), "ProcSubset=pid should hide /proc/sys:\n%s", out);
 
         check(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
-        (void) wait_exit(pidfd);
+        (void) kt_wait_exit(pidfd);
         close(pidfd);
 }
 
@@ -595,7 +536,7 @@ static void test_strict_keeps_protect_cgroups(void **state) {
         bool pure;
 
         check(cgfs_find_unified(&mount, &pure) == 0, "no cgroup2 mount");
-        check(asprintf(&procs, "%s%s/cgroup.procs", mount, cgroup_path(group)) > 0, "oom");
+        check(asprintf(&procs, "%s%s/cgroup.procs", mount, cgroup_path(kt_group)) > 0, "oom");
         free(mount);
 
         out = run_probe(&s, 0, PROBE_WRITE, procs, "/usr/lib/os-release", NULL);
@@ -646,5 +587,5 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "kernel tests skipped: no %s\n", missing);
                 return 0;
         }
-        return cmocka_run_group_tests_name("kernel", kernel, setup, teardown);
+        return cmocka_run_group_tests_name("kernel", kernel, kt_setup, kt_teardown);
 }
