@@ -29,25 +29,13 @@
 #include <cmocka.h>
 
 #include "cgroup.h"
+#include "kernel-test-util.h"
 #include "macro.h"
 #include "sandbox-landlock.h"
 #include "spawn.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define check(cond, ...)                        \
-        do {                                    \
-                if (!(cond))                    \
-                        fail_msg(__VA_ARGS__);  \
-        } while (0)
-
-static CgroupRoot *root;
-static Cgroup *group;
 static char self[PATH_MAX];
 static char tmpdir[] = "/tmp/agentvisor-test-landlock-XXXXXX";
-static char *const no_env[] = { NULL };
 
 /* --child OP ARG: one call, exit status = its errno. */
 static int child_main(const char *op, const char *arg) {
@@ -99,20 +87,14 @@ static int child_main(const char *op, const char *arg) {
 }
 
 static int setup(void **state) {
-        char name[64];
         ssize_t n;
-        int r;
 
         n = readlink("/proc/self/exe", self, sizeof self - 1);
         if (n < 0)
                 return -1;
         self[n] = 0;
-        snprintf(name, sizeof name, "agentvisor-test-landlock-%d", (int) getpid());
-        r = cgroup_root_open(name, &root);
-        if (r < 0) {
-                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
+        if (kt_setup(state) < 0)
                 return -1;
-        }
         if (!mkdtemp(tmpdir)) {
                 print_error("mkdtemp: %m\n");
                 return -1;
@@ -123,36 +105,10 @@ static int setup(void **state) {
 static int teardown(void **state) {
         char cmd[128];
 
-        root = cgroup_root_free(root);
+        (void) kt_teardown(state);
         /* Only our own mkdtemp() directory. */
         snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", tmpdir);
         return system(cmd) == 0 ? 0 : -1;
-}
-
-static int test_setup(void **state) {
-        static unsigned n;
-        char name[32];
-        int r;
-
-        snprintf(name, sizeof name, "t%u", n++);
-        r = cgroup_agent_new(root, NULL, name, NULL, &group);
-        if (r < 0) {
-                print_error("cgroup_agent_new(%s): %s\n", name, strerror(-r));
-                return -1;
-        }
-        return 0;
-}
-
-static int test_teardown(void **state) {
-        int r = 0;
-
-        if (group) {
-                (void) cgroup_kill(group);
-                for (unsigned i = 0; i < 500 && (r = cgroup_remove(group)) == -EBUSY; i++)
-                        usleep(10000);
-                group = cgroup_free(group);
-        }
-        return r < 0 ? -1 : 0;
 }
 
 static char *tpath(const char *rel) {
@@ -168,23 +124,13 @@ static char *tpath(const char *rel) {
  * none) and returns its exit status, or -errno of a failed spawn. */
 static int run_child(const LandlockRuleset *rs, const char *op, const char *arg, const char **ret_step) {
         char *argv[] = { (char *) "child", (char *) "--child", (char *) op, (char *) arg, NULL };
-        SpawnParams p = {
-                .path = self,
-                .argv = argv,
-                .envp = no_env,
-                .cgroup_fd = cgroup_dir_fd(group),
-                .working_directory = "/",
-                .stdout_fd = -1,
-                .stderr_fd = -1,
-                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                .umask = 0077,
-                .landlock = rs,
-        };
+        SpawnParams p = kt_params(self, argv);
         struct pollfd pfd;
         siginfo_t si = {};
         pid_t pid;
         int pidfd, r;
 
+        p.landlock = rs;
         r = spawn(&p, &pid, &pidfd, ret_step);
         if (r < 0)
                 return r;
@@ -505,18 +451,15 @@ static void test_reserved_slots(void **state) {
         worker = fork();
         check(worker >= 0, "fork: %m");
         if (worker == 0) {
-                int high = fcntl(rs->fd, F_DUPFD_CLOEXEC, 64), cg = fcntl(cgroup_dir_fd(group), F_DUPFD_CLOEXEC, 64);
+                int high = fcntl(rs->fd, F_DUPFD_CLOEXEC, 64), cg = fcntl(cgroup_dir_fd(kt_group), F_DUPFD_CLOEXEC, 64);
                 char *argv[] = { (char *) "child", (char *) "--child", (char *) "write", tpath("ro/slot"), NULL };
-                SpawnParams p = {
-                        .path = self, .argv = argv, .envp = no_env, .cgroup_fd = cg, .working_directory = "/",
-                        .stdout_fd = -1, .stderr_fd = -1,
-                        .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                        .umask = 0077, .landlock = rs,
-                };
+                SpawnParams p = kt_params(self, argv);
                 siginfo_t si = {};
                 pid_t pid;
                 int pidfd;
 
+                p.cgroup_fd = cg;
+                p.landlock = rs;
                 if (high < 0 || cg < 0)
                         _exit(10);
                 rs->fd = high;
@@ -620,18 +563,18 @@ static void test_child_mount_missing_fails_spawn(void **state) {
 
 int main(int argc, char *argv[]) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_readonly_even_for_root, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_narrower_paths_carved_out, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_nothing_beneath_inaccessible, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_readonly_inside_writable, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_readonly_even_for_root, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_narrower_paths_carved_out, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_nothing_beneath_inaccessible, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_readonly_inside_writable, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test(test_missing_path_is_error),
                 cmocka_unit_test(test_nothing_to_restrict),
-                cmocka_unit_test_setup_teardown(test_tcp_connect, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_tcp_bind, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_bad_ruleset_fails_spawn, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_reserved_slots, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_child_mount_rules, test_setup, test_teardown),
-                cmocka_unit_test_setup_teardown(test_child_mount_missing_fails_spawn, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_tcp_connect, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_tcp_bind, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_bad_ruleset_fails_spawn, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_reserved_slots, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_child_mount_rules, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_child_mount_missing_fails_spawn, kt_test_setup, kt_test_teardown),
         };
 
         if (argc == 4 && strcmp(argv[1], "--child") == 0)
