@@ -80,6 +80,16 @@ SvAgent *world_add_running(World *w, SvSupervisor *s, RestartType restart, const
         return a;
 }
 
+SvSupervisor *world_nested(World *w, const SvParams *np, const char *sibling, SvAgent **ret_x, SvAgent **ret_y,
+                           SvAgent **ret_sibling) {
+        SvSupervisor *n = world_supervisor(w, "n", w->root, np);
+
+        *ret_x = world_add_running(w, n, RESTART_PERMANENT, "x");
+        *ret_y = world_add_running(w, n, RESTART_PERMANENT, "y");
+        *ret_sibling = world_add_running(w, w->root, RESTART_PERMANENT, sibling);
+        return n;
+}
+
 const char *world_name(const SvAgent *a) {
         return sv_agent_userdata(a);
 }

@@ -34,6 +34,12 @@ SvAgent *world_add(World *w, SvSupervisor *s, RestartType restart, const char *n
 /* Adds agents and takes their SPAWNs off the queue, so they are RUNNING. */
 SvAgent *world_add_running(World *w, SvSupervisor *s, RestartType restart, const char *name);
 
+/* The nested tree of several tests: supervisor "n" (np) under the root with
+ * running permanent agents "x" and "y", then a running permanent sibling
+ * of n under the root; returns n. */
+SvSupervisor *world_nested(World *w, const SvParams *np, const char *sibling, SvAgent **ret_x, SvAgent **ret_y,
+                           SvAgent **ret_sibling);
+
 const char *world_name(const SvAgent *a);
 
 /* Moves the clock and fires due timers. */

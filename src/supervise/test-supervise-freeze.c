@@ -96,10 +96,7 @@ static void test_nested_freeze_does_not_climb(void **state) {
         SvAgent *x, *y, *r;
         const usec_t *times;
 
-        n = world_supervisor(w, "n", w->root, &np);
-        x = world_add_running(w, n, RESTART_PERMANENT, "x");
-        y = world_add_running(w, n, RESTART_PERMANENT, "y");
-        r = world_add_running(w, w->root, RESTART_PERMANENT, "r");
+        n = world_nested(w, &np, "r", &x, &y, &r);
 
         world_crash(w, x);
         expect_actions(w, "freeze:y escalated:n");
@@ -125,15 +122,11 @@ static void test_nested_freeze_does_not_climb(void **state) {
 static void test_frozen_agents_stopped_from_above(void **state) {
         SvParams rp = test_params(STRATEGY_ONE_FOR_ONE), np = freeze_params();
         World *w;
-        SvSupervisor *n;
         SvAgent *x, *y, *r;
 
         rp.max_restarts = 0;
         w = world_new(&rp);
-        n = world_supervisor(w, "n", w->root, &np);
-        x = world_add_running(w, n, RESTART_PERMANENT, "x");
-        y = world_add_running(w, n, RESTART_PERMANENT, "y");
-        r = world_add_running(w, w->root, RESTART_PERMANENT, "r");
+        (void) world_nested(w, &np, "r", &x, &y, &r);
         world_crash(w, x);
         expect_actions(w, "freeze:y escalated:n");
 

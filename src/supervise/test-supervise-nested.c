@@ -151,15 +151,11 @@ static void test_nested_in_group_restart(void **state) {
 static void test_nested_escalation_under_one_for_all(void **state) {
         SvParams rp = test_params(STRATEGY_ONE_FOR_ALL), np = test_params(STRATEGY_ONE_FOR_ONE);
         World *w;
-        SvSupervisor *n;
         SvAgent *x, *y, *a;
 
         np.max_restarts = 0;
         w = world_new(&rp);
-        n = world_supervisor(w, "n", w->root, &np);
-        x = world_add_running(w, n, RESTART_PERMANENT, "x");
-        y = world_add_running(w, n, RESTART_PERMANENT, "y");
-        a = world_add_running(w, w->root, RESTART_PERMANENT, "a");
+        (void) world_nested(w, &np, "a", &x, &y, &a);
 
         world_crash(w, x);
         expect_actions(w, "stop:y(escalation) escalated:n");
@@ -182,10 +178,7 @@ static void test_nested_escalation_joins_group(void **state) {
 
         np.max_restarts = 0;
         w = world_new(&rp);
-        n = world_supervisor(w, "n", w->root, &np);
-        x = world_add_running(w, n, RESTART_PERMANENT, "x");
-        y = world_add_running(w, n, RESTART_PERMANENT, "y");
-        a = world_add_running(w, w->root, RESTART_PERMANENT, "a");
+        n = world_nested(w, &np, "a", &x, &y, &a);
 
         world_crash(w, x);
         expect_actions(w, "stop:y(escalation) escalated:n");
