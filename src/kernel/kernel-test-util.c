@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroupfs.h"
 #include "kernel-test-util.h"
+#include "macro.h"
 
 CgroupRoot *kt_root;
 Cgroup *kt_group;
 
 static char *const no_env[] = { NULL };
+static char *mountinfo_before;
 
 int kt_setup(void **state) {
         char name[96];
@@ -59,18 +64,52 @@ int kt_test_teardown(void **state) {
         return r < 0 ? -1 : 0;
 }
 
+bool kt_can_run(void) {
+        char *mount = NULL;
+        bool pure;
+
+        if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0)
+                return false;
+        free(mount);
+        return true;
+}
+
 SpawnParams kt_params(const char *path, char *const *argv) {
+        return kt_params_in(kt_group, path, argv);
+}
+
+SpawnParams kt_params_in(Cgroup *c, const char *path, char *const *argv) {
         return (SpawnParams) {
                 .path = path,
                 .argv = argv,
                 .envp = no_env,
-                .cgroup_fd = cgroup_dir_fd(kt_group),
+                .cgroup_fd = cgroup_dir_fd(c),
                 .working_directory = "/",
                 .stdout_fd = -1,
                 .stderr_fd = -1,
                 .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
                 .umask = 0077,
         };
+}
+
+int kt_mountinfo_save(void) {
+        mountinfo_before = mfree(mountinfo_before);
+        return cgfs_read(AT_FDCWD, "/proc/self/mountinfo", &mountinfo_before) < 0 ? -1 : 0;
+}
+
+int kt_mountinfo_check(void) {
+        char *after = NULL;
+        int r = 0;
+
+        if (cgfs_read(AT_FDCWD, "/proc/self/mountinfo", &after) < 0 || !mountinfo_before ||
+            strcmp(after, mountinfo_before) != 0) {
+                print_error("the host's mount table changed:\nbefore:\n%s\nafter:\n%s\n",
+                            mountinfo_before ? mountinfo_before : "(unread)", after ? after : "(unreadable)");
+                r = -1;
+        }
+        free(after);
+        mountinfo_before = mfree(mountinfo_before);
+        return r;
 }
 
 siginfo_t kt_wait_exit(int pidfd) {

@@ -7,6 +7,7 @@
  * the tests only. Include after <cmocka.h>. */
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -40,10 +41,19 @@ int kt_teardown(void **state);
 int kt_test_setup(void **state);
 int kt_test_teardown(void **state);
 
-/* A child that runs path with argv in kt_group, as root, in "/", with an
- * empty environment, no output, no rlimits and umask 0077; the tests change
- * what they need. */
+/* Whether the tests that need root and a cgroup2 mount can run here. */
+bool kt_can_run(void);
+
+/* A child that runs path with argv in group c (kt_params(): kt_group), as
+ * root, in "/", with an empty environment, no output, no rlimits and umask
+ * 0077; the tests change what they need. */
+SpawnParams kt_params_in(Cgroup *c, const char *path, char *const *argv);
 SpawnParams kt_params(const char *path, char *const *argv);
+
+/* The host's mount table, read before a test that mounts in a sandbox;
+ * then whether the test left it as it was (-1, with both printed, if not). */
+int kt_mountinfo_save(void);
+int kt_mountinfo_check(void);
 
 /* Waits at most 10 s for the child of pidfd to end and returns its siginfo. */
 siginfo_t kt_wait_exit(int pidfd);

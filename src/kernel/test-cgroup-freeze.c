@@ -22,19 +22,8 @@
 #include "cgroup-freeze.h"
 #include "cgroup-internal.h"
 #include "cgroupfs.h"
+#include "kernel-test-util.h"
 #include "spawn.h"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define check(cond, ...)                        \
-        do {                                    \
-                if (!(cond))                    \
-                        fail_msg(__VA_ARGS__);  \
-        } while (0)
-
-static char *const no_env[] = { NULL };
 
 static char dir_template[] = "/tmp/av-test-freeze-XXXXXX";
 static char *tmpdir;
@@ -57,17 +46,7 @@ static int teardown(void **state) {
 static pid_t spawn_counter(Cgroup *c, int *ret_pidfd) {
         char script[1024], path[256];
         char *argv[] = { (char *) "/bin/sh", (char *) "-c", script, NULL };
-        SpawnParams p = {
-                .path = argv[0],
-                .argv = argv,
-                .envp = no_env,
-                .cgroup_fd = cgroup_dir_fd(c),
-                .working_directory = "/",
-                .stdout_fd = -1,
-                .stderr_fd = -1,
-                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                .umask = 0077,
-        };
+        SpawnParams p = kt_params_in(c, argv[0], argv);
         const char *step = NULL;
         pid_t pid;
         int r;

@@ -20,25 +20,14 @@
 
 #include "cgroup.h"
 #include "cgroupfs.h"
+#include "kernel-test-util.h"
 #include "spawn.h"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-#define check(cond, ...)                        \
-        do {                                    \
-                if (!(cond))                    \
-                        fail_msg(__VA_ARGS__);  \
-        } while (0)
 
 static const char *const v1_names[_CGROUP_V1_MAX] = { "pids", "memory", "cpu" };
 
 static char root_name[64];
 static CgroupRoot *root;
 static Cgroup *top;                    /* the root supervisor's group */
-
-static char *const no_env[] = { NULL };
 
 /* Where the test expects a group: <own>/<root_name>/<rel> in the v2 file
  * system, or in the v1 hierarchy of a controller (NULL if not mounted). */
@@ -316,17 +305,7 @@ static void test_limits_written(void **state) {
 }
 
 static pid_t spawn_argv(Cgroup *c, char **argv, int *ret_pidfd) {
-        SpawnParams p = {
-                .path = argv[0],
-                .argv = argv,
-                .envp = no_env,
-                .cgroup_fd = cgroup_dir_fd(c),
-                .working_directory = "/",
-                .stdout_fd = -1,
-                .stderr_fd = -1,
-                .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
-                .umask = 0077,
-        };
+        SpawnParams p = kt_params_in(c, argv[0], argv);
         const char *step = NULL;
         pid_t pid;
         int r;
@@ -918,13 +897,10 @@ int main(void) {
                 cmocka_unit_test(test_v1_groups_per_v2_place),
                 cmocka_unit_test(test_root_lock),
         };
-        char *mount = NULL;
-        bool pure;
 
-        if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0) {
+        if (!kt_can_run()) {
                 fprintf(stderr, "skipped: needs root and a cgroup2 mount\n");
                 return 77;
         }
-        free(mount);
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -27,7 +27,6 @@
 #include "sandbox-mount.h"
 #include "spawn.h"
 
-static char *mountinfo_before;
 static char *const no_env[] = { (char *) "PATH=/usr/bin:/bin", NULL };
 static char dir[] = "/var/tmp/avtest-sec-XXXXXX";       /* every test's files, removed at teardown */
 static bool protect_cgroups;    /* SpawnParams.protect_cgroups (User=root) for the next run() */
@@ -38,20 +37,15 @@ static int test_setup(void **state) {
         memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
         if (!mkdtemp(dir) || chmod(dir, 0755) < 0)
                 return -1;
-        return cgfs_read(AT_FDCWD, "/proc/self/mountinfo", &mountinfo_before) < 0 ? -1 : 0;
+        return kt_mountinfo_save();
 }
 
 static int test_teardown(void **state) {
-        char *after = NULL, cmd[128];
+        char cmd[128];
         int r = kt_test_teardown(state);
 
-        if (cgfs_read(AT_FDCWD, "/proc/self/mountinfo", &after) < 0 || strcmp(after, mountinfo_before) != 0) {
-                print_error("the host's mount table changed:\nbefore:\n%s\nafter:\n%s\n", mountinfo_before,
-                            after ? after : "(unreadable)");
+        if (kt_mountinfo_check() < 0)
                 r = -1;
-        }
-        free(after);
-        mountinfo_before = mfree(mountinfo_before);
         snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
         if (system(cmd) != 0)
                 r = -1;
@@ -330,16 +324,13 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(test_plan_system_paths),
         };
         const char *missing = NULL;
-        char *mount = NULL;
-        bool pure;
 
         if (cmocka_run_group_tests_name("planner", unit, NULL, NULL) != 0)
                 return 1;
-        if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0) {
+        if (!kt_can_run()) {
                 fprintf(stderr, "kernel tests skipped: need root and a cgroup2 mount\n");
                 return 0;
         }
-        free(mount);
         if (mount_plan_supported(&missing) < 0) {
                 fprintf(stderr, "kernel tests skipped: no %s\n", missing);
                 return 0;

@@ -183,7 +183,6 @@ static void test_plan_normalizes(void **state) {
 
 /* ---- against the kernel ---- */
 
-static char *mountinfo_before;
 static char *const no_env[] = { (char *) "PATH=/usr/bin:/bin", NULL };
 static bool probe_protect_cgroups;      /* SpawnParams.protect_cgroups for the next probes */
 /* What a test made on the host, removed by test_teardown() even when a
@@ -202,23 +201,15 @@ static void host_path_add(const char *path) {
 static int test_setup(void **state) {
         if (kt_test_setup(state) < 0)
                 return -1;
-        if (cgfs_read(AT_FDCWD, "/proc/self/mountinfo", &mountinfo_before) < 0)
-                return -1;
-        return 0;
+        return kt_mountinfo_save();
 }
 
 /* Also the check that no test changed the host's mounts. */
 static int test_teardown(void **state) {
-        char *after = NULL;
         int r = kt_test_teardown(state);
 
-        if (cgfs_read(AT_FDCWD, "/proc/self/mountinfo", &after) < 0 || strcmp(after, mountinfo_before) != 0) {
-                print_error("the host's mount table changed:\nbefore:\n%s\nafter:\n%s\n", mountinfo_before,
-                            after ? after : "(unreadable)");
+        if (kt_mountinfo_check() < 0)
                 r = -1;
-        }
-        free(after);
-        mountinfo_before = mfree(mountinfo_before);
         for (size_t i = 0; i < ELEMENTSOF(host_paths); i++)
                 if (host_paths[i]) {
                         char cmd[512];
@@ -571,18 +562,15 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_strict_keeps_protect_cgroups, test_setup, test_teardown),
         };
         const char *missing = NULL;
-        char *mount = NULL;
-        bool pure;
         int r;
 
         r = cmocka_run_group_tests_name("planner", unit, NULL, NULL);
         if (r != 0)
                 return r;
-        if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0) {
+        if (!kt_can_run()) {
                 fprintf(stderr, "kernel tests skipped: need root and a cgroup2 mount\n");
                 return 0;
         }
-        free(mount);
         if (mount_plan_supported(&missing) < 0) {
                 fprintf(stderr, "kernel tests skipped: no %s\n", missing);
                 return 0;

@@ -209,14 +209,11 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_same_uid_stopper, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_default_deadline, kt_test_setup, kt_test_teardown),
         };
-        char *mount = NULL;
-        bool pure;
 
-        if (geteuid() != 0 || cgfs_find_unified(&mount, &pure) < 0) {
+        if (!kt_can_run()) {
                 fprintf(stderr, "skipped: needs root and a cgroup2 mount\n");
                 return 77;
         }
-        free(mount);
         /* Both fd table paths of spawn(), as the daemon and as tests. */
         if (!getenv("AV_TEST_NO_RESERVED_FDS") && spawn_reserve_fds() < 0) {
                 fprintf(stderr, "cannot reserve the spawn fd slots\n");
