@@ -12,6 +12,7 @@
 #include "cgroupfs.h"
 #include "kernel-test-util.h"
 #include "macro.h"
+#include "sandbox-mount.h"
 
 CgroupRoot *kt_root;
 Cgroup *kt_group;
@@ -90,6 +91,20 @@ SpawnParams kt_params_in(Cgroup *c, const char *path, char *const *argv) {
                 .rlimits = { .nofile = RLIM_UNSET, .core = RLIM_UNSET, .nproc = RLIM_UNSET },
                 .umask = 0077,
         };
+}
+
+bool kt_mount_can_run(void) {
+        const char *missing = NULL;
+
+        if (!kt_can_run()) {
+                fprintf(stderr, "kernel tests skipped: need root and a cgroup2 mount\n");
+                return false;
+        }
+        if (mount_plan_supported(&missing) < 0) {
+                fprintf(stderr, "kernel tests skipped: no %s\n", missing);
+                return false;
+        }
+        return true;
 }
 
 int kt_mountinfo_save(void) {

@@ -50,6 +50,10 @@ bool kt_can_run(void);
 SpawnParams kt_params_in(Cgroup *c, const char *path, char *const *argv);
 SpawnParams kt_params(const char *path, char *const *argv);
 
+/* Whether the mount sandbox tests can run here (kt_can_run() and the
+ * kernel's mount API); if not, says on stderr why they are skipped. */
+bool kt_mount_can_run(void);
+
 /* The host's mount table, read before a test that mounts in a sandbox;
  * then whether the test left it as it was (-1, with both printed, if not). */
 int kt_mountinfo_save(void);

@@ -323,18 +323,10 @@ int main(int argc, char **argv) {
         const struct CMUnitTest unit[] = {
                 cmocka_unit_test(test_plan_system_paths),
         };
-        const char *missing = NULL;
-
         if (cmocka_run_group_tests_name("planner", unit, NULL, NULL) != 0)
                 return 1;
-        if (!kt_can_run()) {
-                fprintf(stderr, "kernel tests skipped: need root and a cgroup2 mount\n");
+        if (!kt_mount_can_run())
                 return 0;
-        }
-        if (mount_plan_supported(&missing) < 0) {
-                fprintf(stderr, "kernel tests skipped: no %s\n", missing);
-                return 0;
-        }
         /* As the daemon: the child keeps only the reserved slots (unless
          * the runner left fds open there; test-sandbox-mount covers that). */
         if (spawn_reserve_fds() < 0)

@@ -561,19 +561,12 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_protect_proc, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_strict_keeps_protect_cgroups, test_setup, test_teardown),
         };
-        const char *missing = NULL;
         int r;
 
         r = cmocka_run_group_tests_name("planner", unit, NULL, NULL);
         if (r != 0)
                 return r;
-        if (!kt_can_run()) {
-                fprintf(stderr, "kernel tests skipped: need root and a cgroup2 mount\n");
+        if (!kt_mount_can_run())
                 return 0;
-        }
-        if (mount_plan_supported(&missing) < 0) {
-                fprintf(stderr, "kernel tests skipped: no %s\n", missing);
-                return 0;
-        }
         return cmocka_run_group_tests_name("kernel", kernel, kt_setup, kt_teardown);
 }
