@@ -5,7 +5,9 @@
  * thaw, and dies at once when killed while frozen; nothing is left behind
  * in either hierarchy. */
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -27,6 +29,53 @@
 
 static char dir_template[] = "/tmp/av-test-freeze-XXXXXX";
 static char *tmpdir;
+/* The agent of the running freeze_cycle(): a failed check leaves it to
+ * cycle_cleanup(), so a failing run leaves no ticking shell behind. */
+static Cgroup *live_agent;
+static CgroupRoot *live_root;
+
+/* Removes dir and the (empty) groups beneath it, children first. */
+static void rmdir_tree(const char *dir) {
+        DIR *d = opendir(dir);
+        struct dirent *de;
+
+        while (d && (de = readdir(d))) {
+                char sub[PATH_MAX];
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+                rmdir_tree(sub);
+        }
+        if (d)
+                closedir(d);
+        (void) rmdir(dir);
+}
+
+/* After a failed check: the run's groups in every hierarchy, from its root. */
+static void remove_test_groups(CgroupRoot *r) {
+        if (!r)
+                return;
+        rmdir_tree(r->dir);
+        for (size_t i = 0; i < _CGROUP_V1_MAX; i++)
+                if (r->v1_dir[i])
+                        rmdir_tree(r->v1_dir[i]);
+        if (r->freezer_v1_dir)
+                rmdir_tree(r->freezer_v1_dir);
+}
+
+static int cycle_cleanup(void **state) {
+        if (!live_agent)
+                return 0;
+        (void) cgroup_freeze(live_agent, false);
+        (void) cgroup_kill(live_agent);
+        for (unsigned i = 0; i < 500 && cgroup_is_populated(live_agent) != 0; i++)
+                usleep(10000);
+        (void) cgroup_remove(live_agent);
+        live_agent = cgroup_free(live_agent);
+        remove_test_groups(live_root);
+        return 0;
+}
 
 static int setup(void **state) {
         tmpdir = mkdtemp(dir_template);
@@ -37,6 +86,9 @@ static int teardown(void **state) {
         char path[256];
 
         snprintf(path, sizeof path, "%s/counter", tmpdir);
+        (void) unlink(path);
+        /* A shell killed between its echo and its mv leaves this one. */
+        snprintf(path, sizeof path, "%s/counter.new", tmpdir);
         (void) unlink(path);
         return rmdir(tmpdir) < 0 ? -1 : 0;
 }
@@ -128,6 +180,8 @@ static void freeze_cycle(CgroupRoot *root, Cgroup *top, const char *name) {
 
         r = cgroup_agent_new(root, top, name, NULL, &agent);
         check(r == 0, "cgroup_agent_new(%s): %s", name, strerror(-r));
+        live_agent = agent;
+        live_root = root;
         (void) spawn_counter(agent, &pidfd);
         check(counter_moves(), "the counter does not tick before any freeze");
         check(cgroup_is_frozen(agent) == 0, "a fresh group is not frozen");
@@ -158,6 +212,7 @@ static void freeze_cycle(CgroupRoot *root, Cgroup *top, const char *name) {
         wait_empty(agent);
         r = cgroup_remove(agent);
         check(r == 0, "removing the killed group: %s", strerror(-r));
+        live_agent = NULL;
         cgroup_free(agent);
 }
 
@@ -226,8 +281,8 @@ static void test_freeze_v1(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_freeze_v2),
-                cmocka_unit_test(test_freeze_v1),
+                cmocka_unit_test_teardown(test_freeze_v2, cycle_cleanup),
+                cmocka_unit_test_teardown(test_freeze_v1, cycle_cleanup),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
