@@ -46,6 +46,11 @@ state_root=/var/lib/agentvisor
 state_made=()
 [[ -e $state_root ]] || state_made+=("$state_root")
 [[ -e $state_root/sealed ]] || state_made=("$state_root/sealed" "${state_made[@]}")
+# RuntimeDirectory= of examples/agentvisor.conf: the daemon leaves its empty
+# lock directory there; removed when this demo made it.
+runtime_dir=/run/agentvisor
+runtime_made=
+[[ -e $runtime_dir ]] || runtime_made=1
 
 cleanup() {
         local rc=$?
@@ -70,6 +75,7 @@ cleanup() {
                 for d in "${state_made[@]}"; do
                         if [[ $d == "$state_root" ]]; then rmdir "$d" 2>/dev/null; else rm -rf "$d"; fi
                 done
+                [[ -n $runtime_made ]] && rmdir "$runtime_dir/dynamic-uid" "$runtime_dir" 2>/dev/null
         fi
         rm -rf "$tmp"
         exit "$rc"
