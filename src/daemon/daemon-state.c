@@ -16,12 +16,35 @@
 #include "strv.h"
 #include "sv-restore.h"
 
-typedef struct StateEntry {
+typedef struct StateEntry StateEntry;
+struct StateEntry {
         Agent *agent;
-        bool dirty;
+        /* On s->dirty while its file is to be rewritten: a flush visits
+         * only what changed, not every agent. */
+        StateEntry *dirty_next, **dirty_pprev;
         pid_t pid;                       /* the pid pid_starttime was read for */
         uint64_t pid_starttime;
-} StateEntry;
+};
+
+static void dirty_link(DaemonState *s, StateEntry *e) {
+        if (e->dirty_pprev)
+                return;
+        e->dirty_next = s->dirty;
+        if (s->dirty)
+                s->dirty->dirty_pprev = &e->dirty_next;
+        s->dirty = e;
+        e->dirty_pprev = &s->dirty;
+}
+
+static void dirty_unlink(StateEntry *e) {
+        if (!e->dirty_pprev)
+                return;
+        *e->dirty_pprev = e->dirty_next;
+        if (e->dirty_next)
+                e->dirty_next->dirty_pprev = e->dirty_pprev;
+        e->dirty_next = NULL;
+        e->dirty_pprev = NULL;
+}
 
 static DaemonState *state(Manager *m) {
         DaemonState *s = m->state_files;
@@ -159,7 +182,7 @@ static int write_agent(DaemonState *s, StateEntry *e) {
         AgentRecord r;
         int k;
 
-        e->dirty = false;
+        dirty_unlink(e);
         /* Dropped by the core (a temporary a group restart ended): it is
          * about to be forgotten, and nothing of it is to be carried over. */
         if (!e->agent->sv)
@@ -205,13 +228,12 @@ static int write_supervisors(Manager *m, DaemonState *s) {
  * written, with the first error since the last wait. */
 int daemon_state_flush(Manager *m, bool wait) {
         DaemonState *s = state(m);
-        StateEntry *e;
         int r = 0, k;
 
         if (!s)
                 return 0;
-        HASHMAP_FOREACH(e, s->entries)
-                if (e->dirty && (k = write_agent(s, e)) < 0 && r >= 0)
+        while (s->dirty)
+                if ((k = write_agent(s, s->dirty)) < 0 && r >= 0)
                         r = k;
         if (s->supervisors_dirty && (k = write_supervisors(m, s)) < 0 && r >= 0)
                 r = k;
@@ -277,17 +299,21 @@ void daemon_state_agent_changed(Agent *a) {
                 }
                 e->agent = a;
         }
-        e->dirty = true;
+        dirty_link(s, e);
         kick(a->manager, s);
 }
 
 void daemon_state_agent_removed(Agent *a) {
         DaemonState *s = state(a->manager);
+        StateEntry *e;
         char name[256];
 
         if (!s)
                 return;
-        free(hashmap_remove(s->entries, a->name));
+        e = hashmap_remove(s->entries, a->name);
+        if (e)
+                dirty_unlink(e);
+        free(e);
         file_name(name, sizeof name, "agent", a->name);
         /* Queued, so that no write queued before it can bring it back. */
         if (state_writer_put(s->writer, name, NULL) < 0)

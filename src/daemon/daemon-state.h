@@ -42,6 +42,7 @@ typedef struct DaemonState {
         StateWriter *writer;
         char *dir;                       /* for messages */
         Hashmap *entries;                /* agent name -> StateEntry */
+        struct StateEntry *dirty;        /* entries whose file is to be rewritten */
         bool supervisors_dirty;
         sd_event_source *flush_source;
         bool disabled;                   /* the directory could not be used: nothing is kept */
