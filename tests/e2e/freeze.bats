@@ -36,38 +36,18 @@ teardown() {
         av_teardown
 }
 
-count() {
-        cat "$T/out/count" 2>/dev/null || echo 0
-}
-
-# The counter changes within 3 s.
-counter_moves() {
-        local first
-        first=$(count)
-        av_wait_until 3 "the counter to move on from $first" bash -c '[[ $(cat "$1" 2>/dev/null) != "$2" ]]' _ \
-                "$T/out/count" "$first"
-}
-
-# The counter stays put for a second.
-counter_still() {
-        local first
-        first=$(count)
-        sleep 1
-        [[ $(count) == "$first" ]] || av_fail "the counter moved from $first to $(count) while frozen"
-}
-
 @test "agentctl freeze stops a ticking counter, status still shows its processes and memory, thaw resumes it" {
         av_start
         av_start_agent ticker t1
         av_wait_prop t1 State running
-        counter_moves
+        av_counter_moves
         pid=$(av_prop t1 MainPID)
 
         run "$AGENTCTL" freeze t1
         [[ $status == 0 ]] || av_fail "agentctl freeze: $output"
         [[ $(av_prop t1 State) == frozen ]] || av_fail "State is $(av_prop t1 State) after freeze"
         grep -qx 'frozen 1' "$(av_cgroup_dir t1)/cgroup.events" || av_fail "cgroup.events: $(cat "$(av_cgroup_dir t1)/cgroup.events")"
-        counter_still
+        av_counter_still
         av_pid_alive "$pid" || av_fail "the frozen agent's main process $pid is gone"
         [[ $(av_prop t1 MainPID) == "$pid" ]]
 
@@ -84,7 +64,7 @@ counter_still() {
         run "$AGENTCTL" thaw t1
         [[ $status == 0 ]] || av_fail "agentctl thaw: $output"
         [[ $(av_prop t1 State) == running ]] || av_fail "State is $(av_prop t1 State) after thaw"
-        counter_moves
+        av_counter_moves
         [[ $(av_prop t1 MainPID) == "$pid" ]] || av_fail "the thawed agent has a new MainPID"
 }
 
@@ -100,7 +80,7 @@ EOF
         path=$(av_agent_path o1)
         av_busctl call org.agentvisor1 "$path" org.agentvisor1.Agent Freeze
         [[ $(av_prop o1 State) == frozen ]]
-        counter_still
+        av_counter_still
         pid=$(av_prop o1 MainPID)
         kill -KILL "$pid"
         av_wait_prop o1 State failed 5
@@ -152,7 +132,7 @@ EOF
         av_wait_sprop root Escalated true 10
         av_monitor_wait "org.agentvisor1.Manager.Escalated \('root', '.+'\)"
         av_wait_prop bystander State frozen 5
-        counter_still
+        av_counter_still
         av_pid_alive "$pid" || av_fail "the bystander's process $pid is gone after the escalation"
         [[ -d $cg ]] || av_fail "the bystander's cgroup $cg is gone"
         grep -qx 'frozen 1' "$cg/cgroup.events" || av_fail "its cgroup is not frozen: $(cat "$cg/cgroup.events")"
@@ -172,7 +152,7 @@ EOF
         av_wait_prop bystander State running 5
         new=$(av_prop bystander MainPID)
         [[ $new != 0 && $new != "$pid" ]] || av_fail "the bystander was not started afresh (MainPID $new)"
-        counter_moves
+        av_counter_moves
 }
 
 @test "StopAgent on a frozen agent ends it at once: reason stopped, killed by the daemon" {
@@ -247,7 +227,7 @@ EOF2
         # Not through agentvisor: the daemon has no record of this freeze.
         echo 1 >"$cgdir/cgroup.freeze"
         av_wait_until 5 "the kernel to freeze c1" grep -qx 'frozen 1' "$cgdir/cgroup.events"
-        counter_still
+        av_counter_still
         # Two check intervals: a check cloned into the frozen group would
         # stop before its exec, and the daemon with it.
         sleep 2
@@ -262,7 +242,7 @@ EOF2
         [[ $status == 0 ]] || av_fail "agentctl thaw: $status $output"
         [[ $(cat "$cgdir/cgroup.freeze") == 0 ]] || av_fail "cgroup.freeze is still $(cat "$cgdir/cgroup.freeze")"
         av_wait_until 5 "the kernel to thaw c1" grep -qx 'frozen 0' "$cgdir/cgroup.events"
-        counter_moves
+        av_counter_moves
         grep -q "agent c1: thawed (it was frozen outside agentvisor)" "$T/daemon.log" || av_fail "the thaw was not logged"
         [[ $(av_prop c1 State) == running ]]
 }

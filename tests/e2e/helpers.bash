@@ -551,3 +551,25 @@ while time.monotonic() < end:
 av_count_lines() {
         if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi
 }
+
+# The ticking agents of freeze.bats and reexec-carry.bats write an
+# increasing number into $T/out/count: av_counter reads it (0 before the
+# first tick), av_counter_moves waits up to 3 s for it to change,
+# av_counter_still fails if it changes within a second (a frozen agent).
+av_counter() {
+        cat "$T/out/count" 2>/dev/null || echo 0
+}
+
+av_counter_moves() {
+        local first
+        first=$(av_counter)
+        av_wait_until 3 "the counter to move on from $first" bash -c '[[ $(cat "$1" 2>/dev/null) != "$2" ]]' _ \
+                "$T/out/count" "$first"
+}
+
+av_counter_still() {
+        local first
+        first=$(av_counter)
+        sleep 1
+        [[ $(av_counter) == "$first" ]] || av_fail "the counter moved from $first to $(av_counter) while frozen"
+}

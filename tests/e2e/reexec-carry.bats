@@ -128,24 +128,6 @@ last_result() {
         tail -n 1 "$DIR/res"
 }
 
-count() {
-        cat "$T/out/count" 2>/dev/null || echo 0
-}
-
-counter_moves() {
-        local first
-        first=$(count)
-        av_wait_until 3 "the counter to move on from $first" bash -c '[[ $(cat "$1" 2>/dev/null) != "$2" ]]' _ \
-                "$T/out/count" "$first"
-}
-
-counter_still() {
-        local first
-        first=$(count)
-        sleep 1
-        [[ $(count) == "$first" ]] || av_fail "the counter moved from $first to $(count) while frozen"
-}
-
 @test "Reexecute: a reporting agent is still answered, counted and signalled; a kill report rule still kills" {
         local before
         av_start
@@ -247,7 +229,7 @@ counter_still() {
         av_start
         av_start_agent ticker t1
         av_wait_prop t1 State running 10
-        counter_moves
+        av_counter_moves
         pid=$(av_prop t1 MainPID)
         sleep 0.5
         av_call FreezeAgent s t1
@@ -256,7 +238,7 @@ counter_still() {
         reexec
         [[ $(av_prop t1 State) == frozen ]] || av_fail "State after Reexecute: $(av_prop t1 State)"
         [[ $(av_prop t1 MainPID) == "$pid" ]]
-        counter_still
+        av_counter_still
 
         kill_daemon
         av_start
@@ -265,13 +247,13 @@ counter_still() {
         # Well past the 4 s limit in wall-clock time: it must not fire.
         sleep 3
         [[ $(av_prop t1 State) == frozen ]] || av_fail "State 4+ s into a 4 s RuntimeMaxSec: $(av_prop t1 State)"
-        counter_still
+        av_counter_still
 
         run "$AGENTCTL" thaw t1
         [[ $status == 0 ]] || av_fail "agentctl thaw: $output"
         thawed=$(av_now_ms)
         [[ $(av_prop t1 State) == running ]]
-        counter_moves
+        av_counter_moves
         av_wait_prop t1 ExitReason timeout 8
         took=$(($(av_now_ms) - thawed))
         ((took >= 2500)) || av_fail "RuntimeMaxSec fired ${took} ms after the thaw; about 3.3 s of running time were left"
@@ -328,7 +310,7 @@ EOF
         [[ $(av_sprop root Escalated) == true ]]
         run av_gdbus ThawAgent "'b1'"
         [[ $status != 0 && $output == *org.agentvisor1.Error.Escalated* ]] || av_fail "ThawAgent after a takeover: $output"
-        counter_still
+        av_counter_still
         av_pid_alive "$pid" || av_fail "the frozen bystander's process $pid is gone"
 
         # The crasher goes first: started afresh it would escalate again.
@@ -338,5 +320,5 @@ EOF
         av_wait_until 5 "the frozen bystander $pid to be killed" bash -c '! kill -0 "$1" 2>/dev/null' _ "$pid"
         av_wait_prop b1 State running 5
         [[ $(av_prop b1 MainPID) != "$pid" ]]
-        counter_moves
+        av_counter_moves
 }
