@@ -83,12 +83,14 @@ typedef struct UsernsHolder {
 
 /* Runs on the spawn stack in the daemon's memory (CLONE_VM), every signal
  * blocked as the daemon left them, until the daemon kills it. The namespace
- * is owned by the agent's host uid, not by root. */
+ * is owned by the agent's host uid (the effective uid at unshare), not by
+ * root; real and saved uid stay 0, so no process of the agent's uid may
+ * signal (SIGSTOP) or ptrace the holder while the daemon waits for it. */
 static _child_ int userns_holder_main(void *userdata) {
         UsernsHolder *h = userdata;
         int r = 1;
 
-        if (syscall(SYS_setresgid, h->gid, h->gid, h->gid) < 0 || syscall(SYS_setresuid, h->uid, h->uid, h->uid) < 0 ||
+        if (syscall(SYS_setresgid, h->gid, h->gid, h->gid) < 0 || syscall(SYS_setresuid, 0, h->uid, 0) < 0 ||
             syscall(SYS_unshare, CLONE_NEWUSER) < 0)
                 r = errno > 0 ? -errno : -EIO;
         __atomic_store_n(&h->state, r, __ATOMIC_RELEASE);
