@@ -44,7 +44,8 @@ static void rmdir_tree(const char *dir) {
 
                 if (de->d_type != DT_DIR || de->d_name[0] == '.')
                         continue;
-                snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name);
+                if (snprintf(sub, sizeof sub, "%s/%s", dir, de->d_name) >= (int) sizeof sub)
+                        continue;
                 rmdir_tree(sub);
         }
         if (d)
