@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dynamic-user.h"
+#include "fileio.h"
 #include "log.h"
 #include "manager.h"
 #include "netns-pool.h"
@@ -60,6 +61,18 @@ static int parse_dynamic_user_range(Manager *m) {
         return 0;
 }
 
+/* fs.suid_dumpable=1 leaves a process dumpable across its uid change: the
+ * spawn child clears the flag right after its setresuid (spawn-child.c),
+ * but until then a process of the agent's uid could ptrace it, and it runs
+ * in the daemon's memory. */
+static void warn_suid_dumpable(void) {
+        _cleanup_free_ char *v = NULL;
+
+        if (read_full_file("/proc/sys/fs/suid_dumpable", &v, NULL) >= 0 && v[0] == '1')
+                log_warning("fs.suid_dumpable is 1 (debug): for a moment at each start, processes of the "
+                            "agent's uid could trace the daemon's spawn child; set it to 0 or 2");
+}
+
 static void probe_features(Manager *m) {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_free_ char *j = NULL;
@@ -75,6 +88,7 @@ static void probe_features(Manager *m) {
                             "pidfd_getfd allowed by its seccomp filter); report rules still act, unreported, "
                             "and learn mode is refused",
                             strerror(-m->features.pidfd_getfd_error));
+        warn_suid_dumpable();
 }
 
 /* How many network namespaces are kept ready: a burst of PrivateNetwork=

@@ -242,6 +242,14 @@ static _child_ void child_identity(ChildContext *ctx) {
 
         if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
                 child_fail(ctx, "setresuid");
+        /* From here a process of the agent's uid may reach us, and we run
+         * in the daemon's memory (CLONE_VM). The uid change left the mm's
+         * dumpable flag at fs.suid_dumpable, which is 1 ("debug") on some
+         * hosts, and then that process could ptrace us, and through us the
+         * daemon. Not dumpable, only CAP_SYS_PTRACE may; the execve makes
+         * the agent's own mm dumpable as usual. */
+        if (syscall(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                child_fail(ctx, "dumpable");
         child_drop_capabilities(ctx);
 }
 

@@ -10,12 +10,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <setjmp.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -201,6 +203,64 @@ static void test_same_uid_stopper(void **state) {
         check(group_empty(), "a process is left in the agent's group");
 }
 
+/* The child shares the daemon's memory and, after its setresuid, the
+ * agent's uid: a process of that uid must not be able to trace it (it
+ * would own the daemon). A bounded tracer (2 s) tries PTRACE_SEIZE on every
+ * pid of the group while the child hangs before its exec. Exit 0: saw the
+ * child and was refused; 1: attached; 2: never saw it. */
+static pid_t tracer_start(void) {
+        int fd = openat(cgroup_dir_fd(kt_group), "cgroup.procs", O_RDONLY | O_CLOEXEC);
+        pid_t pid;
+
+        check(fd >= 0, "open cgroup.procs: %m");
+        pid = fork();
+        check(pid >= 0, "fork: %m");
+        if (pid == 0) {
+                double end = now_sec() + 2;
+                bool seen = false;
+                char buf[4096];
+
+                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+                        _exit(3);
+                while (now_sec() < end) {
+                        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+                        char *s = buf, *e;
+
+                        if (n <= 0)
+                                continue;
+                        buf[n] = 0;
+                        for (long v; (v = strtol(s, &e, 10)) > 0; s = e) {
+                                seen = true;
+                                if (ptrace(PTRACE_SEIZE, (pid_t) v, NULL, NULL) == 0)
+                                        _exit(1);
+                        }
+                }
+                _exit(seen ? 0 : 2);
+        }
+        close(fd);
+        return pid;
+}
+
+static void test_same_uid_cannot_trace(void **state) {
+        SpawnParams p = params();
+        const char *step = NULL;
+        pid_t tracer, pid = 0;
+        int pidfd = -1, r, status;
+
+        p.exec_timeout_usec = 1000 * 1000;
+        p.test_hangs_before_exec = true;
+        tracer = tracer_start();
+        r = spawn(&p, &pid, &pidfd, &step);
+        check(waitpid(tracer, &status, 0) == tracer, "waitpid(tracer): %m");
+        check(r == -ETIMEDOUT, "the hanging child should time out, got %d", r);
+        check(WIFEXITED(status), "the tracer was killed (signal %d)", WTERMSIG(status));
+        check(WEXITSTATUS(status) != 3, "the tracer could not take uid 65534");
+        check(WEXITSTATUS(status) != 2, "the tracer never saw the child in the agent's group");
+        check(WEXITSTATUS(status) == 0, "a process of the agent's uid attached to the spawn child with ptrace");
+        check(group_empty(), "a process is left in the agent's group");
+}
+
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_stopped_forever_is_killed, kt_test_setup, kt_test_teardown),
@@ -208,6 +268,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_stopped_once_is_continued, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_same_uid_stopper, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_default_deadline, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_same_uid_cannot_trace, kt_test_setup, kt_test_teardown),
         };
 
         if (!kt_can_run()) {
