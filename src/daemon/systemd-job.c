@@ -77,11 +77,17 @@ static void stop_agents(Manager *m, uint32_t job_id) {
 }
 
 /* The call's reply as an error: true (and logged, agents kept) when it is
- * one. */
+ * one. Also true, and nothing done, when the daemon left MANAGER_RUNNING
+ * while the call was pending (a SIGTERM, a second SIGUSR2): that stop or
+ * detach goes on as it began. */
 static bool reply_failed(JobQuery *q, sd_bus_message *reply, const char *what) {
         const sd_bus_error *e;
         _cleanup_free_ char *why = NULL;
 
+        if (q->manager->state != MANAGER_RUNNING) {
+                log_debug("SIGUSR2: the daemon is stopping already; systemd's answer about %s is not needed", what);
+                return true;
+        }
         if (!sd_bus_message_is_method_error(reply, NULL))
                 return false;
         e = sd_bus_message_get_error(reply);
@@ -133,6 +139,29 @@ static void call_failed(JobQuery *q, int r, const char *what) {
         keep_agents(q->manager, why ?: "cannot ask systemd (out of memory)");
 }
 
+/* Only root's systemd may have the agents stopped. On the system bus only
+ * root can own org.freedesktop.systemd1; on another bus (a private one, a
+ * test's) any peer could claim the name, so the answer's sender is asked
+ * for its uid before the agents are stopped. */
+static bool answered_by_root(JobQuery *q, sd_bus_message *reply) {
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const char *sender = sd_bus_message_get_sender(reply);
+        uid_t euid = (uid_t) -1;
+        int r;
+
+        r = sender ? sd_bus_get_name_creds(q->manager->bus, sender, SD_BUS_CREDS_EUID, &creds) : -ENXIO;
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &euid);
+        if (r < 0 || euid != 0) {
+                log_warning("SIGUSR2: the stop job was reported by %s, %s%s: not systemd, keeping the agents",
+                            sender ?: "a peer without a name", r < 0 ? "whose uid is unknown: " : "not root",
+                            r < 0 ? strerror(-r) : "");
+                daemon_state_detach(q->manager);
+                return false;
+        }
+        return true;
+}
+
 static int on_job_type(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         JobQuery *q = userdata;
         const char *type = NULL;
@@ -147,6 +176,8 @@ static int on_job_type(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
                 return 0;
         }
         if (job_type_stops_agents(type)) {
+                if (!answered_by_root(q, reply))
+                        return 0;
                 stop_agents(q->manager, q->job_id);
                 return 0;
         }

@@ -30,9 +30,12 @@ teardown() {
         av_teardown
 }
 
-# fake_systemd JOBTYPE|none|hang: systemd's stand-in, owning its name.
+# fake_systemd JOBTYPE|none|hang [COMMAND-PREFIX...]: systemd's stand-in,
+# owning its name (as root, or run through the prefix).
 fake_systemd() {
-        "$FAKE_SYSTEMD1" "$AV_BUS" "$1" </dev/null >"$T/fake.out" 2>&1 3>&- &
+        local job=$1
+        shift
+        "$@" "$FAKE_SYSTEMD1" "$AV_BUS" "$job" </dev/null >"$T/fake.out" 2>&1 3>&- &
         AV_BG_PIDS+=($!)
         av_wait_until 5 "the fake systemd to own org.freedesktop.systemd1" grep -qx ready "$T/fake.out" ||
                 { cat "$T/fake.out" >&2; return 1; }
@@ -122,6 +125,16 @@ assert_kept() {
         asked_for_daemon "$pid"
         grep -q "SIGUSR2: systemd's job for this unit is \"restart\", not \"stop\": keeping the agents" "$T/daemon.log" ||
                 av_fail "no restart line in daemon.log"
+        assert_kept
+}
+
+@test "SIGUSR2 with a stop job reported by a peer that is not root: not systemd, the agents stay" {
+        fake_systemd stop av_as_nobody
+        av_start
+        start_agents
+        sigusr2
+        grep -q "SIGUSR2: the stop job was reported by :[0-9.]*, not root: not systemd, keeping the agents" \
+                "$T/daemon.log" || av_fail "no 'not root' line in daemon.log: $(grep SIGUSR2 "$T/daemon.log")"
         assert_kept
 }
 
