@@ -147,7 +147,7 @@ static int start_dbus(BenchEnv *e) {
 static int write_config(BenchEnv *e, const BenchOptions *o) {
         _cleanup_free_ char *conf = NULL, *agents = NULL, *logdir = NULL, *rundir = NULL, *sleep_type = NULL,
                             *watched_type = NULL, *watchdog_type = NULL;
-        unsigned max_children = MAX(MAX(o->scale_agents, o->idle_agents), o->shutdown_agents) + 64;
+        unsigned max_children = MAX(MAX(MAX(o->scale_agents, o->idle_agents), o->shutdown_agents), o->reexec_agents) + 64;
         int r;
 
         /* The run's own RuntimeDirectory (notify socket, lock): removed with
