@@ -224,18 +224,22 @@ static void test_limits_written(void **state) {
         r = cgroup_agent_new(root, sup, "lim", &test_limits, &agent);
         check(r == 0, "cgroup_agent_new with limits: %s", strerror(-r));
 
-        /* The cgroup.procs fds are opened for a spawn, not with the group. */
-        check(fds_open_on("/lim.agent/cgroup.procs") == 0, "cgroup_agent_new left %zu cgroup.procs fds open",
-              fds_open_on("/lim.agent/cgroup.procs"));
+        /* The v1 fds (each group's tasks: the child moves itself, a single
+         * thread, without the global lock a process move takes) are opened
+         * for a spawn, not with the group. */
+        check(fds_open_on("/lim.agent/tasks") == 0, "cgroup_agent_new left %zu tasks fds open",
+              fds_open_on("/lim.agent/tasks"));
         r = cgroup_v1_procs_open(agent, &fds, &n);
         check(r == 0, "cgroup_v1_procs_open: %s", strerror(-r));
-        check(fds_open_on("/lim.agent/cgroup.procs") == n, "%zu fds returned, %zu open on cgroup.procs", n,
+        check(fds_open_on("/lim.agent/tasks") == n, "%zu fds returned, %zu open on tasks", n,
+              fds_open_on("/lim.agent/tasks"));
+        check(fds_open_on("/lim.agent/cgroup.procs") == 0, "%zu fds open on cgroup.procs",
               fds_open_on("/lim.agent/cgroup.procs"));
         if (cgroup_root_is_unified(root)) {
                 char *dir = v2_dir(root_name, "w.supervisor/lim.agent");
                 char swap[1024];
 
-                check(n == 0, "pure v2 needs no v1 cgroup.procs fds, got %zu", n);
+                check(n == 0, "pure v2 needs no v1 tasks fds, got %zu", n);
                 expect_file(dir, "pids.max", "16");
                 expect_file(dir, "memory.max", "67108864");
                 snprintf(swap, sizeof swap, "%s/memory.swap.max", dir);
@@ -249,7 +253,7 @@ static void test_limits_written(void **state) {
                 char *cpu = v1_dir(CGROUP_V1_CPU, root_name, "w.supervisor/lim.agent");
                 char memsw[1024];
 
-                check(n == 3, "three limits on hybrid need three v1 cgroup.procs fds, got %zu", n);
+                check(n == 3, "three limits on hybrid need three v1 tasks fds, got %zu", n);
                 for (size_t i = 0; i < n; i++)
                         check(fcntl(fds[i], F_GETFD) == FD_CLOEXEC, "v1 procs fd %d must be O_CLOEXEC", fds[i]);
                 {
@@ -258,7 +262,7 @@ static void test_limits_written(void **state) {
 
                         /* A second open before the close reuses them. */
                         check(cgroup_v1_procs_open(agent, &again, &n_again) == 0 && n_again == n &&
-                                      again[0] == fds[0] && fds_open_on("/lim.agent/cgroup.procs") == n,
+                                      again[0] == fds[0] && fds_open_on("/lim.agent/tasks") == n,
                               "a second cgroup_v1_procs_open() must return the same fds");
                 }
                 expect_file(pids, "pids.max", "16");
@@ -274,8 +278,8 @@ static void test_limits_written(void **state) {
         }
 
         cgroup_v1_procs_close(agent);
-        check(fds_open_on("/lim.agent/cgroup.procs") == 0, "cgroup_v1_procs_close left %zu cgroup.procs fds open",
-              fds_open_on("/lim.agent/cgroup.procs"));
+        check(fds_open_on("/lim.agent/tasks") == 0, "cgroup_v1_procs_close left %zu tasks fds open",
+              fds_open_on("/lim.agent/tasks"));
 
         /* Without limits an agent still has its group in every hierarchy
          * (accounting, and its supervisor's limits), but no limit in it. */
@@ -283,7 +287,7 @@ static void test_limits_written(void **state) {
         check(r == 0, "cgroup_agent_new without limits: %s", strerror(-r));
         check(cgroup_v1_procs_open(plain, &fds, &n) == 0, "cgroup_v1_procs_open(plain)");
         if (cgroup_root_is_unified(root))
-                check(n == 0, "pure v2 needs no v1 cgroup.procs fds");
+                check(n == 0, "pure v2 needs no v1 tasks fds");
         else {
                 char *pids = v1_dir(CGROUP_V1_PIDS, root_name, "w.supervisor/plain.agent");
 
@@ -294,7 +298,7 @@ static void test_limits_written(void **state) {
         expect_group("w.supervisor/plain.agent", true, true);
 
         check(cgroup_remove(plain) == 0 && cgroup_remove(agent) == 0, "removing the agents");
-        check(fds_open_on("/plain.agent/cgroup.procs") == 0, "cgroup_remove left cgroup.procs fds open");
+        check(fds_open_on("/plain.agent/tasks") == 0, "cgroup_remove left tasks fds open");
         expect_group("w.supervisor/lim.agent", false, false);
         check(cgroup_remove(sup) == 0, "removing supervisor w");
         /* Including the v1 parents made on the agent's behalf. */

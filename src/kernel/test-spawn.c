@@ -167,6 +167,62 @@ static void test_sandbox_as_nobody(void **state) {
         close(pidfd);
 }
 
+/* Hybrid: with limits the agent has v1 groups too, and the child joins each
+ * through its fd (a write of "0" to the group's tasks, cgroup.c) before the
+ * exec: /proc/PID/cgroup lists the agent's group in every hierarchy. */
+static void test_v1_groups_joined(void **state) {
+        static const Limits limits = {
+                .memory_max = 64ULL * 1024 * 1024,
+                .tasks_max = 16,
+                .cpu_quota_per_sec_usec = 500000,
+                .runtime_max_usec = USEC_INFINITY,
+                .cpu_time_max_usec = USEC_INFINITY,
+        };
+        static const char *const names[] = { "pids", "memory", "cpu" };
+        char *argv[] = { (char *) "sleep", (char *) "5", NULL };
+        Cgroup *g = NULL;
+        SpawnParams p;
+        const char *step = NULL;
+        char path[64], *cg = NULL;
+        pid_t pid;
+        int pidfd, r;
+
+        if (cgroup_root_is_unified(kt_root))
+                skip();
+        for (CgroupV1Controller c = 0; c < _CGROUP_V1_MAX; c++)
+                if (!cgroup_root_has_controller(kt_root, c))
+                        skip();
+        check(cgroup_agent_new(kt_root, NULL, "v1join", &limits, &g) == 0, "cgroup_agent_new(v1join)");
+        p = kt_params_in(g, "/bin/sleep", argv);
+        check(cgroup_v1_procs_open(g, &p.v1_procs_fds, &p.n_v1_procs_fds) == 0, "cgroup_v1_procs_open: %m");
+        check(p.n_v1_procs_fds == 3, "three v1 groups expected, got %zu", p.n_v1_procs_fds);
+        r = spawn(&p, &pid, &pidfd, &step);
+        cgroup_v1_procs_close(g);
+        check(r == 0, "spawn failed at %s: %s", step ? step : "?", strerror(-r));
+
+        snprintf(path, sizeof path, "/proc/%d/cgroup", (int) pid);
+        check(cgfs_read(AT_FDCWD, path, &cg) == 0, "cannot read %s", path);
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                char key[16], *line, *end;
+
+                snprintf(key, sizeof key, ":%s:", names[i]);
+                line = strstr(cg, key);
+                check(line, "no %s line in %s:\n%s", names[i], path, cg);
+                end = strchr(line, '\n');
+                check(end && end - line > 13 && strncmp(end - 13, "/v1join.agent", 13) == 0,
+                      "the agent is not in its %s group; %s says:\n%s", names[i], path, cg);
+        }
+        free(cg);
+
+        check(pidfd_send_signal(pidfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal: %m");
+        (void) kt_wait_exit(pidfd);
+        close(pidfd);
+        for (unsigned i = 0; i < 200 && (r = cgroup_remove(g)) == -EBUSY; i++)
+                usleep(10000);
+        check(r == 0, "cgroup_remove(v1join): %s", strerror(-r));
+        cgroup_free(g);
+}
+
 /* Reads what the child wrote into the pipe until EOF (bounded by poll). */
 static char *read_pipe(int fd) {
         static char buf[4096];
@@ -495,6 +551,7 @@ static void test_securebits_locked(void **state) {
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_true_exits_zero, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_v1_groups_joined, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_missing_executable, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_bad_working_directory, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_sandbox_as_nobody, kt_test_setup, kt_test_teardown),
