@@ -45,6 +45,7 @@ struct OutputPipe {
         dev_t dev;           /* the pipe's identity (fstat of read_fd), for */
         ino_t ino;           /* a daemon that takes the agent over after a crash */
         bool failed;         /* writing failed once (and was logged): drop the rest */
+        sd_event_source *source; /* the loop's, floating: reads read_fd */
         /* The invocation's pipe or its health checks': the agent's
          * a->output_pipe or a->check_pipe points here and is cleared when the
          * pipe goes (the agent may go first: it sets owner to NULL then). */
@@ -217,6 +218,7 @@ static int output_pipe_watch(Manager *m, OutputPipe *p, int read_fd, OutputPipe 
                 return r;
         }
         p->read_fd = read_fd;
+        p->source = s;
         (void) sd_event_source_set_io_fd_own(s, true);
         (void) sd_event_source_set_destroy_callback(s, output_pipe_free);
         /* Below the bus and the timers: output waits, the child blocks on a
@@ -396,9 +398,21 @@ void agent_output_check_done(Agent *a) {
                 a->check_output_fd = safe_close(a->check_output_fd);
 }
 
+/* At the end of an invocation: what is left in the pipe is read now, and
+ * the pipe freed at once if no one holds its write end any more (the usual
+ * case). Left to its idle-priority source, a hung-up pipe is reported by
+ * every epoll_wait until the loop is idle, which under a stream of starts
+ * was seconds and a hundred pipes later. */
+static void output_pipe_drain(OutputPipe *p) {
+        if (p && p->source)
+                (void) on_output(p->source, p->read_fd, EPOLLIN, p);
+}
+
 void agent_output_check_close(Agent *a) {
         /* The file pipe's read end goes once the checks' leftover children
          * (killed with the agent's cgroup) are gone too. */
+        output_pipe_drain(a->output_pipe);
+        output_pipe_drain(a->check_pipe);
         a->check_output_fd = safe_close(a->check_output_fd);
         output_pipe_detach(&a->check_pipe);
         output_pipe_detach(&a->output_pipe);
