@@ -60,45 +60,59 @@ static int wait_start_record(BenchEnv *e, const char *tag, uint64_t *ret_ns) {
         return 0;
 }
 
-/* RunAgent of an agent that exits at once, `count` times: call to exec'd,
- * then its end and RemoveAgent outside the timing, then `pause_usec` of
- * nothing before the next. */
+/* RunAgent of an agent that exits at once: call to exec'd into s, then its
+ * end and RemoveAgent outside the timing. */
+static int measure_one_start(BenchEnv *e, Table *t, const char *name, const RunSandbox *sb, Samples *s) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        char *argv[] = { e->agent_path, e->fifo_path, (char *) "exit", (char *) name, NULL };
+        uint64_t t0, started;
+        int r;
+
+        bus_watch_exits(e, name, true);
+        t0 = now_nsec(CLOCK_MONOTONIC);
+        r = bus_run_agent(e, name, argv, NULL, NULL, sb, &error);
+        if (r < 0) {
+                table_note_failure(t, "RunAgent(%s): %s", name, error.message ? error.message : strerror(-r));
+                return r;
+        }
+        r = wait_start_record(e, name, &started);
+        if (r < 0) {
+                table_note_failure(t, "agent %s was started but never recorded its exec: %s", name, strerror(-r));
+                return r;
+        }
+        r = samples_add(s, started - t0);
+        if (r < 0)
+                return r;
+        r = bus_wait_exits(e, 1, now_nsec(CLOCK_MONOTONIC) + 10 * NSEC_PER_SEC);
+        bus_watch_exits(e, NULL, false);
+        if (r < 0) {
+                table_note_failure(t, "agent %s exited but no AgentExited came within 10 s", name);
+                return r;
+        }
+        return bus_remove_agent(e, name, t);
+}
+
+static int check_abnormal(BenchEnv *e, Table *t, unsigned long before, const char *what) {
+        if (e->n_abnormal == before)
+                return 0;
+        table_note_failure(t, "%lu agents of %s ended abnormally, last %s", e->n_abnormal - before, what,
+                           e->last_abnormal);
+        return -EPROTO;
+}
+
+/* measure_one_start() `count` times, agents PREFIX0.., with `pause_usec` of
+ * nothing after each. */
 static int measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const char *prefix, unsigned count,
                           const RunSandbox *sb, uint64_t pause_usec, Samples *s) {
         unsigned long abnormal = e->n_abnormal;
+        int r;
 
         progress_begin(count, "agent starts '%s*'", prefix);
         for (unsigned i = 0; i < count && !bench_interrupted; i++) {
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
                 char name[64];
-                char *argv[] = { e->agent_path, e->fifo_path, (char *) "exit", name, NULL };
-                uint64_t t0, started;
-                int r;
 
                 snprintf(name, sizeof name, "%s%u", prefix, i);
-                bus_watch_exits(e, name, true);
-                t0 = now_nsec(CLOCK_MONOTONIC);
-                r = bus_run_agent(e, name, argv, NULL, NULL, sb, &error);
-                if (r < 0) {
-                        table_note_failure(t, "RunAgent(%s): %s", name, error.message ? error.message : strerror(-r));
-                        return r;
-                }
-                r = wait_start_record(e, name, &started);
-                if (r < 0) {
-                        table_note_failure(t, "agent %s was started but never recorded its exec: %s", name,
-                                           strerror(-r));
-                        return r;
-                }
-                r = samples_add(s, started - t0);
-                if (r < 0)
-                        return r;
-                r = bus_wait_exits(e, 1, now_nsec(CLOCK_MONOTONIC) + 10 * NSEC_PER_SEC);
-                bus_watch_exits(e, NULL, false);
-                if (r < 0) {
-                        table_note_failure(t, "agent %s exited but no AgentExited came within 10 s", name);
-                        return r;
-                }
-                r = bus_remove_agent(e, name, t);
+                r = measure_one_start(e, t, name, sb, s);
                 if (r < 0)
                         return r;
                 if (pause_usec > 0)
@@ -106,11 +120,9 @@ static int measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const ch
                 progress_step(i + 1);
         }
         progress_end((unsigned) s->n);
-        if (e->n_abnormal != abnormal) {
-                table_note_failure(t, "%lu agents of '%s*' ended abnormally, last %s", e->n_abnormal - abnormal,
-                                   prefix, e->last_abnormal);
-                return -EPROTO;
-        }
+        r = check_abnormal(e, t, abnormal, prefix);
+        if (r < 0)
+                return r;
         return bench_interrupted ? -EINTR : 0;
 }
 
@@ -647,90 +659,149 @@ static void add_skipped(Table *t, const char *row, const char *skip) {
  * PrivateNetwork= alone; then restarts under strict. The sandboxed agents
  * get the run's temp dir through BindPaths= (their binary and the record
  * FIFO are there, below the /tmp that PrivateTmp= replaces); Sandbox=none
- * gets nothing, so it stays without a mount namespace. */
-static int phase_sandbox(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor) {
-        static const struct {
-                const char *prefix;
-                const char *row;
-                const char *preset;
-                int private_network;
-                bool bind;
-        } rows[] = {
-                { "sbnone-", "agent start, Sandbox=none", "none", -1, false },
-                { "sbstd-", "agent start, Sandbox=standard", "standard", -1, true },
-                { "sbstrict-", "agent start, Sandbox=strict", "strict", -1, true },
-                { "sbnet-", "agent start, Sandbox=none+PrivateNetwork", "none", 1, false },
+ * gets nothing, so it stays without a mount namespace.
+ *
+ * The rows are measured interleaved, one start of each in turn, with a run
+ * of the issue's bwrap line in every round: on a shared machine the speed
+ * drifts by tens of percent within a minute, and rows measured one after
+ * the other compared the drift as much as the presets. */
+static const struct SandboxRow {
+        const char *prefix;
+        const char *row;
+        const char *preset;
+        int private_network;
+        bool bind;
+} sandbox_rows[] = {
+        { "sbnone-", "agent start, Sandbox=none", "none", -1, false },
+        { "sbstd-", "agent start, Sandbox=standard", "standard", -1, true },
+        { "sbstrict-", "agent start, Sandbox=strict", "strict", -1, true },
+        { "sbnet-", "agent start, Sandbox=none+PrivateNetwork", "none", 1, false },
+};
+#define N_SANDBOX_ROWS ELEMENTSOF(sandbox_rows)
+enum { ROW_NONE, ROW_STANDARD, ROW_STRICT, ROW_NET };
+
+typedef struct SandboxRun {
+        bool usable[N_SANDBOX_ROWS];
+        Samples s[N_SANDBOX_ROWS];
+        Samples bwrap;                   /* the bwrap line, interleaved */
+        uint64_t p50[N_SANDBOX_ROWS];
+} SandboxRun;
+
+static RunSandbox sandbox_of(const BenchEnv *e, size_t k) {
+        return (RunSandbox) {
+                .preset = sandbox_rows[k].preset,
+                .private_network = sandbox_rows[k].private_network,
+                .bind_path = sandbox_rows[k].bind ? e->tmpdir : NULL,
         };
-        uint64_t p50[ELEMENTSOF(rows)] = {};
-        bool strict_ok = false;
+}
+
+static int sandbox_measure(const BenchOptions *o, BenchEnv *e, Table *t, SandboxRun *run) {
+        unsigned long abnormal = e->n_abnormal;
+        bool bwrap = true;
+        int r = 0;
+
+        progress_begin(o->sandbox_starts, "sandbox starts, the presets and the bwrap line in turn");
+        for (unsigned i = 0; i < o->sandbox_starts && r >= 0 && !bench_interrupted; i++) {
+                for (size_t k = 0; k < N_SANDBOX_ROWS && r >= 0; k++) {
+                        RunSandbox sb = sandbox_of(e, k);
+                        char name[64];
+
+                        if (!run->usable[k])
+                                continue;
+                        snprintf(name, sizeof name, "%s%u", sandbox_rows[k].prefix, i);
+                        r = measure_one_start(e, t, name, &sb, &run->s[k]);
+                }
+                if (r >= 0 && bwrap) {
+                        uint64_t ns;
+
+                        /* Not there or not working: the floor phase said why. */
+                        bwrap = bench_bwrap_line_once(o, &ns) >= 0 && samples_add(&run->bwrap, ns) >= 0;
+                }
+                progress_step(i + 1);
+        }
+        progress_end(o->sandbox_starts);
+        if (r >= 0)
+                r = check_abnormal(e, t, abnormal, "the Sandbox= rows");
+        return r < 0 ? r : bench_interrupted ? -EINTR : 0;
+}
+
+static void sandbox_report(Table *t, SandboxRun *run, const FloorResult *floor) {
+        uint64_t bwrap = run->bwrap.n > 0 ? samples_percentile(&run->bwrap, 50) : floor->bwrap_all_p50;
+
+        if (run->bwrap.n > 0)
+                add_ns_row(t, "bwrap line, in turn with the rows below", &run->bwrap, NULL, NULL, NULL);
+        for (size_t k = 0; k < N_SANDBOX_ROWS; k++) {
+                char ratio[24] = "-", target[40] = "", met[16] = "";
+                Samples *s = &run->s[k];
+
+                if (s->n == 0)
+                        continue;
+                run->p50[k] = samples_percentile(s, 50);
+                if (sandbox_rows[k].private_network < 0)
+                        plot_keep_histogram(sandbox_rows[k].preset, s);
+                if (k == ROW_NONE)
+                        snprintf(ratio, sizeof ratio, "1.00");
+                else if (k == ROW_STRICT) {
+                        snprintf(target, sizeof target, "<= 0.5x the bwrap line");
+                        if (bwrap) {
+                                double x = (double) run->p50[k] / (double) bwrap;
+
+                                snprintf(ratio, sizeof ratio, "%.2f", x);
+                                snprintf(met, sizeof met, "%s", yes_no(x <= 0.5));
+                        } else
+                                snprintf(met, sizeof met, "no bwrap");
+                } else if (run->p50[ROW_NONE]) {
+                        double x = (double) run->p50[k] / (double) run->p50[ROW_NONE];
+
+                        snprintf(ratio, sizeof ratio, "%.2f", x);
+                        if (k == ROW_STANDARD) {
+                                snprintf(target, sizeof target, "<= 1.5x none");
+                                snprintf(met, sizeof met, "%s", yes_no(x <= 1.5));
+                        }
+                }
+                add_ns_row(t, sandbox_rows[k].row, s, ratio, target[0] ? target : NULL, met[0] ? met : NULL);
+                if (k == ROW_STRICT && run->p50[ROW_NONE]) {
+                        snprintf(ratio, sizeof ratio, "%.2f", (double) run->p50[k] / (double) run->p50[ROW_NONE]);
+                        table_add(t, "  strict vs none", NULL, NULL, ratio, NULL, NULL);
+                }
+        }
+        if (run->p50[ROW_NONE] && run->p50[ROW_NET]) {
+                char d[32];
+                uint64_t a = run->p50[ROW_NET], b = run->p50[ROW_NONE];
+
+                /* What the network namespace adds to a start, on its own. */
+                table_add(t, "  PrivateNetwork's share of a start", format_ns(d, sizeof d, a > b ? a - b : 0), NULL,
+                          NULL, NULL, NULL);
+        }
+}
+
+static int phase_sandbox(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor) {
+        SandboxRun run = {};
         char skip[200];
         int r = 0;
 
-        for (size_t k = 0; k < ELEMENTSOF(rows) && r >= 0 && !bench_interrupted; k++) {
-                RunSandbox sb = {
-                        .preset = rows[k].preset,
-                        .private_network = rows[k].private_network,
-                        .bind_path = rows[k].bind ? e->tmpdir : NULL,
-                };
-                char probe[64], ratio[24] = "-", target[40] = "", met[16] = "";
-                Samples s = {};
+        for (size_t k = 0; k < N_SANDBOX_ROWS && r >= 0 && !bench_interrupted; k++) {
+                RunSandbox sb = sandbox_of(e, k);
+                char probe[64];
 
-                snprintf(probe, sizeof probe, "%sprobe", rows[k].prefix);
+                snprintf(probe, sizeof probe, "%sprobe", sandbox_rows[k].prefix);
                 r = sandbox_probe(e, t, probe, &sb, skip, sizeof skip);
-                if (r < 0)
-                        break;
-                if (r == 0) {
-                        add_skipped(t, rows[k].row, skip);
-                        r = 0;
-                        continue;
-                }
-                r = measure_starts(o, e, t, rows[k].prefix, o->sandbox_starts, &sb, 0, &s);
-                if (r >= 0 && s.n > 0) {
-                        p50[k] = samples_percentile(&s, 50);
-                        if (rows[k].private_network < 0)
-                                plot_keep_histogram(rows[k].preset, &s);
-                        if (k == 0) {
-                                snprintf(ratio, sizeof ratio, "1.00");
-                        } else if (k == 2) {
-                                strict_ok = true;
-                                /* strict against the bwrap line. */
-                                snprintf(target, sizeof target, "<= 0.5x the bwrap line");
-                                if (floor->bwrap_all_p50) {
-                                        double x = (double) p50[k] / (double) floor->bwrap_all_p50;
-
-                                        snprintf(ratio, sizeof ratio, "%.2f", x);
-                                        snprintf(met, sizeof met, "%s", yes_no(x <= 0.5));
-                                } else
-                                        snprintf(met, sizeof met, "no bwrap");
-                        } else if (p50[0]) {
-                                double x = (double) p50[k] / (double) p50[0];
-
-                                snprintf(ratio, sizeof ratio, "%.2f", x);
-                                if (k == 1) {
-                                        snprintf(target, sizeof target, "<= 1.5x none");
-                                        snprintf(met, sizeof met, "%s", yes_no(x <= 1.5));
-                                }
-                        }
-                        add_ns_row(t, rows[k].row, &s, ratio, target[0] ? target : NULL, met[0] ? met : NULL);
-                        if (k == 2 && p50[0]) {
-                                snprintf(ratio, sizeof ratio, "%.2f", (double) p50[k] / (double) p50[0]);
-                                table_add(t, "  strict vs none", NULL, NULL, ratio, NULL, NULL);
-                        }
-                }
-                samples_done(&s);
+                if (r == 0)
+                        add_skipped(t, sandbox_rows[k].row, skip);
+                run.usable[k] = r > 0;
         }
+        if (r >= 0)
+                r = sandbox_measure(o, e, t, &run);
+        if (r >= 0)
+                sandbox_report(t, &run, floor);
+        for (size_t k = 0; k < N_SANDBOX_ROWS; k++)
+                samples_done(&run.s[k]);
+        samples_done(&run.bwrap);
         if (r < 0)
                 return r;
-        if (p50[0] && p50[3]) {
-                char d[32];
 
-                /* What the network namespace adds to a start, on its own. */
-                table_add(t, "  PrivateNetwork's share of a start",
-                          format_ns(d, sizeof d, p50[3] > p50[0] ? p50[3] - p50[0] : 0), NULL, NULL, NULL, NULL);
-        }
-
-        if (strict_ok && !bench_interrupted) {
-                RunSandbox sb = { .preset = "strict", .private_network = -1, .bind_path = e->tmpdir };
+        if (run.usable[ROW_STRICT] && !bench_interrupted) {
+                RunSandbox sb = sandbox_of(e, ROW_STRICT);
                 Samples s = {};
 
                 r = crash_loop(o, e, t, o->sandbox_restarts, &sb, &s);
@@ -738,7 +809,7 @@ static int phase_sandbox(const BenchOptions *o, BenchEnv *e, Table *t, const Flo
                         add_ns_row(t, "restart, Sandbox=strict: crash until exec'd", &s, NULL, "p50 < 5 ms",
                                    yes_no(samples_percentile(&s, 50) < 5 * NSEC_PER_MSEC));
                 samples_done(&s);
-        } else if (!strict_ok)
+        } else if (!run.usable[ROW_STRICT])
                 add_skipped(t, "restart, Sandbox=strict: crash until exec'd", "skipped: Sandbox=strict did not run");
         return r;
 }

@@ -348,6 +348,30 @@ void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *
         sandbox_row(o, e, t, "unshare", "unshare -Urnm, to exit", unshare, floor, &floor->unshare_p50);
 }
 
+int bench_bwrap_line_once(const BenchOptions *o, uint64_t *ret_ns) {
+        static char *path;
+        char *argv[] = { NULL, (char *) "--unshare-all", (char *) "--ro-bind", (char *) "/", (char *) "/",
+                         (char *) "--proc", (char *) "/proc", (char *) "--dev", (char *) "/dev",
+                         (char *) "--tmpfs", (char *) "/tmp", (char *) o->agent_path, (char *) "-",
+                         (char *) "exit", (char *) "bwrap", NULL };
+        uint64_t t0;
+        int status, r;
+
+        if (!path)
+                path = find_in_path("bwrap");
+        if (!path)
+                return -ENOENT;
+        argv[0] = path;
+        t0 = now_nsec(CLOCK_MONOTONIC);
+        r = run_plain(path, argv, &status);
+        if (r < 0)
+                return r;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return -EPROTO;
+        *ret_ns = now_nsec(CLOCK_MONOTONIC) - t0;
+        return 0;
+}
+
 /* fork, unshare(flags) in the child, _exit, waitpid: the namespaces'
  * creation on the start path. Their teardown runs after the wait returns
  * (a network namespace is dismantled by a kernel worker, in batches), so

@@ -210,6 +210,9 @@ int bench_floor(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *ret);
  * agents run, to tell the kernel's share of a slowdown from the daemon's). */
 int bench_floor_again(const BenchOptions *o, BenchEnv *e, Table *t, const char *label, uint64_t *ret_to_exec_p50);
 void bench_sandboxes(const BenchOptions *o, BenchEnv *e, Table *t, FloorResult *floor);
+/* One run of the issue's bwrap line, to its exit (for rows interleaved with
+ * it); -ENOENT without bwrap, -EPROTO when it failed. */
+int bench_bwrap_line_once(const BenchOptions *o, uint64_t *ret_ns);
 /* What creating namespaces costs on its own: fork + unshare() + exit. */
 void bench_namespaces(const BenchOptions *o, Table *t);
 int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor);
