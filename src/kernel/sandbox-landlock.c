@@ -159,14 +159,12 @@ typedef struct Builder {
         char **ret_error;
 } Builder;
 
-static int add_rule_fd(Builder *b, int fd, uint64_t rights, const char *path) {
+/* st: what fd is (fstat). */
+static int add_rule_st(Builder *b, int fd, const struct stat *st, uint64_t rights, const char *path) {
         struct ll_path_beneath_attr attr = { .parent_fd = fd };
-        struct stat st;
 
-        if (fstat(fd, &st) < 0)
-                return fail(b->ret_error, -errno, "Landlock: cannot stat %s: %m", path);
         /* The kernel refuses directory rights on anything else. */
-        if (!S_ISDIR(st.st_mode))
+        if (!S_ISDIR(st->st_mode))
                 rights &= LL_FS_FILE;
         if (rights == 0)
                 return 0;
@@ -174,6 +172,14 @@ static int add_rule_fd(Builder *b, int fd, uint64_t rights, const char *path) {
         if (syscall(SYS_landlock_add_rule, b->ruleset_fd, LL_RULE_PATH_BENEATH, &attr, 0) < 0)
                 return fail(b->ret_error, -errno, "Landlock: cannot add a rule for %s: %m", path);
         return 0;
+}
+
+static int add_rule_fd(Builder *b, int fd, uint64_t rights, const char *path) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return fail(b->ret_error, -errno, "Landlock: cannot stat %s: %m", path);
+        return add_rule_st(b, fd, &st, rights, path);
 }
 
 /* A listing of the directory open as fd, on an fd of its own: fd is O_PATH
@@ -237,8 +243,13 @@ static int grant(Builder *b, int fd, const char *path, uint64_t rights) {
                         else if (path_beneath(b->rules[i].path, child))
                                 holds_rule = true;
                 }
-                if (is_rule)
-                        continue;    /* granted on its own, with its own access */
+                /* is_rule: granted on its own, with its own access. A
+                 * symlink needs no rule: access goes to where it points, and
+                 * is checked there (d_type spares opening it; one that
+                 * became something else since the listing gets no rule,
+                 * which only denies more). */
+                if (is_rule || de->d_type == DT_LNK)
+                        continue;
 
                 cfd = openat(dirfd(d), de->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
                 if (cfd < 0) {
@@ -246,8 +257,6 @@ static int grant(Builder *b, int fd, const char *path, uint64_t rights) {
                                 continue;    /* gone since the listing */
                         return fail(b->ret_error, -errno, "Landlock: cannot open %s: %m", child);
                 }
-                /* A symlink needs no rule: access goes to where it points,
-                 * and is checked there. */
                 {
                         struct stat st;
 
@@ -261,8 +270,8 @@ static int grant(Builder *b, int fd, const char *path, uint64_t rights) {
                                         return r;
                                 continue;
                         }
+                        r = add_rule_st(b, cfd, &st, rights, child);
                 }
-                r = add_rule_fd(b, cfd, rights, child);
                 if (r < 0)
                         return r;
         }
