@@ -240,16 +240,23 @@ static _child_ void child_identity(ChildContext *ctx) {
         if (syscall(SYS_prctl, PR_SET_SECUREBITS, SPAWN_SECUREBITS, 0, 0, 0) < 0)
                 child_fail(ctx, "securebits");
 
-        if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
-                child_fail(ctx, "setresuid");
-        /* From here a process of the agent's uid may reach us, and we run
-         * in the daemon's memory (CLONE_VM). The uid change left the mm's
-         * dumpable flag at fs.suid_dumpable, which is 1 ("debug") on some
-         * hosts, and then that process could ptrace us, and through us the
-         * daemon. Not dumpable, only CAP_SYS_PTRACE may; the execve makes
+        /* We run in the daemon's memory (CLONE_VM), and once our uid is the
+         * agent's, a process of that uid may reach us: it must never be
+         * able to ptrace us. Changing the euid sets the mm's dumpable flag
+         * to fs.suid_dumpable, which is 1 ("debug") on some hosts, and a
+         * process can be stopped (SIGSTOP from that uid) right after any
+         * syscall; so the euid changes while the saved uid is still root's
+         * (-1 keeps it, also inside a user namespace where host root is
+         * unmapped; a tracer must match all three uids), dumpable is
+         * cleared, and only then does the saved uid follow. Changing the
+         * saved uid alone does not touch the flag again. The execve makes
          * the agent's own mm dumpable as usual. */
+        if (syscall(SYS_setresuid, p->uid, p->uid, -1) < 0)
+                child_fail(ctx, "setresuid");
         if (syscall(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
                 child_fail(ctx, "dumpable");
+        if (syscall(SYS_setresuid, -1, -1, p->uid) < 0)
+                child_fail(ctx, "setresuid");
         child_drop_capabilities(ctx);
 }
 
