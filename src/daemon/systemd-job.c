@@ -51,6 +51,7 @@ typedef struct JobQuery {
         Manager *manager;
         usec_t deadline;
         uint32_t job_id;                 /* for the log */
+        char *sender;                    /* who reported the stop job */
 } JobQuery;
 
 /* The job types after which no daemon comes back: only "stop". */
@@ -61,8 +62,10 @@ static bool job_type_stops_agents(const char *job_type) {
 static void query_unref(void *userdata) {
         JobQuery *q = userdata;
 
-        if (q && --q->n_ref == 0)
+        if (q && --q->n_ref == 0) {
+                free(q->sender);
                 free(q);
+        }
 }
 
 static void keep_agents(Manager *m, const char *why) {
@@ -98,8 +101,8 @@ static bool reply_failed(JobQuery *q, sd_bus_message *reply, const char *what) {
         return true;
 }
 
-static int query_call(JobQuery *q, sd_bus_message_handler_t callback, const char *path, const char *interface,
-                      const char *member, const char *types, ...) {
+static int query_call(JobQuery *q, sd_bus_message_handler_t callback, const char *destination, const char *path,
+                      const char *interface, const char *member, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         sd_bus_slot *slot = NULL;
         usec_t now = now_monotonic(), timeout;
@@ -108,7 +111,7 @@ static int query_call(JobQuery *q, sd_bus_message_handler_t callback, const char
 
         /* One deadline for the whole chain, not one per call. */
         timeout = q->deadline > now ? q->deadline - now : 1;
-        r = sd_bus_message_new_method_call(q->manager->bus, &call, SYSTEMD_SERVICE, path, interface, member);
+        r = sd_bus_message_new_method_call(q->manager->bus, &call, destination, path, interface, member);
         if (r < 0)
                 return r;
         va_start(ap, types);
@@ -128,7 +131,8 @@ static int query_call(JobQuery *q, sd_bus_message_handler_t callback, const char
 
 static int get_property(JobQuery *q, sd_bus_message_handler_t callback, const char *path, const char *interface,
                         const char *property) {
-        return query_call(q, callback, path, "org.freedesktop.DBus.Properties", "Get", "ss", interface, property);
+        return query_call(q, callback, SYSTEMD_SERVICE, path, "org.freedesktop.DBus.Properties", "Get", "ss", interface,
+                          property);
 }
 
 static void call_failed(JobQuery *q, int r, const char *what) {
@@ -141,25 +145,44 @@ static void call_failed(JobQuery *q, int r, const char *what) {
 
 /* Only root's systemd may have the agents stopped. On the system bus only
  * root can own org.freedesktop.systemd1; on another bus (a private one, a
- * test's) any peer could claim the name, so the answer's sender is asked
- * for its uid before the agents are stopped. */
-static bool answered_by_root(JobQuery *q, sd_bus_message *reply) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        const char *sender = sd_bus_message_get_sender(reply);
-        uid_t euid = (uid_t) -1;
+ * test's) any peer could claim the name, so the bus is asked for the uid of
+ * the peer that reported the stop job, within the same deadline. */
+static int on_sender_uid(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        JobQuery *q = userdata;
+        uint32_t uid = UINT32_MAX;
         int r;
 
-        r = sender ? sd_bus_get_name_creds(q->manager->bus, sender, SD_BUS_CREDS_EUID, &creds) : -ENXIO;
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &euid);
-        if (r < 0 || euid != 0) {
-                log_warning("SIGUSR2: the stop job was reported by %s, %s%s: not systemd, keeping the agents",
-                            sender ?: "a peer without a name", r < 0 ? "whose uid is unknown: " : "not root",
-                            r < 0 ? strerror(-r) : "");
-                daemon_state_detach(q->manager);
-                return false;
+        if (reply_failed(q, reply, "the uid of the peer that reported the stop job"))
+                return 0;
+        r = sd_bus_message_read(reply, "u", &uid);
+        if (r < 0) {
+                call_failed(q, r, "the uid of the peer that reported the stop job");
+                return 0;
         }
-        return true;
+        if (uid != 0) {
+                log_warning("SIGUSR2: the stop job was reported by %s, uid %" PRIu32 ", not root: not systemd, "
+                            "keeping the agents", q->sender, uid);
+                daemon_state_detach(q->manager);
+                return 0;
+        }
+        stop_agents(q->manager, q->job_id);
+        return 0;
+}
+
+static void ask_sender_uid(JobQuery *q, sd_bus_message *reply) {
+        const char *sender = sd_bus_message_get_sender(reply);
+        int r;
+
+        q->sender = sender ? strdup(sender) : NULL;
+        if (!q->sender) {
+                keep_agents(q->manager, sender ? "cannot ask for the stop job's sender (out of memory)"
+                                               : "the stop job came from a peer without a name");
+                return;
+        }
+        r = query_call(q, on_sender_uid, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                       "GetConnectionUnixUser", "s", q->sender);
+        if (r < 0)
+                call_failed(q, r, "the uid of the peer that reported the stop job");
 }
 
 static int on_job_type(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
@@ -176,9 +199,7 @@ static int on_job_type(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
                 return 0;
         }
         if (job_type_stops_agents(type)) {
-                if (!answered_by_root(q, reply))
-                        return 0;
-                stop_agents(q->manager, q->job_id);
+                ask_sender_uid(q, reply);
                 return 0;
         }
         if (asprintf(&why, "systemd's job for this unit is \"%s\", not \"stop\"", type) < 0)
@@ -250,8 +271,8 @@ void systemd_job_on_sigusr2(Manager *m) {
                 return;
         }
         *q = (JobQuery) { .n_ref = 1, .manager = m, .deadline = usec_add(now_monotonic(), QUERY_TIMEOUT_USEC) };
-        r = query_call(q, on_unit, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "GetUnitByPID",
-                       "u", (uint32_t) getpid());
+        r = query_call(q, on_unit, SYSTEMD_SERVICE, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+                       "GetUnitByPID", "u", (uint32_t) getpid());
         if (r < 0)
                 call_failed(q, r, "the daemon's unit");
         query_unref(q);

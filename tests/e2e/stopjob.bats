@@ -133,7 +133,7 @@ assert_kept() {
         av_start
         start_agents
         sigusr2
-        grep -q "SIGUSR2: the stop job was reported by :[0-9.]*, not root: not systemd, keeping the agents" \
+        grep -q "SIGUSR2: the stop job was reported by :[0-9.]*, uid [0-9]*, not root: not systemd, keeping the agents" \
                 "$T/daemon.log" || av_fail "no 'not root' line in daemon.log: $(grep SIGUSR2 "$T/daemon.log")"
         assert_kept
 }
