@@ -377,6 +377,8 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
                        DaemonFigures *fig) {
         unsigned k = o->scale_agents, n = 0, running = 0, fd0 = 0, fdk = 0, started = 0;
         uint64_t rss0 = 0, rssk = 0, floor_k = 0;
+        KernelMemory kmem0 = {}, kmemk = {};
+        bool kmem = kmem_read(&kmem0) >= 0;
         Samples starts = {}, lists = {}, props = {};
         char name[64], p50[32], ratio[24], target[40];
         int r;
@@ -401,6 +403,10 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
                 goto finish;
         (void) daemon_rss_bytes(e->daemon_pid, &rssk);
         (void) daemon_fd_count(e->daemon_pid, &fdk);
+        kmem = kmem && kmem_read(&kmemk) >= 0;
+        r = kmem_agentctl_list(o, e, t, k);
+        if (r < 0)
+                goto finish;
 
         r = measure_starts(o, e, t, "kstart-", o->scale_starts, NULL, 0, &starts);
         if (r < 0)
@@ -468,6 +474,8 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
                 table_add(t, "daemon RSS per agent", format_bytes(p50, sizeof p50, per), NULL, NULL,
                           "< 4 KiB + base", yes_no(per < 4096.0));
         }
+        if (kmem)
+                kmem_report(t, &kmem0, &kmemk, k);
         snprintf(ratio, sizeof ratio, "%.2f", ((double) fdk - (double) fd0) / (double) k);
         snprintf(target, sizeof target, "%u -> %u fds", fd0, fdk);
         table_add(t, "daemon open fds per agent", ratio, NULL, NULL, target, NULL);
@@ -702,20 +710,28 @@ static int sandbox_measure(const BenchOptions *o, BenchEnv *e, Table *t, Sandbox
 
         progress_begin(o->sandbox_starts, "sandbox starts, the presets and the bwrap line in turn");
         for (unsigned i = 0; i < o->sandbox_starts && r >= 0 && !bench_interrupted; i++) {
-                for (size_t k = 0; k < N_SANDBOX_ROWS && r >= 0; k++) {
-                        RunSandbox sb = sandbox_of(e, k);
+                /* Slot N_SANDBOX_ROWS is the bwrap line. Each round begins
+                 * one slot later, so that every row follows every other as
+                 * often (a start pays for what the kernel still does for
+                 * the sandbox before it). */
+                for (size_t j = 0; j <= N_SANDBOX_ROWS && r >= 0; j++) {
+                        size_t k = (i + j) % (N_SANDBOX_ROWS + 1);
+                        RunSandbox sb;
                         char name[64];
 
+                        if (k == N_SANDBOX_ROWS) {
+                                uint64_t ns;
+
+                                /* Not there or not working: the floor phase said why. */
+                                bwrap = bwrap && bench_bwrap_line_once(o, &ns) >= 0 &&
+                                        samples_add(&run->bwrap, ns) >= 0;
+                                continue;
+                        }
                         if (!run->usable[k])
                                 continue;
+                        sb = sandbox_of(e, k);
                         snprintf(name, sizeof name, "%s%u", sandbox_rows[k].prefix, i);
                         r = measure_one_start(e, t, name, &sb, &run->s[k]);
-                }
-                if (r >= 0 && bwrap) {
-                        uint64_t ns;
-
-                        /* Not there or not working: the floor phase said why. */
-                        bwrap = bench_bwrap_line_once(o, &ns) >= 0 && samples_add(&run->bwrap, ns) >= 0;
                 }
                 progress_step(i + 1);
         }

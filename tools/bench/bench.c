@@ -126,6 +126,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 .output = "bench-results.txt",
                 .daemon_path = BENCH_DAEMON_PATH,
                 .agent_path = BENCH_AGENT_PATH,
+                .agentctl_path = BENCH_AGENTCTL_PATH,
                 .notify_path = BENCH_NOTIFY_PATH,
                 .policy_dir = SOURCE_POLICYDIR,
         };

@@ -30,6 +30,7 @@ typedef struct BenchOptions {
         const char *daemon_path;
         const char *agent_path;
         const char *notify_path;
+        const char *agentctl_path;     /* for the `agentctl list` row */
         const char *policy_dir;
         unsigned floor_runs;           /* spawns per floor row */
         unsigned sandbox_runs;         /* bwrap / firejail / unshare runs, namespace rows */
@@ -224,3 +225,22 @@ int bench_start_many(BenchEnv *e, Table *t, const char *type, const char *prefix
 /* The last phase (bench-shutdown.c): SIGTERM to the daemon with
  * shutdown_agents running, through its stop window. */
 int bench_shutdown(const BenchOptions *o, BenchEnv *e, Table *t);
+
+/* Kernel memory of K agents, and agentctl list of them (bench-kmem.c). */
+typedef enum KernelMemoryField {
+        KMEM_SUNRECLAIM,
+        KMEM_SRECLAIMABLE,
+        KMEM_PAGE_TABLES,
+        KMEM_KERNEL_STACK,
+        KMEM_PERCPU,
+        KMEM_VMALLOC,
+        _KMEM_MAX,
+} KernelMemoryField;
+
+typedef struct KernelMemory {
+        unsigned long long kib[_KMEM_MAX];
+} KernelMemory;
+
+int kmem_read(KernelMemory *ret);
+void kmem_report(Table *t, const KernelMemory *before, const KernelMemory *after, unsigned k);
+int kmem_agentctl_list(const BenchOptions *o, BenchEnv *e, Table *t, unsigned k);
