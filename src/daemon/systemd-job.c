@@ -143,6 +143,25 @@ static void call_failed(JobQuery *q, int r, const char *what) {
         keep_agents(q->manager, why ?: "cannot ask systemd (out of memory)");
 }
 
+/* The reply's arguments (sd_bus_message_read() types), or false when it is
+ * an error, cannot be read, or is not needed any more (all logged, agents
+ * kept). */
+static bool reply_read(JobQuery *q, sd_bus_message *reply, const char *what, const char *types, ...) {
+        va_list ap;
+        int r;
+
+        if (reply_failed(q, reply, what))
+                return false;
+        va_start(ap, types);
+        r = sd_bus_message_readv(reply, types, ap);
+        va_end(ap);
+        if (r < 0) {
+                call_failed(q, r, what);
+                return false;
+        }
+        return true;
+}
+
 /* Only root's systemd may have the agents stopped. On the system bus only
  * root can own org.freedesktop.systemd1; on another bus (a private one, a
  * test's) any peer could claim the name, so the bus is asked for the uid of
@@ -150,15 +169,9 @@ static void call_failed(JobQuery *q, int r, const char *what) {
 static int on_sender_uid(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         JobQuery *q = userdata;
         uint32_t uid = UINT32_MAX;
-        int r;
 
-        if (reply_failed(q, reply, "the uid of the peer that reported the stop job"))
+        if (!reply_read(q, reply, "the uid of the peer that reported the stop job", "u", &uid))
                 return 0;
-        r = sd_bus_message_read(reply, "u", &uid);
-        if (r < 0) {
-                call_failed(q, r, "the uid of the peer that reported the stop job");
-                return 0;
-        }
         if (uid != 0) {
                 log_warning("SIGUSR2: the stop job was reported by %s, uid %" PRIu32 ", not root: not systemd, "
                             "keeping the agents", q->sender, uid);
@@ -189,15 +202,9 @@ static int on_job_type(sd_bus_message *reply, void *userdata, sd_bus_error *ret_
         JobQuery *q = userdata;
         const char *type = NULL;
         _cleanup_free_ char *why = NULL;
-        int r;
 
-        if (reply_failed(q, reply, "the type of the unit's job"))
+        if (!reply_read(q, reply, "the type of the unit's job", "v", "s", &type))
                 return 0;
-        r = sd_bus_message_read(reply, "v", "s", &type);
-        if (r < 0) {
-                call_failed(q, r, "the type of the unit's job");
-                return 0;
-        }
         if (job_type_stops_agents(type)) {
                 ask_sender_uid(q, reply);
                 return 0;
@@ -214,13 +221,8 @@ static int on_job(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error
         uint32_t id = 0;
         int r;
 
-        if (reply_failed(q, reply, "the unit's job"))
+        if (!reply_read(q, reply, "the unit's job", "v", "(uo)", &id, &job))
                 return 0;
-        r = sd_bus_message_read(reply, "v", "(uo)", &id, &job);
-        if (r < 0) {
-                call_failed(q, r, "the unit's job");
-                return 0;
-        }
         if (strcmp(job, "/") == 0) {
                 keep_agents(q->manager, "systemd has no job for this unit (systemctl kill, or a signal by hand)");
                 return 0;
@@ -238,13 +240,8 @@ static int on_unit(sd_bus_message *reply, void *userdata, sd_bus_error *ret_erro
         const char *unit = NULL;
         int r;
 
-        if (reply_failed(q, reply, "the daemon's unit"))
+        if (!reply_read(q, reply, "the daemon's unit", "o", &unit))
                 return 0;
-        r = sd_bus_message_read(reply, "o", &unit);
-        if (r < 0) {
-                call_failed(q, r, "the daemon's unit");
-                return 0;
-        }
         log_debug("SIGUSR2: the daemon runs in systemd's unit %s", unit);
         r = get_property(q, on_job, unit, "org.freedesktop.systemd1.Unit", "Job");
         if (r < 0)

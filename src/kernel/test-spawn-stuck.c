@@ -129,14 +129,11 @@ static void test_stopped_once_is_continued(void **state) {
         close(pidfd);
 }
 
-/* The attack itself: another process of the agent's uid SIGSTOPs whatever
- * appears in the agent's group, in a tight loop (bounded: 15 s). It only
- * ever signals pids of the test's own group. The child's window between
- * its setresuid and its exec is a few microseconds: it stops itself once
- * there too, so that the stopper surely finds it stopped and has to win
- * against the parent's SIGCONTs (it mostly does; a CLONE_VFORK spawn never
- * came back from that first stop). */
-static pid_t stopper_start(void) {
+/* A process of the agent's uid (nobody), for `seconds` at most, applying
+ * act() to every pid of the test's group as it appears; it only ever acts
+ * on pids of that group. Exit 1: act() returned true once; 0: it saw a pid;
+ * 2: it never did; 3: it could not take the uid. */
+static pid_t nobody_prober_start(double seconds, bool (*act)(pid_t pid)) {
         int fd = openat(cgroup_dir_fd(kt_group), "cgroup.procs", O_RDONLY | O_CLOEXEC);
         pid_t pid;
 
@@ -144,7 +141,8 @@ static pid_t stopper_start(void) {
         pid = fork();
         check(pid >= 0, "fork: %m");
         if (pid == 0) {
-                double end = now_sec() + 15;
+                double end = now_sec() + seconds;
+                bool seen = false;
                 char buf[4096];
 
                 (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -157,13 +155,31 @@ static pid_t stopper_start(void) {
                         if (n <= 0)
                                 continue;
                         buf[n] = 0;
-                        for (long v; (v = strtol(s, &e, 10)) > 0; s = e)
-                                (void) kill((pid_t) v, SIGSTOP);
+                        for (long v; (v = strtol(s, &e, 10)) > 0; s = e) {
+                                seen = true;
+                                if (act((pid_t) v))
+                                        _exit(1);
+                        }
                 }
-                _exit(0);
+                _exit(seen ? 0 : 2);
         }
         close(fd);
         return pid;
+}
+
+/* The attack itself: another process of the agent's uid SIGSTOPs whatever
+ * appears in the agent's group, in a tight loop (bounded: 15 s). The
+ * child's window between its setresuid and its exec is a few microseconds:
+ * it stops itself once there too, so that the stopper surely finds it
+ * stopped and has to win against the parent's SIGCONTs (it mostly does; a
+ * CLONE_VFORK spawn never came back from that first stop). */
+static bool stop_it(pid_t pid) {
+        (void) kill(pid, SIGSTOP);
+        return false;
+}
+
+static pid_t stopper_start(void) {
+        return nobody_prober_start(15, stop_it);
 }
 
 static void test_same_uid_stopper(void **state) {
@@ -206,40 +222,9 @@ static void test_same_uid_stopper(void **state) {
 /* The child shares the daemon's memory and, after its setresuid, the
  * agent's uid: a process of that uid must not be able to trace it (it
  * would own the daemon). A bounded tracer (2 s) tries PTRACE_SEIZE on every
- * pid of the group while the child hangs before its exec. Exit 0: saw the
- * child and was refused; 1: attached; 2: never saw it. */
-static pid_t tracer_start(void) {
-        int fd = openat(cgroup_dir_fd(kt_group), "cgroup.procs", O_RDONLY | O_CLOEXEC);
-        pid_t pid;
-
-        check(fd >= 0, "open cgroup.procs: %m");
-        pid = fork();
-        check(pid >= 0, "fork: %m");
-        if (pid == 0) {
-                double end = now_sec() + 2;
-                bool seen = false;
-                char buf[4096];
-
-                (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
-                        _exit(3);
-                while (now_sec() < end) {
-                        ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-                        char *s = buf, *e;
-
-                        if (n <= 0)
-                                continue;
-                        buf[n] = 0;
-                        for (long v; (v = strtol(s, &e, 10)) > 0; s = e) {
-                                seen = true;
-                                if (ptrace(PTRACE_SEIZE, (pid_t) v, NULL, NULL) == 0)
-                                        _exit(1);
-                        }
-                }
-                _exit(seen ? 0 : 2);
-        }
-        close(fd);
-        return pid;
+ * pid of the group while the child hangs before its exec. */
+static bool trace_it(pid_t pid) {
+        return ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0;
 }
 
 static void test_same_uid_cannot_trace(void **state) {
@@ -261,7 +246,7 @@ static void test_same_uid_cannot_trace(void **state) {
 
         p.exec_timeout_usec = 1000 * 1000;
         p.test_hangs_before_exec = true;
-        tracer = tracer_start();
+        tracer = nobody_prober_start(2, trace_it);
         r = spawn(&p, &pid, &pidfd, &step);
         check(waitpid(tracer, &status, 0) == tracer, "waitpid(tracer): %m");
         check(r == -ETIMEDOUT, "the hanging child should time out, got %d", r);
