@@ -378,7 +378,7 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
         unsigned k = o->scale_agents, n = 0, running = 0, fd0 = 0, fdk = 0, started = 0;
         uint64_t rss0 = 0, rssk = 0, floor_k = 0;
         KernelMemory kmem0 = {}, kmemk = {};
-        bool kmem = kmem_read(&kmem0) >= 0;
+        bool kmem = kmem_read_settled(&kmem0) >= 0;
         Samples starts = {}, lists = {}, props = {};
         char name[64], p50[32], ratio[24], target[40];
         int r;
@@ -475,7 +475,7 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
                           "< 4 KiB + base", yes_no(per < 4096.0));
         }
         if (kmem)
-                kmem_report(t, &kmem0, &kmemk, k);
+                kmem_report(t, "agents, no sandbox", &kmem0, &kmemk, k);
         snprintf(ratio, sizeof ratio, "%.2f", ((double) fdk - (double) fd0) / (double) k);
         snprintf(target, sizeof target, "%u -> %u fds", fd0, fdk);
         table_add(t, "daemon open fds per agent", ratio, NULL, NULL, target, NULL);
@@ -827,6 +827,8 @@ static int phase_sandbox(const BenchOptions *o, BenchEnv *e, Table *t, const Flo
                 samples_done(&s);
         } else if (!run.usable[ROW_STRICT])
                 add_skipped(t, "restart, Sandbox=strict: crash until exec'd", "skipped: Sandbox=strict did not run");
+        if (r >= 0 && run.usable[ROW_STRICT] && !bench_interrupted)
+                r = bench_scale_strict(o, e, t);
         return r;
 }
 
@@ -861,8 +863,13 @@ int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult
         return r;
 }
 
-/* measure_starts() for the other phases (bench-violation.c). */
+/* measure_starts() and check_all_gone() for the other phases
+ * (bench-violation.c, bench-scale-strict.c). */
 int bench_measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const char *prefix, unsigned count,
-                         Samples *s) {
-        return measure_starts(o, e, t, prefix, count, NULL, 0, s);
+                         const RunSandbox *sb, Samples *s) {
+        return measure_starts(o, e, t, prefix, count, sb, 0, s);
+}
+
+int bench_check_all_gone(BenchEnv *e, Table *t, const char *after) {
+        return check_all_gone(e, t, after);
 }

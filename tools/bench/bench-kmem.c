@@ -56,22 +56,51 @@ int kmem_read(KernelMemory *ret) {
         return (found & 0xf) == 0xf ? 0 : -EBADMSG;
 }
 
-void kmem_report(Table *t, const KernelMemory *before, const KernelMemory *after, unsigned k) {
-        double total = 0;
+/* Agents ended just before (a phase's, a sandbox's namespaces) are freed by
+ * RCU callbacks and kernel workers for a while after: waits until the
+ * unreclaimable slab holds still (three reads 100 ms apart within 512 KiB),
+ * 3 s at most, then reads. */
+int kmem_read_settled(KernelMemory *ret) {
+        unsigned long long last[3] = {};
+        int r = 0;
+
+        for (unsigned i = 0; i < 30; i++) {
+                r = kmem_read(ret);
+                if (r < 0)
+                        return r;
+                if (i >= 3) {
+                        unsigned long long lo = ret->kib[KMEM_SUNRECLAIM], hi = lo;
+
+                        for (size_t j = 0; j < 3; j++) {
+                                lo = MIN(lo, last[j]);
+                                hi = MAX(hi, last[j]);
+                        }
+                        if (hi - lo < 512)
+                                break;
+                }
+                last[i % 3] = ret->kib[KMEM_SUNRECLAIM];
+                (void) usleep(100 * 1000);
+        }
+        return r;
+}
+
+void kmem_report(Table *t, const char *what, const KernelMemory *before, const KernelMemory *after, unsigned k) {
+        double per[_KMEM_MAX], total = 0;
         char name[96], value[32];
 
         for (size_t i = 0; i < _KMEM_MAX; i++) {
-                double per = ((double) after->kib[i] - (double) before->kib[i]) * 1024.0 / (double) k;
-
+                per[i] = ((double) after->kib[i] - (double) before->kib[i]) * 1024.0 / (double) k;
                 if (i != KMEM_VMALLOC)
-                        total += per;
-                snprintf(name, sizeof name, "  kernel %s per agent (/proc/meminfo)", fields[i]);
-                snprintf(value, sizeof value, "%.0f B", per);
-                table_add(t, name, value, NULL, NULL, NULL, NULL);
+                        total += per[i];
         }
-        snprintf(name, sizeof name, "kernel memory per agent, %u agents", k);
+        snprintf(name, sizeof name, "kernel memory per agent, %u %s", k, what);
         snprintf(value, sizeof value, "%.1f KiB", total / 1024.0);
         table_add(t, name, value, NULL, NULL, "slab+tables+stacks+percpu", NULL);
+        for (size_t i = 0; i < _KMEM_MAX; i++) {
+                snprintf(name, sizeof name, "  %s per agent (/proc/meminfo)", fields[i]);
+                snprintf(value, sizeof value, "%.0f B", per[i]);
+                table_add(t, name, value, NULL, NULL, NULL, NULL);
+        }
 }
 
 /* agentctl list of the K agents, to its exit (its table on /dev/null). */

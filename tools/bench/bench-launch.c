@@ -146,7 +146,7 @@ static int start_dbus(BenchEnv *e) {
 
 static int write_config(BenchEnv *e, const BenchOptions *o) {
         _cleanup_free_ char *conf = NULL, *agents = NULL, *logdir = NULL, *rundir = NULL, *sleep_type = NULL,
-                            *watched_type = NULL, *watchdog_type = NULL;
+                            *watched_type = NULL, *watchdog_type = NULL, *strict_type = NULL;
         unsigned max_children = MAX(MAX(MAX(o->scale_agents, o->idle_agents), o->shutdown_agents), o->reexec_agents) + 64;
         int r;
 
@@ -208,6 +208,13 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
                      "HealthCheck=/bin/true\n"
                      "HealthCheckIntervalSec=%u\n",
                      e->notify_path, e->fifo_path, o->watchdog_sec, o->health_interval_sec) < 0 ||
+            asprintf(&strict_type,
+                     "[Agent]\n"
+                     "Exec=%s %s sleep\n"
+                     "Restart=temporary\n"
+                     "Sandbox=strict\n"
+                     "BindPaths=%s\n",
+                     e->agent_path, e->fifo_path, e->tmpdir) < 0 ||
             asprintf(&watchdog_type,
                      "[Agent]\n"
                      "Exec=%s %s\n"
@@ -217,6 +224,8 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
                      e->notify_path, e->fifo_path, o->watchdog_sec) < 0)
                 return -ENOMEM;
         r = write_file(agents, "bench-sleep.agent", sleep_type);
+        if (r >= 0)
+                r = write_file(agents, "bench-sleep-strict.agent", strict_type);
         if (r >= 0)
                 r = write_file(agents, "bench-watchdog.agent", watchdog_type);
         if (r < 0)

@@ -126,7 +126,7 @@ static int starts_beside_flood(const BenchOptions *o, BenchEnv *e, Table *t) {
         char a[32], b[32], ratio[32], rate[64];
         int r;
 
-        r = bench_measure_starts(o, e, t, "vquiet-", n, &quiet);
+        r = bench_measure_starts(o, e, t, "vquiet-", n, NULL, &quiet);
         if (r >= 0)
                 r = run_with_policy(e, "flood", argv, "bench-deny-report");
         if (r < 0) {
@@ -137,7 +137,7 @@ static int starts_beside_flood(const BenchOptions *o, BenchEnv *e, Table *t) {
         t0 = now_nsec(CLOCK_MONOTONIC);
         r = read_violations(e, "flood", &v0);
         if (r >= 0)
-                r = bench_measure_starts(o, e, t, "vbusy-", n, &busy);
+                r = bench_measure_starts(o, e, t, "vbusy-", n, NULL, &busy);
         t1 = now_nsec(CLOCK_MONOTONIC);
         if (r >= 0)
                 r = read_violations(e, "flood", &v1);

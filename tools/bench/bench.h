@@ -185,7 +185,11 @@ int bus_stop_remove_all(BenchEnv *e, const char *prefix, unsigned n, Table *t);
 /* RunAgent of `count` agents that exit at once (PREFIX0...), each timed
  * from the call to its exec (bench-daemon.c). */
 int bench_measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const char *prefix, unsigned count,
-                         Samples *s);
+                         const RunSandbox *sb, Samples *s);
+/* Every agent stopped and removed, no agent cgroup left (a failure noted). */
+int bench_check_all_gone(BenchEnv *e, Table *t, const char *after);
+/* Start cost with K Sandbox=strict agents running (bench-scale-strict.c). */
+int bench_scale_strict(const BenchOptions *o, BenchEnv *e, Table *t);
 
 /* bench-reexec.c: the Reexecute row, on the running daemon. */
 int bench_reexec(const BenchOptions *o, BenchEnv *e, Table *t);
@@ -242,5 +246,6 @@ typedef struct KernelMemory {
 } KernelMemory;
 
 int kmem_read(KernelMemory *ret);
-void kmem_report(Table *t, const KernelMemory *before, const KernelMemory *after, unsigned k);
+int kmem_read_settled(KernelMemory *ret);
+void kmem_report(Table *t, const char *what, const KernelMemory *before, const KernelMemory *after, unsigned k);
 int kmem_agentctl_list(const BenchOptions *o, BenchEnv *e, Table *t, unsigned k);
