@@ -489,12 +489,7 @@ finish:
         samples_done(&starts);
         samples_done(&lists);
         samples_done(&props);
-        if (bus_stop_remove_all(e, "sleep-", k, t) < 0 && r >= 0)
-                r = -EPROTO;
-        env_drain_records(e);
-        if (check_all_gone(e, t, "the scale phase") < 0 && r >= 0)
-                r = -EPROTO;
-        return r;
+        return bench_end_phase(e, t, "sleep-", k, "the scale phase", r);
 }
 
 /* I agents of `type` idle for idle_sec: the daemon's utime+stime over it. */
@@ -870,6 +865,11 @@ int bench_measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const cha
         return measure_starts(o, e, t, prefix, count, sb, 0, s);
 }
 
-int bench_check_all_gone(BenchEnv *e, Table *t, const char *after) {
-        return check_all_gone(e, t, after);
+int bench_end_phase(BenchEnv *e, Table *t, const char *prefix, unsigned n, const char *after, int r) {
+        if (bus_stop_remove_all(e, prefix, n, t) < 0 && r >= 0)
+                r = -EPROTO;
+        env_drain_records(e);
+        if (check_all_gone(e, t, after) < 0 && r >= 0)
+                r = -EPROTO;
+        return r;
 }

@@ -50,10 +50,5 @@ int bench_scale_strict(const BenchOptions *o, BenchEnv *e, Table *t) {
         }
         samples_done(&none_running);
         samples_done(&k_running);
-        if (bus_stop_remove_all(e, "ssk-", k, t) < 0 && r >= 0)
-                r = -EPROTO;
-        env_drain_records(e);
-        if (bench_check_all_gone(e, t, "the strict scale phase") < 0 && r >= 0)
-                r = -EPROTO;
-        return r;
+        return bench_end_phase(e, t, "ssk-", k, "the strict scale phase", r);
 }

@@ -186,8 +186,10 @@ int bus_stop_remove_all(BenchEnv *e, const char *prefix, unsigned n, Table *t);
  * from the call to its exec (bench-daemon.c). */
 int bench_measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const char *prefix, unsigned count,
                          const RunSandbox *sb, Samples *s);
-/* Every agent stopped and removed, no agent cgroup left (a failure noted). */
-int bench_check_all_gone(BenchEnv *e, Table *t, const char *after);
+/* The end of a phase: its n agents PREFIX0.. stopped and removed, the
+ * records drained, no agent cgroup left; r, or -EPROTO (noted) when any of
+ * that failed. */
+int bench_end_phase(BenchEnv *e, Table *t, const char *prefix, unsigned n, const char *after, int r);
 /* Start cost with K Sandbox=strict agents running (bench-scale-strict.c). */
 int bench_scale_strict(const BenchOptions *o, BenchEnv *e, Table *t);
 
