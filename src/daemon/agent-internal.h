@@ -48,6 +48,10 @@ void agent_release_identity(Agent *a);
 
 /* agent-health.c: the invocation's time sources. */
 void agent_timer_off(sd_event_source *s);
+/* What a stop records at once (agent.c): why the daemon ends the agent (a
+ * shutdown overrides a stop) and its timers off, so that nothing that
+ * happens while it ends changes that. */
+void agent_stop_mark(Agent *a, ExitReason reason);
 int agent_timer_set(Agent *a, sd_event_source **s, usec_t when, usec_t accuracy, sd_event_time_handler_t cb);
 int agent_timers_arm_start(Agent *a, const char **ret_step);
 /* The same, counting from base (CLOCK_MONOTONIC): an adopted invocation

@@ -153,21 +153,23 @@ void agent_set_health(Agent *a, AgentHealth h) {
         bus_emit_health_changed(a);
 }
 
-/* SIGTERM to the main process, cgroup.kill after AgentTimeoutSec (or at
- * once when the main process is gone already). */
-void agent_stop(Agent *a, ExitReason reason) {
-        if (!agent_is_active(a))
-                return;
-        if (a->kill_reason == EXIT_REASON_NONE)
+void agent_stop_mark(Agent *a, ExitReason reason) {
+        if (a->kill_reason == EXIT_REASON_NONE ||
+            (reason == EXIT_REASON_SHUTDOWN && a->kill_reason == EXIT_REASON_STOPPED))
                 a->kill_reason = reason;
-        else if (reason == EXIT_REASON_SHUTDOWN && a->kill_reason == EXIT_REASON_STOPPED)
-                a->kill_reason = reason;
-
         agent_timer_off(a->start_timer);
         agent_timer_off(a->watchdog_timer);
         agent_timer_off(a->health_timer);
         agent_timer_off(a->runtime_timer);
         agent_timer_off(a->cpu_timer);
+}
+
+/* SIGTERM to the main process, cgroup.kill after AgentTimeoutSec (or at
+ * once when the main process is gone already). */
+void agent_stop(Agent *a, ExitReason reason) {
+        if (!agent_is_active(a))
+                return;
+        agent_stop_mark(a, reason);
 
         /* Frozen: killed at once, nothing runs another instruction (SPEC). */
         if (agent_is_frozen(a))

@@ -108,14 +108,7 @@ void agent_stop_batched(Agent *a, ExitReason reason) {
                 return;
         /* What agent_stop() marks at once, so that an agent ending on its
          * own, or a timer, while it waits does not change why it ended. */
-        if (a->kill_reason == EXIT_REASON_NONE ||
-            (reason == EXIT_REASON_SHUTDOWN && a->kill_reason == EXIT_REASON_STOPPED))
-                a->kill_reason = reason;
-        agent_timer_off(a->start_timer);
-        agent_timer_off(a->watchdog_timer);
-        agent_timer_off(a->health_timer);
-        agent_timer_off(a->runtime_timer);
-        agent_timer_off(a->cpu_timer);
+        agent_stop_mark(a, reason);
         if (!m->stop_batch_timer || sd_event_source_get_enabled(m->stop_batch_timer, NULL) <= 0)
                 batch_arm(m, usec_add(m->stop_batch_progress, STOP_BATCH_SLOW_USEC));
 }

@@ -63,6 +63,22 @@ no_bus_name() {
         ! av_bus_has_name
 }
 
+# A daemon running the User=dynamic agent d1; sets uid and pid (the
+# caller's locals) to its uid and MainPID, and checks its uid's lock file.
+start_dynamic_d1() {
+        av_type dyn <<EOF2
+[Agent]
+User=dynamic
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+EOF2
+        av_start
+        av_start_agent dyn d1
+        av_wait_prop d1 State running 10
+        uid=$(av_prop d1 UID)
+        pid=$(av_prop d1 MainPID)
+        [[ -e $AV_RUN/dynamic-uid/$uid ]] || av_fail "no lock file for d1's uid $uid"
+}
+
 kill_daemon() {
         kill -KILL "$AV_DAEMON_PID"
         wait "$AV_DAEMON_PID" 2>/dev/null || true
@@ -366,17 +382,7 @@ more_lines_than() {
 
 @test "a User=dynamic agent keeps its uid, held again by the daemon, across Reexecute and a takeover" {
         local uid pid
-        av_type dyn <<EOF2
-[Agent]
-User=dynamic
-Exec=$PROBE sleep 0 --marker $AV_TOKEN
-EOF2
-        av_start
-        av_start_agent dyn d1
-        av_wait_prop d1 State running 10
-        uid=$(av_prop d1 UID)
-        pid=$(av_prop d1 MainPID)
-        [[ -e $AV_RUN/dynamic-uid/$uid ]] || av_fail "no lock file for d1's uid $uid"
+        start_dynamic_d1
         reexec
         [[ $(av_prop d1 UID) == "$uid" && $(av_prop d1 MainPID) == "$pid" ]] || av_fail "d1 after Reexecute: uid $(av_prop d1 UID)"
         kill_daemon
@@ -516,17 +522,7 @@ while True:
 
 @test "Reexecute keeps a dynamic uid's lock held: another agentvisord waiting for it never gets it" {
         local uid pid waiter
-        av_type dyn <<EOF2
-[Agent]
-User=dynamic
-Exec=$PROBE sleep 0 --marker $AV_TOKEN
-EOF2
-        av_start
-        av_start_agent dyn d1
-        av_wait_prop d1 State running 10
-        uid=$(av_prop d1 UID)
-        pid=$(av_prop d1 MainPID)
-        [[ -e $AV_RUN/dynamic-uid/$uid ]] || av_fail "no lock file for d1's uid $uid"
+        start_dynamic_d1
         # Another agentvisord sharing the lock directory, waiting for the uid.
         flock -x -w 10 "$AV_RUN/dynamic-uid/$uid" -c "touch $T/out/got-lock; sleep 2" &
         waiter=$!

@@ -45,16 +45,23 @@ summary() {
         grep -E 'stopped [0-9]+ agents, at most [0-9]+ at once' "$T/daemon.log" | tail -n 1
 }
 
-@test "a shutdown stops at most AGENTVISOR_STOP_BATCH agents at once, and every agent ends as shutdown" {
-        local n=40
-        export AGENTVISOR_STOP_BATCH=8
-        av_config Supervisor.AgentTimeoutSec=5
+# shutdown_many WINDOW TIMEOUT TYPE PREFIX N: N agents of TYPE running, then
+# SIGTERM with a stop window of WINDOW and AgentTimeoutSec=TIMEOUT; sets
+# line to the daemon's summary of the shutdown.
+shutdown_many() {
+        export AGENTVISOR_STOP_BATCH=$1
+        av_config Supervisor.AgentTimeoutSec="$2"
         av_start
-        start_many sleeper s "$n"
+        start_many "$3" "$4" "$5"
         av_stop_daemon || av_fail "agentvisord did not exit within 40 s of SIGTERM"
         [[ $AV_DAEMON_STATUS == 0 ]] || av_fail "agentvisord exited with $AV_DAEMON_STATUS"
         line=$(summary)
         echo "$line"
+}
+
+@test "a shutdown stops at most AGENTVISOR_STOP_BATCH agents at once, and every agent ends as shutdown" {
+        local n=40
+        shutdown_many 8 5 sleeper s "$n"
         # (A loaded machine may declare a window slow: that is not counted.)
         [[ $line == *"stopped $n agents, at most 8 at once (AGENTVISOR_STOP_BATCH=8), 32 waited for a slot, "* ]] ||
                 av_fail "expected $n stops, at most 8 in flight, 32 queued; the log says: ${line:-nothing}"
@@ -66,14 +73,7 @@ summary() {
 
 @test "agents that ignore SIGTERM do not hold the window: the next batch goes after 1 s, each ends at its AgentTimeoutSec" {
         local n=9
-        export AGENTVISOR_STOP_BATCH=3
-        av_config Supervisor.AgentTimeoutSec=3
-        av_start
-        start_many stubborn x "$n"
-        av_stop_daemon || av_fail "agentvisord did not exit within 40 s of SIGTERM"
-        [[ $AV_DAEMON_STATUS == 0 ]] || av_fail "agentvisord exited with $AV_DAEMON_STATUS"
-        line=$(summary)
-        echo "$line"
+        shutdown_many 3 3 stubborn x "$n"
         [[ $line == *"stopped $n agents, at most 3 at once"* ]] || av_fail "the log says: ${line:-nothing}"
         # Two windows at least were declared slow (the last may end first).
         slow=$(sed -nE 's/.*, ([0-9]+) were slow to end.*/\1/p' <<<"$line")
