@@ -42,6 +42,7 @@ dir() {
 }
 bindir=$(dir bindir)
 sbindir=$(dir sbindir)
+libexecdir=$(dir libexecdir)
 datadir=$(dir datadir)
 mandir=$(dir mandir)
 sysconfdir=$(dir sysconfdir)
@@ -63,6 +64,9 @@ file() {
 
 file "$bindir/agentctl" "agentctl" -x
 file "$sbindir/agentvisord" "agentvisord (daemons go to sbindir)" -x
+if [[ $(uname -m) == x86_64 || $(uname -m) == aarch64 ]]; then
+        file "$libexecdir/agentvisor/agentvisor-nsinit" "agentvisor-nsinit (PrivatePIDs= init)" -x
+fi
 
 policydir=$datadir/agentvisor/policies
 n=0

@@ -3,14 +3,17 @@
  * probed once at start (Manager.Features, and what a start is checked
  * against), DynamicUserRange= and the dynamic uid pool, and the pool of
  * network namespaces made ahead of time for PrivateNetwork= starts. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dynamic-user.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
 #include "netns-pool.h"
+#include "sandbox-ns.h"
 #include "parse-util.h"
 #include "path-util.h"
 #include "state-directory.h"
@@ -73,6 +76,35 @@ static void warn_suid_dumpable(void) {
                             "agent's uid could trace the daemon's spawn child; set it to 0 or 2");
 }
 
+/* agentvisor-nsinit, the init of PrivatePIDs= namespaces: next to the
+ * daemon's own executable (a build tree, or an install that keeps both in
+ * one directory), else where meson installs it. Without it PrivatePIDs=
+ * starts are refused (sandbox_check_honourable()). */
+static void find_nsinit(Manager *m) {
+        const char *installed = PKGLIBEXECDIR "/agentvisor-nsinit";
+        _cleanup_free_ char *sibling = NULL;
+        char exe[4096];
+        ssize_t n;
+        int r = -ENOENT;
+
+        n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n > 0) {
+                char *slash;
+
+                exe[n] = 0;
+                slash = strrchr(exe, '/');
+                if (slash && asprintf(&sibling, "%.*s/agentvisor-nsinit", (int) (slash - exe), exe) >= 0)
+                        r = sandbox_ns_init_path_set(sibling);
+        }
+        if (r < 0)
+                r = sandbox_ns_init_path_set(installed);
+        m->features.pidns_init = r >= 0;
+        if (r < 0 && m->features.pidns)
+                log_warning("PrivatePIDs= is not available: agentvisor-nsinit, the init of an agent's PID namespace, "
+                            "is neither at %s nor at %s (%s)",
+                            sibling ?: "(the daemon's own directory)", installed, strerror(-r));
+}
+
 static void probe_features(Manager *m) {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_free_ char *j = NULL;
@@ -89,6 +121,7 @@ static void probe_features(Manager *m) {
                             "and learn mode is refused",
                             strerror(-m->features.pidfd_getfd_error));
         warn_suid_dumpable();
+        find_nsinit(m);
 }
 
 /* How many network namespaces are kept ready: a burst of PrivateNetwork=

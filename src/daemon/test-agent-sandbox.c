@@ -17,7 +17,7 @@
 #include "strv.h"
 
 static const KernelFeatures everything = {
-        .landlock_abi = 7, .userns = true, .netns = true, .pidns = true, .ipcns = true, .mount_setattr = true,
+        .landlock_abi = 7, .userns = true, .netns = true, .pidns = true, .pidns_init = true, .ipcns = true, .mount_setattr = true,
 };
 
 static void refused(const AgentSpec *s, const KernelFeatures *f, const char *needle) {
@@ -54,6 +54,9 @@ static void test_honourable(void **state) {
         f = everything;
         f.pidns = false;
         refused(&s, &f, "PrivatePIDs=yes needs PID namespaces");
+        f.pidns = true;
+        f.pidns_init = false;
+        refused(&s, &f, "PrivatePIDs=yes needs agentvisor-nsinit");
         f = everything;
         f.mount_setattr = false;
         refused(&s, &f, "Sandbox=strict needs mount_setattr()");

@@ -12,6 +12,10 @@ typedef struct KernelFeatures {
         bool userns;                  /* this process can create a user namespace */
         bool netns;
         bool pidns;
+        /* Not the kernel's: agentvisor-nsinit, the init of an agent's PID
+         * namespace, was found (sandbox_ns_init_path_set(); the daemon sets
+         * this, kernel_features_probe() never does). */
+        bool pidns_init;
         bool ipcns;
         bool cgroup2;                 /* a cgroup2 mount (pure or hybrid) */
         bool cgroup_v1_hybrid;        /* cgroup2 beside v1 hierarchies */

@@ -12,12 +12,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#if __has_include(<sys/rseq.h>)
-#include <sys/rseq.h>
-#define HAVE_GLIBC_RSEQ 1
-#endif
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -38,8 +35,29 @@
 
 #if HAVE_CLONE3_ASM
 long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
-_noreturn_ void av_ns_init_idle(bool unmap, unsigned long page_size);
 #endif
+
+/* The path of agentvisor-nsinit (sandbox_ns_init_path_set()). */
+static char *init_path;
+
+int sandbox_ns_init_path_set(const char *path) {
+        char *copy;
+
+        if (!path || path[0] != '/')
+                return -EINVAL;
+        if (access(path, X_OK) < 0)
+                return -errno;
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        free(init_path);
+        init_path = copy;
+        return 0;
+}
+
+const char *sandbox_ns_init_path(void) {
+        return init_path;
+}
 
 int sandbox_ns_validate(const SandboxNs *ns) {
         if (ns->flags & ~(unsigned) _SANDBOX_NS_ALL)
@@ -179,68 +197,61 @@ finish:
         return r < 0 ? r : fd;
 }
 
-/* The kernel writes the current CPU into the rseq area glibc registered in
- * the thread's TLS, which the init is about to unmap: a fault there would be
- * a SIGSEGV that ends the namespace (and the agent with it). Unregistered
- * first; false if that failed, and then nothing is unmapped. */
-static _child_ bool child_rseq_unregister(void) {
-#ifdef HAVE_GLIBC_RSEQ
-        char *tp;
+typedef struct NsInitExec {
+        const char *path;
+        char *const *argv;
+        int error;                           /* set by the child when the exec failed */
+} NsInitExec;
 
-        if (__rseq_size == 0)
-                return true;
-#if defined(__x86_64__)
-        __asm__("mov %%fs:0, %0" : "=r"(tp));
-#elif defined(__aarch64__)
-        __asm__("mrs %0, tpidr_el0" : "=r"(tp));
-#endif
-        /* glibc registers 32 bytes; __rseq_size may give only the used part. */
-        return syscall(SYS_rseq, tp + __rseq_offset, 32U, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) >= 0 ||
-               syscall(SYS_rseq, tp + __rseq_offset, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) >= 0;
-#else
-        return true;                         /* before glibc 2.35: never registered */
-#endif
-}
-
+/* Runs in the daemon's memory (CLONE_VM|CLONE_VFORK) on the spawn stack
+ * until its exec, every signal blocked as the daemon left them. */
 static _child_ int ns_init_main(void *userdata) {
-        unsigned long page_size = *(const unsigned long *) userdata;
-        /* SIG_IGN, in the kernel's struct sigaction of either architecture. */
-        static const unsigned long ignore[4] = { 1 };
+        NsInitExec *x = userdata;
+        static char *const envp[] = { NULL };
 
-        /* A private, empty fd table (the clone shared the daemon's to spare
-         * copying it), a session of its own, orphans reaped by the kernel;
-         * every signal stays blocked, as the daemon left them. */
-        (void) syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_UNSHARE);
-        (void) syscall(SYS_setsid);
-        (void) syscall(SYS_chdir, "/");
-        (void) syscall(SYS_rt_sigaction, SIGCHLD, ignore, NULL, 8);
-        av_ns_init_idle(child_rseq_unregister(), page_size);
+        /* A private, empty fd table: the clone shared the daemon's, so that
+         * neither the clone nor the exec copies a table of 10,000 pidfds. */
+        if (syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_UNSHARE) >= 0)
+                (void) syscall(SYS_execve, x->path, x->argv, envp);
+        x->error = errno > 0 ? errno : EIO;
+        return 127;
 }
 
-/* Returns the pidfd of the init of a new PID namespace, in cgroup_fd. It is
- * a copy of the daemon (not CLONE_VM: a process sharing the daemon's memory
- * inside an agent's cgroup could take the daemon with it in an OOM kill). */
+/* Returns the pidfd of the init of a new PID namespace, in cgroup_fd:
+ * agentvisor-nsinit, executed at once by a clone that shares the daemon's
+ * memory (CLONE_VM|CLONE_VFORK) only until that exec. So the start copies
+ * neither the daemon's page tables nor its fd table, which grow with the
+ * agents it runs. While it shares the daemon's memory the child is in vfork,
+ * which the OOM killer never picks (the group is empty before it anyway). */
 static int pidns_make(int cgroup_fd, void *stack, size_t stack_size) {
+        static char *const argv[] = { (char *) "agentvisor-nsinit", NULL };
+        NsInitExec x = { .path = init_path, .argv = argv };
         int pidfd = -EBADF;
         struct clone_args args = {
-                .flags = CLONE_NEWPID | CLONE_FILES | CLONE_PIDFD | CLONE_INTO_CGROUP,
+                .flags = CLONE_VM | CLONE_VFORK | CLONE_NEWPID | CLONE_FILES | CLONE_PIDFD | CLONE_INTO_CGROUP,
                 .pidfd = (uint64_t) (uintptr_t) &pidfd,
                 .exit_signal = 0,            /* no SIGCHLD for the daemon; reaped with __WALL */
                 .stack = (uint64_t) (uintptr_t) stack,
                 .stack_size = stack_size,
                 .cgroup = (uint64_t) cgroup_fd,
         };
-        /* 4, 16 or 64 KiB: munmap() rounds a length up to whole pages. */
-        unsigned long page_size = (unsigned long) sysconf(_SC_PAGESIZE);
         sigset_t all, saved;
         long pid;
 
+        if (!init_path)
+                return -ENOPKG;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &saved);
-        pid = av_clone3(&args, sizeof args, ns_init_main, &page_size);
+        pid = av_clone3(&args, sizeof args, ns_init_main, &x);
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
         if (pid < 0)
                 return (int) pid;
+        /* CLONE_VFORK: the child has exec'd or exited by now. */
+        if (x.error != 0) {
+                kill_and_reap(pidfd);
+                safe_close(pidfd);
+                return -x.error;
+        }
         return pidfd;
 }
 

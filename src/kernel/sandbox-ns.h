@@ -13,20 +13,24 @@
  * signal it has no handler for, so a stop's SIGTERM would be lost), and the
  * daemon must keep waiting for it as its own child (waitid(P_PIDFD) gives
  * the exact status: an exit code, a seccomp SIGSYS). So spawn() first makes
- * the namespace with a minimal init of its own as PID 1: a fork of the daemon
- * that unmaps all of its memory but one page of code and then sleeps forever,
- * ignoring SIGCHLD so that the kernel reaps the orphans it inherits. The
- * daemon then enters the namespace for its children only
- * (setns(CLONE_NEWPID) changes pid_ns_for_children, never the caller), clones
- * the agent as usual, which becomes PID 2 there and is the daemon's own child
- * on the host, and steps back. MainPID, the pidfd, signals and the death
- * record are therefore exactly those of a start without the namespace. The
- * init sits in the agent's cgroup: the cgroup.kill that follows the end of
- * the main process ends it, and when it dies the kernel kills whatever was
- * left in the namespace. It is the daemon's child, with no exit signal (no
- * SIGCHLD): the daemon reaps it with sandbox_ns_init_release() once the
- * agent's cgroup is empty. Its cost: a fork of the daemon (page tables
- * copied, then unmapped by the init), plus the namespace.
+ * the namespace with a minimal init of its own as PID 1, agentvisor-nsinit
+ * (nsinit.S: a program without a C library that ignores SIGCHLD, so that
+ * the kernel reaps the orphans it inherits, and sleeps forever). A clone
+ * that shares the daemon's memory and fd table only until it executes that
+ * program makes it, so a start copies neither the daemon's page tables nor
+ * its fd table, which grow with the number of agents (a fork of the daemon,
+ * as this init once was, made strict starts 1.3-1.6x slower with 300-500
+ * strict agents running). The daemon then enters the namespace for its
+ * children only (setns(CLONE_NEWPID) changes pid_ns_for_children, never the
+ * caller), clones the agent as usual, which becomes PID 2 there and is the
+ * daemon's own child on the host, and steps back. MainPID, the pidfd,
+ * signals and the death record are therefore exactly those of a start
+ * without the namespace. The init sits in the agent's cgroup: the
+ * cgroup.kill that follows the end of the main process ends it, and when it
+ * dies the kernel kills whatever was left in the namespace. It is the
+ * daemon's child, with no exit signal (no SIGCHLD): the daemon reaps it with
+ * sandbox_ns_init_release() once the agent's cgroup is empty. Its cost: the
+ * exec of a static program of a few KiB, plus the namespace.
  *
  * User: a user namespace owned by, and mapping the agent's uid and gid to,
  * the host ids given here, with setgroups denied. The map must be written
@@ -96,6 +100,12 @@ typedef struct SandboxNsState {
 } SandboxNsState;
 
 #define SANDBOX_NS_STATE_INIT { .setns_fd = -EBADF, .init_pidfd = -EBADF }
+
+/* Where agentvisor-nsinit is (an absolute path, checked to be executable
+ * now): set once at start, before the first SANDBOX_NS_PID spawn, which
+ * fails with -ENOPKG without it. */
+int sandbox_ns_init_path_set(const char *path);
+const char *sandbox_ns_init_path(void);      /* NULL until set */
 
 /* -EINVAL for unknown flags, a missing ret_init_pidfd or a host id of 0 or
  * -1; -EOPNOTSUPP for SANDBOX_NS_PID or SANDBOX_NS_USER where spawn has no

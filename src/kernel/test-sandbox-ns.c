@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
@@ -218,6 +219,24 @@ static char *read_line(Agent *a) {
         }
         buf[n] = 0;
         return buf;
+}
+
+/* Entries of /proc/PID/fd, or -1 when it cannot be read. */
+static int count_pid_fds(pid_t pid) {
+        char path[64];
+        struct dirent *de;
+        DIR *d;
+        int n = 0;
+
+        snprintf(path, sizeof path, "/proc/%d/fd", (int) pid);
+        d = opendir(path);
+        if (!d)
+                return -1;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return n;
 }
 
 static char *status_field(pid_t pid, const char *key, char *buf, size_t size) {
@@ -479,12 +498,31 @@ static void test_private_pids_init_survives(void **state) {
                               si.si_pid == 0,
                       "agent %zu died with its namespace", i);
         }
-        /* Its copy of the daemon's memory is gone but a page or two. */
+        /* The init is agentvisor-nsinit, not a copy of the daemon: a few
+         * pages, no fd, SIGCHLD ignored (orphans reaped by the kernel), and
+         * every signal still blocked. */
         pid_t init_pid = pidfd_pid(agents[0].init_pidfd);
         check(init_pid > 0, "no pid for the init's pidfd");
         status_field(init_pid, "VmRSS", buf, sizeof buf);
         check(atoi(buf) <= 64, "the init should hold almost no memory, VmRSS %s", buf);
         print_message("init VmRSS: %s\n", buf);
+        {
+                char path[64], exe[PATH_MAX] = "";
+                unsigned long long ign = 0, blk = 0;
+                ssize_t n;
+
+                snprintf(path, sizeof path, "/proc/%d/exe", (int) init_pid);
+                n = readlink(path, exe, sizeof exe - 1);
+                check(n > 0 && strcmp(exe, sandbox_ns_init_path()) == 0, "the init runs %s, not %s", exe,
+                      sandbox_ns_init_path());
+                check(count_pid_fds(init_pid) == 0, "the init holds %d fds", count_pid_fds(init_pid));
+                check(sscanf(status_field(init_pid, "SigIgn", buf, sizeof buf), "%llx", &ign) == 1 &&
+                              (ign & (1ULL << (SIGCHLD - 1))),
+                      "the init must ignore SIGCHLD (SigIgn %s)", buf);
+                check(sscanf(status_field(init_pid, "SigBlk", buf, sizeof buf), "%llx", &blk) == 1 &&
+                              (blk & (1ULL << (SIGTERM - 1))),
+                      "the init must keep SIGTERM blocked (SigBlk %s)", buf);
+        }
         for (size_t i = 0; i < ELEMENTSOF(agents); i++)
                 finish(&agents[i]);
 }
@@ -967,6 +1005,9 @@ int main(int argc, char **argv) {
 
         if (argc > 1)
                 return probe_main(argc, argv);
+#ifdef AV_TEST_NSINIT
+        check(sandbox_ns_init_path_set(AV_TEST_NSINIT) == 0, "agentvisor-nsinit at %s: %m", AV_TEST_NSINIT);
+#endif
 
         /* As the daemon does (spawn then shares the fd table and the user
          * namespace fd travels in a reserved slot), unless the run is the
