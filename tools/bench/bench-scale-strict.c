@@ -52,3 +52,18 @@ int bench_scale_strict(const BenchOptions *o, BenchEnv *e, Table *t) {
         samples_done(&k_running);
         return bench_end_phase(e, t, "ssk-", k, "the strict scale phase", r);
 }
+
+/* --strict-scale-only: this phase on its own, to look into it (perf,
+ * strace) without the half hour of the other phases. */
+int bench_strict_scale_only(const BenchOptions *o, BenchEnv *e, Table *t) {
+        int r;
+
+        r = env_start_daemon(e, o);
+        if (r < 0) {
+                table_note_failure(t, "cannot start the private bus and agentvisord: %s", strerror(-r));
+                return r;
+        }
+        r = bench_scale_strict(o, e, t);
+        (void) env_stop_daemon(e, t);
+        return r;
+}

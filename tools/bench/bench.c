@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -52,6 +53,8 @@ static void help(void) {
                "                        start p50 against agents supervised)\n"
                "  --floor-only          the floor and sandbox rows only, no daemon\n"
                "  --violations-only     only the rows of a refused syscall with and without `report`\n"
+               "  --strict-scale-only   only the strict starts with none and with K strict agents\n"
+               "                        running (K = --scale-agents, at most 500)\n"
                "  --daemon PATH         agentvisord (default %s)\n"
                "  --agent PATH          bench-agent (default %s)\n"
                "  --notify-agent PATH   bench-notify (default %s)\n"
@@ -93,6 +96,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 ARG_VIOLATIONS_ONLY,
                 ARG_SHUTDOWN,
                 ARG_PLOT,
+                ARG_STRICT_SCALE_ONLY,
         };
         static const struct option options[] = {
                 { "short", no_argument, NULL, ARG_SHORT },
@@ -113,6 +117,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 { "violations-only", no_argument, NULL, ARG_VIOLATIONS_ONLY },
                 { "shutdown-agents", required_argument, NULL, ARG_SHUTDOWN },
                 { "plot", required_argument, NULL, ARG_PLOT },
+                { "strict-scale-only", no_argument, NULL, ARG_STRICT_SCALE_ONLY },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -183,6 +188,9 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                         break;
                 case ARG_VIOLATIONS_ONLY:
                         o->violations_only = true;
+                        break;
+                case ARG_STRICT_SCALE_ONLY:
+                        o->strict_scale_only = true;
                         break;
                 case ARG_SHUTDOWN:
                         r = parse_count(optarg, "--shutdown-agents", 0, BENCH_AGENTS_CAP, &shutdown);
@@ -315,6 +323,35 @@ static void print_log(BenchEnv *e) {
         fclose(f);
 }
 
+/* The daemon holds about 4 fds per agent (pidfd, cgroup directory, output
+ * pipe, seccomp listener) and raises its soft limit to the hard one it is
+ * given; a login shell's hard limit (20,000 here) holds some 4,900 agents.
+ * Under systemd the unit sets LimitNOFILE=; here the harness, as root, lifts
+ * the hard limit it passes on to what the largest row needs, within
+ * fs.nr_open. */
+static void raise_fd_limit(const BenchOptions *o) {
+        unsigned most = MAX(MAX(o->scale_agents, o->shutdown_agents), o->idle_agents);
+        rlim_t need = (rlim_t) most * 8 + 4096, nr_open = 1048576;
+        struct rlimit rl;
+        FILE *f;
+
+        f = fopen("/proc/sys/fs/nr_open", "re");
+        if (f) {
+                unsigned long v;
+
+                if (fscanf(f, "%lu", &v) == 1)
+                        nr_open = (rlim_t) v;
+                fclose(f);
+        }
+        need = MIN(need, nr_open);
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max >= need)
+                return;
+        rl.rlim_max = need;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                fprintf(stderr, "agentvisor-bench: cannot raise the fd limit to %lu: %m; the daemon may run out of fds\n",
+                        (unsigned long) need);
+}
+
 int main(int argc, char *argv[]) {
         struct sigaction sa = { .sa_handler = on_signal };
         BenchOptions o;
@@ -331,6 +368,8 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "agentvisor-bench: needs root (cgroups, agents as nobody, RunAgent)\n");
                 return 77;
         }
+
+        raise_fd_limit(&o);
 
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
@@ -350,6 +389,8 @@ int main(int argc, char *argv[]) {
 
         if (o.violations_only)
                 (void) bench_violations(&o, &e, &t);
+        else if (o.strict_scale_only)
+                (void) bench_strict_scale_only(&o, &e, &t);
         else {
                 r = bench_floor(&o, &e, &t, &floor);
                 if (r >= 0 && !bench_interrupted)

@@ -51,6 +51,7 @@ typedef struct BenchOptions {
         const char *plot_dir;          /* --plot: SVG charts written there */
         bool skip_daemon;              /* floor and sandbox rows only */
         bool violations_only;          /* the `report` rows only */
+        bool strict_scale_only;        /* bench_scale_strict() only */
         bool keep_log;                 /* print the daemon's log at the end */
 } BenchOptions;
 
@@ -192,6 +193,7 @@ int bench_measure_starts(const BenchOptions *o, BenchEnv *e, Table *t, const cha
 int bench_end_phase(BenchEnv *e, Table *t, const char *prefix, unsigned n, const char *after, int r);
 /* Start cost with K Sandbox=strict agents running (bench-scale-strict.c). */
 int bench_scale_strict(const BenchOptions *o, BenchEnv *e, Table *t);
+int bench_strict_scale_only(const BenchOptions *o, BenchEnv *e, Table *t);
 
 /* bench-reexec.c: the Reexecute row, on the running daemon. */
 int bench_reexec(const BenchOptions *o, BenchEnv *e, Table *t);
