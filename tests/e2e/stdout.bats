@@ -88,6 +88,11 @@ probe_pid() {
         for i in 1 2 3; do
                 [[ ! -e $T/log/q$i.log ]] || av_fail "q$i.log exists:" "$(cat "$T/log/q$i.log")"
         done
+        # agentctl status says where the output went, when it went nowhere.
+        text=$("$AGENTCTL" status q1)
+        grep -qE '^ *Output: null' <<<"$text" || av_fail "agentctl status q1 has no 'Output: null' line:" "$text"
+        [[ $("$AGENTCTL" --json status q1 | jq -r .standard_output) == null ]] ||
+                av_fail "agentctl --json status q1: standard_output is not null"
 
         # The default: a pipe whose read end the daemon holds, into NAME.log.
         av_start_agent loud l1 >/dev/null
@@ -96,6 +101,7 @@ probe_pid() {
                 av_fail "l1: StandardOutput is '$(av_prop l1 StandardOutput)', expected journal"
         out=$(readlink "/proc/$pid/fd/1")
         [[ $out == pipe:* ]] || av_fail "l1's fd 1 is '$out', expected a pipe"
+        ! "$AGENTCTL" status l1 | grep -q '^ *Output:' || av_fail "agentctl status l1 shows an Output line for the default"
         av_wait_until 10 "l1's two lines in $T/log/l1.log" \
                 bash -c 'grep -qxF "out from pid $2" "$1" && grep -qxF "err from pid $2" "$1"' _ "$T/log/l1.log" "$pid" || {
                 cat "$T/log/l1.log" >&2
