@@ -184,3 +184,21 @@ EOF
         grep -q "bad.agent:3.*StandardOutput=syslog is invalid: expected journal or null" "$T/daemon.log" ||
                 av_fail "daemon.log does not name bad.agent:3 and the allowed words:" "$(tail -n 5 "$T/daemon.log")"
 }
+
+@test "Reexecute keeps StandardOutput=null: same agent, still no pipe and no NAME.log" {
+        no_journald
+        local pid before
+        av_start
+        av_start_agent quiet q1 >/dev/null
+        pid=$(probe_pid q1)
+        before=$(grep -c 'Executed anew' "$T/daemon.log" || true)
+        "$AGENTCTL" daemon-reexec || av_fail "agentctl daemon-reexec failed"
+        av_wait_until 5 "the daemon's new image to start" \
+                bash -c '[[ $(grep -c "Executed anew" "$1") -gt $2 ]]' _ "$T/daemon.log" "$before"
+        av_wait_until 2 "the new image to own org.agentvisor1" av_bus_has_name
+        [[ $(av_prop q1 MainPID) == "$pid" ]] || av_fail "q1's MainPID is '$(av_prop q1 MainPID)', was $pid"
+        [[ $(av_prop q1 StandardOutput) == null ]] ||
+                av_fail "after Reexecute q1's StandardOutput is '$(av_prop q1 StandardOutput)'"
+        [[ $(readlink "/proc/$pid/fd/1") == /dev/null ]] || av_fail "q1's fd 1 is '$(readlink "/proc/$pid/fd/1")'"
+        [[ ! -e $T/log/q1.log ]] || av_fail "q1.log exists after Reexecute:" "$(cat "$T/log/q1.log")"
+}
