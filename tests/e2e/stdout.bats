@@ -185,7 +185,7 @@ EOF
                 av_fail "daemon.log does not name bad.agent:3 and the allowed words:" "$(tail -n 5 "$T/daemon.log")"
 }
 
-@test "Reexecute keeps StandardOutput=null: same agent, still no pipe and no NAME.log" {
+@test "Reexecute keeps StandardOutput=null: same agent, fds still /dev/null, no NAME.log" {
         no_journald
         local pid before
         av_start
