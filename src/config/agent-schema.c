@@ -45,6 +45,14 @@ static const char *service_type_name(int v) {
         return service_type_to_string(v);
 }
 
+static int check_standard_output(const char *s) {
+        return standard_output_from_string(s);
+}
+
+static const char *standard_output_name(int v) {
+        return standard_output_to_string(v);
+}
+
 static int check_sandbox_preset(const char *s) {
         return sandbox_preset_from_string(s);
 }
@@ -112,7 +120,9 @@ static AGENT_KEY_GETTER(get_int) {
 }
 
 /* The enum keys store their value as an int. */
-_Static_assert(sizeof(RestartType) == sizeof(int) && sizeof(ServiceType) == sizeof(int), "enums are ints");
+_Static_assert(sizeof(RestartType) == sizeof(int) && sizeof(ServiceType) == sizeof(int) &&
+                       sizeof(StandardOutput) == sizeof(int),
+               "enums are ints");
 _Static_assert(sizeof(usec_t) == sizeof(uint64_t), "times are uint64_t");
 
 #define SPEC(field) offsetof(AgentSpec, field)
@@ -160,6 +170,13 @@ const AgentKey agent_schema[] = {
           .flags = AGENT_KEY_RUN, .section = AGENT_PROPERTIES_EXEC, .expected = "permanent, transient or temporary",
           .bus_invalid = ": expected permanent, transient or temporary.", .check = check_restart,
           .to_string = restart_name, .parse = agent_parse_enum, .bus_set = agent_bus_set_enum, .get = get_enum },
+        /* Not a StartAgent option: where an agent's output goes is the
+         * type's author's choice, as its Restart= and Type= are. */
+        { .file = "StandardOutput", .option = "StandardOutput", .property = "StandardOutput", .signature = "s",
+          .offset = SPEC(standard_output), .flags = AGENT_KEY_RUN, .section = AGENT_PROPERTIES_EXEC,
+          .expected = "journal or null", .bus_invalid = ": expected journal or null.",
+          .check = check_standard_output, .to_string = standard_output_name, .parse = agent_parse_enum,
+          .bus_set = agent_bus_set_enum, .get = get_enum },
 
         { .file = "MemoryMax", .option = "MemoryMax", .property = "MemoryMax", .signature = "t",
           .offset = SPEC(limits.memory_max), .flags = AGENT_KEY_RUN | AGENT_KEY_START | AGENT_KEY_TIGHTEN,

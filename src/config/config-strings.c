@@ -31,3 +31,7 @@ DEFINE_STRING_TABLE(service_type, ServiceType, _SERVICE_MAX,
 DEFINE_STRING_TABLE(policy_mode, PolicyMode, _POLICY_MODE_MAX,
                     [POLICY_MODE_ENFORCE] = "enforce",
                     [POLICY_MODE_LEARN] = "learn");
+
+DEFINE_STRING_TABLE(standard_output, StandardOutput, _STANDARD_OUTPUT_MAX,
+                    [STANDARD_OUTPUT_JOURNAL] = "journal",
+                    [STANDARD_OUTPUT_NULL] = "null");

@@ -35,6 +35,20 @@ typedef enum PolicyMode {
 const char *policy_mode_to_string(PolicyMode m);
 PolicyMode policy_mode_from_string(const char *s);
 
+/* StandardOutput= (systemd's words): journal is the journald stream, or
+ * LogDirectory/NAME.log where no journald listens (agent-output.c); null
+ * is /dev/null for stdout and stderr, so that an agent whose output nobody
+ * reads costs the daemon no pipe, fd, log file or journal stream. */
+typedef enum StandardOutput {
+        STANDARD_OUTPUT_JOURNAL,
+        STANDARD_OUTPUT_NULL,
+        _STANDARD_OUTPUT_MAX,
+        _STANDARD_OUTPUT_INVALID = -EINVAL,
+} StandardOutput;
+
+const char *standard_output_to_string(StandardOutput o);
+StandardOutput standard_output_from_string(const char *s);
+
 /* Limits: UINT64_MAX (== USEC_INFINITY) means "none" for every field. In the
  * files, 0 for RuntimeMaxSec/CPUTimeMaxSec and "infinity" mean none. */
 typedef struct Limits {
@@ -86,6 +100,7 @@ typedef struct AgentSpec {
         char **environment;              /* KEY=VALUE */
         char *working_directory;         /* default "/" */
         ServiceType type;
+        StandardOutput standard_output;  /* default journal; health checks' output follows it */
         usec_t timeout_start_usec;       /* default 10s; for notify agents; 0/infinity = USEC_INFINITY */
         Limits limits;
         usec_t watchdog_usec;            /* 0 = none */

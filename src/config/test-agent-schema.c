@@ -46,6 +46,8 @@ static const Sample samples[] = {
           "Restart=always is invalid: expected permanent, transient or temporary",
           { .str = "temporary" }, "temporary", { .str = "always" }, -EINVAL,
           "Restart \"always\": expected permanent, transient or temporary." },
+        { "StandardOutput", "null", "null", "syslog", "StandardOutput=syslog is invalid: expected journal or null",
+          { .str = "null" }, "null", { .str = "kmsg" }, -EINVAL, "StandardOutput \"kmsg\": expected journal or null." },
         { "PolicyMode", "learn", "learn", "watch", "PolicyMode=watch is invalid: expected enforce or learn",
           { .str = "learn" }, "learn", { .str = "watch" }, -EINVAL, "PolicyMode \"watch\": expected enforce or learn." },
         { "MemoryMax", "512M", "536870912", "0", "MemoryMax=0 is out of range: expected a size above zero such as 512M, or infinity",
@@ -330,7 +332,8 @@ static void test_tighten(void **state) {
 /* The Agent interface lists the spec's properties in these places; the
  * vtable (and so GetAll and agentctl --json) follows the table. */
 static void test_property_order(void **state) {
-        static const char *const exec[] = { "Policy", "User", "ExecStart", "ServiceType", "Restart", NULL };
+        static const char *const exec[] = { "Policy", "User", "ExecStart", "ServiceType", "Restart",
+                                            "StandardOutput", NULL };
         static const char *const limits[] = { "MemoryMax", "TasksMax", "CPUQuotaPerSecUSec", "RuntimeMaxUSec",
                                               "CPUTimeMaxUSec", "WatchdogUSec", NULL };
         size_t e = 0, l = 0;

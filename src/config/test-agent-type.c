@@ -73,6 +73,7 @@ static void test_minimal_defaults(void **state) {
         assert_null(s->environment);
         assert_string_equal(s->working_directory, "/");
         assert_int_equal(s->type, SERVICE_SIMPLE);
+        assert_int_equal(s->standard_output, STANDARD_OUTPUT_JOURNAL);
         assert_true(s->timeout_start_usec == 10 * USEC_PER_SEC);
         /* The daemon's DefaultMemoryMax= (50% of RAM) and DefaultTasksMax= (4096). */
         assert_true(s->limits.memory_max ==
@@ -107,6 +108,7 @@ static void test_every_key(void **state) {
                 "Environment=C=3 A=overridden\n"
                 "WorkingDirectory=/var/lib/worker\n"
                 "Type=notify\n"
+                "StandardOutput=null\n"
                 "TimeoutStartSec=1min 30s\n"
                 "RuntimeMaxSec=1h\n"
                 "CPUTimeMaxSec=500ms\n"
@@ -137,6 +139,7 @@ static void test_every_key(void **state) {
         assert_string_equal(strv_env_get(s->environment, "C"), "3");
         assert_string_equal(s->working_directory, "/var/lib/worker");
         assert_int_equal(s->type, SERVICE_NOTIFY);
+        assert_int_equal(s->standard_output, STANDARD_OUTPUT_NULL);
         assert_true(s->timeout_start_usec == 90 * USEC_PER_SEC);
         assert_true(s->limits.runtime_max_usec == 3600 * USEC_PER_SEC);
         assert_true(s->limits.cpu_time_max_usec == 500 * USEC_PER_MSEC);
@@ -210,6 +213,12 @@ static void test_bad_values(void **state) {
         parse_bad("[Agent]\nExec=/bin/true\nEnvironment=\"A=1\n", 3, "Environment", "unbalanced");
         parse_bad("[Agent]\nExec=/bin/true\nWorkingDirectory=relative\n", 3, "WorkingDirectory", "absolute");
         parse_bad("[Agent]\nExec=/bin/true\nType=forking\n", 3, "Type", "simple or notify");
+        /* systemd's other words (syslog, kmsg, file:...) are not offered;
+         * the words are case-sensitive, as systemd's are. */
+        parse_bad("[Agent]\nExec=/bin/true\nStandardOutput=syslog\n", 3, "StandardOutput",
+                  "StandardOutput=syslog is invalid: expected journal or null");
+        parse_bad("[Agent]\nExec=/bin/true\nStandardOutput=Null\n", 3, "StandardOutput", "journal or null");
+        parse_bad("[Agent]\nExec=/bin/true\nStandardOutput=\n", 3, "StandardOutput", "journal or null");
         parse_bad("[Agent]\nExec=/bin/true\nTimeoutStartSec=soon\n", 3, "TimeoutStartSec", "invalid");
         parse_bad("[Agent]\nExec=/bin/true\nRuntimeMaxSec=-1\n", 3, "RuntimeMaxSec", "invalid");
         parse_bad("[Agent]\nExec=/bin/true\nCPUTimeMaxSec=1x\n", 3, "CPUTimeMaxSec", "invalid");

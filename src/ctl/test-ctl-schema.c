@@ -74,7 +74,8 @@ static void test_every_spec_property(void **state) {
         defaults = render(&s);
         assert_string_equal(defaults,
                             "{\"policy\":\"default\",\"user\":\"nobody\",\"exec_start\":[\"/bin/x\",\"a \\\"b\\\"\"],"
-                            "\"service_type\":\"simple\",\"restart\":\"permanent\",\"memory_max\":null,"
+                            "\"service_type\":\"simple\",\"restart\":\"permanent\",\"standard_output\":\"journal\","
+                            "\"memory_max\":null,"
                             "\"tasks_max\":null,\"cpu_quota_per_sec_usec\":null,\"runtime_max_usec\":null,"
                             "\"cpu_time_max_usec\":null,\"watchdog_usec\":0}");
 
@@ -82,13 +83,15 @@ static void test_every_spec_property(void **state) {
         assert_non_null(s.user);
         s.type = SERVICE_NOTIFY;
         s.restart = RESTART_TEMPORARY;
+        s.standard_output = STANDARD_OUTPUT_NULL;
         s.limits = (Limits) { .memory_max = 1024, .tasks_max = 8, .cpu_quota_per_sec_usec = 500000,
                               .runtime_max_usec = 1, .cpu_time_max_usec = 2 };
         s.watchdog_usec = 3;
         set = render(&s);
         assert_string_equal(set,
                             "{\"policy\":\"default\",\"user\":\"alice\",\"exec_start\":[\"/bin/x\",\"a \\\"b\\\"\"],"
-                            "\"service_type\":\"notify\",\"restart\":\"temporary\",\"memory_max\":1024,"
+                            "\"service_type\":\"notify\",\"restart\":\"temporary\",\"standard_output\":\"null\","
+                            "\"memory_max\":1024,"
                             "\"tasks_max\":8,\"cpu_quota_per_sec_usec\":500000,\"runtime_max_usec\":1,"
                             "\"cpu_time_max_usec\":2,\"watchdog_usec\":3}");
         agent_spec_done(&s);
@@ -119,6 +122,7 @@ static const struct {
         { "User", "alice" },
         { "Type", "notify" },
         { "Restart", "transient" },
+        { "StandardOutput", "null" },
         { "PolicyMode", "learn" },
         { "MemoryMax", "64M" },
         { "MemoryMax", "infinity" },

@@ -188,6 +188,10 @@ static void print_agent_exec(const PropList *l, char * const *features) {
         if (*prop_list_get_string(l, "User", ""))
                 printf(LABEL "%s\n", "User:", prop_list_get_string(l, "User", ""));
         printf(LABEL "%s\n", "Policy:", prop_list_get_string(l, "Policy", "?"));
+        /* Only when it is not the default: someone looking for the agent's
+         * output learns why there is none. */
+        if (strcmp(prop_list_get_string(l, "StandardOutput", "journal"), "null") == 0)
+                printf(LABEL "%s\n", "Output:", "null (StandardOutput=null: stdout and stderr discarded)");
         if (ctl_format_sandbox(sandbox, sizeof(sandbox), l, features))
                 printf(LABEL "%s\n", "Sandbox:", sandbox);
 }

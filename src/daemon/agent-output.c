@@ -321,6 +321,10 @@ int agent_output_open(Agent *a, bool invocation) {
         Manager *m = a->manager;
         int fd;
 
+        /* StandardOutput=null: nothing to open; the spawn child points 1
+         * and 2 at the /dev/null it opens for stdin. */
+        if (a->spec.standard_output == STANDARD_OUTPUT_NULL)
+                return -ENOENT;
         if (m->journal) {
                 fd = sd_journal_stream_fd(a->name, LOG_INFO, /* level_prefix= */ 0);
                 if (fd >= 0) {
@@ -360,6 +364,9 @@ int agent_output_check_fd(Agent *a) {
 
         if (a->check_output_fd >= 0)
                 return a->check_output_fd;
+        /* The checks' output follows the agent's. */
+        if (a->spec.standard_output == STANDARD_OUTPUT_NULL)
+                return -ENOENT;
         if (a->check_pipe) {
                 fd = output_pipe_reopen(a->check_pipe);
                 if (fd >= 0) {

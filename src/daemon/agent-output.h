@@ -14,7 +14,8 @@
 
 /* Returns an fd for the child's stdout and stderr (the caller closes it
  * after the spawn), or a negative errno when the output has nowhere to go
- * (the child then writes to /dev/null). `invocation` is true for the start
+ * or the agent's StandardOutput= is null (-ENOENT; the child then writes
+ * to /dev/null). `invocation` is true for the start
  * of an invocation, false for a health check of the running one. */
 int agent_output_open(Agent *a, bool invocation);
 /* Live upgrade: read_fd is the read end of an adopted invocation's pipe to

@@ -76,6 +76,7 @@ static void fill(AgentRecord *r) {
         r->spec.supervisor = strdup("root");
         r->spec.policy = strdup("default");
         r->spec.restart = RESTART_TRANSIENT;
+        r->spec.standard_output = STANDARD_OUTPUT_NULL; /* not the default: a live upgrade keeps it */
         r->spec.limits.memory_max = 1 << 20;
         r->spec.oom_score_adj = -5;
         r->spec.umask = 0027;

@@ -265,3 +265,39 @@ EOF
                 av_fail "the daemon did not say why it refused the FIFO:" "$(tail -n 20 "$T/daemon.log")"
         [[ -p $T/log/talker.log ]] || av_fail "the FIFO was replaced"
 }
+
+# StandardOutput=null (issue 16; the rest is in stdout.bats): no stream is
+# opened, no record sent, even with journald there.
+@test "StandardOutput=null opens no journal stream: no line and no record of the agent" {
+        start_journald
+        av_type quiet <<EOF2
+[Agent]
+Exec=$T/bin/talker
+Restart=temporary
+StandardOutput=null
+EOF2
+        av_start
+        av_start_agent quiet quiet
+        av_wait_prop quiet State running
+        pid=$(av_prop quiet MainPID)
+        av_wait_until 10 "quiet (pid $pid) to exec the probe after its lines" \
+                bash -c '[[ $(readlink "/proc/$1/exe") == "$(readlink -f "$2")" ]]' _ "$pid" "$PROBE"
+        for fd in 1 2; do
+                [[ $(readlink "/proc/$pid/fd/$fd") == /dev/null ]] ||
+                        av_fail "quiet's fd $fd is '$(readlink "/proc/$pid/fd/$fd")', expected /dev/null"
+        done
+        # A journal agent started after it: once its lines are in, journald
+        # has had the time to take in the quiet one's, had there been any.
+        av_start_agent talker talker
+        av_wait_prop talker State running
+        av_wait_until 10 "talker's lines in the journal" \
+                bash -c 'nsenter -t $1 -m -- journalctl -D /run/log/journal --no-pager -q -t talker -o cat | grep -q "on stderr"' _ "$NS_PID"
+        lines=$(jctl -t quiet -o cat)
+        [[ -z $lines ]] || av_fail "lines under identifier quiet:" "$lines"
+        # The daemon's own log lines name the agent too (AGENT=); the
+        # record of an invocation's stream is the one with its id.
+        recs=$(jctl AGENT=quiet -o json | jq -c 'select(.AGENT_INVOCATION_ID != null)')
+        [[ -z $recs ]] || av_fail "a stream record for quiet:" "$recs"
+        recs=$(jctl AGENT=talker -o json | jq -c 'select(.AGENT_INVOCATION_ID != null)')
+        [[ -n $recs ]] || av_fail "no stream record for talker: the check above proves nothing"
+}
