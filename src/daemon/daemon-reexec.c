@@ -179,6 +179,7 @@ int daemon_reexec(Manager *m) {
                 log_info("Executing %s anew, carrying %zu agents over", binary, hashmap_size(m->agents));
                 if (m->bus)
                         (void) sd_bus_flush(m->bus);
+                manager_isolation_before_exec(m);
                 execve(binary, saved_argv, environ);
                 r = -errno;
                 if (r == -ENOENT)

@@ -168,8 +168,11 @@ static int on_netns_refill(sd_event_source *s, void *userdata) {
                 return 0;
         r = netns_pool_refill(m->netns_pool);
         if (r <= 0) {
-                if (r < 0 && r != -EIO)
-                        log_warning("network namespace pool: cannot start the helper: %s", strerror(-r));
+                if (r == -ECHILD)
+                        log_warning("network namespace pool: the helper died; PrivateNetwork= starts make their "
+                                    "own namespace from now on");
+                else if (r < 0 && r != -EIO)
+                        log_warning("network namespace pool: cannot ask the helper: %s", strerror(-r));
                 return 0;
         }
         r = sd_event_add_io(m->event, &m->netns_helper_source, netns_pool_helper_fd(m->netns_pool), EPOLLIN,
@@ -221,12 +224,21 @@ int manager_netns_take(Manager *m) {
         if (!m->netns_pool)
                 return -EAGAIN;
         fd = netns_pool_take(m->netns_pool);
+        /* The take may have received the rest of the batch in flight, which
+         * leaves nothing for the helper's watch to see. */
+        if (m->netns_helper_source && netns_pool_helper_fd(m->netns_pool) < 0)
+                m->netns_helper_source = sd_event_source_disable_unref(m->netns_helper_source);
         netns_pool_schedule(m);
         return fd;
 }
 
 void manager_isolation_done(Manager *m) {
         netns_pool_stop(m);
+}
+
+void manager_isolation_before_exec(Manager *m) {
+        m->netns_helper_source = sd_event_source_disable_unref(m->netns_helper_source);
+        netns_pool_stop_helper(m->netns_pool);
 }
 
 int manager_isolation_setup(Manager *m) {

@@ -140,6 +140,10 @@ void manager_begin_shutdown(Manager *m, int exit_code);
  * start. */
 int manager_isolation_setup(Manager *m);
 void manager_isolation_done(Manager *m);
+/* Before the daemon executes itself anew: the network namespace pool's
+ * helper is killed and reaped (a child left running would end as a zombie
+ * nobody reaps); if the exec fails, the next refill starts another. */
+void manager_isolation_before_exec(Manager *m);
 /* An fd of a fresh network namespace for a PrivateNetwork= start, now the
  * caller's (close it after spawn()), or -EAGAIN: none ready, spawn makes
  * one. A refill is queued, to run when the loop is idle. */

@@ -33,8 +33,9 @@ struct NetnsPool {
         unsigned size;
         int fds[NETNS_POOL_MAX];             /* ready namespaces, taken from the end */
         unsigned n;
-        int sock;                            /* our end of the running helper's socket */
-        int pidfd;                           /* the running helper */
+        int sock;                            /* our end of the helper's socket */
+        int pidfd;                           /* the helper, alive for the pool's life */
+        unsigned asked;                      /* namespaces of the batch in flight not yet received */
         bool failed;
         void *stack;
 };
@@ -45,7 +46,6 @@ long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *ar
 
 typedef struct HelperArgs {
         int sock;
-        unsigned n;
 } HelperArgs;
 
 static _child_ int helper_loopback_up(void) {
@@ -87,11 +87,16 @@ static _child_ int helper_send(int sock, int fd) {
         return syscall(SYS_sendmsg, sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
-/* A copy of the daemon (its own memory and fd table), every signal
- * blocked: the daemon's handlers never run here. Exit status: 0, or the
- * step that failed. */
+/* A copy of the daemon (its own memory and fd table) as it was at the
+ * pool's first refill, every signal blocked: the daemon's handlers never
+ * run here. It lives as long as the pool and makes namespaces on request
+ * (one byte: how many), so a refill copies neither the daemon's address
+ * space nor its fd table, both of which grow with the agents it runs.
+ * Exit status: 0 when the daemon closed the socket, or the step that
+ * failed. */
 static _child_ int helper_main(void *userdata) {
         const HelperArgs *h = userdata;
+        long host;
 
         /* Not left behind should the daemon die first. */
         (void) syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -99,22 +104,37 @@ static _child_ int helper_main(void *userdata) {
         if (h->sock > 3)
                 (void) syscall(SYS_close_range, 3U, (unsigned) h->sock - 1, 0U);
         (void) syscall(SYS_close_range, (unsigned) h->sock + 1, ~0U, 0U);
+        /* Between batches it sits in the host's network namespace again, so
+         * that it keeps none it handed out alive after its agent ended. */
+        host = syscall(SYS_openat, AT_FDCWD, "/proc/self/ns/net", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (host < 0)
+                return 6;
 
-        for (unsigned i = 0; i < h->n; i++) {
-                long fd;
+        for (;;) {
+                unsigned char n;
+                long k = syscall(SYS_read, h->sock, &n, 1);
 
-                if (syscall(SYS_unshare, CLONE_NEWNET) < 0)
-                        return 1;
-                if (helper_loopback_up() < 0)
-                        return 2;
-                fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/ns/net", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                if (fd < 0)
-                        return 3;
-                if (helper_send(h->sock, (int) fd) < 0)
-                        return 4;
-                (void) syscall(SYS_close, fd);
+                if (k == 0)
+                        return 0;
+                if (k < 0)
+                        return 5;
+                for (unsigned i = 0; i < n; i++) {
+                        long fd;
+
+                        if (syscall(SYS_unshare, CLONE_NEWNET) < 0)
+                                return 1;
+                        if (helper_loopback_up() < 0)
+                                return 2;
+                        fd = syscall(SYS_openat, AT_FDCWD, "/proc/self/ns/net", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                        if (fd < 0)
+                                return 3;
+                        if (helper_send(h->sock, (int) fd) < 0)
+                                return 4;
+                        (void) syscall(SYS_close, fd);
+                }
+                if (syscall(SYS_setns, host, CLONE_NEWNET) < 0)
+                        return 7;
         }
-        return 0;
 }
 
 #endif
@@ -135,11 +155,25 @@ int netns_pool_new(unsigned size, NetnsPool **ret) {
         return 0;
 }
 
-/* Takes every fd the helper sent so far. */
-static void drain(NetnsPool *p) {
+static void helper_kill(NetnsPool *p) {
+        siginfo_t si;
+
+        if (p->pidfd >= 0) {
+                (void) syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+                (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) p->pidfd, &si, WEXITED | __WALL));
+                p->pidfd = safe_close(p->pidfd);
+        }
+        p->sock = safe_close(p->sock);     /* fds in flight are released with it */
+        p->asked = 0;
+}
+
+/* Takes every fd the helper sent so far. When the helper is gone (the
+ * socket hung up), it is reaped and refills stop for good: -ECHILD, once
+ * (then refills answer -EIO). */
+static int drain(NetnsPool *p) {
         if (p->sock < 0)
-                return;
-        /* Bounded: the helper sends at most NETNS_POOL_MAX. */
+                return 0;
+        /* Bounded: the helper sends at most NETNS_POOL_MAX at a time. */
         for (unsigned i = 0; i <= NETNS_POOL_MAX; i++) {
                 union {
                         struct cmsghdr h;
@@ -158,29 +192,27 @@ static void drain(NetnsPool *p) {
                 int fd;
 
                 n = recvmsg(p->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-                if (n <= 0)
-                        return;
+                if (n < 0)
+                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                if (n == 0) {
+                        /* Only its death closes its end. */
+                        helper_kill(p);
+                        p->failed = true;
+                        return -ECHILD;
+                }
                 c = CMSG_FIRSTHDR(&mh);
                 if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
                     c->cmsg_len != CMSG_LEN(sizeof(int)))
                         continue;
                 memcpy(&fd, CMSG_DATA(c), sizeof fd);
+                if (p->asked > 0)
+                        p->asked--;
                 if (p->n < NETNS_POOL_MAX)
                         p->fds[p->n++] = fd;
                 else
                         safe_close(fd);
         }
-}
-
-static void helper_kill(NetnsPool *p) {
-        siginfo_t si;
-
-        if (p->pidfd >= 0) {
-                (void) syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
-                (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) p->pidfd, &si, WEXITED | __WALL));
-                p->pidfd = safe_close(p->pidfd);
-        }
-        p->sock = safe_close(p->sock);     /* fds in flight are released with it */
+        return 0;
 }
 
 NetnsPool *netns_pool_free(NetnsPool *p) {
@@ -195,40 +227,35 @@ NetnsPool *netns_pool_free(NetnsPool *p) {
         return NULL;
 }
 
+void netns_pool_stop_helper(NetnsPool *p) {
+        if (p)
+                helper_kill(p);
+}
+
 int netns_pool_take(NetnsPool *p) {
         if (p->n == 0)
-                drain(p);
+                (void) drain(p);
         if (p->n == 0)
                 return -EAGAIN;
         return p->fds[--p->n];
 }
 
 unsigned netns_pool_ready(NetnsPool *p) {
-        drain(p);
+        (void) drain(p);
         return p->n;
 }
 
 int netns_pool_helper_fd(NetnsPool *p) {
-        return p->pidfd;
+        return p->asked > 0 ? p->sock : -EBADF;
 }
 
 int netns_pool_helper_done(NetnsPool *p) {
-        siginfo_t si = {};
+        int r;
 
-        if (p->pidfd < 0)
-                return 1;
-        if (waitid((idtype_t) P_PIDFD, (id_t) p->pidfd, &si, WEXITED | WNOHANG | __WALL) < 0)
-                return -errno;
-        if (si.si_pid == 0)
-                return 0;
-        p->pidfd = safe_close(p->pidfd);
-        drain(p);
-        p->sock = safe_close(p->sock);
-        if (si.si_code != CLD_EXITED || si.si_status != 0) {
-                p->failed = true;
-                return -EIO;
-        }
-        return 1;
+        r = drain(p);
+        if (r < 0)
+                return r;
+        return p->asked == 0;
 }
 
 #if HAVE_CLONE3_ASM
@@ -251,28 +278,19 @@ static int stack_get(NetnsPool *p) {
         p->stack = (char *) map + page;
         return 0;
 }
-#endif
-
-int netns_pool_refill(NetnsPool *p) {
-#if HAVE_CLONE3_ASM
+/* The helper, started once, from a copy of the daemon as it is now. */
+static int helper_start(NetnsPool *p) {
         int pair[2], pidfd = -EBADF, r;
         HelperArgs h;
         sigset_t all, saved;
         long pid;
 
-        if (p->failed)
-                return -EIO;
-        if (p->pidfd >= 0)
-                return 0;
-        drain(p);
-        if (p->n >= p->size)
-                return 0;
         r = stack_get(p);
         if (r < 0)
                 return r;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return -errno;
-        h = (HelperArgs) { .sock = pair[1], .n = p->size - p->n };
+        h = (HelperArgs) { .sock = pair[1] };
 
         struct clone_args args = {
                 .flags = CLONE_PIDFD,
@@ -292,6 +310,36 @@ int netns_pool_refill(NetnsPool *p) {
         }
         p->sock = pair[0];
         p->pidfd = pidfd;
+        return 0;
+}
+#endif
+
+int netns_pool_refill(NetnsPool *p) {
+#if HAVE_CLONE3_ASM
+        unsigned char want;
+        int r;
+
+        if (p->failed)
+                return -EIO;
+        /* Also how a helper that died between batches is noticed. */
+        r = drain(p);
+        if (r < 0)
+                return r;
+        if (p->asked > 0 || p->n >= p->size)
+                return 0;
+        if (p->pidfd < 0) {
+                r = helper_start(p);
+                if (r < 0)
+                        return r;
+        }
+        want = (unsigned char) (p->size - p->n);
+        if (send(p->sock, &want, 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1) {
+                r = errno > 0 ? -errno : -EIO;
+                helper_kill(p);
+                p->failed = true;
+                return r;
+        }
+        p->asked = want;
         return 1;
 #else
         return -EOPNOTSUPP;

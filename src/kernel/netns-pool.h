@@ -6,13 +6,18 @@
  * path, in a helper process, concurrently with the daemon's loop.
  *
  * The helper is a copy of the daemon (clone3 without CLONE_VM: nothing it
- * does can race the daemon's memory), with no exit signal. For each
- * namespace it unshares CLONE_NEWNET (as host root: the namespace belongs
- * to the initial user namespace, like one from CLONE_NEWNET at the clone),
- * brings loopback up, and sends an fd of it over a socket; then it exits.
- * A namespace is handed out once (netns_pool_take() gives the fd away) and
- * never comes back: every agent gets a fresh one, which dies with its last
- * process. The pool is not thread-safe: one caller thread, like spawn(). */
+ * does can race the daemon's memory), with no exit signal, made at the
+ * first refill and kept for the pool's life: later refills are a byte on
+ * its socket, so they copy neither the daemon's address space nor its fd
+ * table, which grow with the agents it runs (a fork per refill made strict
+ * starts slower as strict agents added up). For each namespace asked it
+ * unshares CLONE_NEWNET (as host root: the namespace belongs to the initial
+ * user namespace, like one from CLONE_NEWNET at the clone), brings loopback
+ * up, and sends an fd of it over the socket; after a batch it goes back
+ * into the host's namespace, so it keeps none alive. A namespace is handed
+ * out once (netns_pool_take() gives the fd away) and never comes back:
+ * every agent gets a fresh one, which dies with its last process. The pool
+ * is not thread-safe: one caller thread, like spawn(). */
 #pragma once
 
 #include <stdbool.h>
@@ -38,16 +43,23 @@ int netns_pool_take(NetnsPool *p);
 /* Namespaces ready now (those a running helper sent so far included). */
 unsigned netns_pool_ready(NetnsPool *p);
 
-/* Starts a helper making what is missing, unless one is running already or
- * nothing is missing. 1: started; 0: nothing to do; -errno. After a helper
- * failed (it made no namespace), refills stop for good: -EIO. */
+/* Asks the helper (started now if it is not running) for what is missing,
+ * unless a batch is in flight or nothing is missing. 1: asked; 0: nothing
+ * to do; -errno. -ECHILD: the helper was found dead (once); refills stop
+ * for good, and answer -EIO from then on. */
 int netns_pool_refill(NetnsPool *p);
 
-/* The running helper's pidfd, readable once it exited; -EBADF: none. The
- * caller watches it and calls netns_pool_helper_done() then. */
+/* While a batch is in flight: the helper's socket, readable as namespaces
+ * arrive (or when the helper died); -EBADF otherwise. The caller watches it
+ * and calls netns_pool_helper_done() then. A take may receive the rest of a
+ * batch first: then this is -EBADF at once. */
 int netns_pool_helper_fd(NetnsPool *p);
 
-/* Reaps the helper (never blocks: 0 and nothing done while it runs) and
- * takes what it sent. 1: reaped; 0: still running; -errno: it failed
- * (exit status or signal), refills stopped. */
+/* Takes what the helper sent (never blocks). 1: the batch is complete; 0:
+ * more to come; -ECHILD: the helper died, refills stopped. */
 int netns_pool_helper_done(NetnsPool *p);
+
+/* Kills and reaps the helper, keeping the ready namespaces; the next refill
+ * starts a new one. Before an execve() of the daemon (Reexecute): a helper
+ * left running would end as a zombie nobody reaps. */
+void netns_pool_stop_helper(NetnsPool *p);

@@ -541,3 +541,28 @@ while True:
         flock -x -n "$AV_RUN/dynamic-uid/$uid" true && av_fail "d1's uid lock is free after two re-execs"
         true
 }
+
+# The daemon's children, one "PID STAT" per line.
+daemon_children() {
+        ps -o pid=,stat= --ppid "$AV_DAEMON_PID" 2>/dev/null || true
+}
+
+has_live_child() {
+        daemon_children | grep -qv ' Z'
+}
+
+@test "Reexecute leaves no zombie: the network namespace pool's helper is reaped before the exec, and the new image starts its own" {
+        local before after
+        av_start
+        grep -q 'kernel features:.* netns' "$T/daemon.log" || skip "no network namespaces here"
+        # The pool is filled when the loop is idle after the start: its helper
+        # is the daemon's only child.
+        av_wait_until 5 "the pool's helper" has_live_child
+        before=$(daemon_children)
+        reexec
+        av_wait_until 5 "the new image's helper" has_live_child
+        after=$(daemon_children)
+        ! grep -q ' Z' <<<"$after" || av_fail "zombie children after Reexecute: $after"
+        [[ $(wc -l <<<"$after") == 1 ]] || av_fail "one helper expected after Reexecute, children: $after"
+        [[ ${before%% *} != "${after%% *}" ]] || av_fail "the helper from before the exec is still there: $after"
+}
