@@ -359,7 +359,7 @@ static int scale_levels(const BenchOptions *o, BenchEnv *e, Table *t, unsigned *
                 char prefix[32];
                 Samples s = {};
 
-                r = bench_start_many(e, t, "bench-sleep", "sleep-", started, level - started);
+                r = bench_start_many(e, t, e->scale_type, "sleep-", started, level - started);
                 if (r < 0)
                         break;
                 started = level;
@@ -388,9 +388,14 @@ static int phase_scale(const BenchOptions *o, BenchEnv *e, Table *t, const Floor
                 return -EIO;
         }
 
+        if (e->scale_type_note[0]) {
+                fprintf(stderr, "agentvisor-bench: %s\n", e->scale_type_note);
+                snprintf(name, sizeof name, "scale agents are %s (fd limit)", e->scale_type);
+                table_add(t, name, NULL, NULL, NULL, NULL, NULL);
+        }
         r = scale_levels(o, e, t, &started);
         if (r >= 0)
-                r = bench_start_many(e, t, "bench-sleep", "sleep-", started, k - started);
+                r = bench_start_many(e, t, e->scale_type, "sleep-", started, k - started);
         if (r < 0)
                 goto finish;
         r = bus_list_agents(e, "running", NULL, &n, &running, NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -144,6 +145,66 @@ static int start_dbus(BenchEnv *e) {
         }
 }
 
+/* Fds the daemon holds per agent of bench-sleep without journald: its
+ * pidfd, the output pipe and the seccomp listener of default's `report`
+ * rules. */
+#define FDS_PER_AGENT 3U
+/* What else the daemon has open, with room to spare. */
+#define FDS_BASE 512U
+
+/* The type the scale and shutdown phases start K of. bench-sleep costs the
+ * daemon FDS_PER_AGENT fds; where the daemon's fd limit (the harness's hard
+ * limit, which it raises its soft one to) cannot hold K of them, they are
+ * bench-sleep-lean: the same program with StandardOutput=null and a policy
+ * that refuses the same syscalls unreported, so one fd (the pidfd) each.
+ * The rows then say so. Under systemd the unit's LimitNOFILE=524288 holds
+ * either. */
+static void scale_type_pick(BenchEnv *e, const BenchOptions *o) {
+        unsigned most = MAX(o->scale_agents, o->shutdown_agents);
+        struct rlimit rl;
+
+        e->scale_type = "bench-sleep";
+        e->scale_type_note[0] = 0;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max == RLIM_INFINITY ||
+            (rlim_t) most * FDS_PER_AGENT + FDS_BASE <= rl.rlim_max)
+                return;
+        e->scale_type = "bench-sleep-lean";
+        snprintf(e->scale_type_note, sizeof e->scale_type_note,
+                 "the fd limit %lu holds about %lu bench-sleep agents (%u fds each): the %u of the scale and "
+                 "shutdown rows are bench-sleep-lean (StandardOutput=null, no `report`: 1 fd each)",
+                 (unsigned long) rl.rlim_max,
+                 (unsigned long) (rl.rlim_max > FDS_BASE ? (rl.rlim_max - FDS_BASE) / FDS_PER_AGENT : 0),
+                 FDS_PER_AGENT, most);
+}
+
+/* bench-sleep-lean and its policy: default's refusals, none reported (an
+ * unconditional rule replaces what was said of a syscall before it). */
+static int write_lean(BenchEnv *e, const char *agents) {
+        _cleanup_free_ char *dir = NULL, *type = NULL;
+        int r;
+
+        if (asprintf(&dir, "%s/policies", e->tmpdir) < 0)
+                return -ENOMEM;
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        r = write_file(dir, "bench-quiet.policy",
+                       "include default\n"
+                       "deny @privileged @mount @module @reboot @swap @raw-io @clock\n"
+                       "deny @debug\n"
+                       "deny bpf userfaultfd open_by_handle_at\n");
+        if (r < 0)
+                return r;
+        if (asprintf(&type,
+                     "[Agent]\n"
+                     "Exec=%s %s sleep\n"
+                     "Restart=temporary\n"
+                     "StandardOutput=null\n"
+                     "Policy=bench-quiet\n",
+                     e->agent_path, e->fifo_path) < 0)
+                return -ENOMEM;
+        return write_file(agents, "bench-sleep-lean.agent", type);
+}
+
 static int write_config(BenchEnv *e, const BenchOptions *o) {
         _cleanup_free_ char *conf = NULL, *agents = NULL, *logdir = NULL, *rundir = NULL, *sleep_type = NULL,
                             *watched_type = NULL, *watchdog_type = NULL, *strict_type = NULL;
@@ -223,6 +284,9 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
                      "WatchdogSec=%u\n",
                      e->notify_path, e->fifo_path, o->watchdog_sec) < 0)
                 return -ENOMEM;
+        r = write_lean(e, agents);
+        if (r < 0)
+                return r;
         r = write_file(agents, "bench-sleep.agent", sleep_type);
         if (r >= 0)
                 r = write_file(agents, "bench-sleep-strict.agent", strict_type);
@@ -283,6 +347,7 @@ int env_start_daemon(BenchEnv *e, const BenchOptions *o) {
         r = write_config(e, o);
         if (r < 0)
                 return r;
+        scale_type_pick(e, o);
         if (asprintf(&conf_path, "%s/agentvisor.conf", e->tmpdir) < 0 ||
             asprintf(&log, "%s/agentvisord.log", e->tmpdir) < 0)
                 return -ENOMEM;

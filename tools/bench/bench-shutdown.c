@@ -59,7 +59,7 @@ int bench_shutdown(const BenchOptions *o, BenchEnv *e, Table *t) {
 
         if (n == 0 || e->daemon_pid <= 0)
                 return 0;
-        r = bench_start_many(e, t, "bench-sleep", "down-", 0, n);
+        r = bench_start_many(e, t, e->scale_type, "down-", 0, n);
         if (r < 0)
                 return r;
         r = bus_list_agents(e, "running", NULL, &listed, &running, NULL);

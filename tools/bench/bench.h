@@ -133,6 +133,11 @@ typedef struct BenchEnv {
         unsigned long n_abnormal;      /* ... with a reason other than exited/stopped/shutdown */
         unsigned long n_shutdown;      /* AgentExited with reason shutdown */
         char last_abnormal[160];
+        /* The type of the scale and shutdown phases' agents: bench-sleep, or
+         * bench-sleep-lean where the fd limit cannot hold K of those
+         * (bench-launch.c scale_type_pick()). */
+        const char *scale_type;
+        char scale_type_note[200];
 } BenchEnv;
 
 extern volatile int bench_interrupted;          /* the signal that asked us to stop */
