@@ -101,3 +101,45 @@ EOF
         av_start_agent sleeper "$failed" >/dev/null || av_fail "no start possible after an agent stopped"
         av_wait_prop "$failed" State running
 }
+
+checks_run() {
+        [[ $(wc -l <"$T/out/checks" 2>/dev/null || echo 0) -ge $1 ]]
+}
+
+@test "health checks the daemon has no fds for are skipped, not failed: the agent is not restarted" {
+        local limit pid skipped
+        cat >"$T/check.sh" <<EOF
+#!/bin/sh
+echo ran >>"$T/out/checks"
+EOF
+        chmod 755 "$T/check.sh"
+        av_type checked <<EOF
+[Agent]
+Exec=$PROBE sleep 0 --marker $AV_TOKEN
+HealthCheck=$T/check.sh
+HealthCheckIntervalSec=1
+HealthCheckFailures=1
+Restart=permanent
+EOF
+        av_start
+        av_start_agent checked c1 >/dev/null
+        av_wait_prop c1 Health healthy 10
+        pid=$(av_prop c1 MainPID)
+        # No room for a check's fds (its output pipe, the cgroup's directory,
+        # the pidfd): every check from now on fails to start for want of fds.
+        limit=$(fd_count "$AV_DAEMON_PID")
+        prlimit --pid "$AV_DAEMON_PID" --nofile="$limit:$limit"
+        : >"$T/out/checks"
+        av_wait_until 10 "two health checks skipped for want of fds" \
+                bash -c '(($(grep -c "c1: health check skipped: .*out of file descriptors: RLIMIT_NOFILE $2" "$1") >= 2))' \
+                _ "$T/daemon.log" "$limit" || {
+                tail -n 20 "$T/daemon.log" >&2
+                return 1
+        }
+        # Neither failed (HealthCheckFailures=1 would have restarted it) nor run.
+        [[ $(av_prop c1 HealthCheckFailures) == 0 ]] || av_fail "HealthCheckFailures: $(av_prop c1 HealthCheckFailures)"
+        [[ $(av_prop c1 MainPID) == "$pid" && $(av_prop c1 RestartCount) == 0 ]] ||
+                av_fail "c1 was restarted: pid $(av_prop c1 MainPID), RestartCount $(av_prop c1 RestartCount)"
+        [[ ! -s $T/out/checks ]] || av_fail "a check ran although the daemon had no fds for it"
+        ! grep -q "c1: health check failed" "$T/daemon.log" || av_fail "a skipped check counted as failed"
+}
