@@ -47,7 +47,7 @@ else
                 fail "$service still has @placeholders@ (missing in unit_conf)"
         fi
         for kv in Type=notify BusName=org.agentvisor1 Delegate=yes KillMode=process KillSignal=SIGUSR2 \
-                  Restart=on-failure ProtectSystem=strict OOMPolicy=continue "ExecReload=kill -HUP \$MAINPID"; do
+                  Restart=on-failure ProtectSystem=strict OOMPolicy=continue LimitNOFILE=524288 "ExecReload=kill -HUP \$MAINPID"; do
                 if [[ $(key "$service" "${kv%%=*}") == "${kv#*=}" ]]; then
                         pass "service: $kv"
                 else

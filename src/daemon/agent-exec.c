@@ -52,14 +52,17 @@ static int take_policy(Agent *a, bool invocation) {
         return 0;
 }
 
-/* The v1 cgroup.procs fds (hybrid) are opened here for this one spawn: the
- * caller closes them with cgroup_v1_procs_close() once spawn() returned. */
+/* The cgroup's directory and its v1 tasks fds (hybrid) are opened here for
+ * this one spawn (the group holds no fd otherwise): the caller closes them
+ * with cgroup_v1_procs_close() once spawn() returned. */
 static int spawn_params_fill(Agent *a, char *const *argv, const Identity *id, char **env, SpawnParams *p) {
+        int r;
+
         *p = (SpawnParams) {
                 .path = argv[0],
                 .argv = argv,
                 .envp = env,
-                .cgroup_fd = cgroup_dir_fd(a->cgroup),
+                .cgroup_fd = -EBADF,
                 .uid = id->uid,
                 .gid = id->gid,
                 .groups = id->groups,
@@ -74,7 +77,11 @@ static int spawn_params_fill(Agent *a, char *const *argv, const Identity *id, ch
                 .oom_score_adj_set = a->spec.oom_score_adj_set,
                 .protect_cgroups = id->uid == 0,
         };
-        return cgroup_v1_procs_open(a->cgroup, &p->v1_procs_fds, &p->n_v1_procs_fds);
+        r = cgroup_v1_procs_open(a->cgroup, &p->v1_procs_fds, &p->n_v1_procs_fds);
+        if (r < 0)
+                return r;
+        p->cgroup_fd = cgroup_dir_fd(a->cgroup);
+        return 0;
 }
 
 /* The pool's uid for the agent's name: an invocation takes it (the same
@@ -280,7 +287,7 @@ int agent_prepare_spawn(Agent *a, char *const *argv, bool invocation, Identity *
         }
         r = spawn_params_fill(a, argv, id, *ret_env, p);
         if (r < 0) {
-                log_agent_warning(a->name, "cannot open its v1 cgroup.procs files: %s", strerror(-r));
+                log_agent_warning(a->name, "cannot open its cgroup for the spawn: %s", strerror(-r));
                 agent_sandbox_done(ret_sandbox);
                 *ret_step = "cgroup";
                 return r;

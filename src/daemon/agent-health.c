@@ -14,6 +14,7 @@
 #include "cpu-budget.h"
 #include "dbus.h"
 #include "log.h"
+#include "manager-nofile.h"
 #include "strv.h"
 
 void agent_timer_off(sd_event_source *s) {
@@ -229,6 +230,22 @@ static int on_check_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* A check that could not be started (error: errno) fails, unless the daemon
+ * ran out of fds: no fault of the agent's, skipped then, neither passed nor
+ * failed, so that a full fd table does not restart healthy agents. */
+static void check_not_run(Agent *a, int error, const char *step) {
+        char what[256];
+
+        if (nofile_exhausted(error)) {
+                log_agent_warning(a->name, "health check skipped: %s: %s", step ?: "spawn",
+                                  manager_nofile_message(a->manager, error, what, sizeof what));
+                health_reschedule(a);
+                return;
+        }
+        snprintf(what, sizeof what, "%s: %s", step ?: "spawn", strerror(error));
+        health_result(a, false, what);
+}
+
 /* The check runs as the agent's user (the invocation's dynamic uid), in its
  * cgroup, under the policy the invocation was started with (a->policy), not
  * whatever a Reload() loaded since, in the namespaces of the agent's main
@@ -257,9 +274,7 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         /* The agent's own identity, policy and sandbox settings. */
         r = agent_prepare_spawn(a, a->spec.health_check, /* invocation= */ false, &id, &env, &sandbox, &p, &step);
         if (r < 0) {
-                char what[128];
-                snprintf(what, sizeof what, "%s: %s", step, strerror(-r));
-                health_result(a, false, what);
+                check_not_run(a, -r, step);
                 return 0;
         }
         /* The agent's check channel, not one of its own: see agent_check_clear(). */
@@ -270,9 +285,7 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         agent_output_check_done(a);
         agent_sandbox_done(&sandbox);
         if (r < 0) {
-                char what[128];
-                snprintf(what, sizeof what, "%s: %s", step ?: "spawn", strerror(-r));
-                health_result(a, false, what);
+                check_not_run(a, -r, step);
                 return 0;
         }
         r = sd_event_add_io(a->manager->event, &a->check_source, a->check_pidfd, EPOLLIN, on_check_exit, a);

@@ -20,6 +20,7 @@
 #include "dbus.h"
 #include "dynamic-user.h"
 #include "log.h"
+#include "manager-nofile.h"
 #include "notify-message.h"
 #include "notify.h"
 #include "stop-batch-agent.h"
@@ -420,8 +421,11 @@ static void agent_finish(Agent *a) {
 static void agent_spawn_failed(Agent *a, int error, const char *step) {
         Manager *m = a->manager;
         ExitFacts f = { .spawn_failed = true, .spawn_errno = error };
+        char why[256];
 
-        log_agent_warning(a->name, "cannot start: %s%s%s", step ?: "", step ? ": " : "", strerror(error));
+        /* Out of fds: the limit and what to raise, not a bare errno. */
+        log_agent_warning(a->name, "cannot start: %s%s%s", step ?: "", step ? ": " : "",
+                          nofile_exhausted(error) ? manager_nofile_message(m, error, why, sizeof why) : strerror(error));
         agent_timers_clear(a);
         a->policy = policy_unref(a->policy);
         if (a->cgroup) {

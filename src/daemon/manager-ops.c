@@ -7,6 +7,7 @@
 
 #include "dbus.h"
 #include "log.h"
+#include "manager-nofile.h"
 #include "manager-ops.h"
 #include "parse-util.h"
 #include "strv.h"
@@ -133,6 +134,15 @@ static int create_agent(Manager *m, const char *name, const char *type, AgentSpe
         bus_emit_manager_changed(m);
         bus_emit_supervisor_changed(s);
         manager_dispatch_actions(m);
+        /* Its first start ran just now: out of fds, the caller hears why and
+         * what to raise (the agent stays, spawn-failed, as after any failed
+         * start; the daemon and its other agents carry on). */
+        if (a->exit.reason == EXIT_REASON_SPAWN_FAILED && nofile_exhausted(a->exit.status)) {
+                char why[256];
+
+                return error_detail_set(err, -a->exit.status, ERROR_KIND_FAILED, "Agent \"%s\" cannot start: %s.",
+                                        a->name, manager_nofile_message(m, a->exit.status, why, sizeof why));
+        }
         *ret = a;
         return 0;
 }

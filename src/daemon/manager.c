@@ -19,6 +19,7 @@
 #include "dynamic-user.h"
 #include "log.h"
 #include "manager.h"
+#include "manager-nofile.h"
 #include "notify.h"
 #include "spawn.h"
 #include "stop-batch-agent.h"
@@ -436,7 +437,7 @@ int manager_startup(Manager *m) {
         m->journal = access("/run/systemd/journal/stdout", F_OK) == 0;
         if (!m->journal && m->config->log_directory)
                 (void) mkdir(m->config->log_directory, 0750);
-        (void) spawn_raise_nofile();
+        manager_nofile_setup(m);
 
         /* The notify socket comes with the lock (RuntimeDirectory/ControlGroup/
          * lock) that keeps a second daemon off the same subtree before the

@@ -256,14 +256,11 @@ static void drop(Manager *m, const char *why, pid_t pid) {
         log_debug("notify message from pid %d dropped: %s", (int) pid, why);
 }
 
+/* Recorded when the group was made: the group keeps no fd to fstat(). */
 static int cgroup_id_of(Agent *a, uint64_t *ret) {
-        struct stat st;
-
         if (!a->cgroup)
                 return -ENOENT;
-        if (fstat(cgroup_dir_fd(a->cgroup), &st) < 0)
-                return -errno;
-        *ret = (uint64_t) st.st_ino;
+        *ret = cgroup_id(a->cgroup);
         return 0;
 }
 

@@ -137,10 +137,19 @@ static int v1_freeze(Cgroup *c, bool freeze) {
         return cgfs_write(AT_FDCWD, state, "FROZEN");
 }
 
+/* A file of c's v2 group by its path beneath the root group's fd (the
+ * group holds none); "cgroup.freeze" of the root group itself for c's "". */
+static char *v2_file(const Cgroup *c, const char *file) {
+        return path_join(c->rel, file);
+}
+
 int cgroup_freeze(Cgroup *c, bool freeze) {
+        _cleanup_free_ char *file = NULL;
+
         switch (cgroup_root_freezer(c->root)) {
         case CGROUP_FREEZER_V2:
-                return cgfs_write(c->fd, "cgroup.freeze", freeze ? "1" : "0");
+                file = v2_file(c, "cgroup.freeze");
+                return file ? cgfs_write(c->root->lock_fd, file, freeze ? "1" : "0") : -ENOMEM;
         case CGROUP_FREEZER_V1:
                 return v1_freeze(c, freeze);
         default:
@@ -172,12 +181,16 @@ static int v1_is_frozen(Cgroup *c) {
 }
 
 int cgroup_is_frozen(Cgroup *c) {
+        _cleanup_free_ char *file = NULL;
         uint64_t v;
         int k;
 
         switch (cgroup_root_freezer(c->root)) {
         case CGROUP_FREEZER_V2:
-                k = cgfs_read_keyed(c->fd, "cgroup.events", "frozen", &v);
+                file = v2_file(c, "cgroup.events");
+                if (!file)
+                        return -ENOMEM;
+                k = cgfs_read_keyed(c->root->lock_fd, file, "frozen", &v);
                 return k < 0 ? k : v > 0;
         case CGROUP_FREEZER_V1:
                 return v1_is_frozen(c);
@@ -188,13 +201,15 @@ int cgroup_is_frozen(Cgroup *c) {
 
 int cgroup_kernel_frozen(const Cgroup *c) {
         _cleanup_free_ char *dir = NULL, *state = NULL, *s = NULL;
+        _cleanup_close_ int dfd = -EBADF;
         uint64_t v;
         int k;
 
-        k = cgfs_read_keyed(c->fd, "cgroup.events", "frozen", &v);
+        dfd = cgroup_dir_open(c);
+        k = dfd < 0 ? dfd : cgfs_read_keyed(dfd, "cgroup.events", "frozen", &v);
         if (k >= 0 && v > 0)
                 return 1;
-        k = cgfs_read(c->fd, "cgroup.freeze", &s);
+        k = dfd < 0 ? dfd : cgfs_read(dfd, "cgroup.freeze", &s);
         if (k >= 0 && s[0] == '1')
                 return 1;
         if (!c->root->freezer_v1_dir)

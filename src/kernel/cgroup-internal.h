@@ -31,14 +31,19 @@ struct Cgroup {
         CgroupRoot *root;
         char *rel;                           /* beneath the root group; "" for the root group */
         char *path;
-        int fd;                              /* v2 directory, O_PATH */
+        /* No fd is held between operations (at 10,000 agents the fds ran
+         * out): each opens the v2 directory by path beneath the root's
+         * lock_fd (cgroup_dir_open()) and closes it again. */
+        uint64_t id;                         /* the v2 directory's inode number (the cgroup id),
+                                              * recorded at creation */
         bool agent;
         bool v1_made[_CGROUP_V1_MAX];        /* agents: v1 groups created (every mounted hierarchy) */
         uint64_t cpu_quota;                  /* per period, the lowest of this group's and its
                                               * ancestors' (v1 refuses a child above its parent);
                                               * UINT64_MAX: none */
-        /* cgroup.procs of each v1 group, open only from
+        /* The v2 directory and the `tasks` of each v1 group, open only from
          * cgroup_v1_procs_open() to cgroup_v1_procs_close() (one spawn). */
+        int spawn_dir_fd;
         int v1_procs_fds[_CGROUP_V1_MAX];
         size_t n_v1_procs_fds;
 };

@@ -108,7 +108,13 @@ static int kill_by_pids_at(int dfd, const char *dir) {
 }
 
 int cgroup_kill_by_pids(Cgroup *c) {
-        return kill_by_pids_at(c->fd, "");
+        _cleanup_close_ int dfd = -EBADF;
+
+        /* Held for the rounds of this one kill only. */
+        dfd = cgroup_dir_open(c);
+        if (dfd < 0)
+                return dfd;
+        return kill_by_pids_at(dfd, "");
 }
 
 /* dir "" with dfd names the directory dfd itself. */
@@ -211,14 +217,27 @@ int cgroup_stale_tree_remove(const char *dir, bool v2, bool remove_self, char *c
         return stale_tree(dir, v2, remove_self, keep, "", &kept);
 }
 
+/* The group's directory by path, beneath the root's fd (the group holds
+ * none): a group gone is -ENOENT, as a read beneath a kept fd of the
+ * removed directory was. */
 int cgroup_is_populated(const Cgroup *c) {
-        return cgroup_populated_at(c->fd, "");
+        return cgroup_populated_at(c->root->lock_fd, *c->rel ? c->rel : "");
 }
 
 int cgroup_kill(Cgroup *c) {
-        return kill_at(c->fd, "");
+        _cleanup_close_ int dfd = -EBADF;
+
+        dfd = cgroup_dir_open(c);
+        if (dfd < 0)
+                return dfd;
+        return kill_at(dfd, "");
 }
 
 int cgroup_pids(const Cgroup *c, pid_t **ret, size_t *ret_n) {
-        return cgfs_read_pids(c->fd, "cgroup.procs", ret, ret_n);
+        _cleanup_close_ int dfd = -EBADF;
+
+        dfd = cgroup_dir_open(c);
+        if (dfd < 0)
+                return dfd;
+        return cgfs_read_pids(dfd, "cgroup.procs", ret, ret_n);
 }

@@ -56,23 +56,33 @@ static uint64_t tasks_max(const Limits *l) {
 }
 
 int cgroup_set_max_descendants(Cgroup *c, uint64_t max) {
-        return cgfs_write_uint64(c->fd, "cgroup.max.descendants", max);
+        _cleanup_close_ int dfd = -EBADF;
+
+        dfd = cgroup_dir_open(c);
+        if (dfd < 0)
+                return dfd;
+        return cgfs_write_uint64(dfd, "cgroup.max.descendants", max);
 }
 
 static int write_v2_limits(Cgroup *c, const Limits *l) {
+        _cleanup_close_ int dfd = -EBADF;
         int k;
 
+        dfd = cgroup_dir_open(c);
+        if (dfd < 0)
+                return dfd;
+
         if (limit_needs(l, CGROUP_V1_PIDS)) {
-                k = cgfs_write_uint64(c->fd, "pids.max", tasks_max(l));
+                k = cgfs_write_uint64(dfd, "pids.max", tasks_max(l));
                 if (k < 0)
                         return k;
         }
         if (limit_needs(l, CGROUP_V1_MEMORY)) {
-                k = cgfs_write_uint64(c->fd, "memory.max", l->memory_max);
+                k = cgfs_write_uint64(dfd, "memory.max", l->memory_max);
                 if (k < 0)
                         return k;
                 /* Swap would let the agent run past MemoryMax. */
-                k = cgfs_write(c->fd, "memory.swap.max", "0");
+                k = cgfs_write(dfd, "memory.swap.max", "0");
                 if (k < 0 && k != -ENOENT)
                         return k;
         }
@@ -83,7 +93,7 @@ static int write_v2_limits(Cgroup *c, const Limits *l) {
                         snprintf(buf, sizeof buf, "max %llu", CPU_PERIOD_USEC);
                 else
                         snprintf(buf, sizeof buf, "%" PRIu64 " %llu", cpu_quota(l), CPU_PERIOD_USEC);
-                k = cgfs_write(c->fd, "cpu.max", buf);
+                k = cgfs_write(dfd, "cpu.max", buf);
                 if (k < 0)
                         return k;
         }
@@ -91,7 +101,7 @@ static int write_v2_limits(Cgroup *c, const Limits *l) {
          * v1 has no such switch: there the kernel kills one process and the
          * daemon ends the rest once the main process is gone.) */
         if (c->agent && c->root->has[CGROUP_V1_MEMORY]) {
-                k = cgfs_write(c->fd, "memory.oom.group", "1");
+                k = cgfs_write(dfd, "memory.oom.group", "1");
                 if (k < 0 && k != -ENOENT)
                         return k;
         }
@@ -196,12 +206,16 @@ int cgroup_reset_root_limits(Cgroup *c) {
         int k = 0;
 
         if (r->unified) {
+                _cleanup_close_ int dfd = cgroup_dir_open(c);
+
+                if (dfd < 0)
+                        return dfd;
                 if (r->has[CGROUP_V1_PIDS])
-                        k = cgfs_write(c->fd, "pids.max", "max");
+                        k = cgfs_write(dfd, "pids.max", "max");
                 if (k >= 0 && r->has[CGROUP_V1_MEMORY])
-                        k = cgfs_write(c->fd, "memory.max", "max");
+                        k = cgfs_write(dfd, "memory.max", "max");
                 if (k >= 0 && r->has[CGROUP_V1_CPU])
-                        k = cgfs_write(c->fd, "cpu.max", "max");
+                        k = cgfs_write(dfd, "cpu.max", "max");
                 return k;
         }
         for (CgroupV1Controller i = 0; i < _CGROUP_V1_MAX && k >= 0; i++) {

@@ -335,7 +335,7 @@ static int cgroup_new(CgroupRoot *r, Cgroup *parent, const char *name, const cha
         if (!c)
                 return -ENOMEM;
         c->root = r;
-        c->fd = -EBADF;
+        c->spawn_dir_fd = -EBADF;
         c->cpu_quota = parent ? parent->cpu_quota : UINT64_MAX;
         for (size_t i = 0; i < _CGROUP_V1_MAX; i++)
                 c->v1_procs_fds[i] = -EBADF;
@@ -364,9 +364,35 @@ char *cgroup_v1_dir(const Cgroup *c, CgroupV1Controller k) {
         return path_join(c->root->v1_dir[k], c->rel);
 }
 
-/* Creates the v2 directory (unless it is the root group's) and opens it. */
+int cgroup_dir_open(const Cgroup *c) {
+        int fd;
+
+        /* Beneath the root group's fd, which the CgroupRoot holds anyway:
+         * the path is c's relative one, whatever the mount is called. */
+        fd = openat(c->root->lock_fd, *c->rel ? c->rel : ".", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* The identity notify.c indexes agents by, taken once: the group keeps no
+ * fd to fstat() later. */
+static int record_id(Cgroup *c) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = cgroup_dir_open(c);
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        c->id = (uint64_t) st.st_ino;
+        return 0;
+}
+
+/* Creates the v2 directory (unless it is the root group's) and records its
+ * identity. */
 static int cgroup_make_v2(Cgroup *c) {
         _cleanup_free_ char *dir = NULL;
+        int k;
 
         dir = cgroup_v2_dir(c);
         if (!dir)
@@ -374,14 +400,10 @@ static int cgroup_make_v2(Cgroup *c) {
         /* A supervisor's group kept for adopted agents beneath it is reused. */
         if (*c->rel && mkdir(dir, 0755) < 0 && !(errno == EEXIST && c->root->kept && !c->agent))
                 return -errno;
-        c->fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (c->fd < 0) {
-                int k = -errno;
-                if (*c->rel)
-                        (void) rmdir(dir);
-                return k;
-        }
-        return 0;
+        k = record_id(c);
+        if (k < 0 && *c->rel)
+                (void) rmdir(dir);
+        return k;
 }
 
 int cgroup_supervisor_new(CgroupRoot *r, Cgroup *parent, const char *name, uint64_t max_descendants,
@@ -446,7 +468,6 @@ int cgroup_agent_new(CgroupRoot *r, Cgroup *parent, const char *name, const Limi
 
 int cgroup_agent_adopt(CgroupRoot *r, Cgroup *parent, const char *name, Cgroup **ret) {
         _cleanup_(cgroup_freep) Cgroup *c = NULL;
-        _cleanup_free_ char *dir = NULL;
         int k;
 
         if (!name)
@@ -455,12 +476,9 @@ int cgroup_agent_adopt(CgroupRoot *r, Cgroup *parent, const char *name, Cgroup *
         if (k < 0)
                 return k;
         c->agent = true;
-        dir = cgroup_v2_dir(c);
-        if (!dir)
-                return -ENOMEM;
-        c->fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (c->fd < 0)
-                return -errno;
+        k = record_id(c);
+        if (k < 0)
+                return k;
         for (CgroupV1Controller i = 0; i < _CGROUP_V1_MAX; i++) {
                 _cleanup_free_ char *v1 = NULL;
 
@@ -512,7 +530,6 @@ Cgroup *cgroup_free(Cgroup *c) {
         if (!c)
                 return NULL;
         cgroup_v1_procs_close(c);
-        safe_close(c->fd);
         free(c->rel);
         free(c->path);
         return mfree(c);
@@ -522,61 +539,8 @@ const char *cgroup_path(const Cgroup *c) {
         return c->path;
 }
 
-int cgroup_dir_fd(const Cgroup *c) {
-        return c->fd;
-}
-
-/* Opened for one spawn, not kept for the agent's life: on a hybrid host
- * these were three more fds per running agent, and the file of a group the
- * daemon made is found by its path as surely as by an fd.
- *
- * The child joins each v1 group by writing "0" to its `tasks`, not to its
- * `cgroup.procs`: the same move for the child, a thread group of one (no
- * CLONE_THREAD), but a process move write-locks the kernel's global
- * cgroup_threadgroup_rwsem, and taking that percpu rwsem waits for an RCU
- * grace period unless another move came within the last one. Measured here
- * (6.18, hybrid): a move into a v1 group 20 ms or more after the previous
- * one took 7.8 ms through cgroup.procs and 0.09 ms through tasks; back to
- * back both take about 0.03 ms. The kernel skips that lock for a single
- * thread moving itself. */
-int cgroup_v1_procs_open(Cgroup *c, const int **ret, size_t *ret_n) {
-        int k;
-
-        if (c->n_v1_procs_fds == 0)
-                for (CgroupV1Controller i = 0; c->agent && i < _CGROUP_V1_MAX; i++) {
-                        _cleanup_free_ char *dir = NULL, *procs = NULL;
-                        int fd;
-
-                        if (!c->root->v1_dir[i] || !c->v1_made[i])
-                                continue;
-                        dir = cgroup_v1_dir(c, i);
-                        procs = dir ? path_join(dir, "tasks") : NULL;
-                        if (!procs) {
-                                k = -ENOMEM;
-                                goto fail;
-                        }
-                        fd = open(procs, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-                        if (fd < 0) {
-                                k = -errno;
-                                goto fail;
-                        }
-                        c->v1_procs_fds[c->n_v1_procs_fds++] = fd;
-                }
-        *ret = c->v1_procs_fds;
-        *ret_n = c->n_v1_procs_fds;
-        return 0;
-
-fail:
-        cgroup_v1_procs_close(c);
-        return k;
-}
-
-void cgroup_v1_procs_close(Cgroup *c) {
-        if (!c)
-                return;
-        for (size_t i = 0; i < c->n_v1_procs_fds; i++)
-                c->v1_procs_fds[i] = safe_close(c->v1_procs_fds[i]);
-        c->n_v1_procs_fds = 0;
+uint64_t cgroup_id(const Cgroup *c) {
+        return c->id;
 }
 
 int cgroup_events_path(const Cgroup *c, char **ret) {

@@ -89,13 +89,26 @@ Cgroup *cgroup_free(Cgroup *c);                            /* frees memory only 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Cgroup *, cgroup_free);
 
 const char *cgroup_path(const Cgroup *c);                  /* v2 path as /proc/PID/cgroup "0::" shows */
-int cgroup_dir_fd(const Cgroup *c);                        /* v2 directory, O_PATH|O_DIRECTORY, for CLONE_INTO_CGROUP */
-/* For one spawn (hybrid): opens the agent's v1 cgroup.procs files, which
- * the child writes "0" into before exec, and returns them, still owned by c
- * (n = 0 on pure v2, and for supervisors). They stay open until
- * cgroup_v1_procs_close() (call it once spawn() returned), or until the
- * group is removed or freed; a second call before that returns the same
- * fds. -errno if one cannot be opened (none is then left open). */
+/* A group holds no fd between operations (fds per agent bound how many
+ * agents fit under RLIMIT_NOFILE). */
+/* The v2 directory, opened now (O_PATH|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC);
+ * the caller closes it. -ENOENT once the group is gone. */
+int cgroup_dir_open(const Cgroup *c);
+/* The v2 directory's inode number, recorded when the group was made or
+ * adopted: the kernel's cgroup id, which identifies the group. */
+uint64_t cgroup_id(const Cgroup *c);
+/* v2 directory, O_PATH|O_DIRECTORY, for CLONE_INTO_CGROUP, still owned by
+ * c: opened at the first call (or by cgroup_v1_procs_open()) and kept until
+ * cgroup_v1_procs_close(), or until the group is removed or freed; -errno
+ * if it cannot be opened. */
+int cgroup_dir_fd(Cgroup *c);
+/* For one spawn: opens the group's v2 directory (cgroup_dir_fd()) and, on
+ * hybrid hosts, the agent's v1 `tasks` files, which the child writes "0"
+ * into before exec, and returns the latter, still owned by c (n = 0 on pure
+ * v2, and for supervisors). They stay open until cgroup_v1_procs_close()
+ * (call it once spawn() returned), or until the group is removed or freed;
+ * a second call before that returns the same fds. -errno if one cannot be
+ * opened (none is then left open). */
 int cgroup_v1_procs_open(Cgroup *c, const int **ret, size_t *ret_n);
 void cgroup_v1_procs_close(Cgroup *c);
 /* fd of cgroup.events (for inotify/IN_MODIFY) */

@@ -32,10 +32,10 @@ static char *sh_argv[] = { (char *) "sh", (char *) "-c", (char *) "exit 7", NULL
 static int setup(void **state) {
         int r;
 
-        if (kt_setup(state) < 0)
-                return -1;
         /* As the daemon does: the spawn shares the fd table up to the child's
-         * unshare, which is where the listener must not leak. */
+         * unshare, which is where the listener must not leak. Before the
+         * cgroup root is opened, as in the daemon: the root's fd is the one
+         * every group is opened beneath. */
         if (!getenv("AV_TEST_NO_RESERVED_FDS")) {
                 /* Whatever a harness left in the slots is not ours. */
                 for (int fd = 3; fd < 12; fd++)
@@ -46,6 +46,8 @@ static int setup(void **state) {
                         return -1;
                 }
         }
+        if (kt_setup(state) < 0)
+                return -1;
         return 0;
 }
 
