@@ -284,7 +284,9 @@ static int write_config(BenchEnv *e, const BenchOptions *o) {
                      "WatchdogSec=%u\n",
                      e->notify_path, e->fifo_path, o->watchdog_sec) < 0)
                 return -ENOMEM;
-        r = write_lean(e, agents);
+        /* Only when used: a daemon from before StandardOutput= (an old one
+         * measured side by side) must still read the directory. */
+        r = strcmp(e->scale_type, "bench-sleep-lean") == 0 ? write_lean(e, agents) : 0;
         if (r < 0)
                 return r;
         r = write_file(agents, "bench-sleep.agent", sleep_type);
@@ -344,10 +346,10 @@ int env_start_daemon(BenchEnv *e, const BenchOptions *o) {
         if (r < 0)
                 return r;
 
+        scale_type_pick(e, o);
         r = write_config(e, o);
         if (r < 0)
                 return r;
-        scale_type_pick(e, o);
         if (asprintf(&conf_path, "%s/agentvisor.conf", e->tmpdir) < 0 ||
             asprintf(&log, "%s/agentvisord.log", e->tmpdir) < 0)
                 return -ENOMEM;
