@@ -71,13 +71,13 @@ int sandbox_check_honourable(const AgentSpec *spec, const KernelFeatures *f, cha
                             "offer.");
                 return -EOPNOTSUPP;
         }
-        if (st.keys[SANDBOX_KEY_PRIVATE_PIDS] && !f->pidns) {
-                message_set(ret_message, "PrivatePIDs=yes needs PID namespaces, which this kernel does not offer.");
-                return -EOPNOTSUPP;
-        }
         if (st.keys[SANDBOX_KEY_PRIVATE_PIDS] && !f->pidns_init) {
                 message_set(ret_message, "PrivatePIDs=yes needs agentvisor-nsinit, the init of the agent's PID "
                             "namespace, which the daemon did not find at start (its log names where it looked).");
+                return -EOPNOTSUPP;
+        }
+        if (st.keys[SANDBOX_KEY_PRIVATE_PIDS] && !f->pidns) {
+                message_set(ret_message, "PrivatePIDs=yes needs PID namespaces, which this kernel does not offer.");
                 return -EOPNOTSUPP;
         }
         if (st.keys[SANDBOX_KEY_PRIVATE_IPC] && !f->ipcns) {

@@ -76,16 +76,21 @@ static void warn_suid_dumpable(void) {
                             "agent's uid could trace the daemon's spawn child; set it to 0 or 2");
 }
 
+static const char *nsinit_problem(int r) {
+        return r == -EPERM ? "it or its directory is not root's, or is writable by group or others" : strerror(-r);
+}
+
 /* agentvisor-nsinit, the init of PrivatePIDs= namespaces: next to the
  * daemon's own executable (a build tree, or an install that keeps both in
  * one directory), else where meson installs it. Without it PrivatePIDs=
- * starts are refused (sandbox_check_honourable()). */
+ * starts are refused (sandbox_check_honourable()), and Features does not
+ * list "pidns". */
 static void find_nsinit(Manager *m) {
         const char *installed = PKGLIBEXECDIR "/agentvisor-nsinit";
         _cleanup_free_ char *sibling = NULL;
         char exe[4096];
         ssize_t n;
-        int r = -ENOENT;
+        int r = -ENOENT, r_sibling = -ENOENT;
 
         n = readlink("/proc/self/exe", exe, sizeof exe - 1);
         if (n > 0) {
@@ -94,15 +99,18 @@ static void find_nsinit(Manager *m) {
                 exe[n] = 0;
                 slash = strrchr(exe, '/');
                 if (slash && asprintf(&sibling, "%.*s/agentvisor-nsinit", (int) (slash - exe), exe) >= 0)
-                        r = sandbox_ns_init_path_set(sibling);
+                        r = r_sibling = sandbox_ns_init_path_set(sibling);
         }
         if (r < 0)
                 r = sandbox_ns_init_path_set(installed);
         m->features.pidns_init = r >= 0;
-        if (r < 0 && m->features.pidns)
+        if (r < 0 && m->features.pidns) {
                 log_warning("PrivatePIDs= is not available: agentvisor-nsinit, the init of an agent's PID namespace, "
-                            "is neither at %s nor at %s (%s)",
-                            sibling ?: "(the daemon's own directory)", installed, strerror(-r));
+                            "is not usable at %s (%s) nor at %s (%s)",
+                            sibling ?: "(the daemon's own directory)", nsinit_problem(r_sibling), installed,
+                            nsinit_problem(r));
+                m->features.pidns = false;
+        }
 }
 
 static void probe_features(Manager *m) {
@@ -214,7 +222,10 @@ static int netns_pool_start(Manager *m) {
                 return r;
         }
         (void) sd_event_source_set_priority(m->netns_refill_source, SD_EVENT_PRIORITY_IDLE);
-        netns_pool_schedule(m);
+        /* The helper is a copy of the daemon for the pool's life: made now,
+         * while the daemon is small, before it takes over the agents of an
+         * earlier image (thousands, after a Reexecute) and their fds. */
+        (void) on_netns_refill(m->netns_refill_source, m);
         return 0;
 }
 

@@ -3,6 +3,7 @@
  * 10,000 agents failed at about 5,000 under a hard limit of 20,000): say so
  * at start, and name the limit when a start fails for want of fds. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -45,8 +46,31 @@ void manager_nofile_setup(const Manager *m) {
                     room, NOFILE_PER_AGENT, want);
 }
 
+/* Whether the daemon's own fd table is (nearly) full: an EMFILE can also
+ * be the agent's, from its own LimitNOFILE=, which the spawn child applies
+ * before it makes its seccomp listener or loopback socket. Counted only on
+ * a failure, so the listing's cost does not matter. */
+static bool own_fds_near_limit(void) {
+        struct rlimit rl;
+        struct dirent *de;
+        DIR *d;
+        uint64_t n = 0;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+                return false;
+        d = opendir("/proc/self/fd");
+        if (!d)
+                return errno == EMFILE || errno == ENFILE;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        /* A failed spawn has closed its own few fds again by now. */
+        return n + 32 >= (uint64_t) rl.rlim_cur;
+}
+
 bool nofile_exhausted(int error) {
-        return error == EMFILE || error == ENFILE;
+        return error == ENFILE || (error == EMFILE && own_fds_near_limit());
 }
 
 /* Agents whose process runs (or is being started): those holding fds. */

@@ -28,8 +28,10 @@ uint64_t nofile_agents_room(uint64_t limit);
  * when the configured agents do not fit. */
 void manager_nofile_setup(const Manager *m);
 
-/* Whether a failure is the daemon's (EMFILE) or the system's (ENFILE) file
- * table being full; error is a positive errno. */
+/* Whether a failure is the daemon's (EMFILE with its own table nearly
+ * full) or the system's (ENFILE) file table being full; an EMFILE while the
+ * daemon has room is the agent's own LimitNOFILE=. error is a positive
+ * errno. */
 bool nofile_exhausted(int error);
 /* "out of file descriptors: RLIMIT_NOFILE N, M agents running; raise
  * LimitNOFILE= ..." into buf. */

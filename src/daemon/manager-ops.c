@@ -134,6 +134,12 @@ static int create_agent(Manager *m, const char *name, const char *type, AgentSpe
         bus_emit_manager_changed(m);
         bus_emit_supervisor_changed(s);
         manager_dispatch_actions(m);
+        /* Looked up again: carrying out the actions may have ended and
+         * removed it (never read a freed agent). */
+        a = manager_find_agent(m, name);
+        if (!a)
+                return error_detail_set(err, -ESRCH, ERROR_KIND_FAILED,
+                                        "Agent \"%s\" ended at once and was removed.", name);
         /* Its first start ran just now: out of fds, the caller hears why and
          * what to raise (the agent stays, spawn-failed, as after any failed
          * start; the daemon and its other agents carry on). */

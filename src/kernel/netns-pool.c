@@ -37,6 +37,7 @@ struct NetnsPool {
         int pidfd;                           /* the helper, alive for the pool's life */
         unsigned asked;                      /* namespaces of the batch in flight not yet received */
         bool failed;
+        bool death_told;                     /* its death was returned as -ECHILD once */
         void *stack;
 };
 
@@ -198,6 +199,7 @@ static int drain(NetnsPool *p) {
                         /* Only its death closes its end. */
                         helper_kill(p);
                         p->failed = true;
+                        p->death_told = true;
                         return -ECHILD;
                 }
                 c = CMSG_FIRSTHDR(&mh);
@@ -232,16 +234,22 @@ void netns_pool_stop_helper(NetnsPool *p) {
                 helper_kill(p);
 }
 
+/* For take and ready: a death they find is told by the next refill. */
+static void drain_quietly(NetnsPool *p) {
+        if (drain(p) == -ECHILD)
+                p->death_told = false;
+}
+
 int netns_pool_take(NetnsPool *p) {
         if (p->n == 0)
-                (void) drain(p);
+                drain_quietly(p);
         if (p->n == 0)
                 return -EAGAIN;
         return p->fds[--p->n];
 }
 
 unsigned netns_pool_ready(NetnsPool *p) {
-        (void) drain(p);
+        drain_quietly(p);
         return p->n;
 }
 
@@ -319,8 +327,12 @@ int netns_pool_refill(NetnsPool *p) {
         unsigned char want;
         int r;
 
-        if (p->failed)
-                return -EIO;
+        if (p->failed) {
+                if (p->death_told)
+                        return -EIO;
+                p->death_told = true;
+                return -ECHILD;
+        }
         /* Also how a helper that died between batches is noticed. */
         r = drain(p);
         if (r < 0)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -40,16 +41,42 @@ long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *ar
 /* The path of agentvisor-nsinit (sandbox_ns_init_path_set()). */
 static char *init_path;
 
+/* Executed as root by path at every PrivatePIDs= start: only a file that
+ * only root can change, in a directory that only root can change. */
+static int root_only(const char *path, bool dir) {
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -errno;
+        if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+                return -EBADF;
+        if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+                return -EPERM;
+        return 0;
+}
+
 int sandbox_ns_init_path_set(const char *path) {
-        char *copy;
+        char *copy, *slash;
+        int r;
 
         if (!path || path[0] != '/')
                 return -EINVAL;
         if (access(path, X_OK) < 0)
                 return -errno;
+        r = root_only(path, false);
+        if (r < 0)
+                return r;
         copy = strdup(path);
         if (!copy)
                 return -ENOMEM;
+        slash = strrchr(copy, '/');
+        *slash = 0;
+        r = root_only(*copy ? copy : "/", true);
+        *slash = '/';
+        if (r < 0) {
+                free(copy);
+                return r;
+        }
         free(init_path);
         init_path = copy;
         return 0;
@@ -210,8 +237,10 @@ static _child_ int ns_init_main(void *userdata) {
         static char *const envp[] = { NULL };
 
         /* A private, empty fd table: the clone shared the daemon's, so that
-         * neither the clone nor the exec copies a table of 10,000 pidfds. */
-        if (syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_UNSHARE) >= 0)
+         * neither the clone nor the exec copies a table of 10,000 pidfds.
+         * Before Linux 5.9 (no close_range): a private copy, whose O_CLOEXEC
+         * fds (all but the daemon's /dev/null slots) the exec closes. */
+        if (syscall(SYS_close_range, 0U, ~0U, CLOSE_RANGE_UNSHARE) >= 0 || syscall(SYS_unshare, CLONE_FILES) >= 0)
                 (void) syscall(SYS_execve, x->path, x->argv, envp);
         x->error = errno > 0 ? errno : EIO;
         return 127;

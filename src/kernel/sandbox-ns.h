@@ -103,7 +103,9 @@ typedef struct SandboxNsState {
 
 /* Where agentvisor-nsinit is (an absolute path, checked to be executable
  * now): set once at start, before the first SANDBOX_NS_PID spawn, which
- * fails with -ENOPKG without it. */
+ * fails with -ENOPKG without it. It runs as root, by path, at every such
+ * spawn: -EPERM unless the file and its directory are root's and writable
+ * by no group or other user. */
 int sandbox_ns_init_path_set(const char *path);
 const char *sandbox_ns_init_path(void);      /* NULL until set */
 

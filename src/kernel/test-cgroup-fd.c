@@ -24,7 +24,6 @@
 #include "cgroupfs.h"
 #include "kernel-test-util.h"
 
-static CgroupRoot *root;
 static Cgroup *top;
 
 /* Entries of /proc/self/fd, less the one the listing itself opens. */
@@ -41,19 +40,15 @@ static int fds_open(void) {
         return n - 1;
 }
 
+/* kt_root, and a supervisor group beneath it for the tests' agents. */
 static int setup(void **state) {
-        char name[64];
         int r;
 
-        snprintf(name, sizeof name, "agentvisor-test-fd-%d", (int) getpid());
-        r = cgroup_root_open(name, &root);
-        if (r < 0) {
-                print_error("cgroup_root_open(%s): %s\n", name, strerror(-r));
+        if (kt_setup(state) < 0)
                 return -1;
-        }
-        r = cgroup_supervisor_new(root, NULL, NULL, UINT64_MAX, NULL, &top);
+        r = cgroup_supervisor_new(kt_root, NULL, NULL, UINT64_MAX, NULL, &top);
         if (r < 0) {
-                print_error("cgroup_supervisor_new(root): %s\n", strerror(-r));
+                print_error("cgroup_supervisor_new(kt_root): %s\n", strerror(-r));
                 return -1;
         }
         return 0;
@@ -61,8 +56,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
         top = cgroup_free(top);
-        root = cgroup_root_free(root);
-        return 0;
+        return kt_teardown(state);
 }
 
 /* The kernel's word for where the group is: its v2 directory's inode. */
@@ -84,7 +78,7 @@ static void expect_id(Cgroup *c) {
 static void test_agent_holds_no_fd(void **state) {
         Limits l = { .tasks_max = 100, .memory_max = UINT64_MAX, .cpu_quota_per_sec_usec = UINT64_MAX,
                      .runtime_max_usec = USEC_INFINITY, .cpu_time_max_usec = USEC_INFINITY };
-        const Limits *limits = cgroup_root_has_controller(root, CGROUP_V1_PIDS) ? &l : NULL;
+        const Limits *limits = cgroup_root_has_controller(kt_root, CGROUP_V1_PIDS) ? &l : NULL;
         Cgroup *sup = NULL, *a = NULL;
         CgroupStats st;
         pid_t *pids = NULL;
@@ -93,10 +87,10 @@ static void test_agent_holds_no_fd(void **state) {
         int before, r;
 
         before = fds_open();
-        r = cgroup_supervisor_new(root, top, "s", 10, NULL, &sup);
+        r = cgroup_supervisor_new(kt_root, top, "s", 10, NULL, &sup);
         check(r == 0, "cgroup_supervisor_new(s): %s", strerror(-r));
         check(fds_open() == before, "a supervisor's group holds %d fds after creation", fds_open() - before);
-        r = cgroup_agent_new(root, sup, "a", limits, &a);
+        r = cgroup_agent_new(kt_root, sup, "a", limits, &a);
         check(r == 0, "cgroup_agent_new(a): %s", strerror(-r));
         check(fds_open() == before, "an agent's group holds %d fds after creation", fds_open() - before);
         expect_id(a);
@@ -139,7 +133,7 @@ static void test_many_agents_no_fds(void **state) {
                 int r;
 
                 snprintf(name, sizeof name, "m%zu", i);
-                r = cgroup_agent_new(root, top, name, NULL, &a[i]);
+                r = cgroup_agent_new(kt_root, top, name, NULL, &a[i]);
                 check(r == 0, "cgroup_agent_new(%s): %s", name, strerror(-r));
         }
         check(fds_open() == before, "%zu agent groups hold %d fds", ELEMENTSOF(a), fds_open() - before);

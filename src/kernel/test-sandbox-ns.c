@@ -991,6 +991,40 @@ static void test_cost(void **state) {
         free(mem);
 }
 
+/* agentvisor-nsinit runs as root by path at every PrivatePIDs= start: only
+ * a copy that only root can change is taken. */
+static void test_init_path_root_only(void **state) {
+        char dir[] = "/tmp/agentvisor-test-nsinit.XXXXXX", path[64], *saved;
+        int in = -1, out = -1;
+        char buf[65536];
+        ssize_t n;
+
+        check(sandbox_ns_init_path(), "no agentvisor-nsinit set");
+        saved = strdup(sandbox_ns_init_path());
+        check(saved && mkdtemp(dir), "mkdtemp: %m");
+        snprintf(path, sizeof path, "%s/agentvisor-nsinit", dir);
+        in = open(saved, O_RDONLY | O_CLOEXEC);
+        out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+        check(in >= 0 && out >= 0, "copy %s: %m", saved);
+        while ((n = read(in, buf, sizeof buf)) > 0)
+                check(write(out, buf, (size_t) n) == n, "write: %m");
+        close(in);
+        close(out);
+        check(chmod(dir, 0755) == 0, "chmod: %m");
+
+        check(sandbox_ns_init_path_set(path) == 0, "a root-owned 0755 copy in a 0755 directory is taken");
+        check(chmod(path, 0777) == 0, "chmod: %m");
+        check(sandbox_ns_init_path_set(path) == -EPERM, "a world-writable file must be refused");
+        check(chmod(path, 0755) == 0 && chmod(dir, 0777) == 0, "chmod: %m");
+        check(sandbox_ns_init_path_set(path) == -EPERM, "a file in a world-writable directory must be refused");
+        check(sandbox_ns_init_path_set("agentvisor-nsinit") == -EINVAL, "a relative path must be refused");
+        check(strcmp(sandbox_ns_init_path(), path) == 0, "a refused path must leave the last one set");
+
+        check(sandbox_ns_init_path_set(saved) == 0, "the build's agentvisor-nsinit again");
+        check(unlink(path) == 0 && rmdir(dir) == 0, "cleanup of %s: %m", dir);
+        free(saved);
+}
+
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_private_ipc, kt_test_setup, kt_test_teardown),
@@ -1007,6 +1041,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_join_agent_mount_namespace_userns, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test(test_supported),
+                cmocka_unit_test(test_init_path_root_only),
                 cmocka_unit_test_setup_teardown(test_cost, kt_test_setup, kt_test_teardown),
         };
         ssize_t n;

@@ -35,10 +35,6 @@ teardown() {
         av_teardown
 }
 
-fd_count() {
-        local fds=("/proc/$1/fd/"*)
-        echo "${#fds[@]}"
-}
 
 # The daemon's fds as "N -> target", one a line, sorted.
 fd_list() {
@@ -53,7 +49,7 @@ fd_list() {
         local n=4 i
         av_start
         sleep 0.3
-        before=$(fd_count "$AV_DAEMON_PID")
+        before=$(av_fd_count "$AV_DAEMON_PID")
         fd_list "$AV_DAEMON_PID" >"$T/fds-before"
         for ((i = 1; i <= n; i++)); do
                 av_start_agent talker "t$i" >/dev/null
@@ -66,7 +62,7 @@ fd_list() {
                 }
         done
         sleep 0.3
-        after=$(fd_count "$AV_DAEMON_PID")
+        after=$(av_fd_count "$AV_DAEMON_PID")
         fd_list "$AV_DAEMON_PID" >"$T/fds-after"
         echo "daemon fds: $before with no agent, $after with $n; the new ones:"
         comm -13 "$T/fds-before" "$T/fds-after"
@@ -110,7 +106,7 @@ lines_at_least() {
 min_fd_count() {
         local min=1000000 k i
         for ((i = 0; i < $2; i++)); do
-                k=$(fd_count "$1")
+                k=$(av_fd_count "$1")
                 ((k < min)) && min=$k
                 sleep 0.1
         done
@@ -133,7 +129,7 @@ HealthCheckIntervalSec=1
 EOF
         av_start
         sleep 0.3
-        before=$(fd_count "$AV_DAEMON_PID")
+        before=$(av_fd_count "$AV_DAEMON_PID")
         fd_list "$AV_DAEMON_PID" >"$T/fds-before"
         av_start_agent checked c1 >/dev/null
         av_wait_prop c1 Health healthy 10

@@ -223,11 +223,6 @@ EOF
         [[ $(av_prop n1 StatusText) != forged ]] || av_fail "an outsider's STATUS= was taken"
 }
 
-# fd_count PID: the fds a process holds.
-fd_count() {
-        local fds=("/proc/$1/fd/"*)
-        echo "${#fds[@]}"
-}
 
 @test "health checks that leave a child behind do not make the daemon hold more fds" {
         # Each check leaves a sleeper holding its stdout and stderr.
@@ -252,10 +247,10 @@ EOF
         av_wait_until 10 "the first health check" lines_at_least "$T/out/checks" 1
         sleep 0.3
         first=$(av_count_lines "$T/out/checks")
-        before=$(fd_count "$AV_DAEMON_PID")
+        before=$(av_fd_count "$AV_DAEMON_PID")
         av_wait_until 20 "10 more health checks" lines_at_least "$T/out/checks" $((first + 10))
         sleep 0.3
-        after=$(fd_count "$AV_DAEMON_PID")
+        after=$(av_fd_count "$AV_DAEMON_PID")
         # The leftovers are there (else the test would mean nothing): each
         # check's sleeper still runs in the agent's cgroup.
         left=$(grep -c . "$(av_cgroup_dir h1)/cgroup.procs")

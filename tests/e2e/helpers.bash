@@ -573,3 +573,9 @@ av_counter_still() {
         sleep 1
         [[ $(av_counter) == "$first" ]] || av_fail "the counter moved from $first to $(av_counter) while frozen"
 }
+
+# av_fd_count PID: the fds a process holds.
+av_fd_count() {
+        local fds=("/proc/$1/fd/"*)
+        echo "${#fds[@]}"
+}

@@ -24,10 +24,6 @@ teardown() {
         av_teardown
 }
 
-fd_count() {
-        local fds=("/proc/$1/fd/"*)
-        echo "${#fds[@]}"
-}
 
 # The daemon under RLIMIT_NOFILE N (soft and hard), as `ulimit -n N` before
 # a manual start would leave it: prlimit execs it, so its pid stays the
@@ -63,7 +59,7 @@ EOF
         av_start
         sleep 0.3
         # Room for a few agents beyond what the daemon holds now.
-        limit=$(($(fd_count "$AV_DAEMON_PID") + 16))
+        limit=$(($(av_fd_count "$AV_DAEMON_PID") + 16))
         prlimit --pid "$AV_DAEMON_PID" --nofile="$limit:$limit"
         for ((i = 1; i <= 15; i++)); do
                 if out=$(av_start_agent sleeper "s$i" 2>&1); then
@@ -127,7 +123,7 @@ EOF
         pid=$(av_prop c1 MainPID)
         # No room for a check's fds (its output pipe, the cgroup's directory,
         # the pidfd): every check from now on fails to start for want of fds.
-        limit=$(fd_count "$AV_DAEMON_PID")
+        limit=$(av_fd_count "$AV_DAEMON_PID")
         prlimit --pid "$AV_DAEMON_PID" --nofile="$limit:$limit"
         : >"$T/out/checks"
         av_wait_until 10 "two health checks skipped for want of fds" \

@@ -542,9 +542,13 @@ while True:
         true
 }
 
-# The daemon's children, one "PID STAT" per line.
+# The daemon's children, one "PID STAT STARTTIME" per line (the start time,
+# in clock ticks after boot, tells a process from a later one with its pid).
 daemon_children() {
-        ps -o pid=,stat= --ppid "$AV_DAEMON_PID" 2>/dev/null || true
+        local pid stat
+        ps -o pid=,stat= --ppid "$AV_DAEMON_PID" 2>/dev/null | while read -r pid stat; do
+                echo "$pid $stat $(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null)"
+        done
 }
 
 has_live_child() {
@@ -564,5 +568,5 @@ has_live_child() {
         after=$(daemon_children)
         ! grep -q ' Z' <<<"$after" || av_fail "zombie children after Reexecute: $after"
         [[ $(wc -l <<<"$after") == 1 ]] || av_fail "one helper expected after Reexecute, children: $after"
-        [[ ${before%% *} != "${after%% *}" ]] || av_fail "the helper from before the exec is still there: $after"
+        [[ $before != "$after" ]] || av_fail "the helper from before the exec is still there: $after"
 }
