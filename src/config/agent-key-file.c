@@ -177,7 +177,7 @@ AGENT_KEY_PARSER(agent_parse_memory) {
         int r;
 
         r = parse_size(value, &u);
-        if (r == 0 && u == 0)
+        if (r == 0 && u < k->min)
                 r = -ERANGE;
         if (r < 0)
                 return invalid(k, c, value, r, diag);

@@ -180,8 +180,8 @@ const AgentKey agent_schema[] = {
 
         { .file = "MemoryMax", .option = "MemoryMax", .property = "MemoryMax", .signature = "t",
           .offset = SPEC(limits.memory_max), .flags = AGENT_KEY_RUN | AGENT_KEY_START | AGENT_KEY_TIGHTEN,
-          .section = AGENT_PROPERTIES_LIMITS, .min = 1, .max = UINT64_MAX - 1,
-          .expected = "a size above zero such as 512M, or infinity",
+          .section = AGENT_PROPERTIES_LIMITS, .min = LIMIT_MEMORY_MIN, .max = UINT64_MAX - 1,
+          .expected = "a size of 4M or more such as 512M, or infinity",
           .parse = agent_parse_memory, .bus_set = agent_bus_set_limit, .get = get_uint64 },
         { .file = "TasksMax", .option = "TasksMax", .property = "TasksMax", .signature = "t",
           .offset = SPEC(limits.tasks_max), .flags = AGENT_KEY_RUN | AGENT_KEY_START | AGENT_KEY_TIGHTEN,

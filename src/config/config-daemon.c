@@ -98,8 +98,8 @@ static int parse_limit(const ConfigParser *p, unsigned line, const LimitKey *k, 
                        Diagnostic *diag) {
         static const char *const expected[] = {
                 [LIMIT_TASKS] = "a number of tasks (1 or more) or infinity",
-                [LIMIT_MEMORY] = ("a size above zero such as 512M, a share of physical memory from 1% to 100%, "
-                                  "or infinity"),
+                [LIMIT_MEMORY] = ("a size of 4M or more such as 512M, a share of physical memory from 1% to "
+                                  "100% (4M or more), or infinity"),
                 [LIMIT_CPU_QUOTA] = "a percentage from 1% to 10000% such as 50% (100% is one CPU), or infinity",
         };
         uint64_t v = 0;
@@ -118,12 +118,12 @@ static int parse_limit(const ConfigParser *p, unsigned line, const LimitKey *k, 
                         r = -ERANGE;
                 if (r == 0) {
                         v = u64_muldiv_sat(config_physical_memory(), pct, 100);
-                        if (v == 0 || v == UINT64_MAX)
-                                r = -ERANGE;         /* RAM unknown */
+                        if (v < LIMIT_MEMORY_MIN || v == UINT64_MAX)
+                                r = -ERANGE;         /* RAM unknown, or too little */
                 }
         } else if (k->kind == LIMIT_MEMORY) {
                 r = parse_size(value, &v);
-                if (r == 0 && v == 0)
+                if (r == 0 && v < LIMIT_MEMORY_MIN)
                         r = -ERANGE;
         } else {
                 r = parse_percent(value, &pct);

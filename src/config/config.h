@@ -66,6 +66,12 @@ typedef struct Limits {
  * of its period) to 10000%. Above the range is an error, UINT64_MAX is none. */
 #define LIMIT_TIME_MAX_USEC ((usec_t) INT64_MAX)
 #define LIMIT_TASKS_MAX UINT64_C(4194304)
+/* The smallest MemoryMax=: a start itself is charged to the agent's (and
+ * its supervisor's) memory cgroup before the exec, while the spawn child
+ * still shares the daemon's memory, and an OOM kill of that child takes
+ * the daemon with it. A strict start charges under 1 MiB; below 4 MiB no
+ * agent can run anyway. */
+#define LIMIT_MEMORY_MIN (UINT64_C(4) << 20)
 #define LIMIT_CPU_QUOTA_MIN_USEC (USEC_PER_SEC / 100)
 #define LIMIT_CPU_QUOTA_MAX_USEC (100 * USEC_PER_SEC)
 

@@ -365,7 +365,7 @@ static void test_parse_run_property_errors(void **state) {
         parse(&a, err, -EINVAL, "run", "-p", "=1", "--", "/bin/true", NULL);
         assert_non_null(strstr(err, "expected KEY=VALUE"));
         parse(&a, err, -EINVAL, "run", "-p", "MemoryMax=lots", "--", "/bin/true", NULL);
-        assert_string_equal(err, "-p MemoryMax=lots is invalid: expected a size above zero such as 512M, or infinity");
+        assert_string_equal(err, "-p MemoryMax=lots is invalid: expected a size of 4M or more such as 512M, or infinity");
         /* Under its RunAgent name, the error says what was written too. */
         parse(&a, err, -EINVAL, "run", "-p", "RuntimeMaxUSec=soon", "--", "/bin/true", NULL);
         assert_non_null(strstr(err, "-p RuntimeMaxUSec=soon: RuntimeMaxSec=soon is invalid"));

@@ -91,6 +91,21 @@ assert_end() {
         fi
 }
 
+@test "MemoryMax below 4M is refused before anything starts, and the daemon carries on" {
+        av_start
+        # 1 byte: the start's own charge would OOM-kill the spawn child, which
+        # shares the daemon's memory, and with it the daemon.
+        run av_gdbus RunAgent "'tiny'" "['$PROBE', 'sleep', '1']" "{'MemoryMax': <uint64 1>}"
+        [[ $status -ne 0 && $output == *InvalidArgs* && $output == *"MemoryMax=1 is out of range: expected 4194304.."* ]] ||
+                av_fail "RunAgent MemoryMax=1: $output"
+        run "$AGENTCTL" run --name tiny2 -p MemoryMax=1M -- "$PROBE" sleep 1
+        [[ $status -ne 0 && $output == *"MemoryMax=1M"* && $output == *"4M or more"* ]] || av_fail "agentctl run: $output"
+        av_pid_alive "$AV_DAEMON_PID" || av_fail "the daemon died"
+        av_bus_has_name || av_fail "the daemon no longer owns its name"
+        av_run fine MemoryMax t 4194304 -- "$PROBE" sleep 30 --marker "$AV_TOKEN"
+        av_wait_prop fine State running 10
+}
+
 @test "a double-forked escapee is gone after StopAgent" {
         temp_type escape -- "$PROBE" double-fork "$AV_TOKEN"
         av_start
