@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -134,4 +135,24 @@ siginfo_t kt_wait_exit(int pidfd) {
         check(poll(&pfd, 1, 10000) == 1, "child did not exit within 10 s");
         check(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG) == 0, "waitid: %m");
         return si;
+}
+
+int kt_count_fds(pid_t pid) {
+        char path[64];
+        struct dirent *de;
+        DIR *d;
+        int n = 0;
+
+        if (pid > 0)
+                snprintf(path, sizeof path, "/proc/%d/fd", (int) pid);
+        else
+                snprintf(path, sizeof path, "/proc/self/fd");
+        d = opendir(path);
+        if (!d)
+                return -1;
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        n++;
+        closedir(d);
+        return pid > 0 ? n : n - 1;
 }

@@ -41,6 +41,10 @@ int kt_teardown(void **state);
 int kt_test_setup(void **state);
 int kt_test_teardown(void **state);
 
+/* The entries of /proc/PID/fd (pid 0: our own, less the one the listing
+ * itself opens); -1 when it cannot be read. */
+int kt_count_fds(pid_t pid);
+
 /* Whether the tests that need root and a cgroup2 mount can run here. */
 bool kt_can_run(void);
 

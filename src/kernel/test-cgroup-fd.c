@@ -26,20 +26,6 @@
 
 static Cgroup *top;
 
-/* Entries of /proc/self/fd, less the one the listing itself opens. */
-static int fds_open(void) {
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-        int n = 0;
-
-        check(d, "opendir /proc/self/fd: %m");
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n - 1;
-}
-
 /* kt_root, and a supervisor group beneath it for the tests' agents. */
 static int setup(void **state) {
         int r;
@@ -86,13 +72,13 @@ static void test_agent_holds_no_fd(void **state) {
         size_t n;
         int before, r;
 
-        before = fds_open();
+        before = kt_count_fds(0);
         r = cgroup_supervisor_new(kt_root, top, "s", 10, NULL, &sup);
         check(r == 0, "cgroup_supervisor_new(s): %s", strerror(-r));
-        check(fds_open() == before, "a supervisor's group holds %d fds after creation", fds_open() - before);
+        check(kt_count_fds(0) == before, "a supervisor's group holds %d fds after creation", kt_count_fds(0) - before);
         r = cgroup_agent_new(kt_root, sup, "a", limits, &a);
         check(r == 0, "cgroup_agent_new(a): %s", strerror(-r));
-        check(fds_open() == before, "an agent's group holds %d fds after creation", fds_open() - before);
+        check(kt_count_fds(0) == before, "an agent's group holds %d fds after creation", kt_count_fds(0) - before);
         expect_id(a);
         expect_id(top);
 
@@ -102,23 +88,23 @@ static void test_agent_holds_no_fd(void **state) {
         free(pids);
         check(cgroup_kill(a) == 0, "cgroup_kill of an empty group");
         check(cgroup_set_max_descendants(sup, 5) == 0, "cgroup_set_max_descendants");
-        check(fds_open() == before, "%d fds left open by stats, populated, pids, kill and limits",
-              fds_open() - before);
+        check(kt_count_fds(0) == before, "%d fds left open by stats, populated, pids, kill and limits",
+              kt_count_fds(0) - before);
 
         /* A spawn's fds: open from cgroup_v1_procs_open() to its close. */
         check(cgroup_v1_procs_open(a, &fds, &n) == 0, "cgroup_v1_procs_open");
         check(cgroup_dir_fd(a) >= 0, "no directory fd for the spawn");
-        check(fds_open() == before + 1 + (int) n, "a spawn holds %d fds, expected %zu", fds_open() - before, 1 + n);
+        check(kt_count_fds(0) == before + 1 + (int) n, "a spawn holds %d fds, expected %zu", kt_count_fds(0) - before, 1 + n);
         cgroup_v1_procs_close(a);
-        check(fds_open() == before, "%d fds left after cgroup_v1_procs_close", fds_open() - before);
+        check(kt_count_fds(0) == before, "%d fds left after cgroup_v1_procs_close", kt_count_fds(0) - before);
 
         check(cgroup_remove(a) == 0 && cgroup_remove(sup) == 0, "removing the groups");
-        check(fds_open() == before, "%d fds left after removal", fds_open() - before);
+        check(kt_count_fds(0) == before, "%d fds left after removal", kt_count_fds(0) - before);
         /* Gone: the same answer as beneath a kept fd of a removed group. */
         check(cgroup_is_populated(a) == -ENOENT, "populated of a removed group: %d", cgroup_is_populated(a));
         check(cgroup_read_stats(a, &st) == -ENOENT, "stats of a removed group");
         check(cgroup_kill(a) == -ENOENT, "kill of a removed group");
-        check(fds_open() == before, "%d fds left by operations on a removed group", fds_open() - before);
+        check(kt_count_fds(0) == before, "%d fds left by operations on a removed group", kt_count_fds(0) - before);
         cgroup_free(a);
         cgroup_free(sup);
 }
@@ -126,7 +112,7 @@ static void test_agent_holds_no_fd(void **state) {
 /* Many agents, as the daemon holds them: still no fd each. */
 static void test_many_agents_no_fds(void **state) {
         Cgroup *a[50] = {};
-        int before = fds_open();
+        int before = kt_count_fds(0);
 
         for (size_t i = 0; i < ELEMENTSOF(a); i++) {
                 char name[16];
@@ -136,7 +122,7 @@ static void test_many_agents_no_fds(void **state) {
                 r = cgroup_agent_new(kt_root, top, name, NULL, &a[i]);
                 check(r == 0, "cgroup_agent_new(%s): %s", name, strerror(-r));
         }
-        check(fds_open() == before, "%zu agent groups hold %d fds", ELEMENTSOF(a), fds_open() - before);
+        check(kt_count_fds(0) == before, "%zu agent groups hold %d fds", ELEMENTSOF(a), kt_count_fds(0) - before);
         for (size_t i = 0; i < ELEMENTSOF(a); i++) {
                 check(cgroup_remove(a[i]) == 0, "removing m%zu", i);
                 cgroup_free(a[i]);

@@ -236,24 +236,6 @@ static void pool_fill(NetnsPool *pool) {
         check(r == 1, "the pool's helper failed: %d", r);
 }
 
-/* Entries of /proc/PID/fd, or -1 when it cannot be read. */
-static int count_pid_fds(pid_t pid) {
-        char path[64];
-        struct dirent *de;
-        DIR *d;
-        int n = 0;
-
-        snprintf(path, sizeof path, "/proc/%d/fd", (int) pid);
-        d = opendir(path);
-        if (!d)
-                return -1;
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        n++;
-        closedir(d);
-        return n;
-}
-
 static char *status_field(pid_t pid, const char *key, char *buf, size_t size) {
         char path[64], *s = NULL, *p;
         size_t n = strlen(key);
@@ -287,18 +269,6 @@ static pid_t pidfd_pid(int fd) {
                         break;
         fclose(f);
         return pid;
-}
-
-static unsigned count_fds(void) {
-        unsigned n = 0;
-        DIR *d = opendir("/proc/self/fd");
-        struct dirent *de;
-
-        check(d, "opendir: %m");
-        while ((de = readdir(d)))
-                n += de->d_name[0] != '.';
-        closedir(d);
-        return n;
 }
 
 /* ---- tests ---- */
@@ -528,7 +498,7 @@ static void test_private_pids_init_survives(void **state) {
                 n = readlink(path, exe, sizeof exe - 1);
                 check(n > 0 && strcmp(exe, sandbox_ns_init_path()) == 0, "the init runs %s, not %s", exe,
                       sandbox_ns_init_path());
-                check(count_pid_fds(init_pid) == 0, "the init holds %d fds", count_pid_fds(init_pid));
+                check(kt_count_fds(init_pid) == 0, "the init holds %d fds", kt_count_fds(init_pid));
                 check(sscanf(status_field(init_pid, "SigIgn", buf, sizeof buf), "%llx", &ign) == 1 &&
                               (ign & (1ULL << (SIGCHLD - 1))),
                       "the init must ignore SIGCHLD (SigIgn %s)", buf);
@@ -701,7 +671,7 @@ static void test_private_users(void **state) {
         Agent a;
         SpawnParams p = params(argv, SANDBOX_NS_USER | SANDBOX_NS_PID | SANDBOX_NS_IPC | SANDBOX_NS_NET, &a);
 
-        unsigned fds_before;
+        int fds_before;
 
         p.uid = 0;
         p.gid = 0;
@@ -712,13 +682,13 @@ static void test_private_users(void **state) {
          * from its first PrivatePIDs start on. */
         start(&p, &a, true);
         finish(&a);
-        fds_before = count_fds();
+        fds_before = kt_count_fds(0);
         p.stdout_fd = -1;
         start(&p, &a, true);
         /* The pidfd, the init's pidfd, the output pipe: nothing else (the
          * user namespace fd is closed). */
-        check(count_fds() == fds_before + 3, "spawn left %d fds open besides its results",
-              (int) count_fds() - (int) fds_before - 3);
+        check(kt_count_fds(0) == fds_before + 3, "spawn left %d fds open besides its results",
+              kt_count_fds(0) - fds_before - 3);
         seen = read_line(&a);
         check(strcmp(seen, "uid=0 gid=0 pid=2") == 0, "PrivateUsers: the agent should be root inside, it says \"%s\"",
               seen);

@@ -145,13 +145,6 @@ static int start_dbus(BenchEnv *e) {
         }
 }
 
-/* Fds the daemon holds per agent of bench-sleep without journald: its
- * pidfd, the output pipe and the seccomp listener of default's `report`
- * rules. */
-#define FDS_PER_AGENT 3U
-/* What else the daemon has open, with room to spare. */
-#define FDS_BASE 512U
-
 /* The type the scale and shutdown phases start K of. bench-sleep costs the
  * daemon FDS_PER_AGENT fds; where the daemon's fd limit (the harness's hard
  * limit, which it raises its soft one to) cannot hold K of them, they are

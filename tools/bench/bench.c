@@ -323,15 +323,14 @@ static void print_log(BenchEnv *e) {
         fclose(f);
 }
 
-/* The daemon holds about 4 fds per agent (pidfd, cgroup directory, output
- * pipe, seccomp listener) and raises its soft limit to the hard one it is
- * given; a login shell's hard limit (20,000 here) holds some 4,900 agents.
- * Under systemd the unit sets LimitNOFILE=; here the harness, as root, lifts
- * the hard limit it passes on to what the largest row needs, within
- * fs.nr_open. */
+/* The daemon holds up to FDS_PER_AGENT fds per agent and raises its soft
+ * limit to the hard one it is given; a login shell's hard limit (20,000
+ * here) holds some 6,500 agents. Under systemd the unit sets LimitNOFILE=;
+ * here the harness, as root, lifts the hard limit it passes on to what the
+ * largest row needs, within fs.nr_open, where it may (CAP_SYS_RESOURCE). */
 static void raise_fd_limit(const BenchOptions *o) {
         unsigned most = MAX(MAX(o->scale_agents, o->shutdown_agents), o->idle_agents);
-        rlim_t need = (rlim_t) most * 8 + 4096, nr_open = 1048576;
+        rlim_t need = (rlim_t) most * FDS_PER_AGENT + FDS_BASE, nr_open = 1048576;
         struct rlimit rl;
         FILE *f;
 

@@ -24,6 +24,12 @@
  * lose, not a shared one. */
 #define BENCH_AGENTS_CAP 10000U
 
+/* Fds the daemon holds per agent of bench-sleep without journald: its
+ * pidfd, the output pipe and the seccomp listener of default's `report`
+ * rules; and what else it has open, with room to spare. */
+#define FDS_PER_AGENT 3U
+#define FDS_BASE 512U
+
 typedef struct BenchOptions {
         bool short_mode;
         const char *output;
