@@ -284,36 +284,17 @@ static int pidns_make(int cgroup_fd, void *stack, size_t stack_size) {
         return pidfd;
 }
 
-static int own_pidns_fd(void) {
-        static int fd = -EBADF;
-
-        if (fd < 0) {
-                fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                if (fd < 0)
-                        return -errno;
-        }
-        return fd;
-}
-
 /* The child enters the mount, cgroup, IPC, network and user namespaces
- * through its own copy of the pidfd; the daemon enters the PID namespace for
- * its children. */
+ * through its own copy of the pidfd; spawn's forker enters the PID
+ * namespace for it. */
 static int join_prepare(const SandboxNs *ns, SandboxNsState *st) {
-        int r;
-
         if (ns->flags & (SANDBOX_NS_MNT | SANDBOX_NS_CGROUP | SANDBOX_NS_IPC | SANDBOX_NS_NET | SANDBOX_NS_USER)) {
                 st->setns_fd = fcntl(ns->join_pidfd, F_DUPFD_CLOEXEC, 3);
                 if (st->setns_fd < 0)
                         return -errno;
         }
-        if (ns->flags & SANDBOX_NS_PID) {
-                r = own_pidns_fd();
-                if (r < 0)
-                        return r;
-                if (setns(ns->join_pidfd, CLONE_NEWPID) < 0)
-                        return -errno;
-                st->pidns_entered = true;
-        }
+        if (ns->flags & SANDBOX_NS_PID)
+                st->pidns_fd = ns->join_pidfd;
         return 0;
 }
 
@@ -332,27 +313,16 @@ int sandbox_ns_prepare(const SandboxNs *ns, uid_t inner_uid, gid_t inner_gid, in
         }
 
         if (ns->flags & SANDBOX_NS_PID) {
-                /* Opened first: stepping back must not be able to fail. */
-                r = own_pidns_fd();
-                if (r < 0)
-                        return r;
                 r = pidns_make(cgroup_fd, stack, stack_size);
                 if (r < 0)
                         return r;
-                st->init_pidfd = r;
-                if (setns(st->init_pidfd, CLONE_NEWPID) < 0)
-                        return -errno;
-                st->pidns_entered = true;
+                st->init_pidfd = st->pidns_fd = r;
         }
         return 0;
 }
 
 void sandbox_ns_finish(const SandboxNs *ns, SandboxNsState *st, bool spawned) {
-        if (st->pidns_entered) {
-                /* Cannot fail: the fd is open and the namespace is our own. */
-                (void) setns(own_pidns_fd(), CLONE_NEWPID);
-                st->pidns_entered = false;
-        }
+        st->pidns_fd = -EBADF;
         st->setns_fd = safe_close(st->setns_fd);
         if (st->init_pidfd >= 0) {
                 if (spawned && ns->ret_init_pidfd)

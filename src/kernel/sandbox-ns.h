@@ -96,10 +96,14 @@ typedef struct SandboxNs {
 typedef struct SandboxNsState {
         int setns_fd;              /* what the child enters with setns(): user namespace or pidfd */
         int init_pidfd;            /* SANDBOX_NS_PID */
-        bool pidns_entered;        /* the daemon's pid_ns_for_children is the agent's */
+        /* A pidfd in whose PID namespace the child is made (init_pidfd or
+         * the joined pidfd, not owned): spawn's forker enters it with
+         * setns() before its clone, so that the daemon's own namespaces
+         * never change. */
+        int pidns_fd;
 } SandboxNsState;
 
-#define SANDBOX_NS_STATE_INIT { .setns_fd = -EBADF, .init_pidfd = -EBADF }
+#define SANDBOX_NS_STATE_INIT { .setns_fd = -EBADF, .init_pidfd = -EBADF, .pidns_fd = -EBADF }
 
 /* Where agentvisor-nsinit is (an absolute path, checked to be executable
  * now): set once at start, before the first SANDBOX_NS_PID spawn, which

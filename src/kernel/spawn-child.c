@@ -313,6 +313,29 @@ static _child_ void child_test_stops(ChildContext *ctx) {
         }
 }
 
+#if HAVE_CLONE3_ASM
+long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+
+_child_ int spawn_forker_main(void *userdata) {
+        ChildContext *ctx = userdata;
+        long r = 0;
+
+        /* The PID namespace the child is made in (a pidfd): entered here,
+         * in our own namespace set, never the daemon's. */
+        if (ctx->ns.pidns_fd >= 0 && syscall(SYS_setns, ctx->ns.pidns_fd, CLONE_NEWPID) < 0)
+                r = -(errno > 0 ? errno : EIO);
+        if (r == 0)
+                r = av_clone3(&ctx->child_args, sizeof ctx->child_args, spawn_child_main, ctx);
+        __atomic_store_n(&ctx->clone_result, r, __ATOMIC_RELEASE);
+        if (r < 0) {
+                /* No child clears child_tid: say it here. */
+                __atomic_store_n(&ctx->child_tid, 0, __ATOMIC_RELEASE);
+                (void) syscall(SYS_futex, &ctx->child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);
+        }
+        return 0;
+}
+#endif
+
 _child_ _noreturn_ int spawn_child_main(void *userdata) {
         ChildContext *ctx = userdata;
         const SpawnParams *p = ctx->p;

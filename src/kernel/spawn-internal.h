@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/sched.h>
 #include <sys/resource.h>
 
 #include "macro.h"
@@ -42,6 +43,14 @@ typedef struct ChildContext {
         int listener_error;                  /* pidfd_getfd()'s, when REFUSED */
         uint32_t listener_state;             /* LISTENER_* */
         uint32_t child_tid;                  /* cleared by the kernel at exec or exit */
+        /* The forker (spawn_forker_main()) clones the child with these; the
+         * kernel writes the child's pidfd (-1 until then) and pid into the
+         * two fields after them, the forker its clone3() result. */
+        struct clone_args child_args;
+        int child_pidfd;
+        pid_t child_pid;
+        long clone_result;
+        uint32_t forker_tid;                 /* cleared by the kernel at the forker's exit */
         bool abandoned;                      /* the parent's: killed but never gone (spawn-wait.c) */
         bool shared_files;
         int cap_last_cap;
@@ -57,13 +66,20 @@ typedef struct ChildContext {
  * (exec, or exit 127 with ctx->error and ctx->step set). */
 _noreturn_ int spawn_child_main(void *userdata);
 
-/* spawn-wait.c: the parent's wait beside its child (no CLONE_VFORK) until
- * the child's exec or exit, at most timeout_nsec, taking a notify filter's
- * listener on the way. 0: exec'd or exited. -ETIMEDOUT: stopped or stuck
+/* The forker: a clone of the parent (CLONE_VM|CLONE_FILES, in the parent's
+ * cgroup) that clones the child with ctx->child_args, CLONE_VFORK and
+ * CLONE_PARENT among them, waits in that vfork until the child's exec or
+ * exit, stores the result and exits. See clone_child() in spawn.c. */
+int spawn_forker_main(void *userdata);
+
+/* spawn-wait.c: the parent's wait beside its child and the forker until
+ * the child's exec or exit (or the forker's failure to clone it), at most
+ * timeout_nsec, taking a notify filter's listener on the way; then the
+ * forker is reaped. 0: exec'd or exited. -ETIMEDOUT: stopped or stuck
  * until the deadline, then SIGKILLed, and gone from our memory. -EDEADLK:
- * SIGKILLed but still not gone after a grace: the memory it shares (its
- * stack, this context) must be abandoned to it. */
-int spawn_child_wait(ChildContext *ctx, int pidfd, uint64_t timeout_nsec);
+ * SIGKILLed but still not gone after a grace (child or forker): the memory
+ * they share (their stacks, this context) must be abandoned to them. */
+int spawn_child_wait(ChildContext *ctx, int forker_pidfd, uint64_t timeout_nsec);
 
 /* spawn-listener.c: takes the listener the child said READY for. */
 void spawn_listener_take(ChildContext *ctx, int pidfd);

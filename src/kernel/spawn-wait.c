@@ -8,10 +8,13 @@
  * thread, in an uninterruptible wait for an exec that never comes: every
  * agent unsupervised, the bus unanswered, SIGTERM ignored.
  *
- * So every spawn clones with CLONE_CHILD_CLEARTID instead, which gives the
- * wait of a vfork back: the kernel clears ctx->child_tid and wakes its futex
- * at the child's exec or exit, and we sleep on that futex in short slices
- * against a deadline.
+ * So the vfork's wait falls to the forker (spawn.c clone3_child()), which
+ * only clones the child and exits, and we wait beside both through
+ * CLONE_CHILD_CLEARTID: the kernel clears ctx->child_tid and wakes its
+ * futex at the child's exec or exit (the forker clears it itself when it
+ * could not clone), and we sleep on that futex in short slices against a
+ * deadline. Then the forker, whose own clear_child_tid word says when it
+ * left our memory, is reaped.
  * - A slice of no progress in a row costs nothing; after ~50 ms of them the
  *   child gets a SIGCONT through its pidfd: a stop is the only legitimate
  *   cause of a long wait (a SIGCONT is harmless to a running child: its
@@ -20,8 +23,8 @@
  *   kept stopped by its user (it stops again after each SIGCONT): it is
  *   killed at once, rather than handing that user the daemon's loop until
  *   the deadline at every start. A legitimate child is never stopped.
- * - At the deadline the child is SIGKILLed through its pidfd and the spawn
- *   fails. We return only once the kernel has cleared child_tid, i.e. once
+ * - At the deadline the child is SIGKILLed through its pidfd (the forker,
+ *   if it has not made the child yet) and the spawn fails. We return only once the kernel has cleared child_tid, i.e. once
  *   the child can no longer touch our memory; a SIGKILLed child that never
  *   gets there (stuck in the kernel) makes us give up after a grace and the
  *   caller abandons the memory the child may still write
@@ -68,19 +71,41 @@ static uint64_t now_nsec(void) {
         return (uint64_t) ts.tv_sec * NSEC_PER_SEC_ + (uint64_t) ts.tv_nsec;
 }
 
-/* At most max ns on child_tid's futex while it still holds tid: 0 when
+/* At most max ns on word's futex while it still holds value: 0 when
  * woken, -ETIMEDOUT when the time passed, -EAGAIN when it had changed. */
-static long sleep_on_tid(ChildContext *ctx, uint32_t tid, uint64_t max) {
+static long sleep_on(uint32_t *word, uint32_t value, uint64_t max) {
         struct timespec slice = {
                 .tv_sec = (time_t) (max / NSEC_PER_SEC_),
                 .tv_nsec = (long) (max % NSEC_PER_SEC_),
         };
 
-        return av_syscall4(SYS_futex, (long) &ctx->child_tid, FUTEX_WAIT, (long) tid, (long) &slice);
+        return av_syscall4(SYS_futex, (long) word, FUTEX_WAIT, (long) value, (long) &slice);
 }
 
-static void signal_child(int pidfd, int sig) {
+/* Whether word is 0 by the deadline (10 ms slices, missed wakes cost no
+ * more). */
+static bool wait_zero(uint32_t *word, uint64_t deadline) {
+        for (;;) {
+                uint32_t v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+                uint64_t now;
+
+                if (v == 0)
+                        return true;
+                now = now_nsec();
+                if (now >= deadline)
+                        return false;
+                (void) sleep_on(word, v, MIN(SLICE_NSEC, deadline - now));
+        }
+}
+
+static void signal_pidfd(int pidfd, int sig) {
         (void) av_syscall4(SYS_pidfd_send_signal, pidfd, sig, 0, 0);
+}
+
+/* The child's pidfd once the forker made it, else -1: the kernel writes
+ * its pid (CLONE_PARENT_SETTID) after installing its pidfd. */
+static int child_pidfd(ChildContext *ctx) {
+        return __atomic_load_n(&ctx->child_pid, __ATOMIC_ACQUIRE) > 0 ? ctx->child_pidfd : -1;
 }
 
 /* Whether the child is in a job-control stop, as waitid() reports it
@@ -92,46 +117,82 @@ static bool child_stopped(int pidfd) {
                si.si_pid != 0;
 }
 
-int spawn_child_wait(ChildContext *ctx, int pidfd, uint64_t timeout_nsec) {
+/* The child gone from our memory: exec'd or exited, or never made and the
+ * forker gone. */
+static bool child_left(ChildContext *ctx) {
+        return __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0 ||
+               (__atomic_load_n(&ctx->forker_tid, __ATOMIC_ACQUIRE) == 0 &&
+                __atomic_load_n(&ctx->child_pid, __ATOMIC_ACQUIRE) == 0);
+}
+
+/* The forker, once the child left: its vfork wait is over, it stores its
+ * result and exits. Reaped, or killed and reaped, within two graces;
+ * -EDEADLK if it never leaves our memory. */
+static int forker_reap(ChildContext *ctx, int forker_pidfd) {
+        siginfo_t si = {};
+
+        if (!wait_zero(&ctx->forker_tid, now_nsec() + KILL_GRACE_NSEC)) {
+                signal_pidfd(forker_pidfd, SIGKILL);
+                if (!wait_zero(&ctx->forker_tid, now_nsec() + KILL_GRACE_NSEC))
+                        return -EDEADLK;
+        }
+        /* Past its last use of our memory: only its exit is left. */
+        (void) av_syscall5(SYS_waitid, P_PIDFD, forker_pidfd, (long) &si, WEXITED, 0);
+        return 0;
+}
+
+int spawn_child_wait(ChildContext *ctx, int forker_pidfd, uint64_t timeout_nsec) {
         uint64_t deadline = now_nsec() + timeout_nsec, now;
         unsigned idle = 0, stops = 0;
+        int pidfd, r;
 
         for (;;) {
                 uint32_t tid = __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE);
 
                 if (__atomic_load_n(&ctx->listener_state, __ATOMIC_ACQUIRE) == LISTENER_READY) {
-                        spawn_listener_take(ctx, pidfd);
+                        spawn_listener_take(ctx, child_pidfd(ctx));
                         idle = 0;
                 }
-                /* 0: the child has exec'd or exited, as after a vfork. */
+                /* 0: the child has exec'd or exited, as after a vfork (or
+                 * the forker could not make it). */
                 if (tid == 0)
-                        return 0;
+                        return forker_reap(ctx, forker_pidfd);
                 now = now_nsec();
                 if (now >= deadline)
                         break;
-                if (sleep_on_tid(ctx, tid, MIN(SLICE_NSEC, deadline - now)) != -ETIMEDOUT)
+                if (sleep_on(&ctx->child_tid, tid, MIN(SLICE_NSEC, deadline - now)) != -ETIMEDOUT)
                         idle = 0;
                 else if (++idle >= SLICES_BEFORE_CONT) {
-                        if (child_stopped(pidfd) && ++stops >= STOPS_BEFORE_KILL)
-                                break;
-                        signal_child(pidfd, SIGCONT);
+                        pidfd = child_pidfd(ctx);
+                        if (pidfd >= 0) {
+                                if (child_stopped(pidfd) && ++stops >= STOPS_BEFORE_KILL)
+                                        break;
+                                signal_pidfd(pidfd, SIGCONT);
+                        }
                         idle = 0;
                 }
         }
 
         /* Kept stopped, or stuck: it never runs user code again after
-         * this, and its exit clears child_tid. */
-        signal_child(pidfd, SIGKILL);
+         * this, and its exit clears child_tid. A forker that had not made
+         * it yet is killed instead (then no child is made, or the one made
+         * meanwhile is killed as well). */
+        pidfd = child_pidfd(ctx);
+        if (pidfd < 0) {
+                signal_pidfd(forker_pidfd, SIGKILL);
+                pidfd = child_pidfd(ctx);
+        }
+        if (pidfd >= 0)
+                signal_pidfd(pidfd, SIGKILL);
         deadline = now_nsec() + KILL_GRACE_NSEC;
-        for (;;) {
-                uint32_t tid = __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE);
-
-                if (tid == 0)
-                        return -ETIMEDOUT;
+        while (!child_left(ctx)) {
                 now = now_nsec();
                 if (now >= deadline)
                         return -EDEADLK;
-                (void) sleep_on_tid(ctx, tid, MIN(SLICE_NSEC, deadline - now));
+                (void) sleep_on(&ctx->child_tid, __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE),
+                                MIN(SLICE_NSEC, deadline - now));
         }
+        r = forker_reap(ctx, forker_pidfd);
+        return r < 0 ? r : -ETIMEDOUT;
 }
 #endif

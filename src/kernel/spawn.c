@@ -29,6 +29,7 @@
 #endif
 
 #define STACK_SIZE (64 * 1024)
+#define FORKER_STACK_SIZE (16 * 1024)
 
 #if HAVE_CLONE3_ASM
 long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
@@ -38,13 +39,14 @@ static bool clone3_missing = false;
 static bool fds_reserved = false;
 static int reserved_null_fd = -EBADF;
 
-/* Where the child runs, one for every spawn (the daemon spawns from one
- * thread): a guard page, the child's stack, then the ChildContext the two
- * sides share. Mapped, not on our stack: a child SIGKILLed that never
- * leaves our memory (spawn-wait.c) may still have the kernel write into it
- * (child_tid at its exit), so the whole area is then left to it and the
- * next spawn maps a new one. */
+/* Where the child and its forker run, one for every spawn (the daemon
+ * spawns from one thread): a guard page, the forker's stack, a guard page,
+ * the child's stack, then the ChildContext they share. Mapped, not on our
+ * stack: a child SIGKILLed that never leaves our memory (spawn-wait.c) may
+ * still have the kernel write into it (child_tid at its exit), so the whole
+ * area is then left to it and the next spawn maps a new one. */
 static struct {
+        char *forker_stack;
         char *stack;
         ChildContext *ctx;
 } area;
@@ -119,10 +121,10 @@ static int read_cap_last_cap(void) {
 
 /* The wait for the child's exec or exit (spawn-wait.c): a child stopped or
  * stuck past the deadline is killed and fails the spawn. */
-static void child_wait(ChildContext *ctx, int pidfd) {
+static void child_wait(ChildContext *ctx, int forker_pidfd) {
 #if HAVE_CLONE3_ASM
         uint64_t timeout = ctx->p->exec_timeout_usec ?: SPAWN_EXEC_TIMEOUT_USEC;
-        int r = spawn_child_wait(ctx, pidfd, timeout > UINT64_MAX / 1000 ? UINT64_MAX : timeout * 1000);
+        int r = spawn_child_wait(ctx, forker_pidfd, timeout > UINT64_MAX / 1000 ? UINT64_MAX : timeout * 1000);
 
         if (r >= 0)
                 return;
@@ -144,7 +146,78 @@ static void child_wait(ChildContext *ctx, int pidfd) {
 #define WAIT_FLAG CLONE_VFORK
 #endif
 
-/* clone() with CLONE_VM, waiting for the exec: returns the pid or -errno. */
+#if HAVE_CLONE3_ASM
+/* The child is made by a forker, not by us. Until its exec the child shares
+ * our memory, and from its clone it sits in the agent's memory cgroup: when
+ * that group is full (the agent can keep it so with memory no process of it
+ * maps), the OOM killer compares the group's processes, counts our whole
+ * memory as the child's, and kills every process that shares the memory of
+ * the one it picks; the daemon with it. It never picks a process in vfork
+ * whose parent shares its memory, so the child is cloned with CLONE_VFORK
+ * and CLONE_PARENT (we are its parent; it is ours to wait for and reap).
+ * The vfork's wait falls to the forker, a clone of ours in our own cgroup
+ * that does nothing else, while we wait beside them both, bounded, and
+ * take a listener (spawn-wait.c). The forker also enters the agent's PID
+ * namespace for the child, so that our own namespaces never change.
+ * Returns the child's pid, the forker's failure to clone it, or -EAGAIN
+ * to have the caller fall back to clone() (kernels without clone3 or
+ * CLONE_INTO_CGROUP). */
+static pid_t clone3_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret_pidfd) {
+        int forker_pidfd = -EBADF;
+        struct clone_args forker = {
+                .flags = CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_CHILD_CLEARTID,
+                .pidfd = (uint64_t) (uintptr_t) &forker_pidfd,
+                .child_tid = (uint64_t) (uintptr_t) &ctx->forker_tid,
+                .exit_signal = SIGCHLD,
+                .stack = (uint64_t) (uintptr_t) area.forker_stack,
+                .stack_size = FORKER_STACK_SIZE,
+        };
+        long r;
+
+        ctx->child_args = (struct clone_args) {
+                .flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_CHILD_CLEARTID | CLONE_PARENT_SETTID |
+                         CLONE_PIDFD | CLONE_INTO_CGROUP | (ctx->shared_files ? CLONE_FILES : 0) |
+                         sandbox_ns_clone_flags(&ctx->p->ns),
+                .pidfd = (uint64_t) (uintptr_t) &ctx->child_pidfd,
+                .child_tid = (uint64_t) (uintptr_t) &ctx->child_tid,
+                .parent_tid = (uint64_t) (uintptr_t) &ctx->child_pid,
+                .exit_signal = 0,            /* CLONE_PARENT: the forker's, SIGCHLD */
+                .stack = (uint64_t) (uintptr_t) stack,
+                .stack_size = STACK_SIZE,
+                .cgroup = (uint64_t) cgroup_fd,
+        };
+        ctx->child_pidfd = -EBADF;
+        ctx->child_pid = 0;
+        ctx->clone_result = 0;
+        ctx->forker_tid = 1;
+        ctx->cgroup_procs_fd = -EBADF;
+
+        r = av_clone3(&forker, sizeof forker, spawn_forker_main, ctx);
+        if (r == -ENOSYS || r == -E2BIG) {
+                clone3_missing = true;
+                return -EAGAIN;
+        }
+        if (r < 0)
+                return (pid_t) r;
+        child_wait(ctx, forker_pidfd);
+        safe_close(forker_pidfd);
+
+        /* Made, whatever became of it since: the caller reaps it. */
+        if (ctx->child_pid > 0) {
+                *ret_pidfd = ctx->child_pidfd;
+                return ctx->child_pid;
+        }
+        r = ctx->clone_result;
+        if (r == -ENOSYS || r == -E2BIG)
+                clone3_missing = true;
+        if (r == -ENOSYS || r == -E2BIG || r == -EINVAL) /* EINVAL: no CLONE_INTO_CGROUP (before 5.7) */
+                return -EAGAIN;
+        /* The forker killed at the deadline before it made the child. */
+        return r < 0 ? (pid_t) r : ctx->error < 0 ? ctx->error : -EIO;
+}
+#endif
+
+/* Clones the child, waiting for its exec: returns the pid or -errno. */
 static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret_pidfd) {
         int pidfd = -EBADF;
         pid_t pid;
@@ -152,33 +225,16 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
         ctx->child_tid = 1;
 #if HAVE_CLONE3_ASM
         if (!clone3_missing) {
-                struct clone_args args = {
-                        .flags = CLONE_VM | CLONE_CHILD_CLEARTID | CLONE_PIDFD | CLONE_INTO_CGROUP |
-                                 (ctx->shared_files ? CLONE_FILES : 0) | sandbox_ns_clone_flags(&ctx->p->ns),
-                        .pidfd = (uint64_t) (uintptr_t) &pidfd,
-                        .child_tid = (uint64_t) (uintptr_t) &ctx->child_tid,
-                        .exit_signal = SIGCHLD,
-                        .stack = (uint64_t) (uintptr_t) stack,
-                        .stack_size = STACK_SIZE,
-                        .cgroup = (uint64_t) cgroup_fd,
-                };
-                long r;
-
-                ctx->cgroup_procs_fd = -EBADF;
-                r = av_clone3(&args, sizeof args, spawn_child_main, ctx);
-                if (r > 0) {
-                        child_wait(ctx, pidfd);
-                        *ret_pidfd = pidfd;
-                        return (pid_t) r;
-                }
-                if (r == -ENOSYS || r == -E2BIG)
-                        clone3_missing = true;
-                else if (r != -EINVAL)       /* EINVAL: no CLONE_INTO_CGROUP (before 5.7) */
-                        return (pid_t) r;
+                pid = clone3_child(ctx, stack, cgroup_fd, ret_pidfd);
+                if (pid != -EAGAIN)
+                        return pid;
+                ctx->child_tid = 1;
         }
 #endif
-        /* Only clone3 hands a listener over (spawn_listener_supported()). */
-        if (ctx->p->notify_filter)
+        /* Only clone3 hands a listener over (spawn_listener_supported()),
+         * and only the forker enters a PID namespace (which needs clone3
+         * and CLONE_INTO_CGROUP to be made anyway). */
+        if (ctx->p->notify_filter || ctx->ns.pidns_fd >= 0)
                 return -EOPNOTSUPP;
 
         ctx->cgroup_procs_fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOCTTY);
@@ -211,28 +267,32 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
 }
 
 static int area_get(void) {
-        size_t page = (size_t) sysconf(_SC_PAGESIZE), size;
+        size_t page = (size_t) sysconf(_SC_PAGESIZE), size, forker_size;
         void *map;
 
         if (area.ctx)
                 return 0;
-        size = page + STACK_SIZE + (sizeof(ChildContext) + page - 1) / page * page;
+        forker_size = (FORKER_STACK_SIZE + page - 1) / page * page;
+        size = page + forker_size + page + STACK_SIZE + (sizeof(ChildContext) + page - 1) / page * page;
         map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (map == MAP_FAILED)
                 return -errno;
-        /* A guard page below the child's stack. */
-        if (mprotect(map, page, PROT_NONE) < 0) {
+        /* A guard page below each stack. */
+        if (mprotect(map, page, PROT_NONE) < 0 ||
+            mprotect((char *) map + page + forker_size, page, PROT_NONE) < 0) {
                 int r = -errno;
                 (void) munmap(map, size);
                 return r;
         }
-        area.stack = (char *) map + page;
+        area.forker_stack = (char *) map + page;
+        area.stack = area.forker_stack + forker_size + page;
         area.ctx = (ChildContext *) (area.stack + STACK_SIZE);
         return 0;
 }
 
 /* Leaked on purpose: see `area`. Only after a child outlived its SIGKILL. */
 static void area_abandon(void) {
+        area.forker_stack = NULL;
         area.stack = NULL;
         area.ctx = NULL;
 }
@@ -455,8 +515,11 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 sandbox_ns_finish(&p->ns, &ctx->ns, pid > 0 && ctx->error == 0);
         child_fds_release(ctx);
 
-        if (pid < 0)
+        if (pid < 0) {
+                if (ctx->abandoned)
+                        area_abandon();
                 return pid;
+        }
         if (ctx->error < 0)
                 return child_failed(ctx, pidfd, ret_failed_step);
 
