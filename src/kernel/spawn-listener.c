@@ -15,8 +15,8 @@
  *   flight would make the send fail (ETOOMANYREFS), and so every other
  *   agent's start. So the parent pulls it with pidfd_getfd(), as root,
  *   which nothing of the agent's user can refuse.
- * - For that the parent must run while the child waits: no spawn clones
- *   with CLONE_VFORK; the parent waits beside the child, bounded, on
+ * - For that the parent must run while the child waits: the vfork's wait
+ *   falls to the forker (spawn.c); the parent waits beside the child, bounded, on
  *   CLONE_CHILD_CLEARTID's futex (spawn-wait.c), and takes the listener
  *   when the child says READY. It makes raw system calls only
  *   (av_syscall4()): errno is shared with the child, whose failure report

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Starting an agent: clone3(CLONE_VM|CLONE_PIDFD|CLONE_INTO_CGROUP) on a
  * small stack, the way posix_spawn does, so the cost does not grow with the
- * daemon's size. The parent waits for the child's exec as after a vfork, but
- * bounded (CLONE_CHILD_CLEARTID's futex, see spawn-wait.c): a child that its
- * agent's user keeps stopped cannot hold the daemon. The child uses raw syscalls only: new session, signals
+ * daemon's size. The clone is made by a forker with CLONE_VFORK|CLONE_PARENT
+ * (spawn.c clone3_child()), so that the OOM killer never picks the child
+ * while it shares the daemon's memory; the parent waits for the child's exec
+ * beside it, bounded (CLONE_CHILD_CLEARTID's futex, see spawn-wait.c): a
+ * child that its agent's user keeps stopped cannot hold the daemon. The child uses raw syscalls only: new session, signals
  * reset, fds closed, v1 cgroups joined, oom_score_adj, every rlimit (see
  * rlimits_prepare() in spawn.c), umask, groups, uid/gid, capabilities
  * dropped and securebits locked, no_new_privs, Landlock, the ready seccomp
