@@ -791,7 +791,7 @@ static void sandbox_report(Table *t, SandboxRun *run, const FloorResult *floor) 
         }
 }
 
-static int phase_sandbox(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor) {
+static int phase_sandbox(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult *floor, bool scale) {
         SandboxRun run = {};
         char skip[200];
         int r = 0;
@@ -827,8 +827,24 @@ static int phase_sandbox(const BenchOptions *o, BenchEnv *e, Table *t, const Flo
                 samples_done(&s);
         } else if (!run.usable[ROW_STRICT])
                 add_skipped(t, "restart, Sandbox=strict: crash until exec'd", "skipped: Sandbox=strict did not run");
-        if (r >= 0 && run.usable[ROW_STRICT] && !bench_interrupted)
+        if (r >= 0 && scale && run.usable[ROW_STRICT] && !bench_interrupted)
                 r = bench_scale_strict(o, e, t);
+        return r;
+}
+
+int bench_sandbox_only(const BenchOptions *o, BenchEnv *e, Table *t) {
+        const FloorResult no_floor = {};
+        int r;
+
+        r = env_start_daemon(e, o);
+        if (r < 0) {
+                table_note_failure(t, "cannot start the private bus and agentvisord: %s", strerror(-r));
+                return r;
+        }
+        r = phase_sandbox(o, e, t, &no_floor, false);
+        if (r >= 0)
+                r = check_all_gone(e, t, "the sandbox phase");
+        (void) env_stop_daemon(e, t);
         return r;
 }
 
@@ -847,7 +863,7 @@ int bench_daemon(const BenchOptions *o, BenchEnv *e, Table *t, const FloorResult
         if (r >= 0)
                 r = phase_restart(o, e, t);
         if (r >= 0)
-                r = phase_sandbox(o, e, t, floor);
+                r = phase_sandbox(o, e, t, floor, true);
         if (r >= 0)
                 r = check_all_gone(e, t, "the start, restart and sandbox phases");
         if (r >= 0)

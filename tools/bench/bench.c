@@ -54,6 +54,8 @@ static void help(void) {
                "  --floor-only          the floor and sandbox rows only, no daemon\n"
                "  --violations-only     only the rows of a refused syscall with and without `report`\n"
                "  --strict-scale-only   only the strict starts with none and with K strict agents\n"
+               "  --sandbox-only        only the Sandbox= start rows (with the bwrap line) and the\n"
+               "                        strict restarts (counts: --starts, --restarts)\n"
                "                        running (K = --scale-agents, at most 500)\n"
                "  --daemon PATH         agentvisord (default %s)\n"
                "  --agent PATH          bench-agent (default %s)\n"
@@ -97,6 +99,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 ARG_SHUTDOWN,
                 ARG_PLOT,
                 ARG_STRICT_SCALE_ONLY,
+                ARG_SANDBOX_ONLY,
         };
         static const struct option options[] = {
                 { "short", no_argument, NULL, ARG_SHORT },
@@ -118,6 +121,7 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                 { "shutdown-agents", required_argument, NULL, ARG_SHUTDOWN },
                 { "plot", required_argument, NULL, ARG_PLOT },
                 { "strict-scale-only", no_argument, NULL, ARG_STRICT_SCALE_ONLY },
+                { "sandbox-only", no_argument, NULL, ARG_SANDBOX_ONLY },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -191,6 +195,9 @@ static int parse_args(int argc, char *argv[], BenchOptions *o) {
                         break;
                 case ARG_STRICT_SCALE_ONLY:
                         o->strict_scale_only = true;
+                        break;
+                case ARG_SANDBOX_ONLY:
+                        o->sandbox_only = true;
                         break;
                 case ARG_SHUTDOWN:
                         r = parse_count(optarg, "--shutdown-agents", 0, BENCH_AGENTS_CAP, &shutdown);
@@ -390,6 +397,8 @@ int main(int argc, char *argv[]) {
                 (void) bench_violations(&o, &e, &t);
         else if (o.strict_scale_only)
                 (void) bench_strict_scale_only(&o, &e, &t);
+        else if (o.sandbox_only)
+                (void) bench_sandbox_only(&o, &e, &t);
         else {
                 r = bench_floor(&o, &e, &t, &floor);
                 if (r >= 0 && !bench_interrupted)

@@ -58,6 +58,7 @@ typedef struct BenchOptions {
         bool skip_daemon;              /* floor and sandbox rows only */
         bool violations_only;          /* the `report` rows only */
         bool strict_scale_only;        /* bench_scale_strict() only */
+        bool sandbox_only;             /* bench_sandbox_only() */
         bool keep_log;                 /* print the daemon's log at the end */
 } BenchOptions;
 
@@ -205,6 +206,9 @@ int bench_end_phase(BenchEnv *e, Table *t, const char *prefix, unsigned n, const
 /* Start cost with K Sandbox=strict agents running (bench-scale-strict.c). */
 int bench_scale_strict(const BenchOptions *o, BenchEnv *e, Table *t);
 int bench_strict_scale_only(const BenchOptions *o, BenchEnv *e, Table *t);
+/* --sandbox-only: the Sandbox= rows and the strict restarts on their own
+ * (bench-daemon.c), to compare daemons on them without the other phases. */
+int bench_sandbox_only(const BenchOptions *o, BenchEnv *e, Table *t);
 
 /* bench-reexec.c: the Reexecute row, on the running daemon. */
 int bench_reexec(const BenchOptions *o, BenchEnv *e, Table *t);
