@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -162,6 +163,33 @@ static _child_ int child_read_only(const char *path, bool ignore_missing, bool s
         return r;
 }
 
+/* A device node at op->path, as the host's node of the O_PATH fd src: made
+ * with mknod() (a mount costs more, and its copy's detach an RCU grace
+ * period on a failed start); where the kernel refuses that (a user
+ * namespace's root, a device cgroup), the host's node bound there, as it
+ * is in the namespace now (open_tree() of the covered copy). */
+static _child_ int child_device(long src, const MountOp *op) {
+        struct statx stx;
+        long fd;
+        int r;
+
+        if (syscall(SYS_statx, src, "", AT_EMPTY_PATH, STATX_TYPE | STATX_MODE, &stx) < 0)
+                return child_errno();
+        if (!S_ISCHR(stx.stx_mode))
+                return -ENODEV;
+        if (syscall(SYS_mknodat, AT_FDCWD, op->path, S_IFCHR | 0666,
+                    makedev(stx.stx_rdev_major, stx.stx_rdev_minor)) >= 0)
+                return 0;
+        if (errno != EPERM)
+                return child_errno();
+        fd = syscall(SYS_open_tree, src, "", AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (fd < 0)
+                return child_errno();
+        r = child_attach((int) fd, op->path, op->system);
+        child_close(fd);
+        return r;
+}
+
 /* A read-only tmpfs on op->path holding one empty mode-000 file, copied
  * once per slot, then detached: the copies outlive it. */
 static _child_ int child_stage(const MountPlan *plan, const MountOp *op) {
@@ -215,8 +243,12 @@ static _child_ int child_tmpfs_onto(long fd) {
 }
 
 /* A directory gets an empty read-only tmpfs of mode 000 (no staging
- * needed); anything else the staged empty file. */
-static _child_ int child_inaccessible(const MountPlan *plan, const MountOp *op) {
+ * needed); anything else the staged empty file, staged at the first such
+ * path (*stage, then NULL): the stage's detach waits for an RCU grace
+ * period, which the usual inaccessible paths (the home directories, all
+ * directories) never need to pay. */
+static _child_ int child_inaccessible(const MountPlan *plan, const MountOp *op, const MountOp **stage,
+                                      const char **ret_step) {
         long fd;
         int r;
 
@@ -225,21 +257,34 @@ static _child_ int child_inaccessible(const MountPlan *plan, const MountOp *op) 
                 return errno == ENOENT && op->ignore_missing ? 0 : child_errno();
         if (child_is_dir_fd((int) fd))
                 r = child_tmpfs_onto(fd);
-        else
-                r = syscall(SYS_move_mount, plan->fds[op->slot], "", fd, "",
-                            MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0 ? child_errno() : 0;
+        else {
+                r = 0;
+                if (*stage) {
+                        *ret_step = "mount_stage";
+                        r = child_stage(plan, *stage);
+                        *stage = NULL;
+                        *ret_step = "mount_inaccessible";
+                }
+                if (r >= 0 && syscall(SYS_move_mount, plan->fds[op->slot], "", fd, "",
+                                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        r = child_errno();
+        }
         child_close(fd);
         return r;
 }
 
 /* A detached copy of the path as the namespace shows it now, resolved
- * without symlinks. */
+ * without symlinks; for a device node (op->device), its O_PATH fd only. */
 static _child_ int child_clone(const MountPlan *plan, const MountOp *op) {
         long src, fd;
 
         src = child_open_path(op->source, op->system);
         if (src < 0)
                 return errno == ENOENT && op->ignore_missing ? 0 : child_errno();
+        if (op->device) {
+                plan->fds[op->slot] = (int) src;
+                return 0;
+        }
         fd = syscall(SYS_open_tree, src, "",
                      AT_EMPTY_PATH | OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
         if (fd < 0)
@@ -343,7 +388,7 @@ static _child_ const char *symlink_step(MountOpType type) {
         }
 }
 
-static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char **ret_step) {
+static _child_ int child_op(const MountPlan *plan, const MountOp *op, const MountOp **stage, const char **ret_step) {
         long fd;
         int r;
 
@@ -353,8 +398,9 @@ static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char
                 /* The daemon's sources are copied before the unshare. */
                 return op->from_parent ? 0 : child_clone(plan, op);
         case MOUNT_OP_STAGE:
-                *ret_step = "mount_stage";
-                return child_stage(plan, op);
+                /* Made by the first inaccessible path that needs it. */
+                *stage = op;
+                return 0;
         case MOUNT_OP_TMPFS:
                 *ret_step = "mount_tmpfs";
                 if (syscall(SYS_mount, "tmpfs", op->path, "tmpfs", op->flags, op->options) < 0)
@@ -372,6 +418,13 @@ static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char
                 fd = plan->fds[op->slot];
                 if (fd < 0)             /* a missing source with '-' */
                         return 0;
+                if (op->device) {
+                        *ret_step = "mknod";
+                        r = child_device(fd, op);
+                        (void) syscall(SYS_close, fd);
+                        plan->fds[op->slot] = -1;
+                        return r;
+                }
                 if (op->flags & MS_RDONLY) {
                         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
                         *ret_step = "mount_setattr";
@@ -388,7 +441,7 @@ static _child_ int child_op(const MountPlan *plan, const MountOp *op, const char
                 return child_read_only(op->path, op->ignore_missing, op->system);
         case MOUNT_OP_INACCESSIBLE:
                 *ret_step = "mount_inaccessible";
-                return child_inaccessible(plan, op);
+                return child_inaccessible(plan, op, stage, ret_step);
         case MOUNT_OP_MKDIR:
                 *ret_step = "mkdir";
                 return syscall(SYS_mkdirat, AT_FDCWD, op->path, op->mode) < 0 && errno != EEXIST ? child_errno() : 0;
@@ -418,6 +471,7 @@ _child_ int mount_plan_take_sources(const MountPlan *plan, int sources_fd, const
 }
 
 _child_ int mount_plan_apply(const MountPlan *plan, const char **ret_step) {
+        const MountOp *stage = NULL;
         int r = 0;
 
         *ret_step = "unshare_mount";
@@ -433,7 +487,7 @@ _child_ int mount_plan_apply(const MountPlan *plan, const char **ret_step) {
          * agent cannot cross. */
         long mask = syscall(SYS_umask, 0);
         for (size_t i = 0; r >= 0 && i < plan->n_ops; i++) {
-                r = child_op(plan, &plan->ops[i], ret_step);
+                r = child_op(plan, &plan->ops[i], &stage, ret_step);
                 if (r == -ELOOP)
                         *ret_step = symlink_step(plan->ops[i].type);
         }

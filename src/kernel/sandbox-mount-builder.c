@@ -137,7 +137,9 @@ int builder_fixed(Builder *b, EntryKind kind, const char *path, const char *opti
                                           .slot = slot, .ignore_missing = ignore_missing, .system = true });
 }
 
-/* The nodes PrivateDevices keeps, bound from the host's /dev. */
+/* The nodes PrivateDevices keeps: made anew as the host's numbers (a bind
+ * mount of the host's node where the kernel refuses mknod(), in a user
+ * namespace or under a device cgroup). */
 static const char *const device_nodes[] = { "/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
                                             "/dev/tty" };
 static const char *const device_links[][2] = {
@@ -151,11 +153,13 @@ static const char *const device_links[][2] = {
 static int builder_devices(Builder *b, size_t first_slot) {
         int r;
 
+        /* No MS_NODEV: the nodes made in it must work. Nothing of the
+         * agent's can make one (no CAP_MKNOD). */
         r = builder_op(b, (MountOp) { .type = MOUNT_OP_TMPFS, .path = "/dev", .options = "mode=0755,size=4m",
-                                      .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_STRICTATIME });
+                                      .flags = MS_NOSUID | MS_NOEXEC | MS_STRICTATIME });
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(device_nodes); i++)
                 r = builder_op(b, (MountOp) { .type = MOUNT_OP_ATTACH, .path = device_nodes[i],
-                                              .slot = first_slot + i, .system = true });
+                                              .slot = first_slot + i, .system = true, .device = true });
         if (r >= 0)
                 r = builder_op(b, (MountOp) { .type = MOUNT_OP_MKDIR, .path = "/dev/pts", .mode = 0755 });
         if (r >= 0)
@@ -173,15 +177,19 @@ static int builder_devices(Builder *b, size_t first_slot) {
         return r;
 }
 
-/* The sources that /dev's tmpfs will hide, taken first of all; returns the
- * first of their slots. */
+/* The nodes that /dev's tmpfs will hide, opened first of all (O_PATH: a
+ * copy is made only where mknod() is refused); returns the first of their
+ * slots. */
 int builder_device_sources(Builder *b, size_t *ret_first_slot) {
         int r = 0;
 
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(device_nodes); i++) {
-                size_t slot = 0;
+                size_t slot = b->plan->n_fds++;
+
                 /* Containers may have no /dev/tty (the last one). */
-                r = builder_clone(b, device_nodes[i], false, i == ELEMENTSOF(device_nodes) - 1, true, &slot);
+                r = builder_op(b, (MountOp) { .type = MOUNT_OP_CLONE, .source = device_nodes[i], .slot = slot,
+                                              .ignore_missing = i == ELEMENTSOF(device_nodes) - 1,
+                                              .system = true, .device = true });
                 if (i == 0)
                         *ret_first_slot = slot;
         }

@@ -44,8 +44,9 @@
  *
  * InaccessiblePaths (and ProtectHome=yes): a directory gets an empty
  * read-only tmpfs of mode 000, anything else an empty mode-000 file from a
- * tmpfs staged briefly on /dev (after /dev's own copies are taken) and
- * detached again. BindPaths destinations that the sandbox lacks (one in
+ * tmpfs staged briefly on /dev and detached again, at the first path that
+ * is no directory (a detach waits for an RCU grace period: the home
+ * directories of ProtectHome=yes never pay for it). BindPaths destinations that the sandbox lacks (one in
  * the private /tmp) are created, with their parents, as mount points.
  *
  * Privileges: the child needs CAP_SYS_ADMIN over the mount namespace (the
@@ -136,7 +137,8 @@ typedef enum MountOpType {
         MOUNT_OP_CLONE,         /* open_tree(source) into fds[slot]: a detached copy; from_parent: of the fd
                                  * sources[source_index] the daemon opened */
         MOUNT_OP_STAGE,         /* a read-only tmpfs on path holding an empty mode-000 file, copied into
-                                 * fds[slot .. slot + n_slots), then detached again */
+                                 * fds[slot .. slot + n_slots), then detached again; done by the first
+                                 * INACCESSIBLE step whose path is no directory, if any */
         MOUNT_OP_TMPFS,         /* mount("tmpfs", path, flags, options) */
         MOUNT_OP_PROC,          /* mount("proc", path, flags, options) */
         MOUNT_OP_DEVPTS,        /* mount("devpts", path, flags, options) */
@@ -158,6 +160,10 @@ typedef struct MountOp {
         size_t slot;            /* CLONE, STAGE, ATTACH, INACCESSIBLE */
         size_t n_slots;         /* STAGE */
         bool recursive;         /* CLONE: with every mount beneath (a bind of a tree) */
+        /* CLONE: an O_PATH fd of the source, not yet a copy; ATTACH of such
+         * a slot: a device node, made with mknod() as the source's number,
+         * or, where mknod() is refused, a copy of the source bound there. */
+        bool device;
         bool ignore_missing;    /* a leading '-': a missing path or source skips the step */
         bool from_parent;       /* CLONE: source opened by mount_plan_open_sources() */
         size_t source_index;    /* CLONE with from_parent */

@@ -484,6 +484,78 @@ static void test_private_devices(void **state) {
                         NULL);
         expect_line(out, "%s\n", expected);
         expect_line(out, "NULL\n4\n4\nptmx\nSHM\n");
+
+        /* The nodes are made (mknod) as the host's, not bound from it: no
+         * mount of its own, and usable by an agent that is not root. */
+        out = run_probe(&s, 65534, "stat -c '%F %a %t:%T' /dev/null /dev/zero /dev/urandom; "
+                                   "grep -c ' /dev/null ' /proc/self/mountinfo; echo x > /dev/null && echo NULL",
+                        NULL);
+        expect_line(out, "character special file 666 1:3\ncharacter special file 666 1:5\n"
+                         "character special file 666 1:9\n0\nNULL\n");
+}
+
+/* Where the kernel refuses mknod() (here: a v1 device cgroup that denies
+ * it, as container managers set; a user namespace's root likewise), the
+ * private /dev gets the host's nodes bound instead, and still works. The
+ * spawn is made from a fork of this test inside that group (a spawn child
+ * starts in its parent's device group); the fork reports through a pipe. */
+static void test_private_devices_mknod_refused(void **state) {
+        static const char script[] = "stat -c '%F %a %t:%T' /dev/null; grep -c ' /dev/null ' /proc/self/mountinfo; "
+                                     "echo x > /dev/null && echo NULL";
+        MountSettings s = { .private_devices = true, .protect_system = PROTECT_SYSTEM_STRICT };
+        char own[256] = "", group[512], procs[600], deny[600], *cg = NULL, *line, *out;
+        int pipefd[2], status = 0;
+        pid_t child;
+
+        if (access("/sys/fs/cgroup/devices/devices.deny", W_OK) < 0) {
+                fprintf(stderr, "skipped: no writable v1 device cgroup here\n");
+                skip();
+        }
+        check(cgfs_read(AT_FDCWD, "/proc/self/cgroup", &cg) == 0, "cannot read /proc/self/cgroup");
+        line = strstr(cg, ":devices:");
+        check(line, "no devices line in /proc/self/cgroup:\n%s", cg);
+        sscanf(line + strlen(":devices:"), "%255[^\n]", own);
+        free(cg);
+        snprintf(group, sizeof group, "/sys/fs/cgroup/devices%s/avtest-mknod-%d", strcmp(own, "/") == 0 ? "" : own,
+                 (int) getpid());
+        snprintf(procs, sizeof procs, "%s/cgroup.procs", group);
+        snprintf(deny, sizeof deny, "%s/devices.deny", group);
+        check(mkdir(group, 0755) == 0, "mkdir %s: %m", group);
+        if (cgfs_write(AT_FDCWD, deny, "c *:* m") < 0) {
+                (void) rmdir(group);
+                fail_msg("cannot deny mknod in %s", group);
+        }
+
+        check(pipe2(pipefd, O_CLOEXEC) == 0, "pipe2: %m");
+        child = fork();
+        check(child >= 0, "fork: %m");
+        if (child == 0) {
+                char *argv[] = { (char *) "sh", (char *) "-c", (char *) script, NULL };
+                SpawnParams p = params("/bin/sh", argv, 0);
+                MountPlan *plan = NULL;
+                const char *step = NULL;
+                pid_t pid;
+                int pidfd;
+
+                if (cgfs_write(AT_FDCWD, procs, "0") < 0 || mount_plan_build(&s, &plan, NULL) < 0 ||
+                    mount_plan_open_sources(plan, NULL) < 0)
+                        _exit(2);
+                p.stdout_fd = p.stderr_fd = pipefd[1];
+                p.mounts = plan;
+                if (spawn(&p, &pid, &pidfd, &step) < 0) {
+                        dprintf(pipefd[1], "spawn failed at %s\n", step ? step : "?");
+                        _exit(3);
+                }
+                (void) waitid((idtype_t) P_PIDFD, (id_t) pidfd, NULL, WEXITED);
+                _exit(0);
+        }
+        close(pipefd[1]);
+        out = read_pipe(pipefd[0]);
+        close(pipefd[0]);
+        (void) waitpid(child, &status, 0);
+        check(rmdir(group) == 0, "rmdir %s: %m", group);
+        check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the fork failed (%d):\n%s", status, out);
+        expect_line(out, "character special file 666 1:3\n1\nNULL\n");
 }
 
 /* A process of another uid is not listed under ProtectProc=invisible; the
@@ -556,6 +628,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_protect_home, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_strict_writable_paths, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_inaccessible_paths, test_setup, test_teardown),
+                cmocka_unit_test_setup_teardown(test_private_devices_mknod_refused, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_bind_under_private_tmp, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_private_devices, test_setup, test_teardown),
                 cmocka_unit_test_setup_teardown(test_protect_proc, test_setup, test_teardown),
