@@ -247,15 +247,11 @@ static int output_pipe_open(Agent *a, OutputPipe **owner) {
         r = output_pipe_new(a, &p);
         if (r < 0)
                 return r;
-        /* Opened (and closed) now, so that a refused file or a missing
-         * LogDirectory is reported at the start. */
-        r = open_output_file(p);
-        if (r < 0) {
-                log_agent_warning(a->name, "output goes nowhere: refusing %s/%s: %s",
-                                  m->config->log_directory, p->file, open_error(r));
-                return r;
-        }
-        p->file_fd = safe_close(p->file_fd);
+        /* The file is opened (created) at the first output, not here: an
+         * agent that says nothing leaves no empty file, and a start does
+         * not wait for the file system to make one (on a disk, most of a
+         * start's cost). A refused file or a missing LogDirectory is
+         * reported then ("cannot write its output to ..."). */
         if (pipe2(pipe_fds, O_CLOEXEC) < 0)
                 return -errno;
         write_fd = pipe_fds[1];

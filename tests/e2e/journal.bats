@@ -205,6 +205,30 @@ invocation_hex() {
         [[ $((0x$mode & 0170000)) == $((0100000)) ]] || av_fail "talker.log is not a regular file (mode $mode)"
 }
 
+@test "without journald, an agent that writes nothing leaves no NAME.log; its first line makes it" {
+        cat >"$T/bin/late" <<EOF
+#!/bin/sh
+while [ ! -e "$T/speak" ]; do sleep 0.05; done
+echo "late line from pid \$\$"
+exec $PROBE sleep 0 --marker $AV_TOKEN
+EOF
+        chmod 755 "$T/bin/late"
+        av_type late <<EOF
+[Agent]
+Exec=$T/bin/late
+Restart=temporary
+EOF
+        av_start
+        av_start_agent late late
+        av_wait_prop late State running
+        pid=$(av_prop late MainPID)
+        [[ $(readlink "/proc/$pid/fd/1") == pipe:* ]] || av_fail "late's fd 1 is not the daemon's pipe"
+        sleep 0.3
+        [[ ! -e $T/log/late.log ]] || av_fail "late.log exists before late wrote anything"
+        : >"$T/speak"
+        av_wait_until 10 "late's line in $T/log/late.log" grep -qxF "late line from pid $pid" "$T/log/late.log"
+}
+
 @test "the output file is not opened through a symbolic link" {
         : >"$T/target"
         ln -s "$T/target" "$T/log/talker.log"
