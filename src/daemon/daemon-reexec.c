@@ -90,7 +90,7 @@ int daemon_reexec_prepare(Manager *m) {
                 return -ENOTDIR;
         /* Each agent's file is current but for what changed since the last
          * loop iteration: only that is written now (1000 agents must not
-         * cost 1000 fsyncs before the exec). */
+         * cost 1000 file writes before the exec). */
         daemon_state_supervisors_changed(m);
         r = daemon_state_flush(m, true);
         return r < 0 ? r : 0;

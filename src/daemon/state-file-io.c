@@ -57,10 +57,12 @@ int state_file_write(int dirfd, const char *name, const char *text) {
                 }
                 done += (size_t) k;
         }
-        /* Renamed only once the data is on disk: a crash leaves the old
-         * state or the new one, never half of it. */
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
+        /* The rename makes the new text appear whole or not at all, for the
+         * daemon that reads it after this one's crash or exec: that needs
+         * the kernel's page cache, not the disk. No fsync: a state file
+         * outlives the machine only where RuntimeDirectory= is not the
+         * usual tmpfs, and after a reboot its agents are gone anyway (a
+         * torn file is then ignored with an error, as any bad one). */
         if (r >= 0 && renameat(dirfd, tmp, dirfd, name) < 0)
                 r = -errno;
         if (r < 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The state files' writer thread (see state-file.h, daemon-state.h):
- * writing a file atomically costs a write, an fsync and a rename, which on a
- * disk-backed /run take milliseconds. The loop formats the text and queues it; this
+ * writing a file atomically costs a file's creation, a write and a rename,
+ * which on a disk-backed /run take a good part of a millisecond. The loop formats the text and queues it; this
  * thread does the I/O, in queue order, so a start or a restart never waits
  * for a disk. A newer text for a file still queued replaces the older one
  * (the file only ever needs its latest state); a removal is queued like a

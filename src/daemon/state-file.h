@@ -14,8 +14,9 @@
  * (agent-schema.h), by the row's file key, so a key added there is kept
  * without a change here.
  *
- * Files are written whole to a temporary name, fsync()ed and renamed over
- * the old one, so a reader sees either the old or the new state. They are
+ * Files are written whole to a temporary name and renamed over the old
+ * one, so a reader sees either the old or the new state (not fsync()ed:
+ * they need to outlive the daemon, not the machine). They are
  * root's, 0600, in a directory only root can write (state_dir_open()); a
  * file or directory that is not is refused, never trusted. */
 #pragma once
@@ -146,7 +147,7 @@ int supervisor_record_parse(const char *text, const char *file, SupervisorRecord
  * directory owned by the daemon's uid and writable by no one else. */
 int state_dir_open(int dirfd, const char *shown, int *ret);
 /* Writes text to name beneath dirfd atomically: a temporary file (0600),
- * fsync(), rename(). */
+ * rename(). */
 int state_file_write(int dirfd, const char *name, const char *text);
 /* Reads name beneath dirfd: a regular file owned by the daemon's uid, mode
  * 0600 or tighter, at most STATE_FILE_SIZE_MAX. -EPERM (untrusted), -EFBIG,
