@@ -97,14 +97,12 @@ static int write_v2_limits(Cgroup *c, const Limits *l) {
                 if (k < 0)
                         return k;
         }
-        /* An OOM kill takes the whole agent, not one process of it. (cgroup
-         * v1 has no such switch: there the kernel kills one process and the
-         * daemon ends the rest once the main process is gone.) */
-        if (c->agent && c->root->has[CGROUP_V1_MEMORY]) {
-                k = cgfs_write(dfd, "memory.oom.group", "1");
-                if (k < 0 && k != -ENOENT)
-                        return k;
-        }
+        /* No memory.oom.group: its group kill reaches every process of the
+         * group, a spawn child in vfork too (a health check's, while it
+         * shares the daemon's memory), and the kernel kills every process
+         * sharing a victim's memory: the daemon with it. The kernel kills
+         * the one process it picks, never one in vfork, and the daemon ends
+         * the rest once the main process is gone, as on cgroup v1. */
         return 0;
 }
 

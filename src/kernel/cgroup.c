@@ -489,6 +489,15 @@ int cgroup_agent_adopt(CgroupRoot *r, Cgroup *parent, const char *name, Cgroup *
                         return -ENOMEM;
                 c->v1_made[i] = access(v1, F_OK) >= 0;
         }
+        /* A daemon before this one set memory.oom.group (see
+         * cgroup-limits.c for why it must not be): cleared where there, at
+         * best (the agent is taken over all the same). */
+        if (r->unified) {
+                _cleanup_close_ int dfd = cgroup_dir_open(c);
+
+                if (dfd >= 0)
+                        (void) cgfs_write(dfd, "memory.oom.group", "0");
+        }
         *ret = TAKE_PTR(c);
         return 0;
 }

@@ -7,6 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +69,32 @@ int kt_test_teardown(void **state) {
                 kt_group = cgroup_free(kt_group);
         }
         return r < 0 ? -1 : 0;
+}
+
+int kt_refuse_clone3(int error) {
+        struct sock_filter code[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((unsigned) error & SECCOMP_RET_DATA)),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = { .len = ELEMENTSOF(code), .filter = code };
+
+        return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
+}
+
+int kt_main_options(void) {
+        const char *e = getenv("AV_TEST_NO_CLONE3");
+        int r;
+
+        if (!e)
+                return 0;
+        r = kt_refuse_clone3(ENOSYS);
+        if (r < 0)
+                fprintf(stderr, "cannot refuse clone3: %s\n", strerror(-r));
+        else
+                fprintf(stderr, "clone3() refused with ENOSYS: spawn() falls back to clone()\n");
+        return r;
 }
 
 bool kt_can_run(void) {

@@ -45,6 +45,13 @@ int kt_test_teardown(void **state);
  * itself opens); -1 when it cannot be read. */
 int kt_count_fds(pid_t pid);
 
+/* Makes every clone3() of this process and its children fail with error
+ * (a seccomp filter, as systemd's RestrictNamespaces= does with ENOSYS). */
+int kt_refuse_clone3(int error);
+/* The environment's test options, for main(): AV_TEST_NO_CLONE3 set:
+ * kt_refuse_clone3(ENOSYS), so that spawn() takes its clone() path. */
+int kt_main_options(void);
+
 /* Whether the tests that need root and a cgroup2 mount can run here. */
 bool kt_can_run(void);
 

@@ -354,8 +354,10 @@ _child_ _noreturn_ int spawn_child_main(void *userdata) {
         child_stdio(ctx);
         child_close_fds(ctx);
 
-        /* Lowering the score needs CAP_SYS_RESOURCE, so while still root. */
-        if (p->oom_score_adj_set)
+        /* Lowering the score needs CAP_SYS_RESOURCE, so while still root.
+         * In vfork only: the kernel gives the value to every process that
+         * shares the writer's memory unless the writer is in vfork. */
+        if (p->oom_score_adj_set && !ctx->adj_after_exec)
                 child_oom_score_adj(ctx, p->oom_score_adj);
 
         child_setrlimits(ctx);

@@ -51,8 +51,12 @@ typedef struct ChildContext {
         pid_t child_pid;
         long clone_result;
         uint32_t forker_tid;                 /* cleared by the kernel at the forker's exit */
-        bool abandoned;                      /* the parent's: killed but never gone (spawn-wait.c) */
+        bool abandoned;                      /* the parent's: child or forker never gone (spawn-wait.c) */
         bool shared_files;
+        /* The clone() fallback, without vfork: the parent sets the
+         * child's oom_score_adj after the exec (written by a child that
+         * shares our memory and is not in vfork, it would be ours too). */
+        bool adj_after_exec;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
         struct rlimit64 rlimits[RLIM_NLIMITS]; /* every one, set in the child */
@@ -72,13 +76,16 @@ _noreturn_ int spawn_child_main(void *userdata);
  * exit, stores the result and exits. See clone_child() in spawn.c. */
 int spawn_forker_main(void *userdata);
 
-/* spawn-wait.c: the parent's wait beside its child and the forker until
- * the child's exec or exit (or the forker's failure to clone it), at most
- * timeout_nsec, taking a notify filter's listener on the way; then the
- * forker is reaped. 0: exec'd or exited. -ETIMEDOUT: stopped or stuck
- * until the deadline, then SIGKILLed, and gone from our memory. -EDEADLK:
- * SIGKILLed but still not gone after a grace (child or forker): the memory
- * they share (their stacks, this context) must be abandoned to them. */
+/* spawn-wait.c: the parent's wait beside its child and the forker
+ * (forker_pidfd -1: none, the clone() fallback; ctx->child_pid and
+ * child_pidfd are set then) until the child's exec or exit (or the forker's
+ * failure to clone it, or its death first), at most timeout_nsec, taking a
+ * notify filter's listener on the way; then the forker is reaped. 0: exec'd
+ * or exited. -ETIMEDOUT: stopped or stuck until the deadline, then
+ * SIGKILLed, and gone from our memory. -EDEADLK: SIGKILLed but still not
+ * gone after a grace. ctx->abandoned: the child or the forker may still
+ * write the memory they share (their stacks, this context), which must be
+ * left to them (also after a 0: a forker that never left). */
 int spawn_child_wait(ChildContext *ctx, int forker_pidfd, uint64_t timeout_nsec);
 
 /* spawn-listener.c: takes the listener the child said READY for. */

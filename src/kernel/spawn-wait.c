@@ -118,7 +118,7 @@ static bool child_stopped(int pidfd) {
 }
 
 /* The child gone from our memory: exec'd or exited, or never made and the
- * forker gone. */
+ * forker gone (or there is no forker: forker_tid is 0, child_pid set). */
 static bool child_left(ChildContext *ctx) {
         return __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0 ||
                (__atomic_load_n(&ctx->forker_tid, __ATOMIC_ACQUIRE) == 0 &&
@@ -126,25 +126,43 @@ static bool child_left(ChildContext *ctx) {
 }
 
 /* The forker, once the child left: its vfork wait is over, it stores its
- * result and exits. Reaped, or killed and reaped, within two graces;
- * -EDEADLK if it never leaves our memory. */
-static int forker_reap(ChildContext *ctx, int forker_pidfd) {
+ * result and exits. Reaped, or killed and reaped, within two graces; false
+ * if it never leaves our memory (the caller then abandons that memory). */
+static bool forker_reap(ChildContext *ctx, int forker_pidfd) {
         siginfo_t si = {};
 
+        if (forker_pidfd < 0)
+                return true;
         if (!wait_zero(&ctx->forker_tid, now_nsec() + KILL_GRACE_NSEC)) {
                 signal_pidfd(forker_pidfd, SIGKILL);
                 if (!wait_zero(&ctx->forker_tid, now_nsec() + KILL_GRACE_NSEC))
-                        return -EDEADLK;
+                        return false;
         }
         /* Past its last use of our memory: only its exit is left. */
         (void) av_syscall5(SYS_waitid, P_PIDFD, forker_pidfd, (long) &si, WEXITED, 0);
-        return 0;
+        return true;
+}
+
+/* At the deadline: the child SIGKILLed. A forker that has not made it yet
+ * is killed first, and once it is gone (bounded) the child it may have
+ * made after all is killed too: copy_process() can be past its last signal
+ * check when the forker's SIGKILL comes. */
+static void kill_child(ChildContext *ctx, int forker_pidfd) {
+        int pidfd = child_pidfd(ctx);
+
+        if (pidfd < 0 && forker_pidfd >= 0) {
+                signal_pidfd(forker_pidfd, SIGKILL);
+                (void) wait_zero(&ctx->forker_tid, now_nsec() + KILL_GRACE_NSEC);
+                pidfd = child_pidfd(ctx);
+        }
+        if (pidfd >= 0)
+                signal_pidfd(pidfd, SIGKILL);
 }
 
 int spawn_child_wait(ChildContext *ctx, int forker_pidfd, uint64_t timeout_nsec) {
         uint64_t deadline = now_nsec() + timeout_nsec, now;
         unsigned idle = 0, stops = 0;
-        int pidfd, r;
+        int pidfd, r = 0;
 
         for (;;) {
                 uint32_t tid = __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE);
@@ -153,10 +171,10 @@ int spawn_child_wait(ChildContext *ctx, int forker_pidfd, uint64_t timeout_nsec)
                         spawn_listener_take(ctx, child_pidfd(ctx));
                         idle = 0;
                 }
-                /* 0: the child has exec'd or exited, as after a vfork (or
-                 * the forker could not make it). */
-                if (tid == 0)
-                        return forker_reap(ctx, forker_pidfd);
+                /* The child has exec'd or exited, as after a vfork (or the
+                 * forker could not make it, or died first). */
+                if (child_left(ctx))
+                        goto reap;
                 now = now_nsec();
                 if (now >= deadline)
                         break;
@@ -174,25 +192,24 @@ int spawn_child_wait(ChildContext *ctx, int forker_pidfd, uint64_t timeout_nsec)
         }
 
         /* Kept stopped, or stuck: it never runs user code again after
-         * this, and its exit clears child_tid. A forker that had not made
-         * it yet is killed instead (then no child is made, or the one made
-         * meanwhile is killed as well). */
-        pidfd = child_pidfd(ctx);
-        if (pidfd < 0) {
-                signal_pidfd(forker_pidfd, SIGKILL);
-                pidfd = child_pidfd(ctx);
-        }
-        if (pidfd >= 0)
-                signal_pidfd(pidfd, SIGKILL);
+         * this, and its exit clears child_tid. */
+        kill_child(ctx, forker_pidfd);
+        r = -ETIMEDOUT;
         deadline = now_nsec() + KILL_GRACE_NSEC;
         while (!child_left(ctx)) {
                 now = now_nsec();
-                if (now >= deadline)
+                if (now >= deadline) {
+                        ctx->abandoned = true;
                         return -EDEADLK;
+                }
                 (void) sleep_on(&ctx->child_tid, __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE),
                                 MIN(SLICE_NSEC, deadline - now));
         }
-        r = forker_reap(ctx, forker_pidfd);
-        return r < 0 ? r : -ETIMEDOUT;
+reap:
+        /* A forker that never leaves: the child's result stands, its memory
+         * is left to the forker. */
+        if (!forker_reap(ctx, forker_pidfd))
+                ctx->abandoned = true;
+        return r;
 }
 #endif

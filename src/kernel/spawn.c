@@ -13,7 +13,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +35,9 @@
 
 #if HAVE_CLONE3_ASM
 long av_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+/* clone3() refused (ENOSYS: before 5.3, or a seccomp filter such as
+ * systemd's RestrictNamespaces=), or CLONE_INTO_CGROUP refused (EINVAL:
+ * before 5.7): from then on every spawn clones with clone(). */
 static bool clone3_missing = false;
 #endif
 
@@ -133,7 +138,6 @@ static void child_wait(ChildContext *ctx, int forker_pidfd) {
                 ctx->error = -ETIMEDOUT;
                 ctx->step = SPAWN_STUCK_STEP;
         }
-        ctx->abandoned = r == -EDEADLK;
 #endif
 }
 
@@ -143,10 +147,34 @@ static void child_wait(ChildContext *ctx, int forker_pidfd) {
 #if HAVE_CLONE3_ASM
 #define WAIT_FLAG CLONE_CHILD_CLEARTID
 #else
-#define WAIT_FLAG CLONE_VFORK
+#define WAIT_FLAG (CLONE_VFORK | CLONE_CHILD_CLEARTID)
 #endif
 
 #if HAVE_CLONE3_ASM
+/* Forkers that had not left our memory when their spawn gave up on them
+ * (spawn-wait.c, -EDEADLK: never seen, a forker has nothing to do after its
+ * clone): reaped by a later spawn, so that none stays a zombie for good. */
+static int kept_forkers[8] = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF };
+
+static void forker_keep(int pidfd) {
+        for (size_t i = 0; i < ELEMENTSOF(kept_forkers); i++)
+                if (kept_forkers[i] < 0) {
+                        kept_forkers[i] = pidfd;
+                        return;
+                }
+        safe_close(pidfd);                   /* all taken: a zombie it is */
+}
+
+static void forkers_reap(void) {
+        for (size_t i = 0; i < ELEMENTSOF(kept_forkers); i++) {
+                siginfo_t si = {};
+
+                if (kept_forkers[i] >= 0 &&
+                    waitid((idtype_t) P_PIDFD, (id_t) kept_forkers[i], &si, WEXITED | WNOHANG) >= 0 && si.si_pid != 0)
+                        kept_forkers[i] = safe_close(kept_forkers[i]);
+        }
+}
+
 /* The child is made by a forker, not by us. Until its exec the child shares
  * our memory, and from its clone it sits in the agent's memory cgroup: when
  * that group is full (the agent can keep it so with memory no process of it
@@ -159,10 +187,10 @@ static void child_wait(ChildContext *ctx, int forker_pidfd) {
  * that does nothing else, while we wait beside them both, bounded, and
  * take a listener (spawn-wait.c). The forker also enters the agent's PID
  * namespace for the child, so that our own namespaces never change.
- * Returns the child's pid, the forker's failure to clone it, or -EAGAIN
- * to have the caller fall back to clone() (kernels without clone3 or
- * CLONE_INTO_CGROUP). */
-static pid_t clone3_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret_pidfd) {
+ * Returns the child's pid or -errno (a clone3() error, EAGAIN of a full
+ * pids.max among them, is the spawn's); sets *ret_fallback instead where
+ * clone3() or CLONE_INTO_CGROUP is missing, for the caller to use clone(). */
+static pid_t clone3_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret_pidfd, bool *ret_fallback) {
         int forker_pidfd = -EBADF;
         struct clone_args forker = {
                 .flags = CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_CHILD_CLEARTID,
@@ -192,15 +220,21 @@ static pid_t clone3_child(ChildContext *ctx, void *stack, int cgroup_fd, int *re
         ctx->forker_tid = 1;
         ctx->cgroup_procs_fd = -EBADF;
 
+        forkers_reap();
         r = av_clone3(&forker, sizeof forker, spawn_forker_main, ctx);
         if (r == -ENOSYS || r == -E2BIG) {
-                clone3_missing = true;
-                return -EAGAIN;
+                clone3_missing = *ret_fallback = true;
+                return 0;
         }
-        if (r < 0)
+        if (r < 0) {
+                ctx->forker_tid = 0;
                 return (pid_t) r;
+        }
         child_wait(ctx, forker_pidfd);
-        safe_close(forker_pidfd);
+        if (ctx->abandoned)
+                forker_keep(forker_pidfd);      /* may still be in our memory: reaped later */
+        else
+                safe_close(forker_pidfd);
 
         /* Made, whatever became of it since: the caller reaps it. */
         if (ctx->child_pid > 0) {
@@ -208,12 +242,16 @@ static pid_t clone3_child(ChildContext *ctx, void *stack, int cgroup_fd, int *re
                 return ctx->child_pid;
         }
         r = ctx->clone_result;
-        if (r == -ENOSYS || r == -E2BIG)
-                clone3_missing = true;
-        if (r == -ENOSYS || r == -E2BIG || r == -EINVAL) /* EINVAL: no CLONE_INTO_CGROUP (before 5.7) */
-                return -EAGAIN;
-        /* The forker killed at the deadline before it made the child. */
-        return r < 0 ? (pid_t) r : ctx->error < 0 ? ctx->error : -EIO;
+        /* EINVAL: no CLONE_INTO_CGROUP (before 5.7). */
+        if (r == -ENOSYS || r == -E2BIG || r == -EINVAL) {
+                clone3_missing = *ret_fallback = true;
+                return 0;
+        }
+        if (r < 0)
+                return (pid_t) r;
+        /* The forker died (killed at the deadline, or by root) before it
+         * made the child. */
+        return ctx->error < 0 ? ctx->error : -ECHILD;
 }
 #endif
 
@@ -225,11 +263,18 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
         ctx->child_tid = 1;
 #if HAVE_CLONE3_ASM
         if (!clone3_missing) {
-                pid = clone3_child(ctx, stack, cgroup_fd, ret_pidfd);
-                if (pid != -EAGAIN)
+                bool fallback = false;
+
+                pid = clone3_child(ctx, stack, cgroup_fd, ret_pidfd, &fallback);
+                if (!fallback)
                         return pid;
                 ctx->child_tid = 1;
         }
+        /* No forker: the wait watches the child alone. */
+        ctx->forker_tid = 0;
+        ctx->child_pid = 0;
+        ctx->child_pidfd = -EBADF;
+        ctx->adj_after_exec = true;
 #endif
         /* Only clone3 hands a listener over (spawn_listener_supported()),
          * and only the forker enters a PID namespace (which needs clone3
@@ -256,8 +301,15 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                     ctx, &pidfd, NULL, &ctx->child_tid);
         if (pid < 0)
                 pid = -errno;
-        else
-                child_wait(ctx, pidfd);
+        else {
+#if HAVE_CLONE3_ASM
+                /* For the wait's stop checks and kills; the child may run
+                 * already, but nothing reads these before this store. */
+                ctx->child_pidfd = pidfd;
+                __atomic_store_n(&ctx->child_pid, pid, __ATOMIC_RELEASE);
+#endif
+                child_wait(ctx, -EBADF);
+        }
         if (!ctx->shared_files)
                 safe_close(ctx->cgroup_procs_fd);
         ctx->cgroup_procs_fd = -EBADF;
@@ -436,6 +488,22 @@ static int params_check(const SpawnParams *p) {
         return sandbox_ns_validate(&p->ns);
 }
 
+/* The clone() fallback's child, after its exec (see adj_after_exec). */
+static int oom_score_adj_write(pid_t pid, int value) {
+        char path[64], text[16];
+        int fd, r = 0;
+
+        snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int) pid);
+        snprintf(text, sizeof text, "%d", value);
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, strlen(text)) < 0)
+                r = -errno;
+        safe_close(fd);
+        return r;
+}
+
 /* The child failed before its exec, or was killed for not getting there. */
 static int child_failed(ChildContext *ctx, int pidfd, const char **ret_failed_step) {
         const SpawnParams *p = ctx->p;
@@ -445,12 +513,16 @@ static int child_failed(ChildContext *ctx, int pidfd, const char **ret_failed_st
         if (p->notify_filter && *p->ret_listener_fd >= 0)
                 *p->ret_listener_fd = safe_close(*p->ret_listener_fd);
 
-        /* Gone from our memory: reaped at once. Not gone after SIGKILL: its
-         * zombie stays ours, like its memory. */
+        /* Gone from our memory: reaped at once (killed first: a child that
+         * failed is on its way out anyway, and one that the wait gave up on
+         * must not run on). Not gone after SIGKILL: its zombie stays ours,
+         * like its memory. */
+        if (__atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0) {
+                (void) pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+                (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED));
+        }
         if (ctx->abandoned)
                 area_abandon();
-        else
-                (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED));
         safe_close(pidfd);
         if (ret_failed_step)
                 *ret_failed_step = ctx->step;
@@ -520,8 +592,18 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                         area_abandon();
                 return pid;
         }
+        if (ctx->error >= 0 && ctx->adj_after_exec && p->oom_score_adj_set) {
+                r = oom_score_adj_write(pid, p->oom_score_adj);
+                if (r < 0) {
+                        ctx->error = r;
+                        ctx->step = "oom_score_adj";
+                }
+        }
         if (ctx->error < 0)
                 return child_failed(ctx, pidfd, ret_failed_step);
+        /* Exec'd, but its forker never left our memory (spawn-wait.c). */
+        if (ctx->abandoned)
+                area_abandon();
 
         *ret_pid = pid;
         *ret_pidfd = pidfd;

@@ -10,7 +10,9 @@
  *
  * The test: a holder (this binary, re-executed) fills a memfd in the
  * group; the group's limit is lowered to what it uses; then a spawn into
- * the group. Before the fix this test died of SIGKILL. */
+ * the group. Before the fix this test died of SIGKILL. (On cgroup v2 the
+ * group must not have memory.oom.group either: its group kill skips no
+ * vfork child; cgroup-limits.c never sets it, test-cgroup checks.) */
 
 #include <fcntl.h>
 #include <inttypes.h>

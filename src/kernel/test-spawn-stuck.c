@@ -272,6 +272,8 @@ int main(int argc, char **argv) {
                 return 77;
         }
         /* Both fd table paths of spawn(), as the daemon and as tests. */
+        if (kt_main_options() < 0)
+                return 1;
         if (!getenv("AV_TEST_NO_RESERVED_FDS") && spawn_reserve_fds() < 0) {
                 fprintf(stderr, "cannot reserve the spawn fd slots\n");
                 return 1;

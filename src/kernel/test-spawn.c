@@ -562,6 +562,80 @@ static void test_securebits_locked(void **state) {
         close(pidfd);
 }
 
+/* Read from /proc/PID/oom_score_adj (pid 0: ours). */
+static int oom_score_adj_of(pid_t pid) {
+        char path[64], *text = NULL;
+        int v;
+
+        snprintf(path, sizeof path, pid ? "/proc/%d/oom_score_adj" : "/proc/self/oom_score_adj", (int) pid);
+        check(cgfs_read(AT_FDCWD, path, &text) == 0, "cannot read %s", path);
+        v = atoi(text);
+        free(text);
+        return v;
+}
+
+/* OOMScoreAdjust= is the child's alone. The kernel gives a value written
+ * to every process sharing the writer's memory, unless the writer is in
+ * vfork: a child that shares ours and is not (the clone() fallback) must
+ * not write it, or this process (the daemon) would get the agent's. */
+static void test_oom_score_adj_is_the_childs(void **state) {
+        char *argv[] = { (char *) "sleep", (char *) "10", NULL };
+        SpawnParams p = kt_params("/bin/sleep", argv);
+        int own = oom_score_adj_of(0), pidfd, r;
+        const char *step = NULL;
+        pid_t pid;
+
+        p.oom_score_adj_set = true;
+        p.oom_score_adj = own == 500 ? 600 : 500;
+        r = spawn(&p, &pid, &pidfd, &step);
+        check(r == 0, "spawn(sleep) failed at %s: %s", step ? step : "?", strerror(-r));
+        check(oom_score_adj_of(pid) == p.oom_score_adj, "the child's oom_score_adj is %d, expected %d",
+              oom_score_adj_of(pid), p.oom_score_adj);
+        check(oom_score_adj_of(0) == own, "the spawn changed our own oom_score_adj from %d to %d", own,
+              oom_score_adj_of(0));
+        (void) pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+        (void) kt_wait_exit(pidfd);
+        close(pidfd);
+}
+
+/* A clone3() error is the spawn's (EAGAIN: the group's pids.max is full on
+ * cgroup v2), not a reason to fall back to clone(), which would place the
+ * child past the limit. In a fork of this test, whose clone3() calls all
+ * fail with EAGAIN: spawn() fails with EAGAIN and starts nothing. */
+static void test_clone3_error_fails_the_spawn(void **state) {
+        int pipefd[2], status = 0, result = 0;
+        pid_t child;
+
+        /* There clone3() is refused already, and spawn() uses clone(). */
+        if (getenv("AV_TEST_NO_CLONE3"))
+                skip();
+        check(pipe2(pipefd, O_CLOEXEC) == 0, "pipe2: %m");
+        child = fork();
+        check(child >= 0, "fork: %m");
+        if (child == 0) {
+                char *argv[] = { (char *) "sleep", (char *) "30", NULL };
+                SpawnParams p = kt_params("/bin/sleep", argv);
+                const char *step = NULL;
+                pid_t pid;
+                int pidfd, r;
+
+                r = kt_refuse_clone3(EAGAIN);
+                if (r >= 0)
+                        r = spawn(&p, &pid, &pidfd, &step);
+                if (r >= 0)
+                        (void) pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+                (void) write(pipefd[1], &r, sizeof r);
+                _exit(0);
+        }
+        close(pipefd[1]);
+        check(read(pipefd[0], &result, sizeof result) == sizeof result, "no result from the fork");
+        close(pipefd[0]);
+        (void) waitpid(child, &status, 0);
+        check(result == -EAGAIN, "spawn() with clone3() failing EAGAIN returned %d (%s), expected -EAGAIN", result,
+              result < 0 ? strerror(-result) : "success");
+        check(cgroup_is_populated(kt_group) == 0, "a process was started in the group after all");
+}
+
 int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_true_exits_zero, kt_test_setup, kt_test_teardown),
@@ -576,6 +650,8 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_every_rlimit_is_reset, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_rlimit_infinity_is_unlimited, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_securebits_locked, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_oom_score_adj_is_the_childs, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_clone3_error_fails_the_spawn, kt_test_setup, kt_test_teardown),
         };
 
         if (argc == 2 && strcmp(argv[1], "--print-securebits") == 0) {
@@ -586,5 +662,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "skipped: needs root and a cgroup2 mount\n");
                 return 77;
         }
+        if (kt_main_options() < 0)
+                return 1;
         return cmocka_run_group_tests(tests, kt_setup, kt_teardown);
 }
