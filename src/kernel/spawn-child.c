@@ -334,11 +334,30 @@ _child_ int spawn_forker_main(void *userdata) {
         }
         return 0;
 }
+
+_child_ int spawn_forker_legacy_main(void *userdata) {
+        ChildContext *ctx = userdata;
+        long r;
+
+        r = clone(spawn_child_main, ctx->child_stack_top, ctx->legacy_flags, ctx, &ctx->child_pidfd, NULL,
+                  &ctx->child_tid);
+        if (r < 0)
+                r = -(errno > 0 ? errno : EIO);
+        __atomic_store_n(&ctx->clone_result, r, __ATOMIC_RELEASE);
+        if (r < 0) {
+                __atomic_store_n(&ctx->child_tid, 0, __ATOMIC_RELEASE);
+                (void) syscall(SYS_futex, &ctx->child_tid, FUTEX_WAKE, 1, NULL, NULL, 0);
+        }
+        return 0;
+}
 #endif
 
 _child_ _noreturn_ int spawn_child_main(void *userdata) {
         ChildContext *ctx = userdata;
         const SpawnParams *p = ctx->p;
+
+        if (ctx->publish_pid)
+                __atomic_store_n(&ctx->child_pid, (pid_t) syscall(SYS_getpid), __ATOMIC_RELEASE);
 
         child_reset_signals(ctx);
         /* A pooled network namespace (PrivateNetwork=): joined while the
@@ -355,9 +374,9 @@ _child_ _noreturn_ int spawn_child_main(void *userdata) {
         child_close_fds(ctx);
 
         /* Lowering the score needs CAP_SYS_RESOURCE, so while still root.
-         * In vfork only: the kernel gives the value to every process that
-         * shares the writer's memory unless the writer is in vfork. */
-        if (p->oom_score_adj_set && !ctx->adj_after_exec)
+         * In vfork: the kernel gives a value written by a process that is
+         * not to every process sharing its memory, the daemon included. */
+        if (p->oom_score_adj_set)
                 child_oom_score_adj(ctx, p->oom_score_adj);
 
         child_setrlimits(ctx);

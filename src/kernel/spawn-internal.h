@@ -53,10 +53,12 @@ typedef struct ChildContext {
         uint32_t forker_tid;                 /* cleared by the kernel at the forker's exit */
         bool abandoned;                      /* the parent's: child or forker never gone (spawn-wait.c) */
         bool shared_files;
-        /* The clone() fallback, without vfork: the parent sets the
-         * child's oom_score_adj after the exec (written by a child that
-         * shares our memory and is not in vfork, it would be ours too). */
-        bool adj_after_exec;
+        /* The clone() fallback's forker (spawn_forker_legacy_main()): its
+         * flags and the child's stack; the child stores its own pid into
+         * child_pid first thing (publish_pid). */
+        int legacy_flags;
+        void *child_stack_top;
+        bool publish_pid;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
         struct rlimit64 rlimits[RLIM_NLIMITS]; /* every one, set in the child */
@@ -75,6 +77,8 @@ _noreturn_ int spawn_child_main(void *userdata);
  * CLONE_PARENT among them, waits in that vfork until the child's exec or
  * exit, stores the result and exits. See clone_child() in spawn.c. */
 int spawn_forker_main(void *userdata);
+/* The same with clone(), for kernels or filters without clone3(). */
+int spawn_forker_legacy_main(void *userdata);
 
 /* spawn-wait.c: the parent's wait beside its child and the forker
  * (forker_pidfd -1: none, the clone() fallback; ctx->child_pid and

@@ -118,11 +118,16 @@ static bool child_stopped(int pidfd) {
 }
 
 /* The child gone from our memory: exec'd or exited, or never made and the
- * forker gone (or there is no forker: forker_tid is 0, child_pid set). */
+ * forker gone. clone3() writes the child's pid before the child runs; with
+ * clone() (publish_pid) the child writes it itself, so there a pidfd
+ * written without a pid may be a child about to say it: not gone (at
+ * worst the memory is abandoned, never reused under a child). */
 static bool child_left(ChildContext *ctx) {
-        return __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0 ||
-               (__atomic_load_n(&ctx->forker_tid, __ATOMIC_ACQUIRE) == 0 &&
-                __atomic_load_n(&ctx->child_pid, __ATOMIC_ACQUIRE) == 0);
+        if (__atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0)
+                return true;
+        return __atomic_load_n(&ctx->forker_tid, __ATOMIC_ACQUIRE) == 0 &&
+               __atomic_load_n(&ctx->child_pid, __ATOMIC_ACQUIRE) == 0 &&
+               (!ctx->publish_pid || __atomic_load_n(&ctx->child_pidfd, __ATOMIC_ACQUIRE) < 0);
 }
 
 /* The forker, once the child left: its vfork wait is over, it stores its

@@ -141,14 +141,6 @@ static void child_wait(ChildContext *ctx, int forker_pidfd) {
 #endif
 }
 
-/* Without the raw calls (av_syscall4()) the parent cannot wait beside the
- * child without touching the errno they share: there CLONE_VFORK stays,
- * with its unbounded wait. */
-#if HAVE_CLONE3_ASM
-#define WAIT_FLAG CLONE_CHILD_CLEARTID
-#else
-#define WAIT_FLAG (CLONE_VFORK | CLONE_CHILD_CLEARTID)
-#endif
 
 #if HAVE_CLONE3_ASM
 /* Forkers that had not left our memory when their spawn gave up on them
@@ -173,6 +165,29 @@ static void forkers_reap(void) {
                     waitid((idtype_t) P_PIDFD, (id_t) kept_forkers[i], &si, WEXITED | WNOHANG) >= 0 && si.si_pid != 0)
                         kept_forkers[i] = safe_close(kept_forkers[i]);
         }
+}
+
+/* The forker made the child or failed to: waits beside both (spawn-wait.c)
+ * and returns the child's pid (made, whatever became of it since: the
+ * caller reaps it) or the forker's -errno. */
+static long forker_done(ChildContext *ctx, int forker_pidfd, int *ret_pidfd) {
+        long r;
+
+        child_wait(ctx, forker_pidfd);
+        if (ctx->abandoned)
+                forker_keep(forker_pidfd);      /* may still be in our memory: reaped later */
+        else
+                safe_close(forker_pidfd);
+        if (ctx->child_pid > 0) {
+                *ret_pidfd = ctx->child_pidfd;
+                return ctx->child_pid;
+        }
+        r = ctx->clone_result;
+        if (r < 0)
+                return r;
+        /* The forker died (killed at the deadline, or by root) before it
+         * made the child. */
+        return ctx->error < 0 ? ctx->error : -ECHILD;
 }
 
 /* The child is made by a forker, not by us. Until its exec the child shares
@@ -230,28 +245,41 @@ static pid_t clone3_child(ChildContext *ctx, void *stack, int cgroup_fd, int *re
                 ctx->forker_tid = 0;
                 return (pid_t) r;
         }
-        child_wait(ctx, forker_pidfd);
-        if (ctx->abandoned)
-                forker_keep(forker_pidfd);      /* may still be in our memory: reaped later */
-        else
-                safe_close(forker_pidfd);
-
-        /* Made, whatever became of it since: the caller reaps it. */
-        if (ctx->child_pid > 0) {
-                *ret_pidfd = ctx->child_pidfd;
-                return ctx->child_pid;
-        }
-        r = ctx->clone_result;
+        r = forker_done(ctx, forker_pidfd, ret_pidfd);
         /* EINVAL: no CLONE_INTO_CGROUP (before 5.7). */
         if (r == -ENOSYS || r == -E2BIG || r == -EINVAL) {
                 clone3_missing = *ret_fallback = true;
                 return 0;
         }
-        if (r < 0)
-                return (pid_t) r;
-        /* The forker died (killed at the deadline, or by root) before it
-         * made the child. */
-        return ctx->error < 0 ? ctx->error : -ECHILD;
+        return (pid_t) r;
+}
+
+/* The same with clone(), where clone3() or CLONE_INTO_CGROUP is missing:
+ * the forker's clone() has no CLONE_PARENT_SETTID beside CLONE_PIDFD, so
+ * the child says its pid itself (publish_pid), and it joins its cgroup by
+ * a write. */
+static pid_t clone_child_forked(ChildContext *ctx, void *stack, int *ret_pidfd) {
+        int forker_pidfd = -EBADF;
+        long r;
+
+        ctx->legacy_flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_CHILD_CLEARTID | CLONE_PIDFD |
+                            (ctx->shared_files ? CLONE_FILES : 0) | (int) sandbox_ns_clone_flags(&ctx->p->ns);
+        ctx->child_stack_top = (char *) stack + STACK_SIZE;
+        ctx->publish_pid = true;
+        ctx->child_pidfd = -EBADF;
+        ctx->child_pid = 0;
+        ctx->clone_result = 0;
+        ctx->forker_tid = 1;
+
+        forkers_reap();
+        r = clone(spawn_forker_legacy_main, area.forker_stack + FORKER_STACK_SIZE,
+                  CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD, ctx, &forker_pidfd, NULL,
+                  &ctx->forker_tid);
+        if (r < 0) {
+                ctx->forker_tid = 0;
+                return -errno;
+        }
+        return (pid_t) forker_done(ctx, forker_pidfd, ret_pidfd);
 }
 #endif
 
@@ -270,11 +298,6 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                         return pid;
                 ctx->child_tid = 1;
         }
-        /* No forker: the wait watches the child alone. */
-        ctx->forker_tid = 0;
-        ctx->child_pid = 0;
-        ctx->child_pidfd = -EBADF;
-        ctx->adj_after_exec = true;
 #endif
         /* Only clone3 hands a listener over (spawn_listener_supported()),
          * and only the forker enters a PID namespace (which needs clone3
@@ -295,21 +318,19 @@ static pid_t clone_child(ChildContext *ctx, void *stack, int cgroup_fd, int *ret
                 safe_close(ctx->cgroup_procs_fd);
                 ctx->cgroup_procs_fd = RESERVED_END - 1;
         }
+#if HAVE_CLONE3_ASM
+        pid = clone_child_forked(ctx, stack, &pidfd);
+#else
+        /* Without the raw calls (av_syscall4()) we cannot wait beside the
+         * child without touching the errno we share: CLONE_VFORK from here,
+         * with its unbounded wait. */
         pid = clone(spawn_child_main, (char *) stack + STACK_SIZE,
-                    CLONE_VM | WAIT_FLAG | CLONE_PIDFD | SIGCHLD | (ctx->shared_files ? CLONE_FILES : 0) |
-                            (int) sandbox_ns_clone_flags(&ctx->p->ns),
+                    CLONE_VM | CLONE_VFORK | CLONE_CHILD_CLEARTID | CLONE_PIDFD | SIGCHLD |
+                            (ctx->shared_files ? CLONE_FILES : 0) | (int) sandbox_ns_clone_flags(&ctx->p->ns),
                     ctx, &pidfd, NULL, &ctx->child_tid);
         if (pid < 0)
                 pid = -errno;
-        else {
-#if HAVE_CLONE3_ASM
-                /* For the wait's stop checks and kills; the child may run
-                 * already, but nothing reads these before this store. */
-                ctx->child_pidfd = pidfd;
-                __atomic_store_n(&ctx->child_pid, pid, __ATOMIC_RELEASE);
 #endif
-                child_wait(ctx, -EBADF);
-        }
         if (!ctx->shared_files)
                 safe_close(ctx->cgroup_procs_fd);
         ctx->cgroup_procs_fd = -EBADF;
@@ -488,22 +509,6 @@ static int params_check(const SpawnParams *p) {
         return sandbox_ns_validate(&p->ns);
 }
 
-/* The clone() fallback's child, after its exec (see adj_after_exec). */
-static int oom_score_adj_write(pid_t pid, int value) {
-        char path[64], text[16];
-        int fd, r = 0;
-
-        snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int) pid);
-        snprintf(text, sizeof text, "%d", value);
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (write(fd, text, strlen(text)) < 0)
-                r = -errno;
-        safe_close(fd);
-        return r;
-}
-
 /* The child failed before its exec, or was killed for not getting there. */
 static int child_failed(ChildContext *ctx, int pidfd, const char **ret_failed_step) {
         const SpawnParams *p = ctx->p;
@@ -591,13 +596,6 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 if (ctx->abandoned)
                         area_abandon();
                 return pid;
-        }
-        if (ctx->error >= 0 && ctx->adj_after_exec && p->oom_score_adj_set) {
-                r = oom_score_adj_write(pid, p->oom_score_adj);
-                if (r < 0) {
-                        ctx->error = r;
-                        ctx->step = "oom_score_adj";
-                }
         }
         if (ctx->error < 0)
                 return child_failed(ctx, pidfd, ret_failed_step);

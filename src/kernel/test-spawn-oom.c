@@ -164,7 +164,7 @@ int main(int argc, char **argv) {
                 return 77;
         }
         self_path = realpath("/proc/self/exe", NULL);
-        if (!self_path)
+        if (!self_path || kt_main_options() < 0)
                 return 1;
         if (!getenv("AV_TEST_NO_RESERVED_FDS") && spawn_reserve_fds() < 0) {
                 fprintf(stderr, "cannot reserve the spawn fd slots\n");
