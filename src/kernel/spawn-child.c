@@ -149,14 +149,26 @@ static _child_ void child_format_pid(char *slot, long pid) {
 }
 
 /* The parent's handlers must not run on this borrowed memory; the parent
- * blocked every signal before cloning. */
+ * blocked every signal before cloning, and they stay blocked until
+ * child_unblock_signals(). */
 static _child_ void child_reset_signals(ChildContext *ctx) {
         unsigned long no_action[8] = {};     /* SIG_DFL, no flags, empty mask, in any layout */
-        uint64_t empty_mask = 0;
 
         for (int sig = 1; sig < _NSIG; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
-                        (void) syscall(SYS_rt_sigaction, sig, no_action, NULL, sizeof empty_mask);
+                        (void) syscall(SYS_rt_sigaction, sig, no_action, NULL, sizeof(uint64_t));
+}
+
+/* The agent starts with no signal blocked. Not before: from the first
+ * setresuid() on, a process of the agent's uid may signal us, and until
+ * PR_SET_DUMPABLE 0 the memory we share with the daemon is dumpable as
+ * fs.suid_dumpable says; a core-dumping signal then would write the
+ * daemon's memory to a core (and before Linux 5.16 kill the daemon). A
+ * signal that came meanwhile is delivered here, to a child that dumps
+ * nothing. */
+static _child_ void child_unblock_signals(ChildContext *ctx) {
+        uint64_t empty_mask = 0;
+
         if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty_mask, NULL, sizeof empty_mask) < 0)
                 child_fail(ctx, "sigprocmask");
 }
@@ -322,9 +334,13 @@ _child_ int spawn_forker_main(void *userdata) {
 
         /* The PID namespace the child is made in (a pidfd): entered here,
          * in our own namespace set, never the daemon's. */
-        if (ctx->ns.pidns_fd >= 0 && syscall(SYS_setns, ctx->ns.pidns_fd, CLONE_NEWPID) < 0)
+        if (ctx->ns.pidns_fd >= 0 && syscall(SYS_setns, ctx->ns.pidns_fd, CLONE_NEWPID) < 0) {
                 r = -(errno > 0 ? errno : EIO);
-        if (r == 0)
+                ctx->setns_failed = true;
+        }
+        if (r == 0 && ctx->p->test_child_clone_error > 0)
+                r = -ctx->p->test_child_clone_error;
+        else if (r == 0)
                 r = av_clone3(&ctx->child_args, sizeof ctx->child_args, spawn_child_main, ctx);
         __atomic_store_n(&ctx->clone_result, r, __ATOMIC_RELEASE);
         if (r < 0) {
@@ -339,10 +355,14 @@ _child_ int spawn_forker_legacy_main(void *userdata) {
         ChildContext *ctx = userdata;
         long r;
 
-        r = clone(spawn_child_main, ctx->child_stack_top, ctx->legacy_flags, ctx, &ctx->child_pidfd, NULL,
-                  &ctx->child_tid);
-        if (r < 0)
-                r = -(errno > 0 ? errno : EIO);
+        if (ctx->p->test_child_clone_error > 0)
+                r = -ctx->p->test_child_clone_error;
+        else {
+                r = clone(spawn_child_main, ctx->child_stack_top, ctx->legacy_flags, ctx, &ctx->child_pid, NULL,
+                          &ctx->child_tid);
+                if (r < 0)
+                        r = -(errno > 0 ? errno : EIO);
+        }
         __atomic_store_n(&ctx->clone_result, r, __ATOMIC_RELEASE);
         if (r < 0) {
                 __atomic_store_n(&ctx->child_tid, 0, __ATOMIC_RELEASE);
@@ -355,9 +375,6 @@ _child_ int spawn_forker_legacy_main(void *userdata) {
 _child_ _noreturn_ int spawn_child_main(void *userdata) {
         ChildContext *ctx = userdata;
         const SpawnParams *p = ctx->p;
-
-        if (ctx->publish_pid)
-                __atomic_store_n(&ctx->child_pid, (pid_t) syscall(SYS_getpid), __ATOMIC_RELEASE);
 
         child_reset_signals(ctx);
         /* A pooled network namespace (PrivateNetwork=): joined while the
@@ -385,6 +402,7 @@ _child_ _noreturn_ int spawn_child_main(void *userdata) {
 
         child_sandbox(ctx);
         child_identity(ctx);
+        child_unblock_signals(ctx);
         if (p->test_stops_before_exec > 0 || p->test_hangs_before_exec)
                 child_test_stops(ctx);
 

@@ -54,11 +54,17 @@ typedef struct ChildContext {
         bool abandoned;                      /* the parent's: child or forker never gone (spawn-wait.c) */
         bool shared_files;
         /* The clone() fallback's forker (spawn_forker_legacy_main()): its
-         * flags and the child's stack; the child stores its own pid into
-         * child_pid first thing (publish_pid). */
+         * flags and the child's stack; the wait opens child_pidfd itself
+         * (open_pidfd). */
         int legacy_flags;
         void *child_stack_top;
-        bool publish_pid;
+        bool open_pidfd;
+        /* The forker's setns() into the PID namespace failed (clone_result
+         * is its error, not clone3's: no fallback). */
+        bool setns_failed;
+        /* The wait killed the forker, whose child may then have written its
+         * oom_score_adj out of vfork, which the kernel gives to us too. */
+        bool forker_killed;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
         struct rlimit64 rlimits[RLIM_NLIMITS]; /* every one, set in the child */

@@ -103,9 +103,20 @@ static void signal_pidfd(int pidfd, int sig) {
 }
 
 /* The child's pidfd once the forker made it, else -1: the kernel writes
- * its pid (CLONE_PARENT_SETTID) after installing its pidfd. */
+ * its pid (CLONE_PARENT_SETTID) after installing its pidfd (clone3), or
+ * there is no pidfd yet and we open it from the pid (clone(): the child is
+ * ours, unreaped, so the pid is its own). */
 static int child_pidfd(ChildContext *ctx) {
-        return __atomic_load_n(&ctx->child_pid, __ATOMIC_ACQUIRE) > 0 ? ctx->child_pidfd : -1;
+        pid_t pid = __atomic_load_n(&ctx->child_pid, __ATOMIC_ACQUIRE);
+
+        if (pid <= 0)
+                return -1;
+        if (ctx->open_pidfd && ctx->child_pidfd < 0) {
+                long fd = av_syscall4(SYS_pidfd_open, pid, 0, 0, 0);
+                if (fd >= 0)
+                        ctx->child_pidfd = (int) fd;
+        }
+        return ctx->child_pidfd;
 }
 
 /* Whether the child is in a job-control stop, as waitid() reports it
@@ -118,16 +129,12 @@ static bool child_stopped(int pidfd) {
 }
 
 /* The child gone from our memory: exec'd or exited, or never made and the
- * forker gone. clone3() writes the child's pid before the child runs; with
- * clone() (publish_pid) the child writes it itself, so there a pidfd
- * written without a pid may be a child about to say it: not gone (at
- * worst the memory is abandoned, never reused under a child). */
+ * forker gone (the kernel writes the child's pid before the child runs, so
+ * a forker gone without one made none). */
 static bool child_left(ChildContext *ctx) {
-        if (__atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0)
-                return true;
-        return __atomic_load_n(&ctx->forker_tid, __ATOMIC_ACQUIRE) == 0 &&
-               __atomic_load_n(&ctx->child_pid, __ATOMIC_ACQUIRE) == 0 &&
-               (!ctx->publish_pid || __atomic_load_n(&ctx->child_pidfd, __ATOMIC_ACQUIRE) < 0);
+        return __atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0 ||
+               (__atomic_load_n(&ctx->forker_tid, __ATOMIC_ACQUIRE) == 0 &&
+                __atomic_load_n(&ctx->child_pid, __ATOMIC_ACQUIRE) == 0);
 }
 
 /* The forker, once the child left: its vfork wait is over, it stores its
@@ -157,6 +164,7 @@ static void kill_child(ChildContext *ctx, int forker_pidfd) {
 
         if (pidfd < 0 && forker_pidfd >= 0) {
                 signal_pidfd(forker_pidfd, SIGKILL);
+                ctx->forker_killed = true;
                 (void) wait_zero(&ctx->forker_tid, now_nsec() + KILL_GRACE_NSEC);
                 pidfd = child_pidfd(ctx);
         }

@@ -7,8 +7,11 @@
  * raw system calls only up to the exec, is in spawn-child.c. */
 
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -124,6 +127,46 @@ static int read_cap_last_cap(void) {
         return cached;
 }
 
+/* Children of ours that a spawn could not reap in time: a forker that had
+ * not left our memory when its spawn gave up on it (spawn-wait.c), a child
+ * that failed but is traced, or kept in our memory. Reaped by a later
+ * spawn, so that none stays a zombie for good; when all slots are taken,
+ * one does. */
+static int kept[8] = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF };
+
+static void keep_child(int pidfd) {
+        for (size_t i = 0; i < ELEMENTSOF(kept); i++)
+                if (kept[i] < 0) {
+                        kept[i] = pidfd;
+                        return;
+                }
+        safe_close(pidfd);
+}
+
+static bool try_reap(int pidfd) {
+        siginfo_t si = {};
+
+        return waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | __WALL) >= 0 && si.si_pid != 0;
+}
+
+static void kept_reap(void) {
+        for (size_t i = 0; i < ELEMENTSOF(kept); i++)
+                if (kept[i] >= 0 && try_reap(kept[i]))
+                        kept[i] = safe_close(kept[i]);
+}
+
+/* Reaps the child of pidfd, which has been sent SIGKILL, within 2 s (a
+ * traced zombie is its tracer's first), or keeps it for later. */
+static void reap_or_keep(int pidfd) {
+        struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+        (void) poll(&pfd, 1, 2000);
+        if (try_reap(pidfd))
+                safe_close(pidfd);
+        else
+                keep_child(pidfd);
+}
+
 /* The wait for the child's exec or exit (spawn-wait.c): a child stopped or
  * stuck past the deadline is killed and fails the spawn. */
 static void child_wait(ChildContext *ctx, int forker_pidfd) {
@@ -143,30 +186,6 @@ static void child_wait(ChildContext *ctx, int forker_pidfd) {
 
 
 #if HAVE_CLONE3_ASM
-/* Forkers that had not left our memory when their spawn gave up on them
- * (spawn-wait.c, -EDEADLK: never seen, a forker has nothing to do after its
- * clone): reaped by a later spawn, so that none stays a zombie for good. */
-static int kept_forkers[8] = { -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF, -EBADF };
-
-static void forker_keep(int pidfd) {
-        for (size_t i = 0; i < ELEMENTSOF(kept_forkers); i++)
-                if (kept_forkers[i] < 0) {
-                        kept_forkers[i] = pidfd;
-                        return;
-                }
-        safe_close(pidfd);                   /* all taken: a zombie it is */
-}
-
-static void forkers_reap(void) {
-        for (size_t i = 0; i < ELEMENTSOF(kept_forkers); i++) {
-                siginfo_t si = {};
-
-                if (kept_forkers[i] >= 0 &&
-                    waitid((idtype_t) P_PIDFD, (id_t) kept_forkers[i], &si, WEXITED | WNOHANG) >= 0 && si.si_pid != 0)
-                        kept_forkers[i] = safe_close(kept_forkers[i]);
-        }
-}
-
 /* The forker made the child or failed to: waits beside both (spawn-wait.c)
  * and returns the child's pid (made, whatever became of it since: the
  * caller reaps it) or the forker's -errno. */
@@ -175,10 +194,22 @@ static long forker_done(ChildContext *ctx, int forker_pidfd, int *ret_pidfd) {
 
         child_wait(ctx, forker_pidfd);
         if (ctx->abandoned)
-                forker_keep(forker_pidfd);      /* may still be in our memory: reaped later */
+                keep_child(forker_pidfd);       /* may still be in our memory: reaped later */
         else
                 safe_close(forker_pidfd);
         if (ctx->child_pid > 0) {
+                /* clone(): the wait may not have needed the pidfd. */
+                if (ctx->child_pidfd < 0) {
+                        ctx->child_pidfd = (int) pidfd_open(ctx->child_pid, 0);
+                        if (ctx->child_pidfd < 0) {
+                                /* Ours and unreaped: the pid is still its own. */
+                                r = -errno;
+                                (void) kill(ctx->child_pid, SIGKILL);
+                                if (__atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0)
+                                        (void) waitpid(ctx->child_pid, NULL, __WALL);
+                                return r;
+                        }
+                }
                 *ret_pidfd = ctx->child_pidfd;
                 return ctx->child_pid;
         }
@@ -235,7 +266,6 @@ static pid_t clone3_child(ChildContext *ctx, void *stack, int cgroup_fd, int *re
         ctx->forker_tid = 1;
         ctx->cgroup_procs_fd = -EBADF;
 
-        forkers_reap();
         r = av_clone3(&forker, sizeof forker, spawn_forker_main, ctx);
         if (r == -ENOSYS || r == -E2BIG) {
                 clone3_missing = *ret_fallback = true;
@@ -246,8 +276,10 @@ static pid_t clone3_child(ChildContext *ctx, void *stack, int cgroup_fd, int *re
                 return (pid_t) r;
         }
         r = forker_done(ctx, forker_pidfd, ret_pidfd);
-        /* EINVAL: no CLONE_INTO_CGROUP (before 5.7). */
-        if (r == -ENOSYS || r == -E2BIG || r == -EINVAL) {
+        /* EINVAL: no CLONE_INTO_CGROUP (before 5.7). Not when it was the
+         * forker's setns(), nor with a forker that may still use the area
+         * a fallback would use again. */
+        if ((r == -ENOSYS || r == -E2BIG || r == -EINVAL) && !ctx->setns_failed && !ctx->abandoned) {
                 clone3_missing = *ret_fallback = true;
                 return 0;
         }
@@ -255,23 +287,23 @@ static pid_t clone3_child(ChildContext *ctx, void *stack, int cgroup_fd, int *re
 }
 
 /* The same with clone(), where clone3() or CLONE_INTO_CGROUP is missing:
- * the forker's clone() has no CLONE_PARENT_SETTID beside CLONE_PIDFD, so
- * the child says its pid itself (publish_pid), and it joins its cgroup by
- * a write. */
+ * clone() cannot give both the child's pid and a pidfd, so the kernel
+ * writes the pid (CLONE_PARENT_SETTID, before the child runs) and the wait
+ * opens the pidfd from it (pidfd_open: race-free, the child is ours and
+ * unreaped); the child joins its cgroup by a write. */
 static pid_t clone_child_forked(ChildContext *ctx, void *stack, int *ret_pidfd) {
         int forker_pidfd = -EBADF;
         long r;
 
-        ctx->legacy_flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_CHILD_CLEARTID | CLONE_PIDFD |
+        ctx->legacy_flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_CHILD_CLEARTID | CLONE_PARENT_SETTID |
                             (ctx->shared_files ? CLONE_FILES : 0) | (int) sandbox_ns_clone_flags(&ctx->p->ns);
         ctx->child_stack_top = (char *) stack + STACK_SIZE;
-        ctx->publish_pid = true;
+        ctx->open_pidfd = true;
         ctx->child_pidfd = -EBADF;
         ctx->child_pid = 0;
         ctx->clone_result = 0;
         ctx->forker_tid = 1;
 
-        forkers_reap();
         r = clone(spawn_forker_legacy_main, area.forker_stack + FORKER_STACK_SIZE,
                   CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD, ctx, &forker_pidfd, NULL,
                   &ctx->forker_tid);
@@ -509,26 +541,54 @@ static int params_check(const SpawnParams *p) {
         return sandbox_ns_validate(&p->ns);
 }
 
+/* Our oom_score_adj, INT_MIN if unknown. */
+static int oom_score_adj_read(void) {
+        char buf[16] = {};
+        int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        ssize_t n;
+
+        if (fd < 0)
+                return INT_MIN;
+        n = read(fd, buf, sizeof buf - 1);
+        safe_close(fd);
+        return n > 0 ? atoi(buf) : INT_MIN;
+}
+
+/* The kernel gives an oom_score_adj written by a process that shares our
+ * memory and is not in vfork to us as well: a child whose forker the wait
+ * had to kill may have written the agent's. Ours is put back. */
+static void oom_score_adj_restore(int value) {
+        char text[16];
+        int fd;
+
+        if (oom_score_adj_read() == value)
+                return;
+        snprintf(text, sizeof text, "%d", value);
+        fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd >= 0) {
+                (void) !write(fd, text, strlen(text));
+                safe_close(fd);
+        }
+}
+
 /* The child failed before its exec, or was killed for not getting there. */
 static int child_failed(ChildContext *ctx, int pidfd, const char **ret_failed_step) {
         const SpawnParams *p = ctx->p;
-        siginfo_t si;
 
         /* Taken before an exec that then failed: nobody to answer. */
         if (p->notify_filter && *p->ret_listener_fd >= 0)
                 *p->ret_listener_fd = safe_close(*p->ret_listener_fd);
 
-        /* Gone from our memory: reaped at once (killed first: a child that
-         * failed is on its way out anyway, and one that the wait gave up on
-         * must not run on). Not gone after SIGKILL: its zombie stays ours,
-         * like its memory. */
-        if (__atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0) {
-                (void) pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-                (void) TEMP_FAILURE_RETRY(waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED));
-        }
+        /* Killed (one that failed is on its way out anyway, one the wait
+         * gave up on must not run on), then reaped, bounded: gone from our
+         * memory, or not (its zombie, like its memory, is then left). */
+        (void) pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+        if (__atomic_load_n(&ctx->child_tid, __ATOMIC_ACQUIRE) == 0)
+                reap_or_keep(pidfd);
+        else
+                keep_child(pidfd);
         if (ctx->abandoned)
                 area_abandon();
-        safe_close(pidfd);
         if (ret_failed_step)
                 *ret_failed_step = ctx->step;
         return ctx->error;
@@ -546,12 +606,13 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 .listener_fd = -EBADF,
         };
         sigset_t all, saved;
-        int pidfd = -EBADF, r;
+        int pidfd = -EBADF, own_adj, r;
         pid_t pid;
 
         r = params_check(p);
         if (r < 0)
                 return r;
+        kept_reap();
         if (p->notify_filter)
                 *p->ret_listener_fd = -EBADF;
 
@@ -580,10 +641,16 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 }
         }
 
+        /* Our own, put back should the child's write reach us (see
+         * ChildContext.forker_killed). */
+        own_adj = p->oom_score_adj_set ? oom_score_adj_read() : INT_MIN;
+
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &saved);
         pid = clone_child(ctx, area.stack, p->cgroup_fd, &pidfd);
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
+        if (ctx->forker_killed && own_adj != INT_MIN)
+                oom_score_adj_restore(own_adj);
         if (ctx->shared_files)
                 ctx->ns.setns_fd = -EBADF;   /* a reserved slot: reset below */
         else
@@ -606,6 +673,14 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
         *ret_pid = pid;
         *ret_pidfd = pidfd;
         return 0;
+}
+
+bool spawn_clone3_in_use(void) {
+#if HAVE_CLONE3_ASM
+        return !clone3_missing;
+#else
+        return false;
+#endif
 }
 
 int spawn_raise_nofile(void) {

@@ -70,6 +70,10 @@ typedef struct SpawnParams {
          * test_hangs_before_exec, sleeps until killed (stuck, not stopped). */
         unsigned test_stops_before_exec;
         bool test_hangs_before_exec;
+        /* Tests only, 0 in the daemon: the forker fails with this errno in
+         * place of its clone of the child (as clone3() into a group whose
+         * pids.max is full fails with EAGAIN). */
+        int test_child_clone_error;
 } SpawnParams;
 
 #define SPAWN_EXEC_TIMEOUT_USEC (5ULL * 1000 * 1000)
@@ -97,6 +101,9 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
 /* Whether spawn() can hand a listener over (SpawnParams.notify_filter): on
  * x86-64 and aarch64 with clone3. */
 bool spawn_listener_supported(void);
+/* Whether spawns use clone3(): false once clone3() or CLONE_INTO_CGROUP was
+ * refused and spawn() fell back to clone() for good. */
+bool spawn_clone3_in_use(void);
 
 /* At most this many v1 cgroup.procs fds (pids, memory, cpu). */
 #define _SPAWN_V1_MAX 4

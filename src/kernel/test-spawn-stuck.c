@@ -96,6 +96,45 @@ static void test_hung_fails_at_deadline(void **state) {
         expect_stuck(&p, 0.9, 3.5);
 }
 
+static int own_oom_score_adj(void) {
+        char *text = NULL;
+        int v;
+
+        check(cgfs_read(AT_FDCWD, "/proc/self/oom_score_adj", &text) == 0, "cannot read our oom_score_adj");
+        v = atoi(text);
+        free(text);
+        return v;
+}
+
+/* A deadline that comes while the forker is still making the child (here a
+ * deadline of 1 us, in production a forker stalled for 5 s): the forker is
+ * killed, and a child it made meanwhile must be killed too, never left
+ * running (it would run on outside vfork, in our memory); what that child
+ * wrote as its oom_score_adj once out of vfork, which the kernel gives to
+ * us too, is undone. Every time: the race is the kernel's timing, so the
+ * attempts are many (bounded). */
+static void test_deadline_while_the_forker_clones(void **state) {
+        SpawnParams p = params();
+        int own = own_oom_score_adj();
+
+        p.exec_timeout_usec = 1;
+        p.test_hangs_before_exec = true;
+        p.oom_score_adj_set = true;
+        p.oom_score_adj = own == 777 ? 778 : 777;
+        for (unsigned i = 0; i < 100; i++) {
+                const char *step = NULL;
+                pid_t pid = 0;
+                int pidfd = -1, r;
+
+                r = spawn(&p, &pid, &pidfd, &step);
+                check(r == -ETIMEDOUT, "attempt %u: spawn returned %d (%s) at %s, expected -ETIMEDOUT", i, r,
+                      r < 0 ? strerror(-r) : "success", step ? step : "?");
+                check(group_empty(), "attempt %u: a process was left in the agent's group", i);
+                check(own_oom_score_adj() == own, "attempt %u: our oom_score_adj became %d (was %d)", i,
+                      own_oom_score_adj(), own);
+        }
+}
+
 /* The default deadline (SPAWN_EXEC_TIMEOUT_USEC, 5 s) plus the kill. */
 static void test_default_deadline(void **state) {
         SpawnParams p = params();
@@ -261,6 +300,8 @@ int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_stopped_forever_is_killed, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_hung_fails_at_deadline, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_deadline_while_the_forker_clones, kt_test_setup,
+                                                kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_stopped_once_is_continued, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_same_uid_stopper, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_default_deadline, kt_test_setup, kt_test_teardown),

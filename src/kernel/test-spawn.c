@@ -598,10 +598,31 @@ static void test_oom_score_adj_is_the_childs(void **state) {
         close(pidfd);
 }
 
+/* The forker's clone of the child failing with EAGAIN (clone3() into a v2
+ * group whose pids.max is full): the spawn fails with it, nothing is
+ * started, and clone3() stays in use (no fall back to clone(), which would
+ * place the child past the limit). */
+static void test_child_clone_error_fails_the_spawn(void **state) {
+        char *argv[] = { (char *) "sleep", (char *) "30", NULL };
+        SpawnParams p = kt_params("/bin/sleep", argv);
+        bool clone3 = spawn_clone3_in_use();
+        const char *step = NULL;
+        pid_t pid = 0;
+        int pidfd = -1, r;
+
+        p.test_child_clone_error = EAGAIN;
+        r = spawn(&p, &pid, &pidfd, &step);
+        check(r == -EAGAIN, "spawn() returned %d (%s), expected -EAGAIN", r, r < 0 ? strerror(-r) : "success");
+        check(pid == 0 && pidfd == -1, "out-params must stay untouched on failure");
+        check(cgroup_is_populated(kt_group) == 0, "a process was started in the group after all");
+        check(spawn_clone3_in_use() == clone3, "a failed clone of the child changed how spawn() clones");
+}
+
 /* A clone3() error is the spawn's (EAGAIN: the group's pids.max is full on
  * cgroup v2), not a reason to fall back to clone(), which would place the
  * child past the limit. In a fork of this test, whose clone3() calls all
- * fail with EAGAIN: spawn() fails with EAGAIN and starts nothing. */
+ * fail with EAGAIN (the forker's own clone too): spawn() fails with EAGAIN
+ * and starts nothing. */
 static void test_clone3_error_fails_the_spawn(void **state) {
         int pipefd[2], status = 0, result = 0;
         pid_t child;
@@ -652,6 +673,8 @@ int main(int argc, char **argv) {
                 cmocka_unit_test_setup_teardown(test_securebits_locked, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_oom_score_adj_is_the_childs, kt_test_setup, kt_test_teardown),
                 cmocka_unit_test_setup_teardown(test_clone3_error_fails_the_spawn, kt_test_setup, kt_test_teardown),
+                cmocka_unit_test_setup_teardown(test_child_clone_error_fails_the_spawn, kt_test_setup,
+                                                kt_test_teardown),
         };
 
         if (argc == 2 && strcmp(argv[1], "--print-securebits") == 0) {
