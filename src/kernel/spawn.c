@@ -143,10 +143,13 @@ static void keep_child(int pidfd) {
         safe_close(pidfd);
 }
 
+/* Whether the child of pidfd is reaped now, or was already (ECHILD). */
 static bool try_reap(int pidfd) {
         siginfo_t si = {};
 
-        return waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | __WALL) >= 0 && si.si_pid != 0;
+        if (waitid((idtype_t) P_PIDFD, (id_t) pidfd, &si, WEXITED | WNOHANG | __WALL) < 0)
+                return errno == ECHILD;
+        return si.si_pid != 0;
 }
 
 static void kept_reap(void) {
