@@ -13,6 +13,9 @@
 #include "sandbox-ns.h"
 #include "spawn.h"
 
+#define STACK_SIZE (64 * 1024)
+#define FORKER_STACK_SIZE (16 * 1024)
+
 /* Low fd slots held open (on /dev/null) for the whole life of the process,
  * see spawn_reserve_fds(). */
 #define RESERVED_FIRST 3
@@ -100,3 +103,15 @@ int spawn_child_wait(ChildContext *ctx, int forker_pidfd, uint64_t timeout_nsec)
 
 /* spawn-listener.c: takes the listener the child said READY for. */
 void spawn_listener_take(ChildContext *ctx, int pidfd);
+
+/* spawn-clone.c: clones the child (by a forker, see there) onto stack,
+ * into the group of cgroup_fd, and waits for its exec: returns its pid
+ * (*ret_pidfd its pidfd) or -errno; the child's own failure is in ctx. */
+pid_t spawn_clone_child(ChildContext *ctx, void *stack, void *forker_stack, int cgroup_fd, int *ret_pidfd);
+/* Children of ours that could not be reaped in time (a forker that never
+ * left, a failed child that is traced): kept, and reaped by a later spawn
+ * (spawn_kept_reap()). spawn_reap_or_keep(): reaps a SIGKILLed child within
+ * 2 s, or keeps it. */
+void spawn_keep_child(int pidfd);
+void spawn_kept_reap(void);
+void spawn_reap_or_keep(int pidfd);
