@@ -71,6 +71,17 @@ int kt_test_teardown(void **state) {
         return r < 0 ? -1 : 0;
 }
 
+int kt_oom_score_adj(pid_t pid) {
+        char path[64], *text = NULL;
+        int v;
+
+        snprintf(path, sizeof path, pid ? "/proc/%d/oom_score_adj" : "/proc/self/oom_score_adj", (int) pid);
+        check(cgfs_read(AT_FDCWD, path, &text) == 0, "cannot read %s", path);
+        v = atoi(text);
+        free(text);
+        return v;
+}
+
 int kt_refuse_clone3(int error) {
         struct sock_filter code[] = {
                 BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),

@@ -45,6 +45,9 @@ int kt_test_teardown(void **state);
  * itself opens); -1 when it cannot be read. */
 int kt_count_fds(pid_t pid);
 
+/* /proc/PID/oom_score_adj (pid 0: ours); fails the test if unreadable. */
+int kt_oom_score_adj(pid_t pid);
+
 /* Makes every clone3() of this process and its children fail with error
  * (a seccomp filter, as systemd's RestrictNamespaces= does with ENOSYS). */
 int kt_refuse_clone3(int error);

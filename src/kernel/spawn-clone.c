@@ -89,6 +89,14 @@ static void child_wait(ChildContext *ctx, int forker_pidfd) {
 
 
 #if HAVE_CLONE3_ASM
+/* What the kernel and the forker write, before a forker is made. */
+static void forker_begin(ChildContext *ctx) {
+        ctx->child_pidfd = -EBADF;
+        ctx->child_pid = 0;
+        ctx->clone_result = 0;
+        ctx->forker_tid = 1;
+}
+
 /* The forker made the child or failed to: waits beside both (spawn-wait.c)
  * and returns the child's pid (made, whatever became of it since: the
  * caller reaps it) or the forker's -errno. */
@@ -164,10 +172,7 @@ static pid_t clone3_child(ChildContext *ctx, void *stack, void *forker_stack, in
                 .stack_size = STACK_SIZE,
                 .cgroup = (uint64_t) cgroup_fd,
         };
-        ctx->child_pidfd = -EBADF;
-        ctx->child_pid = 0;
-        ctx->clone_result = 0;
-        ctx->forker_tid = 1;
+        forker_begin(ctx);
         ctx->cgroup_procs_fd = -EBADF;
 
         r = av_clone3(&forker, sizeof forker, spawn_forker_main, ctx);
@@ -203,10 +208,7 @@ static pid_t clone_child_forked(ChildContext *ctx, void *stack, void *forker_sta
                             (ctx->shared_files ? CLONE_FILES : 0) | (int) sandbox_ns_clone_flags(&ctx->p->ns);
         ctx->child_stack_top = (char *) stack + STACK_SIZE;
         ctx->open_pidfd = true;
-        ctx->child_pidfd = -EBADF;
-        ctx->child_pid = 0;
-        ctx->clone_result = 0;
-        ctx->forker_tid = 1;
+        forker_begin(ctx);
 
         r = clone(spawn_forker_legacy_main, (char *) forker_stack + FORKER_STACK_SIZE,
                   CLONE_VM | CLONE_FILES | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD, ctx, &forker_pidfd, NULL,

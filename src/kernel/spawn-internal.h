@@ -65,9 +65,12 @@ typedef struct ChildContext {
         /* The forker's setns() into the PID namespace failed (clone_result
          * is its error, not clone3's: no fallback). */
         bool setns_failed;
-        /* The wait killed the forker, whose child may then have written its
-         * oom_score_adj out of vfork, which the kernel gives to us too. */
+        /* The wait killed the forker, whose child may then write its
+         * oom_score_adj out of vfork, which the kernel gives to us too: our
+         * own, read just before that kill (while the child was still in
+         * vfork), for spawn() to put back. */
         bool forker_killed;
+        int own_adj;
         int cap_last_cap;
         int max_fd;                          /* for closing fds where close_range is missing */
         struct rlimit64 rlimits[RLIM_NLIMITS]; /* every one, set in the child */

@@ -36,6 +36,7 @@
  * - With a notify filter the listener is taken on the way
  *   (spawn-listener.c). */
 
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -155,6 +156,29 @@ static bool forker_reap(ChildContext *ctx, int forker_pidfd) {
         return true;
 }
 
+/* Our /proc/self/oom_score_adj, with raw calls (see above: errno). */
+static bool own_adj_read(int *ret) {
+        char buf[16] = {};
+        long fd, n;
+        int v = 0, i = 0, sign = 1;
+
+        fd = av_syscall4(SYS_openat, AT_FDCWD, (long) "/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0)
+                return false;
+        n = av_syscall4(SYS_read, fd, (long) buf, sizeof buf - 1, 0);
+        (void) av_syscall4(SYS_close, fd, 0, 0, 0);
+        if (n <= 0)
+                return false;
+        if (buf[0] == '-') {
+                sign = -1;
+                i = 1;
+        }
+        for (; buf[i] >= '0' && buf[i] <= '9'; i++)
+                v = v * 10 + (buf[i] - '0');
+        *ret = sign * v;
+        return true;
+}
+
 /* At the deadline: the child SIGKILLed. A forker that has not made it yet
  * is killed first, and once it is gone (bounded) the child it may have
  * made after all is killed too: copy_process() can be past its last signal
@@ -163,8 +187,8 @@ static void kill_child(ChildContext *ctx, int forker_pidfd) {
         int pidfd = child_pidfd(ctx);
 
         if (pidfd < 0 && forker_pidfd >= 0) {
+                ctx->forker_killed = ctx->p->oom_score_adj_set && own_adj_read(&ctx->own_adj);
                 signal_pidfd(forker_pidfd, SIGKILL);
-                ctx->forker_killed = true;
                 (void) wait_zero(&ctx->forker_tid, now_nsec() + KILL_GRACE_NSEC);
                 pidfd = child_pidfd(ctx);
         }

@@ -7,11 +7,8 @@
  * raw system calls only up to the exec, is in spawn-child.c. */
 
 #include <fcntl.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -23,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroupfs.h"
 #include "macro.h"
 #include "sandbox-landlock.h"
 #include "sandbox-mount.h"
@@ -287,34 +285,14 @@ static int params_check(const SpawnParams *p) {
         return sandbox_ns_validate(&p->ns);
 }
 
-/* Our oom_score_adj, INT_MIN if unknown. */
-static int oom_score_adj_read(void) {
-        char buf[16] = {};
-        int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        ssize_t n;
-
-        if (fd < 0)
-                return INT_MIN;
-        n = read(fd, buf, sizeof buf - 1);
-        safe_close(fd);
-        return n > 0 ? atoi(buf) : INT_MIN;
-}
-
 /* The kernel gives an oom_score_adj written by a process that shares our
  * memory and is not in vfork to us as well: a child whose forker the wait
  * had to kill may have written the agent's. Ours is put back. */
 static void oom_score_adj_restore(int value) {
         char text[16];
-        int fd;
 
-        if (oom_score_adj_read() == value)
-                return;
         snprintf(text, sizeof text, "%d", value);
-        fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd >= 0) {
-                (void) !write(fd, text, strlen(text));
-                safe_close(fd);
-        }
+        (void) cgfs_write(AT_FDCWD, "/proc/self/oom_score_adj", text);
 }
 
 /* The child failed before its exec, or was killed for not getting there. */
@@ -352,7 +330,7 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 .listener_fd = -EBADF,
         };
         sigset_t all, saved;
-        int pidfd = -EBADF, own_adj, r;
+        int pidfd = -EBADF, r;
         pid_t pid;
 
         r = params_check(p);
@@ -387,16 +365,12 @@ int spawn(const SpawnParams *p, pid_t *ret_pid, int *ret_pidfd, const char **ret
                 }
         }
 
-        /* Our own, put back should the child's write reach us (see
-         * ChildContext.forker_killed). */
-        own_adj = p->oom_score_adj_set ? oom_score_adj_read() : INT_MIN;
-
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &saved);
         pid = spawn_clone_child(ctx, area.stack, area.forker_stack, p->cgroup_fd, &pidfd);
         pthread_sigmask(SIG_SETMASK, &saved, NULL);
-        if (ctx->forker_killed && own_adj != INT_MIN)
-                oom_score_adj_restore(own_adj);
+        if (ctx->forker_killed)
+                oom_score_adj_restore(ctx->own_adj);
         if (ctx->shared_files)
                 ctx->ns.setns_fd = -EBADF;   /* a reserved slot: reset below */
         else

@@ -96,16 +96,6 @@ static void test_hung_fails_at_deadline(void **state) {
         expect_stuck(&p, 0.9, 3.5);
 }
 
-static int own_oom_score_adj(void) {
-        char *text = NULL;
-        int v;
-
-        check(cgfs_read(AT_FDCWD, "/proc/self/oom_score_adj", &text) == 0, "cannot read our oom_score_adj");
-        v = atoi(text);
-        free(text);
-        return v;
-}
-
 /* A deadline that comes while the forker is still making the child (here a
  * deadline of 1 us, in production a forker stalled for 5 s): the forker is
  * killed, and a child it made meanwhile must be killed too, never left
@@ -115,7 +105,7 @@ static int own_oom_score_adj(void) {
  * attempts are many (bounded). */
 static void test_deadline_while_the_forker_clones(void **state) {
         SpawnParams p = params();
-        int own = own_oom_score_adj();
+        int own = kt_oom_score_adj(0);
 
         p.exec_timeout_usec = 1;
         p.test_hangs_before_exec = true;
@@ -130,8 +120,8 @@ static void test_deadline_while_the_forker_clones(void **state) {
                 check(r == -ETIMEDOUT, "attempt %u: spawn returned %d (%s) at %s, expected -ETIMEDOUT", i, r,
                       r < 0 ? strerror(-r) : "success", step ? step : "?");
                 check(group_empty(), "attempt %u: a process was left in the agent's group", i);
-                check(own_oom_score_adj() == own, "attempt %u: our oom_score_adj became %d (was %d)", i,
-                      own_oom_score_adj(), own);
+                check(kt_oom_score_adj(0) == own, "attempt %u: our oom_score_adj became %d (was %d)", i,
+                      kt_oom_score_adj(0), own);
         }
 }
 

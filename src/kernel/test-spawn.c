@@ -562,18 +562,6 @@ static void test_securebits_locked(void **state) {
         close(pidfd);
 }
 
-/* Read from /proc/PID/oom_score_adj (pid 0: ours). */
-static int oom_score_adj_of(pid_t pid) {
-        char path[64], *text = NULL;
-        int v;
-
-        snprintf(path, sizeof path, pid ? "/proc/%d/oom_score_adj" : "/proc/self/oom_score_adj", (int) pid);
-        check(cgfs_read(AT_FDCWD, path, &text) == 0, "cannot read %s", path);
-        v = atoi(text);
-        free(text);
-        return v;
-}
-
 /* OOMScoreAdjust= is the child's alone. The kernel gives a value written
  * to every process sharing the writer's memory, unless the writer is in
  * vfork: a child that shares ours and is not (the clone() fallback) must
@@ -581,7 +569,7 @@ static int oom_score_adj_of(pid_t pid) {
 static void test_oom_score_adj_is_the_childs(void **state) {
         char *argv[] = { (char *) "sleep", (char *) "10", NULL };
         SpawnParams p = kt_params("/bin/sleep", argv);
-        int own = oom_score_adj_of(0), pidfd, r;
+        int own = kt_oom_score_adj(0), pidfd, r;
         const char *step = NULL;
         pid_t pid;
 
@@ -589,10 +577,10 @@ static void test_oom_score_adj_is_the_childs(void **state) {
         p.oom_score_adj = own == 500 ? 600 : 500;
         r = spawn(&p, &pid, &pidfd, &step);
         check(r == 0, "spawn(sleep) failed at %s: %s", step ? step : "?", strerror(-r));
-        check(oom_score_adj_of(pid) == p.oom_score_adj, "the child's oom_score_adj is %d, expected %d",
-              oom_score_adj_of(pid), p.oom_score_adj);
-        check(oom_score_adj_of(0) == own, "the spawn changed our own oom_score_adj from %d to %d", own,
-              oom_score_adj_of(0));
+        check(kt_oom_score_adj(pid) == p.oom_score_adj, "the child's oom_score_adj is %d, expected %d",
+              kt_oom_score_adj(pid), p.oom_score_adj);
+        check(kt_oom_score_adj(0) == own, "the spawn changed our own oom_score_adj from %d to %d", own,
+              kt_oom_score_adj(0));
         (void) pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
         (void) kt_wait_exit(pidfd);
         close(pidfd);
